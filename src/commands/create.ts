@@ -1,0 +1,123 @@
+/** `svc create`: from a spec (flags and/or a YAML/JSON file) to a load-balanced service. */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { connectEngine } from '../engine/connect.js';
+import { UsageError } from '../errors.js';
+import { formatJson, formatYaml, parseOutputFormat } from '../output/format.js';
+import type { PullPolicy } from '../service/create-plan.js';
+import { createService, dryRunService } from '../service/create-service.js';
+import { resolveTenant } from '../service/tenant.js';
+import { flagsToInput, registerCreateFlags } from '../spec/flags.js';
+import { parseSpecDocument } from '../spec/parse-document.js';
+import { resolveSpec } from '../spec/resolve-spec.js';
+import { parseDuration } from '../util/duration.js';
+import { addCommonOptions, type CommonOptions } from './common.js';
+import { startProgress } from './progress.js';
+
+export const DEFAULT_LB_IMAGE = 'haproxy:lts-alpine';
+
+const EXAMPLES = `
+Examples:
+  $ svc create -f service.yaml                      # the spec from a file; prints the Service JSON
+  $ svc create -f service.yaml --wait               # return once every replica is UP
+  $ svc create --name api --service-port 9000 --replicas 3 -e MODE=prod app:1
+  $ svc create --name web --image nginx --service-port 8080 --container-port 80 \\
+      --protocol http --fip 127.0.0.1
+  $ svc create -f service.yaml --replicas 4         # flags override the file
+  $ cat service.yaml | svc create -f - --dry-run    # validate and show, change nothing
+  $ svc create -f service.yaml | jq -r .IP          # stdout is data only
+
+The load balancer image is --lb-image, else $SVC_LB_IMAGE, else ${DEFAULT_LB_IMAGE}.
+`;
+
+interface CreateFlags extends CommonOptions {
+  file?: string;
+  dryRun?: boolean;
+  wait?: boolean;
+  timeout: string;
+  pull: string;
+  lbImage?: string;
+  [key: string]: unknown;
+}
+
+function readSpecText(file: string): { origin: string; text: string } {
+  const origin = file === '-' ? '<stdin>' : file;
+  try {
+    return { origin, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
+  } catch (err) {
+    throw new UsageError(`-f ${file}: cannot read ${origin}: ${(err as Error).message}`);
+  }
+}
+
+async function run(image: string | undefined, cmd: string[], flags: CreateFlags): Promise<void> {
+  const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
+  const timeoutMs = parseDuration(flags.timeout, '--timeout');
+  const pull = flags.pull as PullPolicy;
+
+  let file: ReturnType<typeof parseSpecDocument> | undefined;
+  if (flags.file !== undefined) {
+    const { origin, text } = readSpecText(flags.file);
+    file = parseSpecDocument(origin, text);
+  }
+  const spec = resolveSpec({ file, flags: await flagsToInput(flags, { image, cmd }) });
+  const tenant = resolveTenant(flags.tenant);
+  const lbImage = flags.lbImage || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE;
+
+  let service: ReturnType<typeof dryRunService>;
+  if (flags.dryRun) {
+    service = dryRunService(spec, tenant);
+  } else {
+    const engine = await connectEngine();
+    const abort = new AbortController();
+    const onSignal = () => {
+      if (abort.signal.aborted) process.exit(130);
+      abort.abort();
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    const progress = await startProgress(`creating service ${spec.Name}`);
+    try {
+      const result = await createService(engine, spec, {
+        tenant,
+        lbImage,
+        pull,
+        wait: Boolean(flags.wait),
+        timeoutMs,
+        onProgress: (t) => progress.update(t),
+        signal: abort.signal,
+      });
+      service = result.service;
+      for (const n of result.notes) progress.note(n);
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+  }
+  if (flags.quiet) process.stdout.write(`${service.Name}\n`);
+  else process.stdout.write(output === 'yaml' ? formatYaml(service) : formatJson(service));
+}
+
+export function createCommand(): Command {
+  const cmd = new Command('create')
+    .summary('create a service: N replicas of one image behind a load balancer')
+    .description(
+      'Create a service: N replica containers of IMAGE behind an HAProxy load balancer, on the ' +
+        'tenant network, optionally published on a host address (--fip). Prints the Service JSON.',
+    )
+    .argument('[image]', 'image of the replicas (or --image, or Image: in the file)')
+    .argument('[cmd...]', 'command of the replicas (overrides the image default)')
+    .option('-f, --file <file>', 'service spec in YAML or JSON ("-" reads stdin); flags override it')
+    .option('--dry-run', 'validate and print the Service JSON it would create; touch nothing')
+    .option('--wait', 'return only once every replica is UP behind the load balancer')
+    .option('--timeout <duration>', 'how long --wait waits (90s, 2m, …)', '120s')
+    .addOption(
+      new Option('--pull <policy>', 'pull images: when missing, always, or never')
+        .choices(['missing', 'always', 'never'])
+        .default('missing'),
+    )
+    .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)');
+  registerCreateFlags(cmd);
+  addCommonOptions(cmd, ['json', 'yaml']);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((image: string | undefined, args: string[], flags: CreateFlags) => run(image, args, flags));
+  return cmd;
+}

@@ -1,0 +1,282 @@
+/**
+ * The Engine interface on a Docker engine, through dockerode. The only module that imports
+ * dockerode. Honours DOCKER_HOST (unix://, tcp://) like the docker CLI, via docker-modem.
+ */
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { ConflictError, EngineUnavailableError, NotFoundError, SvcError } from '../errors.js';
+import type {
+  ContainerDetail,
+  ContainerSpec,
+  ContainerState,
+  ContainerSummary,
+  Engine,
+  EngineInfo,
+  ExecResult,
+  Labels,
+  NetworkRef,
+  PullProgress,
+} from './engine.js';
+import { type ArchiveEntry, createTar } from './tar.js';
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+]);
+
+function describeHost(): string {
+  return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'unix:///var/run/docker.sock';
+}
+
+/** Map a dockerode/docker-modem failure to a typed error, keeping the engine's own words. */
+export function engineError(err: unknown, what: string): SvcError {
+  if (err instanceof SvcError) return err;
+  const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string };
+  const detail = (e?.json?.message ?? e?.message ?? String(err)).trim();
+  if (e?.code && UNREACHABLE_CODES.has(e.code)) {
+    return new EngineUnavailableError(
+      `cannot reach the Docker engine at ${describeHost()} (${e.code}) while trying to ${what}. ` +
+        'Is the daemon running? Set DOCKER_HOST to point svc at another engine.',
+      { cause: err },
+    );
+  }
+  switch (e?.statusCode) {
+    case 404:
+      return new NotFoundError(`${what}: ${detail}`, { cause: err });
+    case 409:
+      return new ConflictError(`${what}: ${detail}`, { cause: err });
+    case 403:
+    case 503:
+      return new EngineUnavailableError(`the Docker engine refused to ${what}: ${detail}`, { cause: err });
+    default:
+      return new SvcError(500, `Docker engine error while trying to ${what}: ${detail}`, { cause: err });
+  }
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw engineError(err, what);
+  }
+}
+
+function trimName(name: string | undefined): string {
+  return (name ?? '').replace(/^\//, '');
+}
+
+export class DockerEngine implements Engine {
+  private readonly docker: Docker;
+
+  constructor(docker: Docker = new Docker()) {
+    this.docker = docker;
+  }
+
+  ping(): Promise<void> {
+    return call('ping the engine', async () => {
+      await this.docker.ping();
+    });
+  }
+
+  info(): Promise<EngineInfo> {
+    return call('read engine info', async () => {
+      const i = await this.docker.info();
+      return { cpus: i.NCPU ?? 1, memoryBytes: i.MemTotal ?? 0, serverVersion: i.ServerVersion ?? '' };
+    });
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (err) {
+      const e = engineError(err, `inspect image ${ref}`);
+      if (e instanceof NotFoundError) return false;
+      throw e;
+    }
+  }
+
+  pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    return call(`pull image ${ref}`, async () => {
+      const stream = await this.docker.pull(ref);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+            const failed = output?.find((o) => o.error || o.errorDetail);
+            if (err) reject(err);
+            else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
+            else resolve();
+          },
+          (event: PullProgress) => onProgress?.(event),
+        );
+      });
+    });
+  }
+
+  ensureNetwork(name: string, labels: Labels): Promise<NetworkRef> {
+    return call(`create network ${name}`, async () => {
+      const existing = await this.docker.listNetworks({ filters: { name: [name] } });
+      const found = existing.find((n) => n.Name === name);
+      if (found) return { id: found.Id, name, created: false };
+      try {
+        const net = await this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: labels,
+          Attachable: true,
+        });
+        return { id: net.id, name, created: true };
+      } catch (err) {
+        // Another svc created it at the same moment: use theirs.
+        if ((err as { statusCode?: number }).statusCode === 409) {
+          const again = await this.docker.listNetworks({ filters: { name: [name] } });
+          const net = again.find((n) => n.Name === name);
+          if (net) return { id: net.Id, name, created: false };
+        }
+        throw err;
+      }
+    });
+  }
+
+  removeNetwork(idOrName: string): Promise<void> {
+    return call(`remove network ${idOrName}`, async () => {
+      try {
+        await this.docker.getNetwork(idOrName).remove();
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return;
+        throw err;
+      }
+    });
+  }
+
+  listContainers(labels: string[]): Promise<ContainerSummary[]> {
+    return call('list containers', async () => {
+      const list = await this.docker.listContainers({ all: true, filters: { label: labels } });
+      return list.map((c) => ({
+        id: c.Id,
+        name: trimName(c.Names?.[0]),
+        image: c.Image,
+        state: c.State as ContainerState,
+        labels: c.Labels ?? {},
+        created: c.Created,
+      }));
+    });
+  }
+
+  createContainer(spec: ContainerSpec): Promise<string> {
+    return call(`create container ${spec.name}`, async () => {
+      const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined;
+      const container = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Labels: spec.labels,
+        Entrypoint: spec.entrypoint ?? undefined,
+        Cmd: spec.cmd ?? undefined,
+        Env: spec.env ?? undefined,
+        WorkingDir: spec.workingDir || undefined,
+        Tty: spec.tty ?? false,
+        OpenStdin: spec.openStdin ?? false,
+        StopSignal: spec.stopSignal || undefined,
+        ExposedPorts: port ? { [port]: {} } : undefined,
+        HostConfig: {
+          NetworkMode: spec.network,
+          Binds: spec.binds ?? undefined,
+          Memory: spec.memoryBytes,
+          NanoCpus: spec.nanoCpus,
+          RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
+          Sysctls: spec.sysctls,
+          PortBindings:
+            port && spec.publish
+              ? { [port]: [{ HostIp: spec.publish.hostIp, HostPort: String(spec.publish.hostPort) }] }
+              : undefined,
+        },
+        NetworkingConfig: {
+          EndpointsConfig: { [spec.network]: { Aliases: spec.aliases ?? [] } },
+        },
+      });
+      return container.id;
+    });
+  }
+
+  startContainer(id: string): Promise<void> {
+    return call(`start container ${id.slice(0, 12)}`, async () => {
+      await this.docker.getContainer(id).start();
+    });
+  }
+
+  inspectContainer(id: string): Promise<ContainerDetail> {
+    return call(`inspect container ${id.slice(0, 12)}`, async () => {
+      const c = await this.docker.getContainer(id).inspect();
+      const addresses: Record<string, string> = {};
+      for (const [net, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
+        if (ep?.IPAddress) addresses[net] = ep.IPAddress;
+      }
+      return {
+        id: c.Id,
+        name: trimName(c.Name),
+        image: c.Config?.Image ?? '',
+        state: c.State.Status as ContainerState,
+        labels: c.Config?.Labels ?? {},
+        created: Math.floor(Date.parse(c.Created) / 1000),
+        addresses,
+        exitCode: c.State.ExitCode ?? 0,
+        error: c.State.Error ?? '',
+      };
+    });
+  }
+
+  removeContainer(id: string): Promise<void> {
+    return call(`remove container ${id.slice(0, 12)}`, async () => {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: false });
+      } catch (err) {
+        const code = (err as { statusCode?: number }).statusCode;
+        // 404: already gone; 409: removal already in progress.
+        if (code === 404 || code === 409) return;
+        throw err;
+      }
+    });
+  }
+
+  writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void> {
+    return call(`write files into container ${id.slice(0, 12)}`, async () => {
+      await this.docker.getContainer(id).putArchive(createTar(entries), { path: dir });
+    });
+  }
+
+  exec(id: string, argv: string[]): Promise<ExecResult> {
+    return call(`run ${argv[0]} in container ${id.slice(0, 12)}`, async () => {
+      const container = this.docker.getContainer(id);
+      const exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const stdout = new PassThrough().on('data', (b: Buffer) => out.push(b));
+      const stderr = new PassThrough().on('data', (b: Buffer) => err.push(b));
+      this.docker.modem.demuxStream(stream, stdout, stderr);
+      await new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      const result = await exec.inspect();
+      return {
+        exitCode: result.ExitCode ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      };
+    });
+  }
+
+  signal(id: string, signal: string): Promise<void> {
+    return call(`send ${signal} to container ${id.slice(0, 12)}`, async () => {
+      await this.docker.getContainer(id).kill({ signal });
+    });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The small interface the rest of svc uses to talk to a container engine. Only
+ * src/engine/docker-engine.ts implements it (with dockerode); nothing else imports dockerode.
+ * Errors it throws are already typed (src/errors.ts): engine unreachable → EngineUnavailableError,
+ * name taken → ConflictError, missing object → NotFoundError.
+ */
+
+import type { ArchiveEntry } from './tar.js';
+
+export type Labels = Record<string, string>;
+
+export interface EngineInfo {
+  cpus: number;
+  memoryBytes: number;
+  serverVersion: string;
+}
+
+export interface NetworkRef {
+  id: string;
+  name: string;
+  /** True when this call created it (so a rollback knows it may remove it). */
+  created: boolean;
+}
+
+export type { ArchiveEntry } from './tar.js';
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  labels: Labels;
+  network: string;
+  /** Extra DNS names on `network`. */
+  aliases?: string[];
+  entrypoint?: string[] | null;
+  cmd?: string[] | null;
+  env?: string[] | null;
+  workingDir?: string;
+  /** Docker bind strings: `volume:/path[:ro]` or `/host:/path[:ro]`. */
+  binds?: string[] | null;
+  tty?: boolean;
+  openStdin?: boolean;
+  stopSignal?: string;
+  memoryBytes?: number;
+  nanoCpus?: number;
+  restartPolicy?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  /** Namespaced kernel parameters, e.g. net.ipv4.ip_unprivileged_port_start. */
+  sysctls?: Record<string, string>;
+  /** Publish `containerPort`/tcp on `hostIp:hostPort`. */
+  publish?: { hostIp: string; hostPort: number; containerPort: number } | null;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  state: ContainerState;
+  labels: Labels;
+  created: number;
+}
+
+export interface ContainerDetail extends ContainerSummary {
+  /** Address per network name. */
+  addresses: Record<string, string>;
+  exitCode: number;
+  error: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface PullProgress {
+  status: string;
+  id?: string;
+  progress?: string;
+}
+
+export interface Engine {
+  ping(): Promise<void>;
+  info(): Promise<EngineInfo>;
+  imageExists(ref: string): Promise<boolean>;
+  pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /** Find the network by name, or create it with these labels. */
+  ensureNetwork(name: string, labels: Labels): Promise<NetworkRef>;
+  removeNetwork(idOrName: string): Promise<void>;
+  /** Containers (running or not) carrying every one of these labels (`key=value`, or `key` alone). */
+  listContainers(labels: string[]): Promise<ContainerSummary[]>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerDetail>;
+  /** Force-removes; a container that is already gone is not an error. */
+  removeContainer(id: string): Promise<void>;
+  /** Extract these entries (paths relative to `dir`, which must exist) into the container. */
+  writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void>;
+  exec(id: string, argv: string[]): Promise<ExecResult>;
+  signal(id: string, signal: string): Promise<void>;
+}

@@ -1,0 +1,91 @@
+/**
+ * Typed errors. Each is thrown where the problem happens, with context, and caught once in
+ * src/cli.ts, which maps `status` (the original API's HTTP status) to an exit code (SPEC §5).
+ */
+export type ErrorStatus = 400 | 404 | 409 | 500 | 503;
+
+export class SvcError extends Error {
+  readonly status: ErrorStatus;
+  constructor(status: ErrorStatus, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.status = status;
+  }
+}
+
+/** One problem found in a service spec: where it is and what is wrong. */
+export interface SpecIssue {
+  /** Field path, e.g. `Replicas`, `Env[2]`, `Labels.app`, or a flag such as `--replicas`. */
+  path: string;
+  message: string;
+  /** `file:line:col` when the value came from a file. */
+  location?: string;
+}
+
+export class SpecError extends SvcError {
+  readonly issues: SpecIssue[];
+  constructor(issues: SpecIssue[]) {
+    super(400, formatIssues(issues));
+    this.issues = issues;
+  }
+}
+
+export function formatIssues(issues: SpecIssue[]): string {
+  const lines = issues.map((i) => `  ${i.location ? `${i.location}: ` : ''}${i.path}: ${i.message}`);
+  const noun = issues.length === 1 ? 'problem' : 'problems';
+  return `invalid service spec (${issues.length} ${noun}):\n${lines.join('\n')}`;
+}
+
+/** Bad command-line usage that is not about the spec itself (400). */
+export class UsageError extends SvcError {
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+export class NotFoundError extends SvcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(404, message, options);
+  }
+}
+
+export class ConflictError extends SvcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(409, message, options);
+  }
+}
+
+export class EngineUnavailableError extends SvcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(503, message, options);
+  }
+}
+
+export class InternalError extends SvcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(500, message, options);
+  }
+}
+
+/** SPEC §5: exit code for an API status. */
+export function exitCodeFor(status: ErrorStatus): number {
+  switch (status) {
+    case 400:
+      return 2;
+    case 404:
+      return 3;
+    case 409:
+      return 4;
+    case 503:
+      return 5;
+    default:
+      return 1;
+  }
+}
+
+/** The user interrupted (Ctrl-C / SIGTERM); what this command made has been removed. */
+export class InterruptedError extends SvcError {
+  constructor(message: string) {
+    super(500, message);
+  }
+}

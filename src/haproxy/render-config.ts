@@ -1,0 +1,274 @@
+/**
+ * The load balancer's configuration: a pure function of the service spec and the replica set
+ * (SPEC §3 "Load balancer"). The text must be valid for Debian's HAProxy 2.6 (tests) and the
+ * official HAProxy 3.x LTS image (production), so it sticks to keywords both accept without
+ * deprecation warnings.
+ *
+ * Injection safety: every value that reaches the text is checked against a strict allow-list
+ * here, even though the spec was validated before; a value outside it throws
+ * {@link HaproxyConfigError} instead of producing a config. SSLCert never reaches the text: the
+ * config only names {@link HAPROXY_CERT_PATH}, where the caller stores the PEM.
+ */
+import { ALGORITHMS, type Algorithm, PROTOCOLS, type Protocol, type ServiceSpec } from '../spec/types.js';
+
+/** One backend server: a replica container, found by name through Docker's embedded DNS. */
+export interface LbServer {
+  /** Server name in HAProxy (`show stat` svname, and the affinity cookie value), e.g. `r1`. */
+  name: string;
+  /** Container name (or network alias, or IPv4 address) resolvable on the tenant network. */
+  host: string;
+  port: number;
+}
+
+export interface RenderInput {
+  spec: ServiceSpec;
+  servers: LbServer[];
+}
+
+/** Where the config lives inside the load balancer container (the official image's path). */
+export const HAPROXY_CONFIG_PATH = '/usr/local/etc/haproxy/haproxy.cfg';
+/** Where the caller stores SSLCert (certificate chain + key, PEM) for `httpsTerm`. */
+export const HAPROXY_CERT_PATH = '/usr/local/etc/haproxy/certs/service.pem';
+/** Runtime API: `ipv4@127.0.0.1:9999 level admin`, reached with `docker exec` + nc; no host port. */
+export const HAPROXY_RUNTIME_HOST = '127.0.0.1';
+export const HAPROXY_RUNTIME_PORT = 9999;
+export const FRONTEND_NAME = 'svc_frontend';
+export const BACKEND_NAME = 'svc_replicas';
+/** Affinity cookie (HTTP modes); its value is the server name. */
+export const AFFINITY_COOKIE = 'SVC_SERVER';
+/** Name of the `resolvers` section pointing at Docker's embedded DNS. */
+export const RESOLVERS_NAME = 'docker';
+export const DOCKER_DNS = '127.0.0.11:53';
+
+/** Thrown when a value would not be safe (or valid) in the config text. */
+export class HaproxyConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HaproxyConfigError';
+  }
+}
+
+// Allow-lists. Anything outside them is refused, whatever the caller validated before.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const HOST = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const SERVER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const MAX_HOST_LENGTH = 253;
+const MAX_SERVER_NAME_LENGTH = 64;
+/** HAProxy timers are milliseconds in a signed 32-bit int: at most 2147483 s. */
+const MAX_INTERVAL_S = 2_147_483;
+const MAX_FALL_RISE = 1_000_000;
+
+function fail(what: string, value: unknown, rule: string): never {
+  throw new HaproxyConfigError(
+    `refusing to render the HAProxy config: ${what} ${JSON.stringify(value)} ${rule}`,
+  );
+}
+
+function checkInt(what: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    fail(what, value, `is not an integer in ${min}..${max}`);
+  }
+  return value;
+}
+
+function checkMatch(what: string, value: unknown, re: RegExp, maxLength: number): string {
+  if (typeof value !== 'string' || value.length > maxLength || !re.test(value)) {
+    fail(what, value, `does not match ${re} (at most ${maxLength} characters)`);
+  }
+  return value;
+}
+
+function checkOneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    fail(what, value, `is not one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Orders `r2` before `r10`: digit runs compare as numbers, the rest by code unit. */
+function compareNatural(a: string, b: string): number {
+  const chunks = (s: string) => s.match(/\d+|\D+/g) ?? [];
+  const ca = chunks(a);
+  const cb = chunks(b);
+  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+    const x = ca[i] as string;
+    const y = cb[i] as string;
+    if (x === y) continue;
+    const xd = /^\d/.test(x);
+    const yd = /^\d/.test(y);
+    if (xd && yd) {
+      const diff = x.replace(/^0+/, '').length - y.replace(/^0+/, '').length;
+      if (diff !== 0) return diff;
+      const nx = x.replace(/^0+/, '');
+      const ny = y.replace(/^0+/, '');
+      if (nx !== ny) return nx < ny ? -1 : 1;
+      return x.length - y.length;
+    }
+    return x < y ? -1 : 1;
+  }
+  return ca.length - cb.length;
+}
+
+interface Checked {
+  name: string;
+  servicePort: number;
+  protocol: Protocol;
+  algorithm: Algorithm;
+  affinity: boolean;
+  interval: number;
+  fall: number;
+  rise: number;
+  servers: LbServer[];
+}
+
+function checkInput(input: RenderInput): Checked {
+  const { spec, servers } = input;
+  if (typeof spec.SessionAffinity !== 'boolean') {
+    fail('SessionAffinity', spec.SessionAffinity, 'is not a boolean');
+  }
+  if (!Array.isArray(servers)) fail('servers', servers, 'is not a list');
+  const seen = new Set<string>();
+  const checkedServers = servers.map((s, i): LbServer => {
+    const name = checkMatch(`servers[${i}].name`, s.name, SERVER_NAME, MAX_SERVER_NAME_LENGTH);
+    if (seen.has(name)) fail(`servers[${i}].name`, name, 'is used by two servers');
+    seen.add(name);
+    return {
+      name,
+      host: checkMatch(`servers[${i}].host`, s.host, HOST, MAX_HOST_LENGTH),
+      port: checkInt(`servers[${i}].port`, s.port, 1, 65535),
+    };
+  });
+  return {
+    name: checkMatch('Name', spec.Name, DNS_LABEL, 63),
+    servicePort: checkInt('ServicePort', spec.ServicePort, 1, 65535),
+    protocol: checkOneOf('Protocol', spec.Protocol, PROTOCOLS),
+    algorithm: checkOneOf('Algorithm', spec.Algorithm, ALGORITHMS),
+    affinity: spec.SessionAffinity,
+    interval: checkInt('HealthCheckInterval', spec.HealthCheckInterval, 1, MAX_INTERVAL_S),
+    fall: checkInt('HealthCheckFall', spec.HealthCheckFall, 1, MAX_FALL_RISE),
+    rise: checkInt('HealthCheckRise', spec.HealthCheckRise, 1, MAX_FALL_RISE),
+    servers: checkedServers.sort((a, b) => compareNatural(a.name, b.name)),
+  };
+}
+
+/** `http` and `httpsTerm` proxy HTTP; `tcp` and `https` (TLS passthrough) proxy TCP. */
+export function isHttpMode(protocol: Protocol): boolean {
+  return protocol === 'http' || protocol === 'httpsTerm';
+}
+
+function section(header: string, lines: string[]): string {
+  return [header, ...lines.map((l) => `    ${l}`)].join('\n');
+}
+
+/**
+ * Renders haproxy.cfg for one service. Pure and deterministic: servers are ordered by name
+ * (naturally: r2 before r10), whatever order they come in, so the same service and replica set
+ * always give the same bytes.
+ */
+export function renderHaproxyConfig(input: RenderInput): string {
+  const c = checkInput(input);
+  const http = isHttpMode(c.protocol);
+
+  const header = [
+    `# HAProxy configuration generated by svc for service "${c.name}". Do not edit:`,
+    '# svc rewrites it from the service spec and its replicas whenever they change.',
+    `# Protocol ${c.protocol}, Algorithm ${c.algorithm}, SessionAffinity ${c.affinity}, ${c.servers.length} server(s).`,
+  ].join('\n');
+
+  const global = section('global', [
+    // Runs in the foreground in master-worker mode (`haproxy -W -db -f ...`); SIGUSR2 to the
+    // master reloads. No user/group/chroot/daemon: the container provides the isolation.
+    'log stdout format raw local0 info',
+    'maxconn 4096',
+    // On reload, old workers finish their in-flight requests, but no longer than this.
+    'hard-stop-after 30s',
+    `stats socket ipv4@${HAPROXY_RUNTIME_HOST}:${HAPROXY_RUNTIME_PORT} level admin`,
+  ]);
+
+  const resolvers = section(`resolvers ${RESOLVERS_NAME}`, [
+    // Docker's embedded DNS: replicas are found by container name and re-resolved when a
+    // container comes back with another address.
+    `nameserver dns ${DOCKER_DNS}`,
+    'accepted_payload_size 8192',
+    'resolve_retries 3',
+    'timeout resolve 1s',
+    'timeout retry 1s',
+    'hold valid 10s',
+    'hold other 10s',
+    'hold refused 10s',
+    'hold nx 10s',
+    'hold timeout 10s',
+    'hold obsolete 10s',
+  ]);
+
+  const defaults = section('defaults', [
+    `mode ${http ? 'http' : 'tcp'}`,
+    'log global',
+    'option dontlognull',
+    // A failed connection is retried, on another server at every retry (so a dead replica,
+    // sticky or not, costs no request), without the one-second turn-around delay.
+    'retries 3',
+    'option redispatch 1',
+    'timeout connect 1s',
+    'timeout check 2s',
+    'timeout queue 5s',
+    ...(http
+      ? [
+          'timeout client 1m',
+          'timeout server 1m',
+          'timeout http-request 10s',
+          'timeout http-keep-alive 10s',
+          'timeout tunnel 1h',
+        ]
+      : ['timeout client 1h', 'timeout server 1h']),
+  ]);
+
+  const bind =
+    c.protocol === 'httpsTerm'
+      ? `bind :${c.servicePort} ssl crt ${HAPROXY_CERT_PATH} ssl-min-ver TLSv1.2 alpn h2,http/1.1`
+      : `bind :${c.servicePort}`;
+  const frontend = section(`frontend ${FRONTEND_NAME}`, [
+    bind,
+    http ? 'option httplog' : 'option tcplog',
+    ...(http
+      ? [
+          // On reload, the old worker answers the next request of an idle keep-alive connection
+          // (with `Connection: close`) instead of closing it under a client about to reuse it.
+          'option idle-close-on-response',
+          'option forwardfor',
+          `http-request set-header X-Forwarded-Proto ${c.protocol === 'httpsTerm' ? 'https' : 'http'}`,
+        ]
+      : []),
+    `default_backend ${BACKEND_NAME}`,
+  ]);
+
+  const backendLines: string[] = [`balance ${c.algorithm}`];
+  // Consistent hashing: adding or removing a replica moves only that replica's clients.
+  if (c.algorithm === 'source') backendLines.push('hash-type consistent');
+  if (c.protocol === 'https') backendLines.push('option ssl-hello-chk');
+  // Replays only what is safe to replay: no response-timeout, which would resend
+  // non-idempotent requests a slow server may already have processed.
+  if (http) backendLines.push('retry-on conn-failure empty-response');
+  if (c.affinity) {
+    if (http) {
+      const secure = c.protocol === 'httpsTerm' ? ' secure' : '';
+      backendLines.push(`cookie ${AFFINITY_COOKIE} insert indirect nocache httponly${secure}`);
+    } else {
+      backendLines.push('stick-table type ip size 100k expire 30m', 'stick on src');
+    }
+  }
+  for (const s of c.servers) {
+    const words = [
+      `server ${s.name} ${s.host}:${s.port}`,
+      `check inter ${c.interval}s fall ${c.fall} rise ${c.rise}`,
+      `resolvers ${RESOLVERS_NAME} init-addr last,libc,none resolve-prefer ipv4 resolve-opts allow-dup-ip`,
+      // A replica whose connections fail is marked down at once, before its checks fail.
+      'observe layer4 error-limit 3 on-error mark-down',
+    ];
+    if (c.affinity && http) words.push(`cookie ${s.name}`);
+    backendLines.push(words.join(' '));
+  }
+  const backend = section(`backend ${BACKEND_NAME}`, backendLines);
+
+  return `${[header, global, resolvers, defaults, frontend, backend].join('\n\n')}\n`;
+}

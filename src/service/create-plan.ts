@@ -1,0 +1,224 @@
+/**
+ * Planning `svc create`: a pure function from the spec and what was observed on the engine to
+ * the steps that make the service, grouped in phases (the steps of one phase may run at once).
+ * `describePlan` is its text form, used by --dry-run's tests and by people reading a failure.
+ */
+import { createHash } from 'node:crypto';
+import type { ArchiveEntry, ContainerSpec, Labels } from '../engine/engine.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { HAPROXY_CERT_PATH, HAPROXY_CONFIG_PATH, renderHaproxyConfig } from '../haproxy/render-config.js';
+import { CONTAINER_SIZES, type ServiceSpec } from '../spec/types.js';
+import { LABEL, LABEL_SCHEMA_VERSION, names } from './labels.js';
+import { publicSpec } from './service-json.js';
+
+export type PullPolicy = 'missing' | 'always' | 'never';
+
+export interface CreateContext {
+  tenant: string;
+  lbImage: string;
+  pull: PullPolicy;
+  /** CPUs the engine has: a size's CPUs are capped at this. */
+  engineCpus: number;
+  /** RFC 3339 creation time recorded on the load balancer. */
+  created: string;
+}
+
+/** What observation found on the engine before planning. */
+export interface CreateObservation {
+  /** Names of objects of this service that already exist in this tenant. */
+  existing: string[];
+  /** Images (the service's and the load balancer's) not present on the engine. */
+  missingImages: string[];
+}
+
+export type CreateStep =
+  | { op: 'pull-image'; image: string }
+  | { op: 'ensure-network'; name: string; labels: Labels }
+  | { op: 'create-container'; role: 'lb' | 'replica'; container: ContainerSpec }
+  | { op: 'write-files'; container: string; dir: string; entries: ArchiveEntry[] }
+  | { op: 'start-container'; container: string };
+
+export interface CreatePlan {
+  phases: CreateStep[][];
+  /** Things the user should know (e.g. CPUs capped), said on stderr. */
+  notes: string[];
+  lbName: string;
+  replicaNames: string[];
+  network: string;
+}
+
+const HAPROXY_DIR = '/usr/local/etc/haproxy';
+/** The official haproxy image runs as this user; the certificate is readable by it alone. */
+const HAPROXY_UID = 99;
+
+export function specHash(spec: ServiceSpec): string {
+  return createHash('sha256')
+    .update(JSON.stringify(publicSpec(spec)))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function relativeTo(dir: string, path: string): string {
+  if (!path.startsWith(`${dir}/`)) throw new Error(`${path} is not inside ${dir}`);
+  return path.slice(dir.length + 1);
+}
+
+/** The files the load balancer container holds: its config and, for httpsTerm, the PEM. */
+export function lbFiles(spec: ServiceSpec, tenant: string): ArchiveEntry[] {
+  const servers = Array.from({ length: spec.Replicas }, (_, i) => ({
+    name: `r${i + 1}`,
+    host: names.replica(tenant, spec.Name, i + 1),
+    port: spec.ContainerPort,
+  }));
+  const entries: ArchiveEntry[] = [
+    {
+      name: relativeTo(HAPROXY_DIR, HAPROXY_CONFIG_PATH),
+      content: renderHaproxyConfig({ spec, servers }),
+      mode: 0o644,
+    },
+  ];
+  if (spec.SSLCert) {
+    const certPath = relativeTo(HAPROXY_DIR, HAPROXY_CERT_PATH);
+    const certDir = certPath.split('/').slice(0, -1).join('/');
+    if (certDir) entries.push({ name: certDir, mode: 0o700, uid: HAPROXY_UID, gid: HAPROXY_UID });
+    entries.push({ name: certPath, content: spec.SSLCert, mode: 0o600, uid: HAPROXY_UID, gid: HAPROXY_UID });
+  }
+  return entries;
+}
+
+export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: CreateObservation): CreatePlan {
+  if (observed.existing.length > 0) {
+    throw new ConflictError(
+      `service "${spec.Name}" already exists in tenant ${ctx.tenant} (${observed.existing.join(', ')}); ` +
+        'choose another name, or remove it first with: svc rm ' +
+        spec.Name,
+    );
+  }
+  const notes: string[] = [];
+  const phases: CreateStep[][] = [];
+
+  const pulls: CreateStep[] = [];
+  const images = [...new Set([spec.Image, ctx.lbImage])];
+  for (const image of images) {
+    const missing = observed.missingImages.includes(image);
+    if (missing && ctx.pull === 'never') {
+      throw new NotFoundError(
+        `image "${image}" is not present on the engine and --pull never forbids pulling it; ` +
+          'build or load it first (docker build / docker load / docker import)',
+      );
+    }
+    if (missing || (ctx.pull === 'always' && image === spec.Image)) pulls.push({ op: 'pull-image', image });
+  }
+  if (pulls.length > 0) phases.push(pulls);
+
+  const network = names.network(ctx.tenant);
+  phases.push([
+    {
+      op: 'ensure-network',
+      name: network,
+      labels: { [LABEL.managed]: LABEL_SCHEMA_VERSION, [LABEL.tenant]: ctx.tenant, [LABEL.role]: 'network' },
+    },
+  ]);
+
+  const hash = specHash(spec);
+  const common = (role: 'lb' | 'replica'): Labels => ({
+    [LABEL.managed]: LABEL_SCHEMA_VERSION,
+    [LABEL.tenant]: ctx.tenant,
+    [LABEL.service]: spec.Name,
+    [LABEL.role]: role,
+    [LABEL.specHash]: hash,
+  });
+
+  // The load balancer is created first: its name is the lock that makes two concurrent creates
+  // of one service end with exactly one winner (the engine refuses the second name with 409).
+  const lbName = names.lb(ctx.tenant, spec.Name);
+  const lb: ContainerSpec = {
+    name: lbName,
+    image: ctx.lbImage,
+    labels: {
+      ...common('lb'),
+      [LABEL.spec]: JSON.stringify(publicSpec(spec)),
+      [LABEL.created]: ctx.created,
+    },
+    network,
+    aliases: [spec.Name],
+    stopSignal: 'SIGUSR1',
+    restartPolicy: 'unless-stopped',
+    // The official image runs HAProxy as a user; let it bind service ports below 1024.
+    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
+    publish: spec.FIP
+      ? { hostIp: spec.FIP, hostPort: spec.ServicePort, containerPort: spec.ServicePort }
+      : null,
+  };
+  phases.push([{ op: 'create-container', role: 'lb', container: lb }]);
+  phases.push([
+    { op: 'write-files', container: lbName, dir: HAPROXY_DIR, entries: lbFiles(spec, ctx.tenant) },
+  ]);
+  // Started before the replicas: a host port already taken fails here, before any replica exists.
+  phases.push([{ op: 'start-container', container: lbName }]);
+
+  const size = CONTAINER_SIZES[spec.ContainerSize];
+  const cpus = Math.min(size.cpus, ctx.engineCpus);
+  if (cpus < size.cpus) {
+    notes.push(
+      `ContainerSize ${spec.ContainerSize} asks for ${size.cpus} CPUs; the engine has ${ctx.engineCpus}, so each replica gets ${cpus}`,
+    );
+  }
+  const replicaNames: string[] = [];
+  const replicas: CreateStep[] = [];
+  for (let n = 1; n <= spec.Replicas; n++) {
+    const name = names.replica(ctx.tenant, spec.Name, n);
+    replicaNames.push(name);
+    replicas.push({
+      op: 'create-container',
+      role: 'replica',
+      container: {
+        name,
+        image: spec.Image,
+        labels: { ...spec.Labels, ...common('replica'), [LABEL.replica]: String(n) },
+        network,
+        entrypoint: spec.Entrypoint,
+        cmd: spec.Cmd,
+        env: spec.Env,
+        workingDir: spec.WorkingDir,
+        binds: spec.Volumes,
+        tty: spec.Tty,
+        openStdin: spec.Stdin,
+        stopSignal: spec.StopSignal,
+        memoryBytes: size.memoryMiB * 1024 * 1024,
+        nanoCpus: cpus * 1e9,
+        restartPolicy: 'unless-stopped',
+      },
+    });
+  }
+  if (replicas.length > 0) {
+    phases.push(replicas);
+    phases.push(replicaNames.map((container) => ({ op: 'start-container' as const, container })));
+  }
+  return { phases, notes, lbName, replicaNames, network };
+}
+
+function describeStep(step: CreateStep): string {
+  switch (step.op) {
+    case 'pull-image':
+      return `pull image ${step.image}`;
+    case 'ensure-network':
+      return `ensure network ${step.name}`;
+    case 'create-container': {
+      const c = step.container;
+      const publish = c.publish
+        ? ` publish ${c.publish.hostIp}:${c.publish.hostPort}->${c.publish.containerPort}/tcp`
+        : '';
+      return `create ${step.role} ${c.name} from ${c.image} on ${c.network}${publish}`;
+    }
+    case 'write-files':
+      return `write ${step.entries.map((e) => `${step.dir}/${e.name}`).join(', ')} into ${step.container}`;
+    case 'start-container':
+      return `start ${step.container}`;
+  }
+}
+
+/** One line a step; the steps of one phase share its number. */
+export function describePlan(plan: CreatePlan): string {
+  return plan.phases.flatMap((phase, i) => phase.map((step) => `${i + 1}. ${describeStep(step)}`)).join('\n');
+}

@@ -1,0 +1,105 @@
+/**
+ * The Service JSON of the seed's `POST /services/create` response: exactly its fields, in its
+ * order, with its conventions (unset strings "", unset lists null). Pure.
+ */
+import { describeCertificate } from '../spec/ssl-cert.js';
+import type { ServiceSpec } from '../spec/types.js';
+
+export type ServiceStatus = 'created' | 'active' | 'degraded' | 'updating' | 'failed';
+
+export interface ServiceState {
+  tenant: string;
+  /** The load balancer's address on the tenant network; "" when not known. */
+  ip: string;
+  created: string;
+  status: ServiceStatus;
+  message: string;
+  /** Replica container IDs; null when there are none. */
+  containers: string[] | null;
+}
+
+export interface ServiceJson {
+  Name: string;
+  Image: string;
+  WorkingDir: string;
+  ContainerSize: string;
+  SSLCert: string;
+  NetMode: string;
+  StopSignal: string;
+  ServicePort: number;
+  ContainerPort: number;
+  Replicas: number;
+  HealthCheckInterval: number;
+  HealthCheckFall: number;
+  HealthCheckRise: number;
+  Algorithm: string;
+  Protocol: string;
+  Stdin: boolean;
+  Tty: boolean;
+  SessionAffinity: boolean;
+  Entrypoint: string[] | null;
+  Cmd: string[] | null;
+  Env: string[] | null;
+  Volumes: string[] | null;
+  Labels: Record<string, string>;
+  SecurityGroups: string[] | null;
+  IP: string;
+  Tenant: string;
+  FIP: string;
+  Message: string;
+  Created: string;
+  Status: ServiceStatus;
+  Containers: string[] | null;
+}
+
+/** The spec as it may be shown or stored: SSLCert replaced by the certificate's description. */
+export function publicSpec(spec: ServiceSpec): ServiceSpec {
+  return spec.SSLCert ? { ...spec, SSLCert: describeCertificate(spec.SSLCert) } : spec;
+}
+
+export function toServiceJson(spec: ServiceSpec, state: ServiceState): ServiceJson {
+  const s = publicSpec(spec);
+  return {
+    Name: s.Name,
+    Image: s.Image,
+    WorkingDir: s.WorkingDir,
+    ContainerSize: s.ContainerSize,
+    SSLCert: s.SSLCert,
+    NetMode: s.NetMode,
+    StopSignal: s.StopSignal,
+    ServicePort: s.ServicePort,
+    ContainerPort: s.ContainerPort,
+    Replicas: s.Replicas,
+    HealthCheckInterval: s.HealthCheckInterval,
+    HealthCheckFall: s.HealthCheckFall,
+    HealthCheckRise: s.HealthCheckRise,
+    Algorithm: s.Algorithm,
+    Protocol: s.Protocol,
+    Stdin: s.Stdin,
+    Tty: s.Tty,
+    SessionAffinity: s.SessionAffinity,
+    Entrypoint: s.Entrypoint,
+    Cmd: s.Cmd,
+    Env: s.Env,
+    Volumes: s.Volumes,
+    Labels: s.Labels,
+    SecurityGroups: s.SecurityGroups,
+    IP: state.ip,
+    Tenant: state.tenant,
+    FIP: s.FIP,
+    Message: state.message,
+    Created: state.created,
+    Status: state.status,
+    Containers: state.containers && state.containers.length > 0 ? state.containers : null,
+  };
+}
+
+/**
+ * RFC 3339 in UTC with nanoseconds, as the seed writes `Created` (2016-10-08T13:12:15.405946064Z).
+ * JavaScript clocks give milliseconds; the sub-millisecond digits come from the monotonic clock.
+ */
+export function rfc3339Nano(date: Date = new Date(), subMillisNanos?: number): string {
+  const extra = subMillisNanos ?? Number(process.hrtime.bigint() % 1_000_000n);
+  const iso = date.toISOString(); // 2016-10-08T13:12:15.405Z
+  return `${iso.slice(0, 23)}${String(extra).padStart(6, '0')}Z`;
+}

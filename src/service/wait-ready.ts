@@ -1,0 +1,60 @@
+/**
+ * Waiting until the load balancer itself reports every replica UP: its runtime API, read with
+ * `docker exec` inside the load balancer container (no host port, works with a remote engine).
+ */
+
+import type { Engine } from '../engine/engine.js';
+import { InterruptedError, SvcError } from '../errors.js';
+import { parseServerStats, runtimeCommandArgv, type ServerStat } from '../haproxy/runtime-stats.js';
+
+export async function readServerStats(engine: Engine, lbId: string): Promise<ServerStat[]> {
+  const r = await engine.exec(lbId, runtimeCommandArgv('show stat'));
+  if (r.exitCode !== 0) {
+    throw new SvcError(
+      500,
+      `cannot read the load balancer's state (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`,
+    );
+  }
+  return parseServerStats(r.stdout);
+}
+
+function summary(stats: ServerStat[]): string {
+  return stats.map((s) => `${s.server} ${s.status}${s.checkStatus ? ` (${s.checkStatus})` : ''}`).join(', ');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitUntilReady(
+  engine: Engine,
+  lbId: string,
+  replicas: number,
+  opts: { timeoutMs: number; signal?: AbortSignal; onProgress?: (text: string) => void; pollMs?: number },
+): Promise<ServerStat[]> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last: ServerStat[] = [];
+  let lastError = '';
+  for (;;) {
+    if (opts.signal?.aborted)
+      throw new InterruptedError('interrupted while waiting; the service was created and is left as it is');
+    try {
+      last = await readServerStats(engine, lbId);
+      lastError = '';
+      const up = last.filter((s) => s.status === 'UP').length;
+      opts.onProgress?.(`waiting for replicas: ${up}/${replicas} UP`);
+      if (last.length === replicas && up === replicas) return last;
+    } catch (err) {
+      // The load balancer may still be starting; keep trying until the deadline.
+      if (err instanceof SvcError && err.status === 503) throw err;
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() >= deadline) {
+      const state = last.length > 0 ? summary(last) : lastError || 'no state read';
+      throw new SvcError(
+        500,
+        `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for every replica to be UP: ${state}. ` +
+          'The service was created and is left as it is; look with: docker logs, svc rm to remove it',
+      );
+    }
+    await sleep(opts.pollMs ?? 250);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Turns a spec file and/or create flags into one valid, normalised ServiceSpec, or throws one
+ * SpecError listing every problem (SPEC §1). Rules and defaults come from SCHEMA. Pure.
+ */
+import { SpecError, type SpecIssue } from '../errors.js';
+import type { ParsedSpec, PathSegment } from './parse-document.js';
+import {
+  FIELD_NAMES,
+  type FieldName,
+  type FlagInput,
+  type FlagValue,
+  fieldForKey,
+  fieldSchema,
+  fieldSpellings,
+  INVALID,
+  type Input,
+  type Site,
+} from './schema.js';
+import { suggest } from './suggest.js';
+import type { ServiceSpec } from './types.js';
+
+export type { FlagInput, FlagValue } from './schema.js';
+
+export interface ResolveOptions {
+  /** Accept Replicas 0 (for `svc scale`); create refuses it. */
+  allowZeroReplicas?: boolean;
+}
+
+export interface ResolveInput {
+  /** The `-f FILE` document, if any. */
+  file?: ParsedSpec;
+  /** The spec flags given on the command line, if any (they win over the file). */
+  flags?: FlagInput;
+}
+
+function formatPath(segments: readonly PathSegment[]): string {
+  return segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
+}
+
+function fileSite(
+  file: ParsedSpec,
+  key: string,
+  field: FieldName,
+  segments: readonly PathSegment[],
+  issues: SpecIssue[],
+): Site {
+  const full = [key, ...segments];
+  const path = `${field}${formatPath(segments)}`;
+  return {
+    source: 'file',
+    path,
+    get location() {
+      return file.locate(full);
+    },
+    sourceText: () => file.sourceText(full),
+    at: (segment) => fileSite(file, key, field, [...segments, segment], issues),
+    issue(message, part = 'value') {
+      const location = file.locate(full, part);
+      issues.push(location ? { path, message, location } : { path, message });
+    },
+  };
+}
+
+function flagSite(value: FlagValue, segments: readonly PathSegment[], issues: SpecIssue[]): Site {
+  // Items of a list-valued flag (CMD…) are indexed; a flag's text has no keys of its own.
+  const path = `${value.flag}${formatPath(segments.filter((s) => typeof s === 'number'))}`;
+  const location = value.location;
+  return {
+    source: 'flag',
+    path,
+    location,
+    sourceText: () => undefined,
+    at: (segment) => flagSite(value, [...segments, segment], issues),
+    issue(message) {
+      issues.push(location ? { path, message, location } : { path, message });
+    },
+  };
+}
+
+function unknownKeyMessage(key: string): string {
+  const guess = suggest(key, fieldSpellings());
+  return guess ? `unknown field; did you mean ${guess}?` : 'unknown field';
+}
+
+/**
+ * The valid spec of `input.file` overridden by `input.flags` (Env and Labels merge by key, the flag
+ * winning), with defaults applied. Throws a SpecError with every problem found, each with its
+ * field path (or flag) and, for file values, `file:line:col`.
+ */
+export function resolveSpec(input: ResolveInput, options: ResolveOptions = {}): ServiceSpec {
+  const issues: SpecIssue[] = [...(input.flags?.issues ?? [])];
+  const ctx = { allowZeroReplicas: options.allowZeroReplicas ?? false };
+
+  const fromFile = new Map<FieldName, Input>();
+  const { file } = input;
+  if (file) {
+    for (const { key, value } of file.entries) {
+      const name = fieldForKey(key);
+      const location = file.locate([key], 'key');
+      const at = location ? { location } : {};
+      if (name === undefined) {
+        issues.push({ path: key, message: unknownKeyMessage(key), ...at });
+      } else if (fromFile.has(name)) {
+        issues.push({
+          path: name,
+          message: `duplicate key ${JSON.stringify(key)} (keys match case-insensitively)`,
+          ...at,
+        });
+      } else {
+        fromFile.set(name, { raw: value, site: fileSite(file, key, name, [], issues) });
+      }
+    }
+  }
+
+  const values = new Map<FieldName, unknown>();
+  const sites = new Map<FieldName, Site>();
+  const bad = new Set<FieldName>();
+  for (const name of FIELD_NAMES) {
+    const field = fieldSchema(name);
+    const fileInput = fromFile.get(name);
+    const flagInputs = (input.flags?.fields[name] ?? []).map((v) => ({
+      raw: v.value,
+      site: flagSite(v, [], issues),
+    }));
+    const fileValue = fileInput ? field.parse([fileInput], ctx) : undefined;
+    const flagValue = flagInputs.length > 0 ? field.parse(flagInputs, ctx) : undefined;
+    if (fileValue === INVALID || flagValue === INVALID) {
+      bad.add(name);
+      continue;
+    }
+    const site = flagInputs[flagInputs.length - 1]?.site ?? fileInput?.site;
+    if (site) sites.set(name, site);
+    if (fileValue !== undefined && flagValue !== undefined) {
+      values.set(name, field.merge ? field.merge(fileValue, flagValue) : flagValue);
+    } else if (flagValue !== undefined || fileValue !== undefined) {
+      values.set(name, flagValue !== undefined ? flagValue : fileValue);
+    } else if (field.required) {
+      const how = [field.positional, ...(field.flags ?? []).map((f) => f.flags.replace(/ <.*$/, ''))].filter(
+        Boolean,
+      );
+      issues.push({
+        path: name,
+        message: `required; set ${name} in the spec file${how.length > 0 ? ` or give ${how.join(' or ')}` : ''}`,
+      });
+      bad.add(name);
+    } else if (field.defaultFrom === undefined) {
+      values.set(name, structuredClone(field.default));
+    }
+  }
+  // Defaults taken from another field (ContainerPort = ServicePort).
+  for (const name of FIELD_NAMES) {
+    const from = fieldSchema(name).defaultFrom;
+    if (from !== undefined && !values.has(name) && !bad.has(name)) {
+      if (values.has(from)) values.set(name, values.get(from));
+      else bad.add(name);
+    }
+  }
+
+  const spec = Object.fromEntries(values) as Partial<ServiceSpec>;
+  for (const name of FIELD_NAMES) {
+    const check = fieldSchema(name).crossCheck;
+    if (!check || !values.has(name)) continue;
+    check(values.get(name), spec, (message, locatedBy) => {
+      const site = sites.get(name);
+      if (site) {
+        site.issue(message);
+      } else {
+        const location = locatedBy ? sites.get(locatedBy)?.location : undefined;
+        issues.push(location ? { path: name, message, location } : { path: name, message });
+      }
+    });
+  }
+
+  if (issues.length > 0) throw new SpecError(issues);
+  return Object.fromEntries(FIELD_NAMES.map((name) => [name, values.get(name)])) as unknown as ServiceSpec;
+}
+
+/**
+ * One field given on its own on the command line, checked by the same rules as in a spec: e.g.
+ * `svc scale NAME=N` (`resolveField('Replicas', { flag: 'NAME=N', value: '0' }, { allowZeroReplicas: true })`),
+ * `rolling-update --image`, `attach-fip --fip`. Returns the normalised value or throws a SpecError
+ * whose issue path is `value.flag`.
+ */
+export function resolveField<K extends FieldName>(
+  name: K,
+  value: FlagValue,
+  options: ResolveOptions = {},
+): ServiceSpec[K] {
+  const issues: SpecIssue[] = [];
+  const parsed = fieldSchema(name).parse([{ raw: value.value, site: flagSite(value, [], issues) }], {
+    allowZeroReplicas: options.allowZeroReplicas ?? false,
+  });
+  if (parsed === INVALID || issues.length > 0) throw new SpecError(issues);
+  return parsed as ServiceSpec[K];
+}

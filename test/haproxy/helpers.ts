@@ -1,0 +1,172 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LbServer } from '../../src/haproxy/render-config.js';
+import type { ServiceSpec } from '../../src/spec/types.js';
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const GOLDEN_DIR = join(HERE, 'golden');
+export const FIXTURES_DIR = join(HERE, 'fixtures');
+export const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+/** A complete, valid spec (the spec module's defaults), changed by `over`. */
+export function makeSpec(over: Partial<ServiceSpec> = {}): ServiceSpec {
+  return {
+    Name: 'web',
+    Image: 'nginx:alpine',
+    WorkingDir: '',
+    ContainerSize: 's4',
+    SSLCert: '',
+    NetMode: '',
+    StopSignal: '',
+    ServicePort: 80,
+    ContainerPort: 8080,
+    Replicas: 2,
+    HealthCheckInterval: 5,
+    HealthCheckFall: 3,
+    HealthCheckRise: 2,
+    Algorithm: 'roundrobin',
+    Protocol: 'http',
+    Stdin: false,
+    Tty: false,
+    SessionAffinity: false,
+    Entrypoint: null,
+    Cmd: null,
+    Env: null,
+    Volumes: null,
+    Labels: {},
+    SecurityGroups: null,
+    FIP: '',
+    ...over,
+  };
+}
+
+export function makeServers(n: number, port = 8080): LbServer[] {
+  return Array.from({ length: n }, (_, i) => ({ name: `r${i + 1}`, host: `web-${i + 1}`, port }));
+}
+
+/**
+ * The HAProxy binary the checks run. Missing is a failure, never a skip: the configs are only
+ * known good once a real HAProxy accepted them.
+ */
+export function haproxyBin(): string {
+  const fromEnv = process.env.HAPROXY_BIN;
+  if (fromEnv) {
+    if (existsSync(fromEnv)) return fromEnv;
+    throw new Error(`HAPROXY_BIN=${fromEnv} does not exist: the HAProxy config tests need a real HAProxy`);
+  }
+  for (const c of ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy']) if (existsSync(c)) return c;
+  const which = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' });
+  const found = which.stdout.trim();
+  if (which.status === 0 && found) return found;
+  throw new Error(
+    'haproxy binary not found (looked at /usr/sbin/haproxy, /usr/local/sbin/haproxy, PATH): ' +
+      'install it (apt-get install haproxy, or scripts/build-test-images.sh) or set HAPROXY_BIN. ' +
+      'The HAProxy config tests need a real HAProxy and do not skip.',
+  );
+}
+
+export function busyboxBin(): string {
+  for (const c of [process.env.BUSYBOX_BIN, '/bin/busybox', '/usr/bin/busybox'])
+    if (c && existsSync(c)) return c;
+  throw new Error(
+    'busybox not found (looked at $BUSYBOX_BIN, /bin/busybox, /usr/bin/busybox): install busybox-static ' +
+      '(the load balancer image reaches its runtime API with busybox nc, and so does this test).',
+  );
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let cachedPem: string | undefined;
+/** A throwaway self-signed certificate + key (one PEM file), made once per test file. */
+export function selfSignedPem(dir: string): string {
+  if (cachedPem && existsSync(cachedPem)) return cachedPem;
+  const key = join(dir, 'key.pem');
+  const crt = join(dir, 'crt.pem');
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=svc-test',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.error || r.status !== 0) {
+    throw new Error(`openssl could not make a test certificate: ${r.error?.message ?? r.stderr}`);
+  }
+  const pem = join(dir, 'service.pem');
+  writeFileSync(pem, readFileSync(crt, 'utf8') + readFileSync(key, 'utf8'), { mode: 0o600 });
+  cachedPem = pem;
+  return pem;
+}
+
+/**
+ * Environment for HAProxy children: HAProxy resolves server names with libc at startup, and
+ * glibc's RES_OPTIONS bounds each DNS lookup, so a slow or absent resolver costs seconds, not
+ * minutes (the names are container names: they never resolve outside Docker anyway).
+ */
+export function childEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, RES_OPTIONS: 'timeout:1 attempts:1' };
+}
+
+export interface CheckResult {
+  status: number | null;
+  output: string;
+  /** `[WARNING]`/`[ALERT]` lines other than the expected "could not resolve address" ones. */
+  unexpected: string[];
+}
+
+/**
+ * `haproxy -c -f FILE`. Container names do not resolve outside Docker, so the warnings that say
+ * so are expected (the servers start in maintenance until Docker's DNS answers); any other
+ * warning or alert is reported in `unexpected`.
+ */
+export function haproxyCheck(file: string): CheckResult {
+  const r = spawnSync(haproxyBin(), ['-c', '-f', file], {
+    encoding: 'utf8',
+    timeout: 100_000,
+    env: childEnv(),
+  });
+  if (r.error) throw new Error(`could not run haproxy -c: ${r.error.message}`);
+  const output = `${r.stdout}${r.stderr}`;
+  const unexpected = output
+    .split('\n')
+    .filter((l) => /\[(WARNING|ALERT)\]/.test(l))
+    .filter((l) => !/could not resolve address '[^']+', disabling server\.$/.test(l));
+  return { status: r.status, output, unexpected };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

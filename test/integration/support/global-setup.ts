@@ -1,0 +1,29 @@
+/**
+ * Before the integration suite: build the CLI, make sure a real Docker engine answers and the
+ * offline test images exist, and remove what earlier (crashed) test runs left behind. No engine
+ * is a failure, never a skip.
+ */
+import { execFileSync } from 'node:child_process';
+import { DockerEngine } from '../../../src/engine/docker-engine.js';
+import { LB_IMAGE, removeTestLeftovers, TEST_IMAGES } from './harness.js';
+
+export default async function setup(): Promise<void> {
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const engine = new DockerEngine();
+  try {
+    await engine.ping();
+  } catch (err) {
+    throw new Error(
+      `The integration tests need a running Docker engine (${(err as Error).message}). ` +
+        'Start one with: sudo bash scripts/start-docker.sh',
+    );
+  }
+  for (const image of [LB_IMAGE, ...TEST_IMAGES]) {
+    if (!(await engine.imageExists(image))) {
+      throw new Error(
+        `test image ${image} is missing; build it with: sudo bash scripts/build-test-images.sh`,
+      );
+    }
+  }
+  await removeTestLeftovers(engine);
+}

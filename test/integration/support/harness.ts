@@ -1,0 +1,203 @@
+/**
+ * What the integration tests share: run the built CLI as a user would, talk HTTP/TCP to what it
+ * made, and clean up by label (every test tenant starts with 7e57, so leftovers of crashed runs
+ * are found and removed too).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { DockerEngine } from '../../../src/engine/docker-engine.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import { LABEL, labelFilter, names } from '../../../src/service/labels.js';
+
+export const LB_IMAGE = 'svc-test/haproxy:local';
+export const HTTP_IMAGE = 'svc-test/http:local';
+export const TCP_IMAGE = 'svc-test/tcp:local';
+export const TEST_IMAGES = [HTTP_IMAGE, TCP_IMAGE];
+const TEST_TENANT_PREFIX = '7e57';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const SVC_BIN = join(ROOT, 'bin/svc.js');
+export const run = promisify(execFile);
+
+export function newTenant(): string {
+  return TEST_TENANT_PREFIX + randomBytes(14).toString('hex');
+}
+
+export interface SvcResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `svc ARGS…` as a user would; never throws on a non-zero exit. */
+export function svc(
+  args: string[],
+  opts: { tenant?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<SvcResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [SVC_BIN, ...args], {
+      env: {
+        ...process.env,
+        SVC_LB_IMAGE: LB_IMAGE,
+        SVC_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'svc-cfg-')),
+        ...(opts.tenant ? { SVC_TENANT: opts.tenant } : {}),
+        NO_COLOR: '1',
+        ...opts.env,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => {
+      stdout += b;
+    });
+    child.stderr.on('data', (b) => {
+      stderr += b;
+    });
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+export const engine: Engine = new DockerEngine();
+
+export async function removeTenant(tenant: string): Promise<void> {
+  const list = await engine.listContainers(labelFilter(tenant));
+  await Promise.all(list.map((c) => engine.removeContainer(c.id)));
+  await engine.removeNetwork(names.network(tenant));
+}
+
+export async function removeTestLeftovers(e: Engine = engine): Promise<void> {
+  const all = await e.listContainers([LABEL.managed]);
+  const tenants = new Set(
+    all.map((c) => c.labels[LABEL.tenant] ?? '').filter((t) => t.startsWith(TEST_TENANT_PREFIX)),
+  );
+  await Promise.all([...tenants].map((t) => removeTenant(t)));
+  // Networks of test tenants with no containers left.
+  const { stdout } = await run('docker', [
+    'network',
+    'ls',
+    '--filter',
+    `label=${LABEL.tenant}`,
+    '--format',
+    '{{.Name}}',
+  ]);
+  for (const name of stdout.split('\n').filter((n) => n.startsWith(`svc-${TEST_TENANT_PREFIX}`))) {
+    await e.removeNetwork(name).catch(() => undefined);
+  }
+}
+
+/** A TCP port on 127.0.0.1 nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = net.createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** One HTTP GET on a fresh connection. */
+export function httpGet(url: string, timeoutMs = 5000): Promise<HttpAnswer> {
+  return new Promise((res, rej) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c) => {
+        body += c;
+      });
+      r.on('end', () => res({ status: r.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs}ms: GET ${url}`)));
+    req.on('error', rej);
+  });
+}
+
+/** `n` sequential GETs; the bodies (trimmed) in order, and how many failed. */
+export async function httpGetMany(url: string, n: number): Promise<{ bodies: string[]; failures: string[] }> {
+  const bodies: string[] = [];
+  const failures: string[] = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      const a = await httpGet(url);
+      if (a.status === 200) bodies.push(a.body.trim());
+      else failures.push(`HTTP ${a.status}`);
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
+  }
+  return { bodies, failures };
+}
+
+export function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+/** Open a TCP connection; resolves with the socket and the first line the server sends. */
+export function tcpHello(port: number, host = '127.0.0.1'): Promise<{ socket: net.Socket; hello: string }> {
+  return new Promise((res, rej) => {
+    const socket = net.connect(port, host);
+    let buf = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      rej(new Error(`no greeting from ${host}:${port} within 5s`));
+    }, 5000);
+    socket.setEncoding('utf8');
+    const onData = (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        res({ socket, hello: buf.slice(0, nl) });
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      rej(err);
+    });
+  });
+}
+
+/** Poll `check` until it returns a value (not undefined) or the time is up. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastErr ? `: ${lastErr}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Short container IDs (what `hostname` answers in the test images) of a service's replicas. */
+export async function replicaHostnames(tenant: string, service: string): Promise<Map<string, number>> {
+  const list = await engine.listContainers(labelFilter(tenant, service, 'replica'));
+  return new Map(list.map((c) => [c.id.slice(0, 12), Number(c.labels[LABEL.replica])]));
+}
