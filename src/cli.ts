@@ -22,6 +22,7 @@ export function buildProgram(): Command {
     )
     .version(version(), '-V, --version')
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .addCommand(createCommand());
   program.addHelpText(
     'after',

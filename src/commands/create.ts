@@ -26,6 +26,9 @@ Examples:
   $ svc create -f service.yaml --replicas 4         # flags override the file
   $ cat service.yaml | svc create -f - --dry-run    # validate and show, change nothing
   $ svc create -f service.yaml | jq -r .IP          # stdout is data only
+  $ svc create --name sh --service-port 7000 busybox sh -c 'nc -lk -p 7000'
+
+As with docker run, everything after IMAGE is the replicas' command: put flags before IMAGE.
 
 The load balancer image is --lb-image, else $SVC_LB_IMAGE, else ${DEFAULT_LB_IMAGE}.
 `;
@@ -114,7 +117,9 @@ export function createCommand(): Command {
         .choices(['missing', 'always', 'never'])
         .default('missing'),
     )
-    .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)');
+    .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)')
+    // As with `docker run`: everything after IMAGE is the replicas' command, options included.
+    .passThroughOptions();
   registerCreateFlags(cmd);
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);

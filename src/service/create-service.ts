@@ -81,6 +81,10 @@ class Applier {
     private readonly onProgress: (text: string) => void,
   ) {}
 
+  get madeSomething(): boolean {
+    return this.createdContainers.length > 0 || this.createdNetwork !== undefined;
+  }
+
   private id(name: string): string {
     const id = this.ids.get(name);
     if (!id) throw new Error(`plan refers to ${name} before creating it`);
@@ -195,7 +199,7 @@ export async function createService(
     if (opts.signal?.aborted) throw new InterruptedError('interrupted; removed what this create had made');
   } catch (err) {
     await applier.rollback();
-    if (err instanceof SvcError && !(err instanceof InterruptedError)) {
+    if (err instanceof SvcError && !(err instanceof InterruptedError) && applier.madeSomething) {
       err.message += '; everything this create made was removed';
     }
     throw err;
