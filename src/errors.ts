@@ -30,8 +30,22 @@ export class SpecError extends SvcError {
   }
 }
 
+/** Issues with a file position first, in the order they stand in the file; the rest after, as found. */
+function inReadingOrder(issues: SpecIssue[]): SpecIssue[] {
+  const position = (i: SpecIssue): [number, number] => {
+    const m = i.location?.match(/:(\d+):(\d+)$/);
+    return m ? [Number(m[1]), Number(m[2])] : [Number.POSITIVE_INFINITY, 0];
+  };
+  return issues
+    .map((issue, index) => ({ issue, index, pos: position(issue) }))
+    .sort((a, b) => a.pos[0] - b.pos[0] || a.pos[1] - b.pos[1] || a.index - b.index)
+    .map((x) => x.issue);
+}
+
 export function formatIssues(issues: SpecIssue[]): string {
-  const lines = issues.map((i) => `  ${i.location ? `${i.location}: ` : ''}${i.path}: ${i.message}`);
+  const lines = inReadingOrder(issues).map(
+    (i) => `  ${i.location ? `${i.location}: ` : ''}${i.path}: ${i.message}`,
+  );
   const noun = issues.length === 1 ? 'problem' : 'problems';
   return `invalid service spec (${issues.length} ${noun}):\n${lines.join('\n')}`;
 }

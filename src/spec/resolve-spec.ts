@@ -171,7 +171,7 @@ export function resolveSpec(input: ResolveInput, options: ResolveOptions = {}): 
     });
   }
 
-  if (issues.length > 0) throw new SpecError(inReadingOrder(issues));
+  if (issues.length > 0) throw new SpecError(issues);
   return Object.fromEntries(FIELD_NAMES.map((name) => [name, values.get(name)])) as unknown as ServiceSpec;
 }
 
@@ -192,16 +192,4 @@ export function resolveField<K extends FieldName>(
   });
   if (parsed === INVALID || issues.length > 0) throw new SpecError(issues);
   return parsed as ServiceSpec[K];
-}
-
-/** Issues with a file position first, in the order they stand in the file; the rest after, as found. */
-function inReadingOrder(issues: SpecIssue[]): SpecIssue[] {
-  const position = (i: SpecIssue): [number, number] => {
-    const m = i.location?.match(/:(\d+):(\d+)$/);
-    return m ? [Number(m[1]), Number(m[2])] : [Number.POSITIVE_INFINITY, 0];
-  };
-  return issues
-    .map((issue, index) => ({ issue, index, pos: position(issue) }))
-    .sort((a, b) => a.pos[0] - b.pos[0] || a.pos[1] - b.pos[1] || a.index - b.index)
-    .map((x) => x.issue);
 }
