@@ -69,7 +69,10 @@ CGI
   cat >"$root/bin/serve-http" <<'SH'
 #!/bin/sh
 hostname >/www/index.html
-exec httpd -f -p "${PORT:-80}" -h /www
+# As PID 1 httpd would ignore SIGTERM (docker stop would wait for SIGKILL): stop on it.
+httpd -f -p "${PORT:-80}" -h /www &
+trap 'kill $!; exit 0' TERM INT
+wait
 SH
   chmod 755 "$root/bin/serve-http"
   import "$root" svc-test/http:local \
@@ -88,7 +91,9 @@ SH
   chmod 755 "$root/bin/tcp-reply"
   cat >"$root/bin/serve-tcp" <<'SH'
 #!/bin/sh
-exec nc -ll -p "${PORT:-9000}" -e /bin/tcp-reply
+nc -ll -p "${PORT:-9000}" -e /bin/tcp-reply &
+trap 'kill $!; exit 0' TERM INT
+wait
 SH
   chmod 755 "$root/bin/serve-tcp"
   import "$root" svc-test/tcp:local \

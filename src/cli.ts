@@ -5,6 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createCommand } from './commands/create.js';
+import { inspectCommand } from './commands/inspect.js';
+import { logsCommand } from './commands/logs.js';
+import { lsCommand } from './commands/ls.js';
+import { rmCommand } from './commands/rm.js';
+import { rollingUpdateCommand } from './commands/rolling-update.js';
+import { scaleCommand } from './commands/scale.js';
 import { exitCodeFor, InterruptedError, SvcError } from './errors.js';
 
 function version(): string {
@@ -23,7 +29,13 @@ export function buildProgram(): Command {
     .version(version(), '-V, --version')
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
-    .addCommand(createCommand());
+    .addCommand(createCommand())
+    .addCommand(lsCommand())
+    .addCommand(inspectCommand())
+    .addCommand(rmCommand())
+    .addCommand(logsCommand())
+    .addCommand(scaleCommand())
+    .addCommand(rollingUpdateCommand());
   program.addHelpText(
     'after',
     `

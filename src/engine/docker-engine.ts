@@ -2,6 +2,7 @@
  * The Engine interface on a Docker engine, through dockerode. The only module that imports
  * dockerode. Honours DOCKER_HOST (unix://, tcp://) like the docker CLI, via docker-modem.
  */
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { ConflictError, EngineUnavailableError, NotFoundError, SvcError } from '../errors.js';
@@ -14,6 +15,8 @@ import type {
   EngineInfo,
   ExecResult,
   Labels,
+  LogLine,
+  LogOptions,
   NetworkRef,
   PullProgress,
 } from './engine.js';
@@ -165,6 +168,14 @@ export class DockerEngine implements Engine {
         state: c.State as ContainerState,
         labels: c.Labels ?? {},
         created: c.Created,
+        addresses: Object.fromEntries(
+          Object.entries(c.NetworkSettings?.Networks ?? {})
+            .filter(([, ep]) => ep?.IPAddress)
+            .map(([net, ep]) => [net, ep.IPAddress]),
+        ),
+        ports: (c.Ports ?? [])
+          .filter((p) => p.PublicPort)
+          .map((p) => `${p.IP ?? ''}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`),
       }));
     });
   }
@@ -196,9 +207,9 @@ export class DockerEngine implements Engine {
               ? { [port]: [{ HostIp: spec.publish.hostIp, HostPort: String(spec.publish.hostPort) }] }
               : undefined,
         },
-        NetworkingConfig: {
-          EndpointsConfig: { [spec.network]: { Aliases: spec.aliases ?? [] } },
-        },
+        NetworkingConfig: spec.aliases?.length
+          ? { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } }
+          : undefined,
       });
       return container.id;
     });
@@ -225,9 +236,83 @@ export class DockerEngine implements Engine {
         labels: c.Config?.Labels ?? {},
         created: Math.floor(Date.parse(c.Created) / 1000),
         addresses,
+        ports: Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([port, binds]) =>
+          (binds ?? []).map((b) => `${b.HostIp}:${b.HostPort}->${port}`),
+        ),
         exitCode: c.State.ExitCode ?? 0,
         error: c.State.Error ?? '',
       };
+    });
+  }
+
+  stopContainer(id: string, graceSeconds: number): Promise<void> {
+    return call(`stop container ${id.slice(0, 12)}`, async () => {
+      try {
+        await this.docker.getContainer(id).stop({ t: graceSeconds });
+      } catch (err) {
+        const code = (err as { statusCode?: number }).statusCode;
+        if (code === 304 || code === 404) return; // already stopped, or gone
+        throw err;
+      }
+    });
+  }
+
+  logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void> {
+    return call(`read logs of container ${id.slice(0, 12)}`, async () => {
+      const container = this.docker.getContainer(id);
+      const info = await container.inspect();
+      const base = {
+        stdout: true,
+        stderr: true,
+        timestamps: opts.timestamps ?? false,
+        ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+        since: opts.since ?? 0,
+      };
+      const splitter = (stream: 'stdout' | 'stderr') => {
+        let rest = '';
+        const pass = new PassThrough();
+        pass.on('data', (b: Buffer) => {
+          const parts = (rest + b.toString('utf8')).split('\n');
+          rest = parts.pop() ?? '';
+          for (const text of parts) onLine({ stream, text });
+        });
+        pass.on('end', () => {
+          if (rest) onLine({ stream, text: rest });
+        });
+        return pass;
+      };
+      const out = splitter('stdout');
+      const err = splitter('stderr');
+      // Every line is delivered before this returns.
+      const delivered = Promise.all([once(out, 'end'), once(err, 'end')]);
+      if (!opts.follow) {
+        const raw = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
+        if (info.Config.Tty) out.write(raw);
+        else demuxBuffer(raw, out, err);
+        out.end();
+        err.end();
+        await delivered;
+        return;
+      }
+      const stream = (await container.logs({ ...base, follow: true })) as unknown as NodeJS.ReadableStream;
+      if (info.Config.Tty) stream.pipe(out);
+      else this.docker.modem.demuxStream(stream, out, err);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          out.end();
+          err.end();
+          resolve();
+        };
+        stream.on('end', done);
+        stream.on('close', done);
+        const abort = () => {
+          (stream as unknown as { destroy?: () => void }).destroy?.();
+          done();
+        };
+        if (opts.signal?.aborted) abort();
+        else opts.signal?.addEventListener('abort', abort, { once: true });
+      });
+      await delivered;
     });
   }
 
@@ -241,6 +326,12 @@ export class DockerEngine implements Engine {
         if (code === 404 || code === 409) return;
         throw err;
       }
+    });
+  }
+
+  renameContainer(id: string, name: string): Promise<void> {
+    return call(`rename container ${id.slice(0, 12)} to ${name}`, async () => {
+      await this.docker.getContainer(id).rename({ name });
     });
   }
 
@@ -278,5 +369,17 @@ export class DockerEngine implements Engine {
     return call(`send ${signal} to container ${id.slice(0, 12)}`, async () => {
       await this.docker.getContainer(id).kill({ signal });
     });
+  }
+}
+
+/** Split a multiplexed (non-TTY) log buffer: 8-byte headers [stream, 0, 0, 0, size32be]. */
+function demuxBuffer(raw: Buffer, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
+  let offset = 0;
+  while (offset + 8 <= raw.length) {
+    const type = raw[offset];
+    const size = raw.readUInt32BE(offset + 4);
+    const chunk = raw.subarray(offset + 8, offset + 8 + size);
+    (type === 2 ? err : out).write(chunk);
+    offset += 8 + size;
   }
 }

@@ -58,11 +58,13 @@ export interface ContainerSummary {
   state: ContainerState;
   labels: Labels;
   created: number;
+  /** Address per network name. */
+  addresses: Record<string, string>;
+  /** Published ports: `hostIp:hostPort->containerPort/tcp`. */
+  ports: string[];
 }
 
 export interface ContainerDetail extends ContainerSummary {
-  /** Address per network name. */
-  addresses: Record<string, string>;
   exitCode: number;
   error: string;
 }
@@ -92,10 +94,31 @@ export interface Engine {
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetail>;
+  /** Stops gracefully: the container's stop signal, then SIGKILL after `graceSeconds`. Gone or stopped is fine. */
+  stopContainer(id: string, graceSeconds: number): Promise<void>;
   /** Force-removes; a container that is already gone is not an error. */
   removeContainer(id: string): Promise<void>;
+  /** Give the container a new name (its labels cannot change; its name can). */
+  renameContainer(id: string, name: string): Promise<void>;
   /** Extract these entries (paths relative to `dir`, which must exist) into the container. */
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void>;
   exec(id: string, argv: string[]): Promise<ExecResult>;
   signal(id: string, signal: string): Promise<void>;
+  /** The container's output, demultiplexed, line by line; with `follow` until aborted or the container ends. */
+  logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void>;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Last N lines. */
+  tail?: number;
+  /** Unix seconds. */
+  since?: number;
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
 }

@@ -20,6 +20,8 @@ export interface ServerStat {
   checkStatus: string;
   /** Current `ip:port` (`addr`); "" while the server has no address (e.g. not resolved yet). */
   address: string;
+  /** Sessions open on the server now (`scur`): in-flight requests and tunnels. */
+  sessions: number;
 }
 
 /** Runtime API admin states a server can be put in. */
@@ -173,6 +175,7 @@ export function parseServerStats(text: string): ServerStat[] {
   const iCheck = col('check_status');
   const iAddr = col('addr');
   const iType = col('type');
+  const iSessions = col('scur');
   if (iStatus < 0) {
     throw new Error('HAProxy "show stat" header lacks the status column');
   }
@@ -192,6 +195,7 @@ export function parseServerStats(text: string): ServerStat[] {
       status: mapServerStatus(at(fields, iStatus)),
       checkStatus: at(fields, iCheck).replace(/^\* /, ''),
       address: at(fields, iAddr),
+      sessions: Number(at(fields, iSessions)) || 0,
     });
   }
   return stats;

@@ -3,13 +3,13 @@
  * the steps that make the service, grouped in phases (the steps of one phase may run at once).
  * `describePlan` is its text form, used by --dry-run's tests and by people reading a failure.
  */
-import { createHash } from 'node:crypto';
 import type { ArchiveEntry, ContainerSpec, Labels } from '../engine/engine.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { HAPROXY_CERT_PATH, HAPROXY_CONFIG_PATH, renderHaproxyConfig } from '../haproxy/render-config.js';
 import { CONTAINER_SIZES, type ServiceSpec } from '../spec/types.js';
 import { LABEL, LABEL_SCHEMA_VERSION, names } from './labels.js';
-import { publicSpec } from './service-json.js';
+import { recordContainer } from './records.js';
+import { specHash } from './spec-hash.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -34,7 +34,7 @@ export interface CreateObservation {
 export type CreateStep =
   | { op: 'pull-image'; image: string }
   | { op: 'ensure-network'; name: string; labels: Labels }
-  | { op: 'create-container'; role: 'lb' | 'replica'; container: ContainerSpec }
+  | { op: 'create-container'; role: 'lb' | 'replica' | 'record'; container: ContainerSpec }
   | { op: 'write-files'; container: string; dir: string; entries: ArchiveEntry[] }
   | { op: 'start-container'; container: string };
 
@@ -47,16 +47,10 @@ export interface CreatePlan {
   network: string;
 }
 
-const HAPROXY_DIR = '/usr/local/etc/haproxy';
+export const HAPROXY_DIR = '/usr/local/etc/haproxy';
 /** The official haproxy image runs as this user; the certificate is readable by it alone. */
 const HAPROXY_UID = 99;
 
-export function specHash(spec: ServiceSpec): string {
-  return createHash('sha256')
-    .update(JSON.stringify(publicSpec(spec)))
-    .digest('hex')
-    .slice(0, 16);
-}
 
 function relativeTo(dir: string, path: string): string {
   if (!path.startsWith(`${dir}/`)) throw new Error(`${path} is not inside ${dir}`);
@@ -64,16 +58,22 @@ function relativeTo(dir: string, path: string): string {
 }
 
 /** The files the load balancer container holds: its config and, for httpsTerm, the PEM. */
+/** The load balancer's config for these replica numbers: server `rN` is replica N. */
+export function lbConfig(spec: ServiceSpec, tenant: string, replicas: number[]): string {
+  const servers = replicas.map((n) => ({ name: `r${n}`, host: names.replica(tenant, spec.Name, n), port: spec.ContainerPort }));
+  return renderHaproxyConfig({ spec, servers });
+}
+
+export function replicaNumbers(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
+/** The files the load balancer container holds: its config and, for httpsTerm, the PEM. */
 export function lbFiles(spec: ServiceSpec, tenant: string): ArchiveEntry[] {
-  const servers = Array.from({ length: spec.Replicas }, (_, i) => ({
-    name: `r${i + 1}`,
-    host: names.replica(tenant, spec.Name, i + 1),
-    port: spec.ContainerPort,
-  }));
   const entries: ArchiveEntry[] = [
     {
       name: relativeTo(HAPROXY_DIR, HAPROXY_CONFIG_PATH),
-      content: renderHaproxyConfig({ spec, servers }),
+      content: lbConfig(spec, tenant, replicaNumbers(spec.Replicas)),
       mode: 0o644,
     },
   ];
@@ -84,6 +84,50 @@ export function lbFiles(spec: ServiceSpec, tenant: string): ArchiveEntry[] {
     entries.push({ name: certPath, content: spec.SSLCert, mode: 0o600, uid: HAPROXY_UID, gid: HAPROXY_UID });
   }
   return entries;
+}
+
+/** The labels every container of the service carries. */
+export function objectLabels(spec: ServiceSpec, tenant: string, role: 'lb' | 'replica'): Labels {
+  return {
+    [LABEL.managed]: LABEL_SCHEMA_VERSION,
+    [LABEL.tenant]: tenant,
+    [LABEL.service]: spec.Name,
+    [LABEL.role]: role,
+    [LABEL.specHash]: specHash(spec),
+  };
+}
+
+function cpusFor(spec: ServiceSpec, engineCpus: number): number {
+  return Math.min(CONTAINER_SIZES[spec.ContainerSize].cpus, engineCpus);
+}
+
+/** Said when a size asks for more CPUs than the engine has. */
+export function cpuNote(spec: ServiceSpec, engineCpus: number): string | undefined {
+  const asked = CONTAINER_SIZES[spec.ContainerSize].cpus;
+  const cpus = cpusFor(spec, engineCpus);
+  if (cpus >= asked) return undefined;
+  return `ContainerSize ${spec.ContainerSize} asks for ${asked} CPUs; the engine has ${engineCpus}, so each replica gets ${cpus}`;
+}
+
+/** Replica N of the service: every container field of the spec, its size, labels, restart policy. */
+export function replicaContainer(spec: ServiceSpec, tenant: string, n: number, engineCpus: number): ContainerSpec {
+  return {
+    name: names.replica(tenant, spec.Name, n),
+    image: spec.Image,
+    labels: { ...spec.Labels, ...objectLabels(spec, tenant, 'replica'), [LABEL.replica]: String(n) },
+    network: names.network(tenant),
+    entrypoint: spec.Entrypoint,
+    cmd: spec.Cmd,
+    env: spec.Env,
+    workingDir: spec.WorkingDir,
+    binds: spec.Volumes,
+    tty: spec.Tty,
+    openStdin: spec.Stdin,
+    stopSignal: spec.StopSignal,
+    memoryBytes: CONTAINER_SIZES[spec.ContainerSize].memoryMiB * 1024 * 1024,
+    nanoCpus: cpusFor(spec, engineCpus) * 1e9,
+    restartPolicy: 'unless-stopped',
+  };
 }
 
 export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: CreateObservation): CreatePlan {
@@ -120,14 +164,6 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
     },
   ]);
 
-  const hash = specHash(spec);
-  const common = (role: 'lb' | 'replica'): Labels => ({
-    [LABEL.managed]: LABEL_SCHEMA_VERSION,
-    [LABEL.tenant]: ctx.tenant,
-    [LABEL.service]: spec.Name,
-    [LABEL.role]: role,
-    [LABEL.specHash]: hash,
-  });
 
   // The load balancer is created first: its name is the lock that makes two concurrent creates
   // of one service end with exactly one winner (the engine refuses the second name with 409).
@@ -135,11 +171,7 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
   const lb: ContainerSpec = {
     name: lbName,
     image: ctx.lbImage,
-    labels: {
-      ...common('lb'),
-      [LABEL.spec]: JSON.stringify(publicSpec(spec)),
-      [LABEL.created]: ctx.created,
-    },
+    labels: objectLabels(spec, ctx.tenant, 'lb'),
     network,
     aliases: [spec.Name],
     stopSignal: 'SIGUSR1',
@@ -151,45 +183,22 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
       : null,
   };
   phases.push([{ op: 'create-container', role: 'lb', container: lb }]);
+  const record = recordContainer({ tenant: ctx.tenant, spec, revision: 1, created: ctx.created, image: ctx.lbImage });
   phases.push([
+    { op: 'create-container', role: 'record', container: record },
     { op: 'write-files', container: lbName, dir: HAPROXY_DIR, entries: lbFiles(spec, ctx.tenant) },
   ]);
   // Started before the replicas: a host port already taken fails here, before any replica exists.
   phases.push([{ op: 'start-container', container: lbName }]);
 
-  const size = CONTAINER_SIZES[spec.ContainerSize];
-  const cpus = Math.min(size.cpus, ctx.engineCpus);
-  if (cpus < size.cpus) {
-    notes.push(
-      `ContainerSize ${spec.ContainerSize} asks for ${size.cpus} CPUs; the engine has ${ctx.engineCpus}, so each replica gets ${cpus}`,
-    );
-  }
+  const note = cpuNote(spec, ctx.engineCpus);
+  if (note) notes.push(note);
   const replicaNames: string[] = [];
   const replicas: CreateStep[] = [];
-  for (let n = 1; n <= spec.Replicas; n++) {
-    const name = names.replica(ctx.tenant, spec.Name, n);
-    replicaNames.push(name);
-    replicas.push({
-      op: 'create-container',
-      role: 'replica',
-      container: {
-        name,
-        image: spec.Image,
-        labels: { ...spec.Labels, ...common('replica'), [LABEL.replica]: String(n) },
-        network,
-        entrypoint: spec.Entrypoint,
-        cmd: spec.Cmd,
-        env: spec.Env,
-        workingDir: spec.WorkingDir,
-        binds: spec.Volumes,
-        tty: spec.Tty,
-        openStdin: spec.Stdin,
-        stopSignal: spec.StopSignal,
-        memoryBytes: size.memoryMiB * 1024 * 1024,
-        nanoCpus: cpus * 1e9,
-        restartPolicy: 'unless-stopped',
-      },
-    });
+  for (const n of replicaNumbers(spec.Replicas)) {
+    const container = replicaContainer(spec, ctx.tenant, n, ctx.engineCpus);
+    replicaNames.push(container.name);
+    replicas.push({ op: 'create-container', role: 'replica', container });
   }
   if (replicas.length > 0) {
     phases.push(replicas);

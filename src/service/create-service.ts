@@ -6,10 +6,10 @@
 import type { Engine } from '../engine/engine.js';
 import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import type { ServiceSpec } from '../spec/types.js';
-import { type CreatePlan, type CreateStep, type PullPolicy, planCreate } from './create-plan.js';
-import { labelFilter } from './labels.js';
+import { type CreatePlan, type CreateStep, type PullPolicy, planCreate, replicaNumbers } from './create-plan.js';
+import { isKept, labelFilter } from './labels.js';
 import { rfc3339Nano, type ServiceJson, toServiceJson } from './service-json.js';
-import { waitUntilReady } from './wait-ready.js';
+import { waitUntilUp } from './wait-ready.js';
 
 export interface CreateOptions {
   tenant: string;
@@ -165,7 +165,7 @@ async function observe(engine: Engine, spec: ServiceSpec, opts: CreateOptions) {
   const images = [spec.Image, opts.lbImage];
   return {
     observation: {
-      existing: existing.map((c) => c.name),
+      existing: existing.filter((c) => !isKept(c)).map((c) => c.name),
       missingImages: images.filter((_, i) => !present[i]),
     },
     cpus: info.cpus,
@@ -209,11 +209,17 @@ export async function createService(
   const lb = await engine.inspectContainer(lbId);
   if (opts.wait) {
     progress(`waiting for ${spec.Replicas} replicas to be UP`);
-    await waitUntilReady(engine, lbId, spec.Replicas, {
-      timeoutMs: opts.timeoutMs,
-      signal: opts.signal,
-      onProgress: progress,
-    });
+    try {
+      await waitUntilUp(
+        engine,
+        lbId,
+        replicaNumbers(spec.Replicas).map((n) => `r${n}`),
+        { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: progress },
+      );
+    } catch (err) {
+      if (err instanceof SvcError) err.message += `; the service was created and is left as it is (svc rm ${spec.Name} removes it)`;
+      throw err;
+    }
   }
   const service = toServiceJson(spec, {
     tenant: opts.tenant,

@@ -54,7 +54,8 @@ export interface ServiceJson {
 
 /** The spec as it may be shown or stored: SSLCert replaced by the certificate's description. */
 export function publicSpec(spec: ServiceSpec): ServiceSpec {
-  return spec.SSLCert ? { ...spec, SSLCert: describeCertificate(spec.SSLCert) } : spec;
+  // A spec read back from a record already holds the description, not the PEM.
+  return spec.SSLCert.includes('-----BEGIN') ? { ...spec, SSLCert: describeCertificate(spec.SSLCert) } : spec;
 }
 
 export function toServiceJson(spec: ServiceSpec, state: ServiceState): ServiceJson {

@@ -24,26 +24,26 @@ function summary(stats: ServerStat[]): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitUntilReady(
+/** Wait until the load balancer reports every one of `servers` (e.g. `r1`) UP. */
+export async function waitUntilUp(
   engine: Engine,
   lbId: string,
-  replicas: number,
+  servers: string[],
   opts: { timeoutMs: number; signal?: AbortSignal; onProgress?: (text: string) => void; pollMs?: number },
 ): Promise<ServerStat[]> {
   const deadline = Date.now() + opts.timeoutMs;
   let last: ServerStat[] = [];
   let lastError = '';
   for (;;) {
-    if (opts.signal?.aborted)
-      throw new InterruptedError('interrupted while waiting; the service was created and is left as it is');
+    if (opts.signal?.aborted) throw new InterruptedError('interrupted while waiting for replicas to be UP');
     try {
-      last = await readServerStats(engine, lbId);
+      last = (await readServerStats(engine, lbId)).filter((s) => servers.includes(s.server));
       lastError = '';
       const up = last.filter((s) => s.status === 'UP').length;
-      opts.onProgress?.(`waiting for replicas: ${up}/${replicas} UP`);
-      if (last.length === replicas && up === replicas) return last;
+      opts.onProgress?.(`waiting for replicas: ${up}/${servers.length} UP`);
+      if (up === servers.length) return last;
     } catch (err) {
-      // The load balancer may still be starting; keep trying until the deadline.
+      // The load balancer may still be starting or reloading; keep trying until the deadline.
       if (err instanceof SvcError && err.status === 503) throw err;
       lastError = err instanceof Error ? err.message : String(err);
     }
@@ -51,8 +51,7 @@ export async function waitUntilReady(
       const state = last.length > 0 ? summary(last) : lastError || 'no state read';
       throw new SvcError(
         500,
-        `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for every replica to be UP: ${state}. ` +
-          'The service was created and is left as it is; look with: docker logs, svc rm to remove it',
+        `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for replicas to be UP: ${state}`,
       );
     }
     await sleep(opts.pollMs ?? 250);

@@ -33,6 +33,7 @@ describe('parseServerStats on real show stat output', () => {
       status: 'UP',
       checkStatus: 'L4OK',
       address: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      sessions: 0,
     });
     expect(r2).toMatchObject({ status: 'UP', checkStatus: 'L4OK' });
     expect(r3).toMatchObject({ status: 'DOWN', checkStatus: 'L4CON' });
@@ -73,9 +74,9 @@ describe('parseServerStats on synthetic rows', () => {
   });
 
   it('finds columns by name, whatever their order', () => {
-    const text = '# svname,addr,pxname,check_status,status,\nr9,10.0.0.9:80,be,L4TOUT,DOWN 1/2,\n';
+    const text = '# svname,addr,scur,pxname,check_status,status,\nr9,10.0.0.9:80,3,be,L4TOUT,DOWN 1/2,\n';
     expect(parseServerStats(text)).toEqual([
-      { backend: 'be', server: 'r9', status: 'DOWN', checkStatus: 'L4TOUT', address: '10.0.0.9:80' },
+      { backend: 'be', server: 'r9', status: 'DOWN', checkStatus: 'L4TOUT', address: '10.0.0.9:80', sessions: 3 },
     ]);
   });
 

@@ -102,11 +102,13 @@ describe('the README example: an http service on a FIP', () => {
 
   it('labels every object it made with tenant, service, role and spec hash', async () => {
     const all = await engine.listContainers(labelFilter(tenant, 'http'));
-    expect(all.map((c) => c.labels[LABEL.role]).sort()).toEqual(['lb', 'replica', 'replica']);
+    expect(all.map((c) => c.labels[LABEL.role]).sort()).toEqual(['lb', 'record', 'replica', 'replica']);
     const hashes = new Set(all.map((c) => c.labels[LABEL.specHash]));
     expect(hashes.size).toBe(1);
-    const lb = all.find((c) => c.labels[LABEL.role] === 'lb');
-    const stored = JSON.parse(lb?.labels[LABEL.spec] ?? '{}');
+    const record = all.find((c) => c.labels[LABEL.role] === 'record');
+    expect(record?.state).toBe('created');
+    expect(record?.labels[LABEL.revision]).toBe('1');
+    const stored = JSON.parse(record?.labels[LABEL.spec] ?? '{}');
     expect(stored).toMatchObject({ Name: 'http', Replicas: 2, ServicePort: port, FIP: '127.0.0.1' });
     for (const r of all.filter((c) => c.labels[LABEL.role] === 'replica')) expect(r.labels.app).toBe('nginx');
   });
@@ -391,7 +393,7 @@ describe('failures', () => {
     const loser = results.find((r) => r.code === 4);
     expect(loser?.stderr).toMatch(/service "race" already exists/);
     const objects = await engine.listContainers(labelFilter(tenant, 'race'));
-    expect(objects.map((c) => c.labels[LABEL.role]).sort()).toEqual(['lb', 'replica', 'replica']);
+    expect(objects.map((c) => c.labels[LABEL.role]).sort()).toEqual(['lb', 'record', 'replica', 'replica']);
     const winner = JSON.parse(results.find((r) => r.code === 0)?.stdout ?? '{}');
     expect((winner.Containers as string[]).sort()).toEqual(
       objects

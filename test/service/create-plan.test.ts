@@ -23,6 +23,7 @@ describe('planCreate', () => {
         '1. pull image nginx',
         '2. ensure network svc-b8dc36865f4b480683dabb25598d61c4',
         '3. create lb http-lb-b8dc3686 from haproxy:lts-alpine on svc-b8dc36865f4b480683dabb25598d61c4 publish 127.0.0.1:8080->8080/tcp',
+        '4. create record http-rev1-b8dc3686 from haproxy:lts-alpine on none',
         '4. write /usr/local/etc/haproxy/haproxy.cfg into http-lb-b8dc3686',
         '5. start http-lb-b8dc3686',
         '6. create replica http-1-b8dc3686 from nginx on svc-b8dc36865f4b480683dabb25598d61c4',

@@ -1,0 +1,91 @@
+/** `svc rm [--keep] NAME…`: remove services and everything they made. */
+import { chalkStderr } from 'chalk';
+import { Command } from 'commander';
+import { connectEngine } from '../engine/connect.js';
+import { NotFoundError, SvcError } from '../errors.js';
+import { formatJson, formatYaml, parseOutputFormat } from '../output/format.js';
+import { removeServices } from '../service/remove-service.js';
+import { resolveTenant } from '../service/tenant.js';
+import { parseDuration } from '../util/duration.js';
+import { addCommonOptions, type CommonOptions } from './common.js';
+import { colourEnabled, startProgress } from './progress.js';
+
+const EXAMPLES = `
+Examples:
+  $ svc rm web                  # load balancer, replicas, stored spec; the network if it was the last
+  $ svc rm web api              # several at once; prints the names removed, one a line
+  $ svc rm --keep web           # drop the service, leave its replicas running
+  $ svc rm -t 0 web             # do not wait for the replicas to stop gracefully
+  $ svc ls -q | xargs svc rm    # every service of the tenant
+
+The load balancer goes first (it stops taking connections and finishes those in flight), then the
+replicas get --timeout to stop after their StopSignal before they are killed.
+
+A service left half-made (e.g. a svc create killed) is removed like any other. A name that does
+not exist is an error (exit 3) once the others are removed.
+
+--keep: the replicas keep running, no longer part of any service: they are renamed
+NAME-N-<tenant>_kept_<id> (freeing the name for a new service) and svc ignores them from then
+on. They keep their labels (a container's labels cannot change) and the tenant network; remove
+them with docker rm -f.
+`;
+
+interface RmFlags extends CommonOptions {
+  keep?: boolean;
+  timeout: string;
+}
+
+async function run(wanted: string[], flags: RmFlags): Promise<void> {
+  // Names one a line by default; -o json|yaml prints them as a list.
+  const output = flags.output === undefined ? undefined : parseOutputFormat(flags.output, ['json', 'yaml']);
+  const graceSeconds = Math.ceil(parseDuration(flags.timeout, '--timeout') / 1000);
+  const tenant = resolveTenant(flags.tenant);
+  const engine = await connectEngine();
+  const progress = await startProgress(`removing ${wanted.join(', ')}`);
+  let result: Awaited<ReturnType<typeof removeServices>>;
+  try {
+    result = await removeServices(engine, tenant, wanted, {
+      keep: Boolean(flags.keep),
+      graceSeconds,
+      onProgress: (t) => progress.update(t),
+    });
+  } finally {
+    progress.stop();
+  }
+  const notePrefix = colourEnabled() ? chalkStderr.yellow('note:') : 'note:';
+  for (const k of result.kept) process.stderr.write(`${notePrefix} ${k.service}: left running as ${k.name}\n`);
+  for (const n of result.notes) process.stderr.write(`${notePrefix} ${n}\n`);
+
+  if (output === 'json' && !flags.quiet) process.stdout.write(formatJson(result.removed));
+  else if (output === 'yaml' && !flags.quiet) process.stdout.write(formatYaml(result.removed));
+  else process.stdout.write(result.removed.map((n) => `${n}\n`).join(''));
+
+  const [failure, ...moreFailures] = result.failed;
+  if (failure) {
+    const others = moreFailures.map((f) => f.name);
+    throw new SvcError(
+      failure.error.status,
+      `removing ${failure.name} failed half-way (run svc rm ${failure.name} again): ${failure.error.message}` +
+        (others.length > 0 ? `; also failed: ${others.join(', ')}` : ''),
+      { cause: failure.error },
+    );
+  }
+  if (result.missing.length > 0) throw new NotFoundError(`no such service: ${result.missing.join(', ')}`);
+}
+
+export function rmCommand(): Command {
+  const cmd = new Command('rm')
+    .alias('remove')
+    .summary('remove services and everything they created')
+    .description(
+      'Remove services: their load balancer, replicas and stored spec, and the tenant network when ' +
+        'nothing else of the tenant uses it. Prints the names removed.',
+    )
+    .argument('<name...>', 'service names')
+    .option('--keep', 'leave the replicas running, no longer part of the service')
+    .option('-t, --timeout <duration>', 'how long replicas get to stop before they are killed', '10s');
+  addCommonOptions(cmd, ['json', 'yaml']);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((names: string[], flags: RmFlags) => run(names, flags));
+  return cmd;
+}

@@ -1,0 +1,69 @@
+/** `svc scale NAME=N…`: converge each service to N replicas, no request lost. */
+import { Command } from 'commander';
+import { connectEngine } from '../engine/connect.js';
+import { UsageError } from '../errors.js';
+import { formatJson, formatYaml, parseOutputFormat } from '../output/format.js';
+import { scaleService } from '../service/scale-service.js';
+import { resolveTenant } from '../service/tenant.js';
+import { resolveField } from '../spec/resolve-spec.js';
+import { parseDuration } from '../util/duration.js';
+import { addCommonOptions, type CommonOptions } from './common.js';
+import { startProgress } from './progress.js';
+
+const EXAMPLES = `
+Examples:
+  $ svc scale web=4              # add two replicas to a 2-replica service
+  $ svc scale web=1 api=3        # several services, one after the other
+  $ svc scale web=0              # keep the service and its load balancer, no replicas
+  $ svc scale web=2              # after a replica was removed by hand: re-creates it
+
+New replicas get traffic once HAProxy's health check passes; leaving replicas are drained
+(in-flight requests finish) before they are stopped.
+`;
+
+interface ScaleFlags extends CommonOptions {
+  timeout: string;
+}
+
+export function parseScaleArg(arg: string): { name: string; replicas: number } {
+  const m = arg.match(/^([^=]+)=(.*)$/);
+  if (!m) throw new UsageError(`expected NAME=N, got "${arg}"`);
+  const name = resolveField('Name', { flag: 'NAME', value: m[1] as string });
+  const replicas = resolveField('Replicas', { flag: `${name}=N`, value: m[2] as string }, { allowZeroReplicas: true });
+  return { name, replicas };
+}
+
+async function run(args: string[], flags: ScaleFlags): Promise<void> {
+  const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
+  const targets = args.map(parseScaleArg);
+  const timeoutMs = parseDuration(flags.timeout, '--timeout');
+  const tenant = resolveTenant(flags.tenant);
+  const engine = await connectEngine();
+  const progress = await startProgress('scaling');
+  const results = [];
+  try {
+    for (const t of targets) {
+      progress.update(`scaling ${t.name} to ${t.replicas}`);
+      results.push(await scaleService(engine, tenant, t.name, t.replicas, { timeoutMs, onProgress: (x) => progress.update(`${t.name}: ${x}`) }));
+    }
+  } finally {
+    progress.stop();
+  }
+  if (flags.quiet) process.stdout.write(results.map((r) => `${r.name}\n`).join(''));
+  else {
+    const rows = results.map((r) => ({ Name: r.name, From: r.from, To: r.to, Change: r.change }));
+    process.stdout.write(output === 'yaml' ? formatYaml(rows) : formatJson(rows));
+  }
+}
+
+export function scaleCommand(): Command {
+  const cmd = new Command('scale')
+    .summary('set the number of replicas of services')
+    .description('Converge each service to N replicas (0–1000) without dropping a request.')
+    .argument('<NAME=N...>', 'service and its number of replicas')
+    .option('--timeout <duration>', 'how long new replicas may take to be UP', '120s');
+  addCommonOptions(cmd, ['json', 'yaml']);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((args: string[], flags: ScaleFlags) => run(args, flags));
+  return cmd;
+}

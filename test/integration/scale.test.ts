@@ -1,0 +1,199 @@
+/**
+ * scale and rolling-update against the real engine and HAProxy, each under a bounded HTTP load
+ * through the FIP (keep-alive and fresh connections), counting every failed request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL, labelFilter } from '../../src/service/labels.js';
+import {
+  engine,
+  freePort,
+  HTTP_IMAGE,
+  newTenant,
+  removeTenant,
+  replicaHostnames,
+  run,
+  svc,
+} from './support/harness.js';
+import { startLoad } from './support/load.js';
+
+const tenant = newTenant();
+afterAll(() => removeTenant(tenant));
+
+async function replicas(name: string) {
+  const list = await engine.listContainers(labelFilter(tenant, name, 'replica'));
+  return list
+    .map((c) => ({ number: Number(c.labels[LABEL.replica]), image: c.image, state: c.state }))
+    .sort((a, b) => a.number - b.number);
+}
+
+describe('scale', () => {
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    const r = await svc(
+      [
+        'create',
+        '--name',
+        'web',
+        '--image',
+        HTTP_IMAGE,
+        '--service-port',
+        String(port),
+        '--container-port',
+        '80',
+        '--protocol',
+        'http',
+        '--replicas',
+        '2',
+        '--fip',
+        '127.0.0.1',
+        '--health-check-interval',
+        '1',
+        '--wait',
+      ],
+      { tenant },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('scales up and down with no request lost, and new replicas get traffic', async () => {
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 90_000 });
+    const up = await svc(['scale', 'web=4'], { tenant });
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    expect(JSON.parse(up.stdout)).toEqual([{ Name: 'web', From: 2, To: 4, Change: 'add 3 4' }]);
+    expect((await replicas('web')).map((r) => r.number)).toEqual([1, 2, 3, 4]);
+    const hostsAt4 = await replicaHostnames(tenant, 'web');
+    await new Promise((r) => setTimeout(r, 1500));
+    const down = await svc(['scale', 'web=1'], { tenant });
+    expect(down.code).toBe(0);
+    expect(JSON.parse(down.stdout)[0]).toMatchObject({ From: 4, To: 1, Change: 'remove 2 3 4' });
+    const result = await load.stop();
+    console.log(
+      `scale 2→4→1 under load: ${result.requests} requests, ${result.failures.length} failed, ${result.durationMs} ms`,
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(100);
+    // Every replica that existed at 4 answered some requests.
+    for (const host of hostsAt4.keys()) expect(result.bodies.get(host) ?? 0).toBeGreaterThan(0);
+    expect((await replicas('web')).map((r) => r.number)).toEqual([1]);
+  });
+
+  it('records the new desired count in a new record, and scale to 0 keeps the load balancer', async () => {
+    const r = await svc(['scale', 'web=0'], { tenant });
+    expect(r.code).toBe(0);
+    expect(await replicas('web')).toEqual([]);
+    const records = await engine.listContainers(labelFilter(tenant, 'web', 'record'));
+    const newest = records.sort(
+      (a, b) => Number(b.labels[LABEL.revision]) - Number(a.labels[LABEL.revision]),
+    )[0];
+    expect(JSON.parse(newest?.labels[LABEL.spec] ?? '{}').Replicas).toBe(0);
+    expect(newest?.labels[LABEL.operation]).toBeUndefined();
+    expect(records.length).toBeLessThanOrEqual(2);
+    expect(await engine.listContainers(labelFilter(tenant, 'web', 'lb'))).toHaveLength(1);
+    const back = await svc(['scale', 'web=2'], { tenant });
+    expect(back.code).toBe(0);
+    expect((await replicas('web')).map((x) => x.number)).toEqual([1, 2]);
+  });
+
+  it('re-creates a replica removed by hand when scaled to the same number', async () => {
+    const [first] = await engine.listContainers([
+      ...labelFilter(tenant, 'web', 'replica'),
+      `${LABEL.replica}=2`,
+    ]);
+    await engine.removeContainer(first?.id as string);
+    const r = await svc(['scale', 'web=2'], { tenant });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)[0].Change).toBe('add 2');
+    expect((await replicas('web')).map((x) => `${x.number} ${x.state}`)).toEqual(['1 running', '2 running']);
+  });
+
+  it('refuses bad input without touching anything', async () => {
+    expect((await svc(['scale', 'web=-1'], { tenant })).code).toBe(2);
+    expect((await svc(['scale', 'web=1001'], { tenant })).code).toBe(2);
+    expect((await svc(['scale', 'web'], { tenant })).code).toBe(2);
+    const missing = await svc(['scale', 'nope=2'], { tenant });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/no such service: nope/);
+    expect((await replicas('web')).length).toBe(2);
+  });
+});
+
+describe('rolling-update', () => {
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    await run('docker', ['tag', HTTP_IMAGE, 'svc-test/http:v2']);
+    // An image whose replicas never listen on port 80: never healthy.
+    await run('docker', ['tag', 'svc-test/tcp:local', 'svc-test/http:never-healthy']);
+    const r = await svc(
+      [
+        'create',
+        '--name',
+        'app',
+        '--image',
+        HTTP_IMAGE,
+        '--service-port',
+        String(port),
+        '--container-port',
+        '80',
+        '--protocol',
+        'http',
+        '--replicas',
+        '3',
+        '--fip',
+        '127.0.0.1',
+        '--health-check-interval',
+        '1',
+        '--wait',
+      ],
+      { tenant },
+    );
+    expect(r.code).toBe(0);
+  });
+
+  it('replaces every replica, one at a time, with no request lost', async () => {
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
+    const r = await svc(['rolling-update', '--image', 'svc-test/http:v2', 'app'], { tenant });
+    const result = await load.stop();
+    console.log(
+      `rolling update of 3 under load: ${result.requests} requests, ${result.failures.length} failed, ${result.durationMs} ms`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { Name: 'app', From: HTTP_IMAGE, To: 'svc-test/http:v2', Replaced: 3 },
+    ]);
+    expect(result.failures).toEqual([]);
+    const now = await replicas('app');
+    expect(now).toHaveLength(3);
+    expect(now.every((x) => x.image === 'svc-test/http:v2' && x.state === 'running')).toBe(true);
+    const records = await engine.listContainers(labelFilter(tenant, 'app', 'record'));
+    const newest = records.sort(
+      (a, b) => Number(b.labels[LABEL.revision]) - Number(a.labels[LABEL.revision]),
+    )[0];
+    expect(JSON.parse(newest?.labels[LABEL.spec] ?? '{}').Image).toBe('svc-test/http:v2');
+    expect(newest?.labels[LABEL.previousImage]).toBe(HTTP_IMAGE);
+  });
+
+  it('stops at a replica that never becomes healthy; the old ones keep serving; --rollback restores', async () => {
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
+    const r = await svc(
+      ['rolling-update', '--image', 'svc-test/http:never-healthy', '--timeout', '6s', 'app'],
+      { tenant },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/did not become healthy/);
+    expect(r.stderr).toMatch(/svc rolling-update --rollback app/);
+    const during = await load.stop();
+    expect(during.failures).toEqual([]);
+    const now = await replicas('app');
+    expect(now).toHaveLength(3);
+    expect(now.every((x) => x.image === 'svc-test/http:v2')).toBe(true);
+
+    const back = await svc(['rolling-update', '--rollback', 'app'], { tenant });
+    expect(back.code).toBe(0);
+    expect(JSON.parse(back.stdout)[0]).toMatchObject({ To: 'svc-test/http:v2', Replaced: 0 });
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * A bounded HTTP load from 127.0.0.1: workers on keep-alive connections and workers opening a
+ * fresh connection a request, counting every non-2xx answer and every connection error. It stops
+ * when told, or at its own bounds (time and request count), whichever comes first.
+ */
+import http from 'node:http';
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  failures: string[];
+  /** Bodies seen (trimmed), counted. */
+  bodies: Map<string, number>;
+  durationMs: number;
+}
+
+export interface Load {
+  stop(): Promise<LoadResult>;
+}
+
+export function startLoad(
+  url: string,
+  opts: { keepAliveWorkers?: number; freshWorkers?: number; maxMs?: number; maxRequests?: number } = {},
+): Load {
+  const maxMs = opts.maxMs ?? 120_000;
+  const maxRequests = opts.maxRequests ?? 50_000;
+  const started = Date.now();
+  const result: LoadResult = { requests: 0, ok: 0, failures: [], bodies: new Map(), durationMs: 0 };
+  let stopping = false;
+  const keepAlive = new http.Agent({ keepAlive: true, maxSockets: opts.keepAliveWorkers ?? 2 });
+
+  const once = (agent: http.Agent | false) =>
+    new Promise<void>((resolve) => {
+      const req = http.get(url, { agent, timeout: 10_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => {
+          const code = res.statusCode ?? 0;
+          if (code >= 200 && code < 300) {
+            result.ok++;
+            const b = body.trim();
+            result.bodies.set(b, (result.bodies.get(b) ?? 0) + 1);
+          } else result.failures.push(`HTTP ${code}`);
+          resolve();
+        });
+        res.on('error', (err) => {
+          result.failures.push(`response: ${err.message}`);
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => {
+        result.failures.push(`request: ${err.message}`);
+        resolve();
+      });
+    });
+
+  const worker = async (agent: http.Agent | false) => {
+    while (!stopping && Date.now() - started < maxMs && result.requests < maxRequests) {
+      result.requests++;
+      await once(agent);
+    }
+  };
+  const workers = [
+    ...Array.from({ length: opts.keepAliveWorkers ?? 2 }, () => worker(keepAlive)),
+    ...Array.from({ length: opts.freshWorkers ?? 2 }, () => worker(false)),
+  ];
+  return {
+    async stop() {
+      stopping = true;
+      await Promise.all(workers);
+      keepAlive.destroy();
+      result.durationMs = Date.now() - started;
+      return result;
+    },
+  };
+}
