@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createCommand } from './commands/create.js';
+import { attachFipCommand, detachFipCommand } from './commands/fip.js';
 import { inspectCommand } from './commands/inspect.js';
 import { logsCommand } from './commands/logs.js';
 import { lsCommand } from './commands/ls.js';
@@ -35,7 +36,9 @@ export function buildProgram(): Command {
     .addCommand(rmCommand())
     .addCommand(logsCommand())
     .addCommand(scaleCommand())
-    .addCommand(rollingUpdateCommand());
+    .addCommand(rollingUpdateCommand())
+    .addCommand(attachFipCommand())
+    .addCommand(detachFipCommand());
   program.addHelpText(
     'after',
     `

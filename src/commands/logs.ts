@@ -32,7 +32,16 @@ interface LogsFlags extends CommonOptions {
   timestamps?: boolean;
 }
 
-const COLOURS = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'redBright', 'cyanBright', 'yellowBright'] as const;
+const COLOURS = [
+  'cyan',
+  'yellow',
+  'green',
+  'magenta',
+  'blue',
+  'redBright',
+  'cyanBright',
+  'yellowBright',
+] as const;
 
 /** `--tail N` (or `all`). */
 export function parseTail(text: string | undefined): number | undefined {
@@ -42,7 +51,10 @@ export function parseTail(text: string | undefined): number | undefined {
 }
 
 /** The prefix of a source's lines: padded to the widest, in its colour when `colour` is given. */
-export function linePrefixer(labels: string[], colour?: InstanceType<typeof Chalk>): (line: ServiceLogLine) => string {
+export function linePrefixer(
+  labels: string[],
+  colour?: InstanceType<typeof Chalk>,
+): (line: ServiceLogLine) => string {
   const width = Math.max(0, ...labels.map((l) => l.length));
   const colourOf = new Map<string, string>();
   return (line) => {
@@ -79,7 +91,13 @@ async function run(name: string, flags: LogsFlags): Promise<void> {
   let prefix = linePrefixer([], colour);
   const write = (line: ServiceLogLine) => {
     if (json) {
-      const entry = { Source: line.source, Replica: line.replica, Stream: line.stream, Time: line.time, Line: line.text };
+      const entry = {
+        Source: line.source,
+        Replica: line.replica,
+        Stream: line.stream,
+        Time: line.time,
+        Line: line.text,
+      };
       process.stdout.write(`${JSON.stringify(entry)}\n`);
       return;
     }

@@ -53,7 +53,8 @@ async function run(wanted: string[], flags: RmFlags): Promise<void> {
     progress.stop();
   }
   const notePrefix = colourEnabled() ? chalkStderr.yellow('note:') : 'note:';
-  for (const k of result.kept) process.stderr.write(`${notePrefix} ${k.service}: left running as ${k.name}\n`);
+  for (const k of result.kept)
+    process.stderr.write(`${notePrefix} ${k.service}: left running as ${k.name}\n`);
   for (const n of result.notes) process.stderr.write(`${notePrefix} ${n}\n`);
 
   if (output === 'json' && !flags.quiet) process.stdout.write(formatJson(result.removed));

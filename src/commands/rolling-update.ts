@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
-import { formatJson, formatYaml, parseOutputFormat } from '../output/format.js';
-import { rollingUpdate } from '../service/rolling-update.js';
+import { parseOutputFormat } from '../output/format.js';
+import { type RollingUpdateResult, rollingUpdate } from '../service/rolling-update.js';
 import { resolveTenant } from '../service/tenant.js';
 import { parseDuration } from '../util/duration.js';
-import { addCommonOptions, type CommonOptions } from './common.js';
+import { addCommonOptions, type CommonOptions, printChangedServices } from './common.js';
 import { startProgress } from './progress.js';
 
 const EXAMPLES = `
@@ -26,9 +26,14 @@ interface UpdateFlags extends CommonOptions {
   timeout: string;
 }
 
+function describe(r: RollingUpdateResult): string {
+  return `${r.name}: ${r.from} → ${r.to}, ${r.replaced.length} replicas replaced`;
+}
+
 async function run(names: string[], flags: UpdateFlags): Promise<void> {
-  const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
-  if (!flags.image === !flags.rollback) throw new UsageError('give exactly one of --image IMAGE and --rollback');
+  parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
+  if (!flags.image === !flags.rollback)
+    throw new UsageError('give exactly one of --image IMAGE and --rollback');
   const timeoutMs = parseDuration(flags.timeout, '--timeout');
   const tenant = resolveTenant(flags.tenant);
   const engine = await connectEngine();
@@ -37,26 +42,36 @@ async function run(names: string[], flags: UpdateFlags): Promise<void> {
   try {
     for (const name of names) {
       results.push(
-        await rollingUpdate(engine, tenant, name, { image: flags.image, rollback: flags.rollback }, {
-          timeoutMs,
-          onProgress: (x) => progress.update(`${name}: ${x}`),
-        }),
+        await rollingUpdate(
+          engine,
+          tenant,
+          name,
+          { image: flags.image, rollback: flags.rollback },
+          {
+            timeoutMs,
+            onProgress: (x) => progress.update(`${name}: ${x}`),
+          },
+        ),
       );
     }
   } finally {
     progress.stop();
   }
-  if (flags.quiet) process.stdout.write(results.map((r) => `${r.name}\n`).join(''));
-  else {
-    const rows = results.map((r) => ({ Name: r.name, From: r.from, To: r.to, Replaced: r.replaced.length }));
-    process.stdout.write(output === 'yaml' ? formatYaml(rows) : formatJson(rows));
-  }
+  if (process.stderr.isTTY) for (const r of results) progress.note(describe(r));
+  await printChangedServices(
+    engine,
+    tenant,
+    results.map((r) => r.name),
+    flags,
+  );
 }
 
 export function rollingUpdateCommand(): Command {
   const cmd = new Command('rolling-update')
     .summary("replace services' replicas with a new image, one at a time")
-    .description('Replace the replicas of each service one at a time with the new image, with no request lost.')
+    .description(
+      'Replace the replicas of each service one at a time with the new image, with no request lost.',
+    )
     .argument('<NAME...>', 'services to update')
     .option('--image <image>', 'the new image')
     .option('--rollback', 'return to the image before the last rolling update')

@@ -2,12 +2,12 @@
 import { Command } from 'commander';
 import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
-import { formatJson, formatYaml, parseOutputFormat } from '../output/format.js';
-import { scaleService } from '../service/scale-service.js';
+import { parseOutputFormat } from '../output/format.js';
+import { type ScaleResult, scaleService } from '../service/scale-service.js';
 import { resolveTenant } from '../service/tenant.js';
 import { resolveField } from '../spec/resolve-spec.js';
 import { parseDuration } from '../util/duration.js';
-import { addCommonOptions, type CommonOptions } from './common.js';
+import { addCommonOptions, type CommonOptions, printChangedServices } from './common.js';
 import { startProgress } from './progress.js';
 
 const EXAMPLES = `
@@ -29,12 +29,20 @@ export function parseScaleArg(arg: string): { name: string; replicas: number } {
   const m = arg.match(/^([^=]+)=(.*)$/);
   if (!m) throw new UsageError(`expected NAME=N, got "${arg}"`);
   const name = resolveField('Name', { flag: 'NAME', value: m[1] as string });
-  const replicas = resolveField('Replicas', { flag: `${name}=N`, value: m[2] as string }, { allowZeroReplicas: true });
+  const replicas = resolveField(
+    'Replicas',
+    { flag: `${name}=N`, value: m[2] as string },
+    { allowZeroReplicas: true },
+  );
   return { name, replicas };
 }
 
+function describe(r: ScaleResult): string {
+  return `${r.name}: ${r.from} → ${r.to} replicas (${r.change})`;
+}
+
 async function run(args: string[], flags: ScaleFlags): Promise<void> {
-  const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
+  parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
   const targets = args.map(parseScaleArg);
   const timeoutMs = parseDuration(flags.timeout, '--timeout');
   const tenant = resolveTenant(flags.tenant);
@@ -44,16 +52,23 @@ async function run(args: string[], flags: ScaleFlags): Promise<void> {
   try {
     for (const t of targets) {
       progress.update(`scaling ${t.name} to ${t.replicas}`);
-      results.push(await scaleService(engine, tenant, t.name, t.replicas, { timeoutMs, onProgress: (x) => progress.update(`${t.name}: ${x}`) }));
+      results.push(
+        await scaleService(engine, tenant, t.name, t.replicas, {
+          timeoutMs,
+          onProgress: (x) => progress.update(`${t.name}: ${x}`),
+        }),
+      );
     }
   } finally {
     progress.stop();
   }
-  if (flags.quiet) process.stdout.write(results.map((r) => `${r.name}\n`).join(''));
-  else {
-    const rows = results.map((r) => ({ Name: r.name, From: r.from, To: r.to, Change: r.change }));
-    process.stdout.write(output === 'yaml' ? formatYaml(rows) : formatJson(rows));
-  }
+  if (process.stderr.isTTY) for (const r of results) progress.note(describe(r));
+  await printChangedServices(
+    engine,
+    tenant,
+    results.map((r) => r.name),
+    flags,
+  );
 }
 
 export function scaleCommand(): Command {

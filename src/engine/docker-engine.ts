@@ -335,6 +335,14 @@ export class DockerEngine implements Engine {
     });
   }
 
+  copyDirectory(fromId: string, toId: string, dir: string): Promise<void> {
+    return call(`copy ${dir} between containers`, async () => {
+      const archive = await this.docker.getContainer(fromId).getArchive({ path: dir });
+      const parent = dir.replace(/\/[^/]+\/?$/, '') || '/';
+      await this.docker.getContainer(toId).putArchive(archive, { path: parent });
+    });
+  }
+
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void> {
     return call(`write files into container ${id.slice(0, 12)}`, async () => {
       await this.docker.getContainer(id).putArchive(createTar(entries), { path: dir });

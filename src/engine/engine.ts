@@ -100,6 +100,8 @@ export interface Engine {
   removeContainer(id: string): Promise<void>;
   /** Give the container a new name (its labels cannot change; its name can). */
   renameContainer(id: string, name: string): Promise<void>;
+  /** Copy directory `dir` of one container into the same place in another (Docker archive API). */
+  copyDirectory(fromId: string, toId: string, dir: string): Promise<void>;
   /** Extract these entries (paths relative to `dir`, which must exist) into the container. */
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void>;
   exec(id: string, argv: string[]): Promise<ExecResult>;

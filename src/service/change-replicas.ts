@@ -9,8 +9,8 @@ import type { Engine } from '../engine/engine.js';
 import { ConflictError } from '../errors.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { lbConfig, replicaContainer } from './create-plan.js';
-import { drainServers, reloadLb } from './lb-control.js';
 import { names } from './labels.js';
+import { drainServers, reloadLb } from './lb-control.js';
 import { currentRecord, desiredSpec, type ObservedService } from './observe.js';
 import { type Operation, writeRecord } from './records.js';
 import { waitUntilUp } from './wait-ready.js';
@@ -32,14 +32,23 @@ async function inBatches<T>(items: T[], fn: (item: T) => Promise<void>): Promise
 }
 
 /** A running service's parts, checked: its desired spec and a running load balancer. */
-export function changeable(s: ObservedService): { spec: ServiceSpec; lbId: string; revision: number; created: string } {
+export function changeable(s: ObservedService): {
+  spec: ServiceSpec;
+  lbId: string;
+  revision: number;
+  created: string;
+} {
   const spec = desiredSpec(s);
   const record = currentRecord(s);
   if (!spec || !record || !s.lb) {
-    throw new ConflictError(`service "${s.name}" is incomplete (left by an interrupted svc); remove it with: svc rm ${s.name}`);
+    throw new ConflictError(
+      `service "${s.name}" is incomplete (left by an interrupted svc); remove it with: svc rm ${s.name}`,
+    );
   }
   if (s.lb.state !== 'running') {
-    throw new ConflictError(`the load balancer of "${s.name}" is ${s.lb.state}; start it (docker start ${s.lb.name}) first`);
+    throw new ConflictError(
+      `the load balancer of "${s.name}" is ${s.lb.state}; start it (docker start ${s.lb.name}) first`,
+    );
   }
   return { spec, lbId: s.lb.id, revision: record.revision, created: record.created };
 }
@@ -66,12 +75,20 @@ export async function withOperation<T>(
   try {
     return await change();
   } finally {
-    await writeRecord(engine, { ...record, revision: revision + 2 }, [...older, { id: started, revision: revision + 1 }]);
+    await writeRecord(engine, { ...record, revision: revision + 2 }, [
+      ...older,
+      { id: started, revision: revision + 1 },
+    ]);
   }
 }
 
 /** Create and start replicas `numbers` of `spec`; returns their container IDs. */
-export async function startReplicas(engine: Engine, spec: ServiceSpec, tenant: string, numbers: number[]): Promise<string[]> {
+export async function startReplicas(
+  engine: Engine,
+  spec: ServiceSpec,
+  tenant: string,
+  numbers: number[],
+): Promise<string[]> {
   const { cpus } = await engine.info();
   const ids: string[] = [];
   await inBatches(numbers, async (n) => {

@@ -51,7 +51,6 @@ export const HAPROXY_DIR = '/usr/local/etc/haproxy';
 /** The official haproxy image runs as this user; the certificate is readable by it alone. */
 const HAPROXY_UID = 99;
 
-
 function relativeTo(dir: string, path: string): string {
   if (!path.startsWith(`${dir}/`)) throw new Error(`${path} is not inside ${dir}`);
   return path.slice(dir.length + 1);
@@ -60,7 +59,11 @@ function relativeTo(dir: string, path: string): string {
 /** The files the load balancer container holds: its config and, for httpsTerm, the PEM. */
 /** The load balancer's config for these replica numbers: server `rN` is replica N. */
 export function lbConfig(spec: ServiceSpec, tenant: string, replicas: number[]): string {
-  const servers = replicas.map((n) => ({ name: `r${n}`, host: names.replica(tenant, spec.Name, n), port: spec.ContainerPort }));
+  const servers = replicas.map((n) => ({
+    name: `r${n}`,
+    host: names.replica(tenant, spec.Name, n),
+    port: spec.ContainerPort,
+  }));
   return renderHaproxyConfig({ spec, servers });
 }
 
@@ -84,6 +87,25 @@ export function lbFiles(spec: ServiceSpec, tenant: string): ArchiveEntry[] {
     entries.push({ name: certPath, content: spec.SSLCert, mode: 0o600, uid: HAPROXY_UID, gid: HAPROXY_UID });
   }
   return entries;
+}
+
+/** The load balancer container: on the tenant network with the service name as alias. */
+export function lbContainer(spec: ServiceSpec, tenant: string, image: string): ContainerSpec {
+  return {
+    name: names.lb(tenant, spec.Name),
+    image,
+    labels: objectLabels(spec, tenant, 'lb'),
+    network: names.network(tenant),
+    aliases: [spec.Name],
+    // The official image's stop signal: a soft stop that lets in-flight requests finish.
+    stopSignal: 'SIGUSR1',
+    restartPolicy: 'unless-stopped',
+    // The official image runs HAProxy as a user; let it bind service ports below 1024.
+    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
+    publish: spec.FIP
+      ? { hostIp: spec.FIP, hostPort: spec.ServicePort, containerPort: spec.ServicePort }
+      : null,
+  };
 }
 
 /** The labels every container of the service carries. */
@@ -110,7 +132,12 @@ export function cpuNote(spec: ServiceSpec, engineCpus: number): string | undefin
 }
 
 /** Replica N of the service: every container field of the spec, its size, labels, restart policy. */
-export function replicaContainer(spec: ServiceSpec, tenant: string, n: number, engineCpus: number): ContainerSpec {
+export function replicaContainer(
+  spec: ServiceSpec,
+  tenant: string,
+  n: number,
+  engineCpus: number,
+): ContainerSpec {
   return {
     name: names.replica(tenant, spec.Name, n),
     image: spec.Image,
@@ -164,26 +191,18 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
     },
   ]);
 
-
   // The load balancer is created first: its name is the lock that makes two concurrent creates
   // of one service end with exactly one winner (the engine refuses the second name with 409).
   const lbName = names.lb(ctx.tenant, spec.Name);
-  const lb: ContainerSpec = {
-    name: lbName,
-    image: ctx.lbImage,
-    labels: objectLabels(spec, ctx.tenant, 'lb'),
-    network,
-    aliases: [spec.Name],
-    stopSignal: 'SIGUSR1',
-    restartPolicy: 'unless-stopped',
-    // The official image runs HAProxy as a user; let it bind service ports below 1024.
-    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
-    publish: spec.FIP
-      ? { hostIp: spec.FIP, hostPort: spec.ServicePort, containerPort: spec.ServicePort }
-      : null,
-  };
+  const lb = lbContainer(spec, ctx.tenant, ctx.lbImage);
   phases.push([{ op: 'create-container', role: 'lb', container: lb }]);
-  const record = recordContainer({ tenant: ctx.tenant, spec, revision: 1, created: ctx.created, image: ctx.lbImage });
+  const record = recordContainer({
+    tenant: ctx.tenant,
+    spec,
+    revision: 1,
+    created: ctx.created,
+    image: ctx.lbImage,
+  });
   phases.push([
     { op: 'create-container', role: 'record', container: record },
     { op: 'write-files', container: lbName, dir: HAPROXY_DIR, entries: lbFiles(spec, ctx.tenant) },

@@ -6,8 +6,15 @@
 import type { Engine } from '../engine/engine.js';
 import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import type { ServiceSpec } from '../spec/types.js';
-import { type CreatePlan, type CreateStep, type PullPolicy, planCreate, replicaNumbers } from './create-plan.js';
+import {
+  type CreatePlan,
+  type CreateStep,
+  type PullPolicy,
+  planCreate,
+  replicaNumbers,
+} from './create-plan.js';
 import { isKept, labelFilter } from './labels.js';
+import { explainStartFailure } from './lb-control.js';
 import { rfc3339Nano, type ServiceJson, toServiceJson } from './service-json.js';
 import { waitUntilUp } from './wait-ready.js';
 
@@ -30,12 +37,16 @@ export interface CreateResult {
 }
 
 /** Run at most `limit` of the tasks at once; all are awaited; the first failure is rethrown. */
-async function runPool<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+async function runPool<T>(tasks: Array<() => Promise<T>>, limit: number, signal?: AbortSignal): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
   let next = 0;
   let failure: { err: unknown } | undefined;
   async function worker(): Promise<void> {
     while (next < tasks.length && !failure) {
+      if (signal?.aborted) {
+        failure = { err: new InterruptedError('interrupted; removed what this create had made') };
+        return;
+      }
       const i = next++;
       try {
         results[i] = await (tasks[i] as () => Promise<T>)();
@@ -50,24 +61,6 @@ async function runPool<T>(tasks: Array<() => Promise<T>>, limit: number): Promis
 }
 
 const PARALLELISM = 8;
-
-/** Explain the engine's refusal to start the load balancer in terms of the spec. */
-function startFailure(err: unknown, spec: ServiceSpec): unknown {
-  if (!(err instanceof SvcError) || !spec.FIP) return err;
-  const text = err.message;
-  if (/port is already allocated|address already in use/i.test(text)) {
-    return new ConflictError(
-      `host port ${spec.FIP}:${spec.ServicePort} is already in use; pick another ServicePort or FIP`,
-      { cause: err },
-    );
-  }
-  if (/cannot assign requested address/i.test(text)) {
-    return new UsageError(
-      `FIP ${spec.FIP} is not an address of the engine's host; use 127.0.0.1, 0.0.0.0 or one of its own addresses`,
-    );
-  }
-  return err;
-}
 
 class Applier {
   readonly ids = new Map<string, string>();
@@ -137,7 +130,7 @@ class Applier {
         try {
           await this.engine.startContainer(this.id(step.container));
         } catch (err) {
-          throw startFailure(err, this.spec);
+          throw explainStartFailure(err, this.spec);
         }
         return;
     }
@@ -194,6 +187,7 @@ export async function createService(
       await runPool(
         phase.map((step) => () => applier.step(step)),
         PARALLELISM,
+        opts.signal,
       );
     }
     if (opts.signal?.aborted) throw new InterruptedError('interrupted; removed what this create had made');
@@ -217,7 +211,8 @@ export async function createService(
         { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: progress },
       );
     } catch (err) {
-      if (err instanceof SvcError) err.message += `; the service was created and is left as it is (svc rm ${spec.Name} removes it)`;
+      if (err instanceof SvcError)
+        err.message += `; the service was created and is left as it is (svc rm ${spec.Name} removes it)`;
       throw err;
     }
   }

@@ -47,7 +47,8 @@ export const names = {
   network: (tenant: string) => `svc-${tenant}`,
   lb: (tenant: string, service: string) => `${service}-lb-${tenant.slice(0, 8)}`,
   replica: (tenant: string, service: string, n: number) => `${service}-${n}-${tenant.slice(0, 8)}`,
-  record: (tenant: string, service: string, revision: number) => `${service}-rev${revision}-${tenant.slice(0, 8)}`,
+  record: (tenant: string, service: string, revision: number) =>
+    `${service}-rev${revision}-${tenant.slice(0, 8)}`,
 };
 
 /**

@@ -16,7 +16,13 @@ import { rfc3339Nano, type ServiceJson, type ServiceStatus, toServiceJson } from
 import { computeStatus, type StatusResult } from './status.js';
 import { readServerStats } from './wait-ready.js';
 
-export const SERVICE_STATUSES: readonly ServiceStatus[] = ['created', 'active', 'degraded', 'updating', 'failed'];
+export const SERVICE_STATUSES: readonly ServiceStatus[] = [
+  'created',
+  'active',
+  'degraded',
+  'updating',
+  'failed',
+];
 
 // ---------------------------------------------------------------------------------------------
 // The Service JSON of an observed service
@@ -100,7 +106,9 @@ export function parseFilters(args: string[]): ServiceFilters {
     const key = (eq < 0 ? arg : arg.slice(0, eq)).trim().toLowerCase();
     const value = eq < 0 ? '' : arg.slice(eq + 1);
     if (!(FILTER_KEYS as readonly string[]).includes(key)) {
-      throw new UsageError(`--filter ${arg}: unknown filter "${key}"; use one of ${FILTER_KEYS.join(', ')} (KEY=VALUE)`);
+      throw new UsageError(
+        `--filter ${arg}: unknown filter "${key}"; use one of ${FILTER_KEYS.join(', ')} (KEY=VALUE)`,
+      );
     }
     if (value === '') throw new UsageError(`--filter ${arg}: expected ${key}=VALUE`);
     if (key === 'name') f.names.push(value);
@@ -127,7 +135,12 @@ function nameMatches(pattern: string, name: string): boolean {
   return new RegExp(`^${re}$`).test(name);
 }
 
-export function matchesFilters(f: ServiceFilters, name: string, labels: Record<string, string>, status: ServiceStatus): boolean {
+export function matchesFilters(
+  f: ServiceFilters,
+  name: string,
+  labels: Record<string, string>,
+  status: ServiceStatus,
+): boolean {
   if (f.names.length > 0 && !f.names.some((p) => nameMatches(p, name))) return false;
   if (f.statuses.length > 0 && !f.statuses.includes(status)) return false;
   return f.labels.every((l) => (l.value === undefined ? l.key in labels : labels[l.key] === l.value));
@@ -169,7 +182,11 @@ export function lsRows(list: ListedService[]): string[][] {
 }
 
 /** Every service of the tenant (one list call), filtered. */
-export async function listServices(engine: Engine, tenant: string, filters: ServiceFilters): Promise<ListedService[]> {
+export async function listServices(
+  engine: Engine,
+  tenant: string,
+  filters: ServiceFilters,
+): Promise<ListedService[]> {
   return listObserved(await observeServices(engine, tenant), filters);
 }
 
@@ -270,17 +287,23 @@ export interface InspectResult {
 
 /** The load balancer's server list, or undefined (and why) when it is not running or not answering. */
 async function lbViewOf(engine: Engine, s: ObservedService): Promise<{ view?: ServerStat[]; note?: string }> {
-  if (!s.lb || s.lb.state !== 'running') return {};
+  if (s.lb?.state !== 'running') return {};
   try {
     return { view: await readServerStats(engine, s.lb.id) };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    return { note: `${s.name}: could not read the load balancer's view (${reason}); status from container states` };
+    return {
+      note: `${s.name}: could not read the load balancer's view (${reason}); status from container states`,
+    };
   }
 }
 
 /** Services by name (one list call, then one runtime API read per running load balancer). */
-export async function inspectServices(engine: Engine, tenant: string, wanted: string[]): Promise<InspectResult> {
+export async function inspectServices(
+  engine: Engine,
+  tenant: string,
+  wanted: string[],
+): Promise<InspectResult> {
   const observed = new Map((await observeServices(engine, tenant)).map((s) => [s.name, s]));
   const unique = [...new Set(wanted)];
   const found = unique.flatMap((n) => {

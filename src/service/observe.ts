@@ -66,7 +66,11 @@ export function groupServices(tenant: string, containers: ContainerSummary[]): O
         s.lb = c;
         break;
       case 'replica':
-        s.replicas.push({ ...c, number: Number(c.labels[LABEL.replica]), specHash: c.labels[LABEL.specHash] ?? '' });
+        s.replicas.push({
+          ...c,
+          number: Number(c.labels[LABEL.replica]),
+          specHash: c.labels[LABEL.specHash] ?? '',
+        });
         break;
       case 'record':
         s.records.push({
@@ -88,7 +92,11 @@ export function groupServices(tenant: string, containers: ContainerSummary[]): O
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export async function observeServices(engine: Engine, tenant: string, name?: string): Promise<ObservedService[]> {
+export async function observeServices(
+  engine: Engine,
+  tenant: string,
+  name?: string,
+): Promise<ObservedService[]> {
   return groupServices(tenant, await engine.listContainers(labelFilter(tenant, name)));
 }
 

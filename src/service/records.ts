@@ -6,8 +6,9 @@
  * record's name carries its revision, so two commands changing one service at once cannot both
  * write revision K+1: the engine refuses the second name (409).
  */
-import { ConflictError } from '../errors.js';
+
 import type { ContainerSpec, Engine } from '../engine/engine.js';
+import { ConflictError } from '../errors.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { LABEL, LABEL_SCHEMA_VERSION, names } from './labels.js';
 import { publicSpec } from './service-json.js';
@@ -55,16 +56,25 @@ export function recordContainer(r: RecordInput): ContainerSpec {
  * Write revision `r.revision` and remove records older than the one before it. A record of that
  * revision already there means another command changed the service meanwhile: 409.
  */
-export async function writeRecord(engine: Engine, r: RecordInput, older: Array<{ id: string; revision: number }>): Promise<string> {
+export async function writeRecord(
+  engine: Engine,
+  r: RecordInput,
+  older: Array<{ id: string; revision: number }>,
+): Promise<string> {
   let id: string;
   try {
     id = await engine.createContainer(recordContainer(r));
   } catch (err) {
     if (err instanceof ConflictError) {
-      throw new ConflictError(`service "${r.spec.Name}" is being changed by another svc command; try again when it is done`, { cause: err });
+      throw new ConflictError(
+        `service "${r.spec.Name}" is being changed by another svc command; try again when it is done`,
+        { cause: err },
+      );
     }
     throw err;
   }
-  await Promise.all(older.filter((o) => o.revision < r.revision - 1).map((o) => engine.removeContainer(o.id)));
+  await Promise.all(
+    older.filter((o) => o.revision < r.revision - 1).map((o) => engine.removeContainer(o.id)),
+  );
   return id;
 }

@@ -77,7 +77,11 @@ export interface RemoveResult {
   notes: string[];
 }
 
-async function stopAndRemove(engine: Engine, containers: ContainerSummary[], graceSeconds: number): Promise<void> {
+async function stopAndRemove(
+  engine: Engine,
+  containers: ContainerSummary[],
+  graceSeconds: number,
+): Promise<void> {
   await Promise.all(
     containers.map(async (c) => {
       if (c.state === 'running' || c.state === 'restarting' || c.state === 'paused') {
@@ -119,22 +123,46 @@ export async function removeServices(
   opts: RemoveOptions,
 ): Promise<RemoveResult> {
   const { plans, missing } = planRemoval(tenant, await engine.listContainers(labelFilter(tenant)), wanted);
+  const result: RemoveResult = {
+    removed: [],
+    missing,
+    failed: [],
+    kept: [],
+    networkRemoved: false,
+    notes: [],
+  };
   const outcomes = await Promise.allSettled(plans.map((p) => removeOne(engine, p, opts)));
-  const result: RemoveResult = { removed: [], missing, failed: [], kept: [], networkRemoved: false, notes: [] };
   outcomes.forEach((o, i) => {
     const name = (plans[i] as RemovalPlan).name;
     if (o.status === 'fulfilled') {
       result.removed.push(name);
       result.kept.push(...o.value);
     } else {
-      const err = o.reason;
-      const error =
-        err instanceof SvcError ? err : new SvcError(500, err instanceof Error ? err.message : String(err));
-      result.failed.push({ name, error });
+      result.failed.push({ name, error: asSvcError(o.reason) });
     }
   });
-  if (result.removed.length > 0) result.networkRemoved = await removeNetworkIfUnused(engine, tenant, result.notes);
+  if (result.removed.length === 0) return result;
+  // A svc killed half-way may have left requests in the engine that create objects after the
+  // list above: look again, a few times, until none of the removed services is left.
+  for (let pass = 0; pass < 3; pass++) {
+    const again = planRemoval(tenant, await engine.listContainers(labelFilter(tenant)), result.removed).plans;
+    if (again.length === 0) break;
+    const late = await Promise.allSettled(again.map((p) => removeOne(engine, p, opts)));
+    for (const [i, o] of late.entries()) {
+      if (o.status === 'fulfilled') result.kept.push(...o.value);
+      else {
+        const name = (again[i] as RemovalPlan).name;
+        result.removed = result.removed.filter((n) => n !== name);
+        result.failed.push({ name, error: asSvcError(o.reason) });
+      }
+    }
+  }
+  result.networkRemoved = await removeNetworkIfUnused(engine, tenant, result.notes);
   return result;
+}
+
+function asSvcError(err: unknown): SvcError {
+  return err instanceof SvcError ? err : new SvcError(500, err instanceof Error ? err.message : String(err));
 }
 
 /** The tenant network goes when no object of the tenant is left (kept replicas still use it). */

@@ -61,7 +61,10 @@ export async function rollingUpdate(
   if (!(await engine.imageExists(image))) {
     opts.onProgress?.(`pulling ${image}`);
     await engine.pullImage(image).catch((err: unknown) => {
-      throw new SvcError(404, `image "${image}" is not present and could not be pulled: ${(err as Error).message}`);
+      throw new SvcError(
+        404,
+        `image "${image}" is not present and could not be pulled: ${(err as Error).message}`,
+      );
     });
   }
 
@@ -81,17 +84,34 @@ export async function rollingUpdate(
       const taken = new Set(current);
       const removals: Promise<void>[] = [];
       for (const r of old) {
-        if (opts.signal?.aborted) throw new InternalError('interrupted; the replicas not yet replaced keep the old image');
+        if (opts.signal?.aborted)
+          throw new InternalError('interrupted; the replicas not yet replaced keep the old image');
         const n = lowestFree(taken);
         taken.add(n);
         const newName = names.replica(tenant, name, n);
         opts.onProgress?.(`replacing ${r.name} with ${newName}`);
         const [id] = await startReplicas(engine, next, tenant, [n]);
         try {
-          await applyReplicaSet(engine, lbId, next, tenant, [...current, n].sort((a, b) => a - b), [n], opts);
+          await applyReplicaSet(
+            engine,
+            lbId,
+            next,
+            tenant,
+            [...current, n].sort((a, b) => a - b),
+            [n],
+            opts,
+          );
         } catch (err) {
           // Never healthy: take it out again; the old replicas keep serving.
-          await applyReplicaSet(engine, lbId, next, tenant, [...current].sort((a, b) => a - b), [], opts).catch(() => undefined);
+          await applyReplicaSet(
+            engine,
+            lbId,
+            next,
+            tenant,
+            [...current].sort((a, b) => a - b),
+            [],
+            opts,
+          ).catch(() => undefined);
           if (id) await engine.removeContainer(id);
           await Promise.allSettled(removals);
           const why = err instanceof Error ? err.message : String(err);
@@ -103,13 +123,25 @@ export async function rollingUpdate(
         }
         current.add(n);
         current.delete(r.number);
-        const { removed } = await retireReplicas(engine, s, lbId, next, [r.number], [...current].sort((a, b) => a - b), opts);
+        const { removed } = await retireReplicas(
+          engine,
+          s,
+          lbId,
+          next,
+          [r.number],
+          [...current].sort((a, b) => a - b),
+          opts,
+        );
         removals.push(removed);
         result.replaced.push({ from: r.number, to: n });
       }
       await Promise.all(removals);
     },
-    previousImageOf(s.replicas.map((r) => r.image), spec.Image, image) ?? currentRecord(s)?.previousImage,
+    previousImageOf(
+      s.replicas.map((r) => r.image),
+      spec.Image,
+      image,
+    ) ?? currentRecord(s)?.previousImage,
   );
   return result;
 }

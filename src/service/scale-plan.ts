@@ -30,7 +30,10 @@ export function planScale(existing: ReplicaState[], target: number): ScalePlan {
   const sorted = [...existing].sort((a, b) => a.number - b.number);
   const keep = sorted.slice(0, target).map((r) => r.number);
   const remove = sorted.slice(target).map((r) => r.number);
-  const restart = sorted.slice(0, target).filter((r) => !r.running).map((r) => r.number);
+  const restart = sorted
+    .slice(0, target)
+    .filter((r) => !r.running)
+    .map((r) => r.number);
   const taken = new Set(sorted.map((r) => r.number));
   const add: number[] = [];
   for (let n = 1; keep.length + add.length < target; n++) {

@@ -54,7 +54,8 @@ export function logSources(s: ObservedService, withLb: boolean): LogSource[] {
     id: r.id,
     running: r.state === 'running',
   }));
-  if (withLb && s.lb) sources.push({ label: LB_SOURCE, replica: null, id: s.lb.id, running: s.lb.state === 'running' });
+  if (withLb && s.lb)
+    sources.push({ label: LB_SOURCE, replica: null, id: s.lb.id, running: s.lb.state === 'running' });
   return sources;
 }
 
@@ -75,7 +76,11 @@ export function mergeByTime(lists: ServiceLogLine[][]): ServiceLogLine[] {
   return lists
     .flatMap((lines, source) => lines.map((line, index) => ({ line, source, index })))
     .sort((a, b) =>
-      a.line.time < b.line.time ? -1 : a.line.time > b.line.time ? 1 : a.source - b.source || a.index - b.index,
+      a.line.time < b.line.time
+        ? -1
+        : a.line.time > b.line.time
+          ? 1
+          : a.source - b.source || a.index - b.index,
     )
     .map((x) => x.line);
 }
@@ -96,7 +101,9 @@ export function parseSince(text: string, now: number = Date.now()): number {
   try {
     return Math.floor((now - parseDuration(t, '--since')) / 1000);
   } catch {
-    throw new UsageError(`--since: expected a duration (10m, 1h30m) or a date and time (2024-05-01T10:00:00Z), got "${text}"`);
+    throw new UsageError(
+      `--since: expected a duration (10m, 1h30m) or a date and time (2024-05-01T10:00:00Z), got "${text}"`,
+    );
   }
 }
 
@@ -119,10 +126,8 @@ export async function serviceLogs(
     const lists = await Promise.all(
       sources.map(async (src) => {
         const lines: ServiceLogLine[] = [];
-        await engine.logs(
-          src.id,
-          { timestamps: true, tail: opts.tail, since: opts.since },
-          (l) => lines.push(toLine(src, l)),
+        await engine.logs(src.id, { timestamps: true, tail: opts.tail, since: opts.since }, (l) =>
+          lines.push(toLine(src, l)),
         );
         return lines;
       }),
@@ -160,7 +165,9 @@ async function follow(
 
   const attach = (f: Followed, first: boolean) => {
     f.attached = true;
-    const since = first ? opts.since : Math.floor(Date.parse(f.last || new Date(startedAt * 1000).toISOString()) / 1000);
+    const since = first
+      ? opts.since
+      : Math.floor(Date.parse(f.last || new Date(startedAt * 1000).toISOString()) / 1000);
     const p = engine
       .logs(
         f.src.id,

@@ -6,6 +6,7 @@
  *   updating a scale or rolling update is under way
  */
 import type { ServerStat } from '../haproxy/runtime-stats.js';
+import { names } from './labels.js';
 import { desiredSpec, type ObservedService } from './observe.js';
 import type { ServiceStatus } from './service-json.js';
 
@@ -29,7 +30,10 @@ export function computeStatus(s: ObservedService, lbView?: ServerStat[]): Status
 
   if (!spec || !s.lb) {
     const missing = !s.lb ? 'load balancer' : 'record';
-    return result('failed', `incomplete: no ${missing} (left by an interrupted svc); remove it with: svc rm ${s.name}`);
+    return result(
+      'failed',
+      `incomplete: no ${missing} (left by an interrupted svc); remove it with: svc rm ${s.name}`,
+    );
   }
   const operation = s.records[s.records.length - 1]?.operation;
   if (operation) return result('updating', `${operation} in progress (${up}/${desired} replicas up)`);
@@ -44,6 +48,15 @@ export function computeStatus(s: ObservedService, lbView?: ServerStat[]): Status
     const lbState = st ? ` ${st.status}${st.checkStatus ? ` ${st.checkStatus}` : ''}` : '';
     return `${r.name}: ${r.state}${lbState}`;
   });
-  if (missing > 0) details.push(`${missing} missing (svc scale ${s.name}=${desired} recreates them)`);
+  if (missing > 0) {
+    // The load balancer's view names them: its servers whose container is gone.
+    const present = new Set(s.replicas.map((r) => `r${r.number}`));
+    const gone = [...byServer.keys()].filter((k) => /^r\d+$/.test(k) && !present.has(k));
+    const which =
+      gone.length > 0
+        ? `: ${gone.map((k) => names.replica(s.tenant, s.name, Number(k.slice(1)))).join(', ')}`
+        : '';
+    details.push(`${missing} missing${which} (svc scale ${s.name}=${desired} recreates them)`);
+  }
   return result('degraded', `${up}/${desired} replicas up; ${details.join('; ')}`);
 }

@@ -24,7 +24,15 @@ function summary(stats: ServerStat[]): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Wait until the load balancer reports every one of `servers` (e.g. `r1`) UP. */
+/**
+ * UP with a passed check. A server whose name has just resolved shows UP before any check ran
+ * (check status INI), and one going down shows "UP 1/2": neither has proven anything yet.
+ */
+export function passed(s: ServerStat): boolean {
+  return s.status === 'UP' && /^L[4-7]OK$/.test(s.checkStatus);
+}
+
+/** Wait until the load balancer reports every one of `servers` (e.g. `r1`) UP with a passed check. */
 export async function waitUntilUp(
   engine: Engine,
   lbId: string,
@@ -39,7 +47,7 @@ export async function waitUntilUp(
     try {
       last = (await readServerStats(engine, lbId)).filter((s) => servers.includes(s.server));
       lastError = '';
-      const up = last.filter((s) => s.status === 'UP').length;
+      const up = last.filter(passed).length;
       opts.onProgress?.(`waiting for replicas: ${up}/${servers.length} UP`);
       if (up === servers.length) return last;
     } catch (err) {

@@ -76,7 +76,14 @@ describe('parseServerStats on synthetic rows', () => {
   it('finds columns by name, whatever their order', () => {
     const text = '# svname,addr,scur,pxname,check_status,status,\nr9,10.0.0.9:80,3,be,L4TOUT,DOWN 1/2,\n';
     expect(parseServerStats(text)).toEqual([
-      { backend: 'be', server: 'r9', status: 'DOWN', checkStatus: 'L4TOUT', address: '10.0.0.9:80', sessions: 3 },
+      {
+        backend: 'be',
+        server: 'r9',
+        status: 'DOWN',
+        checkStatus: 'L4TOUT',
+        address: '10.0.0.9:80',
+        sessions: 3,
+      },
     ]);
   });
 

@@ -57,9 +57,7 @@ describe('examples/tcp-echo.yaml', () => {
   it('creates the service as written and greets, then echoes', async () => {
     const { path, spec } = example('tcp-echo.yaml');
     const port = await freePort();
-    // The file leaves ContainerPort to its default (= ServicePort, 9000), where the image listens;
-    // moving the service port moves that default too, so the container port is pinned to 9000.
-    const { tenant, service } = await createExample(path, port, ['--container-port', '9000']);
+    const { tenant, service } = await createExample(path, port);
     const { Env, ...rest } = spec;
     expect(service).toMatchObject({ ...rest, ServicePort: port, ContainerPort: 9000, Status: 'created' });
     expect(service.Env).toEqual(Object.entries(Env as Record<string, string>).map(([k, v]) => `${k}=${v}`));

@@ -62,13 +62,15 @@ describe('scale', () => {
     const up = await svc(['scale', 'web=4'], { tenant });
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
-    expect(JSON.parse(up.stdout)).toEqual([{ Name: 'web', From: 2, To: 4, Change: 'add 3 4' }]);
+    expect(JSON.parse(up.stdout)).toEqual([
+      expect.objectContaining({ Name: 'web', Replicas: 4, Status: 'active' }),
+    ]);
     expect((await replicas('web')).map((r) => r.number)).toEqual([1, 2, 3, 4]);
     const hostsAt4 = await replicaHostnames(tenant, 'web');
     await new Promise((r) => setTimeout(r, 1500));
     const down = await svc(['scale', 'web=1'], { tenant });
     expect(down.code).toBe(0);
-    expect(JSON.parse(down.stdout)[0]).toMatchObject({ From: 4, To: 1, Change: 'remove 2 3 4' });
+    expect(JSON.parse(down.stdout)[0]).toMatchObject({ Replicas: 1, Status: 'active' });
     const result = await load.stop();
     console.log(
       `scale 2→4→1 under load: ${result.requests} requests, ${result.failures.length} failed, ${result.durationMs} ms`,
@@ -105,7 +107,7 @@ describe('scale', () => {
     await engine.removeContainer(first?.id as string);
     const r = await svc(['scale', 'web=2'], { tenant });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)[0].Change).toBe('add 2');
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ Replicas: 2, Status: 'active' });
     expect((await replicas('web')).map((x) => `${x.number} ${x.state}`)).toEqual(['1 running', '2 running']);
   });
 
@@ -127,6 +129,16 @@ describe('rolling-update', () => {
     await run('docker', ['tag', HTTP_IMAGE, 'svc-test/http:v2']);
     // An image whose replicas never listen on port 80: never healthy.
     await run('docker', ['tag', 'svc-test/tcp:local', 'svc-test/http:never-healthy']);
+    // An image whose command exits at once.
+    const { stdout: cid } = await run('docker', ['create', HTTP_IMAGE]);
+    await run('docker', [
+      'commit',
+      '--change',
+      'CMD ["/bin/false"]',
+      cid.trim(),
+      'svc-test/http:exits-at-once',
+    ]);
+    await run('docker', ['rm', cid.trim()]);
     const r = await svc(
       [
         'create',
@@ -163,7 +175,7 @@ describe('rolling-update', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([
-      { Name: 'app', From: HTTP_IMAGE, To: 'svc-test/http:v2', Replaced: 3 },
+      expect.objectContaining({ Name: 'app', Image: 'svc-test/http:v2', Replicas: 3, Status: 'active' }),
     ]);
     expect(result.failures).toEqual([]);
     const now = await replicas('app');
@@ -177,23 +189,114 @@ describe('rolling-update', () => {
     expect(newest?.labels[LABEL.previousImage]).toBe(HTTP_IMAGE);
   });
 
-  it('stops at a replica that never becomes healthy; the old ones keep serving; --rollback restores', async () => {
-    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
-    const r = await svc(
-      ['rolling-update', '--image', 'svc-test/http:never-healthy', '--timeout', '6s', 'app'],
+  it.each([
+    ['never listens on the service port', 'svc-test/http:never-healthy'],
+    ['exits at once', 'svc-test/http:exits-at-once'],
+  ])(
+    'stops at a new replica that %s; the old ones keep serving; --rollback restores',
+    async (_why, image) => {
+      const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
+      const r = await svc(['rolling-update', '--image', image, '--timeout', '6s', 'app'], { tenant });
+      const during = await load.stop();
+      console.log(
+        `failed rolling update (${image}) under load: ${during.requests} requests, ${during.failures.length} failed`,
+      );
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/did not become healthy/);
+      expect(r.stderr).toMatch(/svc rolling-update --rollback app/);
+      expect(during.failures).toEqual([]);
+      const now = await replicas('app');
+      expect(now).toHaveLength(3);
+      expect(now.every((x) => x.image === 'svc-test/http:v2' && x.state === 'running')).toBe(true);
+      const [inspected] = JSON.parse((await svc(['inspect', 'app'], { tenant })).stdout);
+      expect(inspected.Image).toBe(image); // the stored spec records the new image
+
+      const back = await svc(['rolling-update', '--rollback', 'app'], { tenant });
+      expect(back.code).toBe(0);
+      expect(JSON.parse(back.stdout)[0]).toMatchObject({ Image: 'svc-test/http:v2', Status: 'active' });
+    },
+  );
+});
+
+describe('replica failures under load', () => {
+  let port: number;
+  let containers: string[];
+
+  beforeAll(async () => {
+    port = await freePort();
+    const created = await svc(
+      [
+        'create',
+        '--name',
+        'heal',
+        '--image',
+        HTTP_IMAGE,
+        '--service-port',
+        String(port),
+        '--container-port',
+        '80',
+        '--protocol',
+        'http',
+        '--replicas',
+        '3',
+        '--fip',
+        '127.0.0.1',
+        '--health-check-interval',
+        '1',
+        '--wait',
+      ],
       { tenant },
     );
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/did not become healthy/);
-    expect(r.stderr).toMatch(/svc rolling-update --rollback app/);
-    const during = await load.stop();
-    expect(during.failures).toEqual([]);
-    const now = await replicas('app');
-    expect(now).toHaveLength(3);
-    expect(now.every((x) => x.image === 'svc-test/http:v2')).toBe(true);
+    expect(created.code).toBe(0);
+    containers = JSON.parse(created.stdout).Containers;
+  });
 
-    const back = await svc(['rolling-update', '--rollback', 'app'], { tenant });
-    expect(back.code).toBe(0);
-    expect(JSON.parse(back.stdout)[0]).toMatchObject({ To: 'svc-test/http:v2', Replaced: 0 });
+  async function statusWithin(ms: number, wanted: string): Promise<string> {
+    const deadline = Date.now() + ms;
+    let status = '';
+    while (Date.now() < deadline) {
+      const [s] = JSON.parse((await svc(['inspect', 'heal'], { tenant })).stdout);
+      status = s.Status;
+      if (status === wanted) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return status;
+  }
+
+  it('a replica that crashes loses no request, is restarted by the engine and returns to rotation', async () => {
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    // A crash: its process dies (docker kill would count as a manual stop, which is not restarted).
+    const { stdout: pid } = await run('docker', ['inspect', '-f', '{{.State.Pid}}', containers[0] as string]);
+    process.kill(Number(pid.trim()), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 4000));
+    const result = await load.stop();
+    console.log(`replica crash under load: ${result.requests} requests, ${result.failures.length} failed`);
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(100);
+    expect(await statusWithin(30_000, 'active')).toBe('active');
+    const { stdout: restarts } = await run('docker', [
+      'inspect',
+      '-f',
+      '{{.RestartCount}}',
+      containers[0] as string,
+    ]);
+    expect(Number(restarts.trim())).toBeGreaterThanOrEqual(1);
+  });
+
+  it('docker kill of a replica loses no request; the service shows degraded until scale repairs it', async () => {
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await run('docker', ['kill', containers[1] as string]);
+    await new Promise((r) => setTimeout(r, 4000));
+    const result = await load.stop();
+    console.log(`docker kill under load: ${result.requests} requests, ${result.failures.length} failed`);
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(100);
+    expect(await statusWithin(10_000, 'degraded')).toBe('degraded');
+    const repaired = await svc(['scale', 'heal=3'], { tenant });
+    expect(repaired.code).toBe(0);
+    expect(JSON.parse(repaired.stdout)[0]).toMatchObject({ Status: 'active' });
   });
 });

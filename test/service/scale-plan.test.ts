@@ -11,7 +11,12 @@ describe('planScale', () => {
   });
 
   it('removes the highest numbers when scaling down, to zero as well', () => {
-    expect(planScale(running(1, 2, 3, 4), 1)).toMatchObject({ keep: [1], remove: [2, 3, 4], add: [], final: [1] });
+    expect(planScale(running(1, 2, 3, 4), 1)).toMatchObject({
+      keep: [1],
+      remove: [2, 3, 4],
+      add: [],
+      final: [1],
+    });
     expect(planScale(running(1, 2), 0)).toMatchObject({ keep: [], remove: [1, 2], final: [] });
   });
 
@@ -21,7 +26,13 @@ describe('planScale', () => {
   });
 
   it('starts a kept replica that was stopped', () => {
-    const p = planScale([{ number: 1, running: false }, { number: 2, running: true }], 2);
+    const p = planScale(
+      [
+        { number: 1, running: false },
+        { number: 2, running: true },
+      ],
+      2,
+    );
     expect(p).toMatchObject({ restart: [1], add: [], remove: [] });
     expect(describeScale(p)).toBe('restart 1');
   });

@@ -1,0 +1,61 @@
+import { Chalk } from 'chalk';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli.js';
+import { linePrefixer, parseTail } from '../../src/commands/logs.js';
+import type { ServiceLogLine } from '../../src/service/service-logs.js';
+
+function helpOf(name: string): string {
+  const cmd = buildProgram().commands.find((c) => c.name() === name) as Command;
+  let text = '';
+  cmd.configureOutput({ writeOut: (s) => (text += s) });
+  cmd.outputHelp();
+  return text;
+}
+
+describe('ls, inspect, rm, logs: help', () => {
+  it.each(['ls', 'inspect', 'rm', 'logs'])('%s has the common options and examples', (name) => {
+    const help = helpOf(name);
+    expect(help).toContain('-o, --output <format>');
+    expect(help).toContain('-q, --quiet');
+    expect(help).toContain('--tenant <id>');
+    expect(help).toMatch(new RegExp(`Examples:\\n {2}\\$ svc ${name} `));
+  });
+});
+
+describe('logs: parseTail', () => {
+  it('takes a number of lines or all', () => {
+    expect(parseTail(undefined)).toBeUndefined();
+    expect(parseTail('all')).toBeUndefined();
+    expect(parseTail('0')).toBe(0);
+    expect(parseTail('20')).toBe(20);
+    expect(() => parseTail('-1')).toThrow(/--tail: expected a number of lines/);
+    expect(() => parseTail('ten')).toThrow(/--tail/);
+  });
+});
+
+describe('logs: linePrefixer', () => {
+  const line = (source: string, replica: number | null): ServiceLogLine => ({
+    source,
+    replica,
+    stream: 'stdout',
+    time: '',
+    text: 'x',
+  });
+
+  it('pads every source to the widest, like docker compose', () => {
+    const prefix = linePrefixer(['web-1', 'web-10', 'lb']);
+    expect(prefix(line('web-1', 1))).toBe('web-1  | ');
+    expect(prefix(line('web-10', 10))).toBe('web-10 | ');
+    expect(prefix(line('lb', null))).toBe('lb     | ');
+  });
+
+  it('colours each replica its own way when given a colour level', () => {
+    const prefix = linePrefixer(['web-1', 'web-2'], new Chalk({ level: 1 }));
+    const one = prefix(line('web-1', 1));
+    const two = prefix(line('web-2', 2));
+    expect(one).toMatch(/^\u001b\[\d+mweb-1 \| \u001b\[\d+m$/);
+    expect(one.slice(0, 5)).not.toBe(two.slice(0, 5));
+    expect(linePrefixer(['web-1'])(line('web-1', 1))).not.toContain('\u001b');
+  });
+});
