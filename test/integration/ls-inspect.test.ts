@@ -52,26 +52,27 @@ async function inspectOne(name: string): Promise<Json & { ReplicaDetail: Detail[
 let port: number;
 beforeAll(async () => {
   port = await freePort();
+  // The first create in a tenant makes its network: concurrent first creates race to make it.
+  await create([
+    '--name',
+    'web',
+    '--replicas',
+    '2',
+    '--protocol',
+    'http',
+    '--service-port',
+    String(port),
+    '--container-port',
+    '80',
+    '--fip',
+    '127.0.0.1',
+    '-l',
+    'tier=front',
+    '-l',
+    'app=shop',
+    HTTP_IMAGE,
+  ]);
   await Promise.all([
-    create([
-      '--name',
-      'web',
-      '--replicas',
-      '2',
-      '--protocol',
-      'http',
-      '--service-port',
-      String(port),
-      '--container-port',
-      '80',
-      '--fip',
-      '127.0.0.1',
-      '-l',
-      'tier=front',
-      '-l',
-      'app=shop',
-      HTTP_IMAGE,
-    ]),
     create(['--name', 'api', '--service-port', '9000', '-l', 'tier=back', TCP_IMAGE]),
     create(['--name', 'secret', '--service-port', '9000', TCP_IMAGE], other),
   ]);

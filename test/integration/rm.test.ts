@@ -59,7 +59,8 @@ async function objectsOf(tenant: string, service?: string) {
 describe('svc rm', () => {
   it('removes load balancer, replicas and records; the network goes with the last service', async () => {
     const tenant = tenantForTest();
-    await Promise.all([create(tenant, 'one', ['--replicas', '2']), create(tenant, 'two')]);
+    await create(tenant, 'one', ['--replicas', '2']);
+    await create(tenant, 'two');
     expect(await objectsOf(tenant, 'one')).toHaveLength(4);
 
     const r = await svc(['rm', '-t', '1', 'one'], { tenant });
@@ -77,7 +78,8 @@ describe('svc rm', () => {
 
   it('removes the others, then exits 3 for a name that does not exist', async () => {
     const tenant = tenantForTest();
-    await Promise.all([create(tenant, 'a'), create(tenant, 'b')]);
+    await create(tenant, 'a');
+    await create(tenant, 'b');
     const r = await svc(['rm', '-t', '0', 'a', 'nope', 'b'], { tenant });
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('a\nb\n');
