@@ -100,3 +100,35 @@ SH
     --change 'ENV PATH=/bin' \
     --change 'CMD ["/bin/serve-tcp"]'
 fi
+
+# svc-test/tls:local  `openssl s_server -www` on $PORT (default 8443) with a certificate made at
+#                     start, CN = the container's hostname: a TLS backend for `https` passthrough
+#                     tests (the client sees which replica answered in the certificate it gets)
+if ! exists svc-test/tls:local; then
+  if ! need openssl; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+  fi
+  root=$work/tls
+  busybox_root "$root"
+  mkdir -p "$root/usr/bin" "$root/usr/lib/ssl" "$root/certs"
+  cp "$(command -v openssl)" "$root/usr/bin/openssl"
+  for lib in $(ldd "$(command -v openssl)" | grep -oE '/[^ ]+\.so[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  printf '[req]\ndistinguished_name = dn\n[dn]\n' >"$root/usr/lib/ssl/openssl.cnf"
+  cat >"$root/bin/serve-tls" <<'SH'
+#!/bin/sh
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/CN=$(hostname)" -keyout /certs/key.pem -out /certs/cert.pem 2>/dev/null
+openssl s_server -quiet -accept "${PORT:-8443}" -cert /certs/cert.pem -key /certs/key.pem -www &
+trap 'kill $!; exit 0' TERM INT
+wait
+SH
+  chmod 755 "$root/bin/serve-tls"
+  import "$root" svc-test/tls:local \
+    --change 'ENV PATH=/usr/bin:/bin' \
+    --change 'ENV OPENSSL_CONF=/usr/lib/ssl/openssl.cnf' \
+    --change 'CMD ["/bin/serve-tls"]'
+fi

@@ -12,6 +12,7 @@ import { lsCommand } from './commands/ls.js';
 import { rmCommand } from './commands/rm.js';
 import { rollingUpdateCommand } from './commands/rolling-update.js';
 import { scaleCommand } from './commands/scale.js';
+import { updateCertCommand } from './commands/update-cert.js';
 import { exitCodeFor, InterruptedError, SvcError } from './errors.js';
 
 function version(): string {
@@ -38,7 +39,8 @@ export function buildProgram(): Command {
     .addCommand(scaleCommand())
     .addCommand(rollingUpdateCommand())
     .addCommand(attachFipCommand())
-    .addCommand(detachFipCommand());
+    .addCommand(detachFipCommand())
+    .addCommand(updateCertCommand());
   program.addHelpText(
     'after',
     `

@@ -40,6 +40,7 @@ interface CreateFlags extends CommonOptions {
   timeout: string;
   pull: string;
   lbImage?: string;
+  allowExpired?: boolean;
   [key: string]: unknown;
 }
 
@@ -62,7 +63,10 @@ async function run(image: string | undefined, cmd: string[], flags: CreateFlags)
     const { origin, text } = readSpecText(flags.file);
     file = parseSpecDocument(origin, text);
   }
-  const spec = resolveSpec({ file, flags: await flagsToInput(flags, { image, cmd }) });
+  const spec = resolveSpec(
+    { file, flags: await flagsToInput(flags, { image, cmd }) },
+    { allowExpired: Boolean(flags.allowExpired) },
+  );
   const tenant = resolveTenant(flags.tenant);
   const lbImage = flags.lbImage || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE;
 
@@ -118,6 +122,7 @@ export function createCommand(): Command {
         .default('missing'),
     )
     .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)')
+    .option('--allow-expired', 'accept an SSLCert whose certificate has expired (the error names the date)')
     // As with `docker run`: everything after IMAGE is the replicas' command, options included.
     .passThroughOptions();
   registerCreateFlags(cmd);

@@ -16,7 +16,7 @@ Examples:
   $ svc logs web -f --since 10m          # the last ten minutes, then follow until Ctrl-C
   $ svc logs web --lb                    # with the load balancer's (HAProxy's request log)
   $ svc logs web -q | grep ERROR         # the lines alone, no prefix
-  $ svc logs web -o json | jq -r 'select(.Replica == 2) | .Line'
+  $ svc logs web -o json | jq -r 'select(.Replica == 2) | .Line'   # JSON lines
 
 Each line is prefixed like docker compose: "web-1 | …" for replica 1, "lb | …" for the load
 balancer (in colour on a terminal, never with NO_COLOR). Standard output and standard error of the
@@ -140,6 +140,8 @@ export function logsCommand(): Command {
     .option('--lb', "include the load balancer's log (HAProxy's request log)")
     .option('--timestamps', 'show the time of each line (RFC 3339, nanoseconds)');
   addCommonOptions(cmd, ['json']);
+  const quiet = cmd.options.find((o) => o.long === '--quiet');
+  if (quiet) quiet.description = 'print the lines alone, without the replica prefix';
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((name: string, flags: LogsFlags) => run(name, flags));
   return cmd;

@@ -25,12 +25,12 @@ A service left half-made (e.g. a svc create killed) shows as failed: svc rm NAME
 `;
 
 interface LsFlags extends CommonOptions {
-  filter: string[];
+  filter?: string[];
 }
 
 async function run(flags: LsFlags): Promise<void> {
   const output = parseOutputFormat(flags.output ?? 'table', ['table', 'json', 'yaml']);
-  const filters = parseFilters(flags.filter);
+  const filters = parseFilters(flags.filter ?? []);
   const tenant = resolveTenant(flags.tenant);
   const engine = await connectEngine();
   const list = await listServices(engine, tenant, filters);
@@ -55,8 +55,7 @@ export function lsCommand(): Command {
     .option(
       '-f, --filter <KEY=VALUE>',
       'only services matching: name=NAME, label=KEY[=VALUE], status=STATUS (repeatable)',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] = []) => [...previous, value],
     );
   addCommonOptions(cmd, ['table', 'json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);

@@ -80,12 +80,17 @@ export function lbFiles(spec: ServiceSpec, tenant: string): ArchiveEntry[] {
       mode: 0o644,
     },
   ];
-  if (spec.SSLCert) {
-    const certPath = relativeTo(HAPROXY_DIR, HAPROXY_CERT_PATH);
-    const certDir = certPath.split('/').slice(0, -1).join('/');
-    if (certDir) entries.push({ name: certDir, mode: 0o700, uid: HAPROXY_UID, gid: HAPROXY_UID });
-    entries.push({ name: certPath, content: spec.SSLCert, mode: 0o600, uid: HAPROXY_UID, gid: HAPROXY_UID });
-  }
+  if (spec.SSLCert) entries.push(...certFiles(spec.SSLCert));
+  return entries;
+}
+
+/** The SSLCert PEM as load balancer files (relative to HAPROXY_DIR): readable by HAProxy's user only. */
+export function certFiles(pem: string): ArchiveEntry[] {
+  const entries: ArchiveEntry[] = [];
+  const certPath = relativeTo(HAPROXY_DIR, HAPROXY_CERT_PATH);
+  const certDir = certPath.split('/').slice(0, -1).join('/');
+  if (certDir) entries.push({ name: certDir, mode: 0o700, uid: HAPROXY_UID, gid: HAPROXY_UID });
+  entries.push({ name: certPath, content: pem, mode: 0o600, uid: HAPROXY_UID, gid: HAPROXY_UID });
   return entries;
 }
 

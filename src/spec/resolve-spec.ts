@@ -24,6 +24,8 @@ export type { FlagInput, FlagValue } from './schema.js';
 export interface ResolveOptions {
   /** Accept Replicas 0 (for `svc scale`); create refuses it. */
   allowZeroReplicas?: boolean;
+  /** Accept an expired SSLCert certificate (`svc create --allow-expired`). */
+  allowExpired?: boolean;
 }
 
 export interface ResolveInput {
@@ -89,7 +91,10 @@ function unknownKeyMessage(key: string): string {
  */
 export function resolveSpec(input: ResolveInput, options: ResolveOptions = {}): ServiceSpec {
   const issues: SpecIssue[] = [...(input.flags?.issues ?? [])];
-  const ctx = { allowZeroReplicas: options.allowZeroReplicas ?? false };
+  const ctx = {
+    allowZeroReplicas: options.allowZeroReplicas ?? false,
+    allowExpired: options.allowExpired ?? false,
+  };
 
   const fromFile = new Map<FieldName, Input>();
   const { file } = input;
@@ -189,6 +194,7 @@ export function resolveField<K extends FieldName>(
   const issues: SpecIssue[] = [];
   const parsed = fieldSchema(name).parse([{ raw: value.value, site: flagSite(value, [], issues) }], {
     allowZeroReplicas: options.allowZeroReplicas ?? false,
+    allowExpired: options.allowExpired ?? false,
   });
   if (parsed === INVALID || issues.length > 0) throw new SpecError(issues);
   return parsed as ServiceSpec[K];

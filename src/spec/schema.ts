@@ -49,6 +49,8 @@ export type Parsed<T> = T | typeof INVALID;
 export interface ParseContext {
   /** Replicas 0 is allowed (only `svc scale` does this). */
   allowZeroReplicas: boolean;
+  /** Accept an SSLCert whose certificate has expired (`svc create --allow-expired`). */
+  allowExpired?: boolean;
 }
 
 /** One value given on the command line, as resolveSpec takes it. */
@@ -594,14 +596,14 @@ export const SCHEMA: Schema = {
     type: 'PEM text',
     help: 'certificate (chain) and its private key as PEM text; only and required with protocol httpsTerm',
     default: '',
-    parse: scalar((raw, site) => {
+    parse: scalar((raw, site, ctx) => {
       // Never show the value: it holds a private key.
       if (typeof raw !== 'string') {
         site.issue(`expected PEM text, got ${kindOf(raw)}`);
         return INVALID;
       }
       if (raw.trim() === '') return '';
-      const problems = checkSslCert(raw);
+      const problems = checkSslCert(raw, { allowExpired: ctx.allowExpired ?? false });
       for (const p of problems) site.issue(p);
       return problems.length > 0 ? INVALID : normaliseSslCert(raw);
     }),

@@ -27,12 +27,19 @@ function subjectOf(cert: X509Certificate): string {
   return cert.subject.split('\n').join(', ');
 }
 
+export interface CheckSslCertOptions {
+  /** Accept a first certificate whose notAfter has passed (`svc create --allow-expired`). */
+  allowExpired?: boolean;
+  /** The time to check expiry against (tests); default now. */
+  now?: Date;
+}
+
 /**
  * What is wrong with an SSLCert PEM text, one message a problem; [] when it holds parseable
- * certificates and one unencrypted private key matching the first certificate. Messages never
- * quote the text.
+ * certificates and one unencrypted private key matching the first certificate, which has not
+ * expired (unless `allowExpired`). Messages never quote the text.
  */
-export function checkSslCert(pem: string): string[] {
+export function checkSslCert(pem: string, options: CheckSslCertOptions = {}): string[] {
   const blocks = pemBlocks(pem.replace(/\r\n?/g, '\n'));
   if (blocks.length === 0) {
     return [
@@ -80,6 +87,15 @@ export function checkSslCert(pem: string): string[] {
         ? `the certificate matching the private key (${subjectOf(matching)}) must come first in the PEM text`
         : `the private key does not match the certificate (${subjectOf(first)})`,
     );
+  }
+  if (first && !options.allowExpired) {
+    const notAfter = new Date(first.validTo);
+    const now = options.now ?? new Date();
+    if (!Number.isNaN(notAfter.getTime()) && notAfter.getTime() < now.getTime()) {
+      problems.push(
+        `the certificate (${subjectOf(first)}) expired on ${isoSeconds(first.validTo)}; renew it, or pass --allow-expired to use it anyway`,
+      );
+    }
   }
   return problems;
 }

@@ -56,7 +56,8 @@ beforeAll(async () => {
       '--timeout',
       '60s',
       HTTP_IMAGE,
-      'echo started $(hostname); echo ready >&2; exec /bin/serve-http',
+      // The second line goes to stderr a moment later: the two streams are not ordered otherwise.
+      'echo started $(hostname); sleep 1; echo ready >&2; exec /bin/serve-http',
     ],
     { tenant },
   );

@@ -1,0 +1,107 @@
+/**
+ * The API's access keys: a JSON file, readable only by its owner (0600), in the config dir. Each
+ * key belongs to one tenant. The secret is kept as is (an HMAC signature needs it) and shown once.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NotFoundError, UsageError } from '../errors.js';
+import { checkTenant } from '../service/tenant.js';
+
+export interface AccessKey {
+  AccessKey: string;
+  SecretKey: string;
+  Tenant: string;
+  Created: string;
+}
+
+interface KeyFile {
+  keys: AccessKey[];
+}
+
+export const KEY_FILE = 'api-keys.json';
+
+export function keyStorePath(dir: string): string {
+  return join(dir, KEY_FILE);
+}
+
+function newAccessKey(): string {
+  // 20 characters of A-Z2-7, like the original's (and AWS's) access key IDs.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return [...randomBytes(20)].map((b) => alphabet[b & 31]).join('');
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+export class KeyStore {
+  private cache: { mtimeMs: number; size: number; keys: AccessKey[] } | undefined;
+
+  constructor(readonly dir: string) {}
+
+  get path(): string {
+    return keyStorePath(this.dir);
+  }
+
+  /** Every key, re-read when the file changed (keys made while the server runs work at once). */
+  list(): AccessKey[] {
+    let st: { mtimeMs: number; size: number };
+    try {
+      st = statSync(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    if (this.cache && this.cache.mtimeMs === st.mtimeMs && this.cache.size === st.size) return this.cache.keys;
+    let parsed: KeyFile;
+    try {
+      parsed = JSON.parse(readFileSync(this.path, 'utf8')) as KeyFile;
+    } catch (err) {
+      throw new UsageError(`${this.path}: not a key store (${(err as Error).message}); fix or remove it`);
+    }
+    const keys = Array.isArray(parsed.keys) ? parsed.keys : [];
+    this.cache = { mtimeMs: st.mtimeMs, size: st.size, keys };
+    return keys;
+  }
+
+  private save(keys: AccessKey[]): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.path);
+    this.cache = undefined;
+  }
+
+  create(tenant: string): AccessKey {
+    const key: AccessKey = {
+      AccessKey: newAccessKey(),
+      SecretKey: randomBytes(30).toString('base64url'),
+      Tenant: checkTenant(tenant, '--tenant'),
+      Created: new Date().toISOString(),
+    };
+    this.save([...this.list(), key]);
+    return key;
+  }
+
+  remove(accessKey: string): void {
+    const keys = this.list();
+    if (!keys.some((k) => k.AccessKey === accessKey)) throw new NotFoundError(`no such access key: ${accessKey}`);
+    this.save(keys.filter((k) => k.AccessKey !== accessKey));
+  }
+
+  byAccessKey(accessKey: string): AccessKey | undefined {
+    return this.list().find((k) => k.AccessKey === accessKey);
+  }
+
+  /** The key whose secret is this bearer token; every key is compared, in constant time. */
+  byToken(token: string): AccessKey | undefined {
+    const want = digest(token);
+    let found: AccessKey | undefined;
+    for (const k of this.list()) {
+      if (timingSafeEqual(digest(k.SecretKey), want)) found = k;
+    }
+    return found;
+  }
+}
