@@ -12,6 +12,8 @@ import { lsCommand } from './commands/ls.js';
 import { rmCommand } from './commands/rm.js';
 import { rollingUpdateCommand } from './commands/rolling-update.js';
 import { scaleCommand } from './commands/scale.js';
+import { serveCommand } from './commands/serve.js';
+import { sgCommand } from './commands/sg.js';
 import { updateCertCommand } from './commands/update-cert.js';
 import { exitCodeFor, InterruptedError, SvcError } from './errors.js';
 
@@ -40,7 +42,9 @@ export function buildProgram(): Command {
     .addCommand(rollingUpdateCommand())
     .addCommand(attachFipCommand())
     .addCommand(detachFipCommand())
-    .addCommand(updateCertCommand());
+    .addCommand(updateCertCommand())
+    .addCommand(serveCommand())
+    .addCommand(sgCommand());
   program.addHelpText(
     'after',
     `

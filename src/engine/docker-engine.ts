@@ -121,28 +121,67 @@ export class DockerEngine implements Engine {
     });
   }
 
-  ensureNetwork(name: string, labels: Labels): Promise<NetworkRef> {
+  ensureNetwork(name: string, labels: Labels, lockImage?: string): Promise<NetworkRef> {
     return call(`create network ${name}`, async () => {
-      const existing = await this.docker.listNetworks({ filters: { name: [name] } });
-      const found = existing.find((n) => n.Name === name);
-      if (found) return { id: found.Id, name, created: false };
-      try {
-        const net = await this.docker.createNetwork({
-          Name: name,
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          Labels: labels,
-          Attachable: true,
-        });
-        return { id: net.id, name, created: true };
-      } catch (err) {
-        // Another svc created it at the same moment: use theirs.
-        if ((err as { statusCode?: number }).statusCode === 409) {
-          const again = await this.docker.listNetworks({ filters: { name: [name] } });
-          const net = again.find((n) => n.Name === name);
-          if (net) return { id: net.Id, name, created: false };
+      const find = async () =>
+        (await this.docker.listNetworks({ filters: { name: [name] } }))
+          .filter((n) => n.Name === name)
+          .sort(
+            (a, b) => Date.parse(a.Created ?? '') - Date.parse(b.Created ?? '') || a.Id.localeCompare(b.Id),
+          )[0];
+      const create = async () =>
+        (
+          await this.docker.createNetwork({
+            Name: name,
+            Driver: 'bridge',
+            CheckDuplicate: true,
+            Labels: labels,
+            Attachable: true,
+          })
+        ).id;
+      const existing = await find();
+      if (existing) return { id: existing.Id, name, created: false };
+      if (!lockImage) return { id: await create(), name, created: true };
+
+      const lockName = `${name}-lock`;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        let lock: Docker.Container | undefined;
+        try {
+          lock = await this.docker.createContainer({
+            name: lockName,
+            Image: lockImage,
+            Entrypoint: ['/nonexistent'],
+            HostConfig: { NetworkMode: 'none' },
+          });
+        } catch (err) {
+          if ((err as { statusCode?: number }).statusCode !== 409) throw err;
         }
-        throw err;
+        if (lock) {
+          try {
+            const found = await find();
+            if (found) return { id: found.Id, name, created: false };
+            return { id: await create(), name, created: true };
+          } finally {
+            await lock.remove({ force: true }).catch(() => undefined);
+          }
+        }
+        // Another caller holds the lock: its network appears, or its lock goes stale (killed).
+        const found = await find();
+        if (found) return { id: found.Id, name, created: false };
+        const held = await this.docker
+          .getContainer(lockName)
+          .inspect()
+          .catch(() => undefined);
+        if (held && Date.now() - Date.parse(held.Created) > 20_000) {
+          await this.docker
+            .getContainer(lockName)
+            .remove({ force: true })
+            .catch(() => undefined);
+        }
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for another svc to create network ${name}`);
+        await new Promise((r) => setTimeout(r, 50));
       }
     });
   }

@@ -86,8 +86,12 @@ export interface Engine {
   info(): Promise<EngineInfo>;
   imageExists(ref: string): Promise<boolean>;
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void>;
-  /** Find the network by name, or create it with these labels. */
-  ensureNetwork(name: string, labels: Labels): Promise<NetworkRef>;
+  /**
+   * Find the network by name, or create it with these labels. The engine's own duplicate check is
+   * best-effort; with `lockImage` (any image present) concurrent callers serialise on a lock
+   * container named after the network, so exactly one network of that name is ever made.
+   */
+  ensureNetwork(name: string, labels: Labels, lockImage?: string): Promise<NetworkRef>;
   removeNetwork(idOrName: string): Promise<void>;
   /** Containers (running or not) carrying every one of these labels (`key=value`, or `key` alone). */
   listContainers(labels: string[]): Promise<ContainerSummary[]>;

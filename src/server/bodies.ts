@@ -3,7 +3,7 @@
  * original's shape too) into a ParsedSpec for resolveSpec, the update body, and `filters`. Pure.
  */
 import { SpecError, type SpecIssue, UsageError } from '../errors.js';
-import { type ServiceFilters, parseFilters } from '../service/list-services.js';
+import { parseFilters, type ServiceFilters } from '../service/list-services.js';
 import { type ParsedSpec, type PathSegment, parseSpecDocument } from '../spec/parse-document.js';
 import { resolveField, resolveSpec } from '../spec/resolve-spec.js';
 import { fieldForKey } from '../spec/schema.js';
@@ -100,10 +100,15 @@ export function jsonSyntaxError(text: string): { offset: number; message: string
         } else fail(`unexpected ${found()}; expected ',' or ']' after a list item`);
       }
     }
-    if (c === '"') return string();
-    if (c === 't') return literal('true');
-    if (c === 'f') return literal('false');
-    if (c === 'n') return literal('null');
+    if (c === '"') {
+      string();
+      return;
+    }
+    const word = c === 't' ? 'true' : c === 'f' ? 'false' : c === 'n' ? 'null' : undefined;
+    if (word) {
+      literal(word);
+      return;
+    }
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(text);
     if (m) {
@@ -225,7 +230,11 @@ export function parseUpdateBody(text: string): UpdateRequest {
         continue;
       }
       const n = check(() =>
-        resolveField('Replicas', { flag: 'Replicas', value: raw as unknown as string }, { allowZeroReplicas: true }),
+        resolveField(
+          'Replicas',
+          { flag: 'Replicas', value: raw as unknown as string },
+          { allowZeroReplicas: true },
+        ),
       );
       if (n !== undefined) out.replicas = n;
     } else {
@@ -268,7 +277,8 @@ export function parseFiltersParam(param: string | null): ServiceFilters {
     else if (typeof v === 'string') values = [v];
     else throw new UsageError(`filters.${key}: expected a list of strings or a map of string → true`);
     for (const item of values) {
-      if (typeof item !== 'string') throw new UsageError(`filters.${key}: expected strings, got ${JSON.stringify(item)}`);
+      if (typeof item !== 'string')
+        throw new UsageError(`filters.${key}: expected strings, got ${JSON.stringify(item)}`);
       args.push(`${key}=${item}`);
     }
   }

@@ -53,7 +53,8 @@ export class KeyStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    if (this.cache && this.cache.mtimeMs === st.mtimeMs && this.cache.size === st.size) return this.cache.keys;
+    if (this.cache && this.cache.mtimeMs === st.mtimeMs && this.cache.size === st.size)
+      return this.cache.keys;
     let parsed: KeyFile;
     try {
       parsed = JSON.parse(readFileSync(this.path, 'utf8')) as KeyFile;
@@ -87,7 +88,8 @@ export class KeyStore {
 
   remove(accessKey: string): void {
     const keys = this.list();
-    if (!keys.some((k) => k.AccessKey === accessKey)) throw new NotFoundError(`no such access key: ${accessKey}`);
+    if (!keys.some((k) => k.AccessKey === accessKey))
+      throw new NotFoundError(`no such access key: ${accessKey}`);
     this.save(keys.filter((k) => k.AccessKey !== accessKey));
   }
 

@@ -32,7 +32,10 @@ export function fieldJsonSchema(name: string, type: string): JsonSchema {
       return { oneOf: [{ type: 'string' }, STRINGS], nullable: true };
     default:
       if (name === 'Volumes')
-        return { oneOf: [STRINGS, { type: 'object', description: 'the keys are the values' }], nullable: true };
+        return {
+          oneOf: [STRINGS, { type: 'object', description: 'the keys are the values' }],
+          nullable: true,
+        };
       return {
         oneOf: [STRINGS, { type: 'object', additionalProperties: { type: 'string' } }],
         nullable: true,
@@ -118,12 +121,22 @@ export function openApiDocument(version: string): JsonSchema {
       },
       '/services': {
         get: {
-          parameters: [{ name: 'filters', in: 'query', schema: { type: 'string' }, description: 'JSON map of lists' }],
-          responses: { 200: { description: 'services', ...json({ type: 'array', items: { $ref: '#/components/schemas/Service' } }) } },
+          parameters: [
+            { name: 'filters', in: 'query', schema: { type: 'string' }, description: 'JSON map of lists' },
+          ],
+          responses: {
+            200: {
+              description: 'services',
+              ...json({ type: 'array', items: { $ref: '#/components/schemas/Service' } }),
+            },
+          },
         },
       },
       '/services/{name}': {
-        get: { parameters: [nameParam], responses: { 200: service('the service'), 404: error('no such service') } },
+        get: {
+          parameters: [nameParam],
+          responses: { 200: service('the service'), 404: error('no such service') },
+        },
         delete: {
           parameters: [nameParam, { name: 'keep', in: 'query', schema: { type: 'boolean' } }],
           responses: { 204: { description: 'removed' }, 404: error('no such service') },
@@ -142,7 +155,10 @@ export function openApiDocument(version: string): JsonSchema {
         },
       },
       '/images/{name}/json': {
-        get: { parameters: [nameParam], responses: { 200: { description: 'present' }, 404: error('absent') } },
+        get: {
+          parameters: [nameParam],
+          responses: { 200: { description: 'present' }, 404: error('absent') },
+        },
       },
       '/images/create': {
         post: {

@@ -37,9 +37,9 @@ const PATTERNS: Pattern[] = [
   { re: /^\/info$/, methods: { GET: 'info' } },
   { re: /^\/openapi\.json$/, methods: { GET: 'openapi' } },
   { re: /^\/services\/create$/, methods: { POST: 'services.create' } },
-  { re: /^\/services(?:\/json)?$/, methods: { GET: 'services.list' } },
+  { re: /^\/services$/, methods: { GET: 'services.list' } },
   { re: /^\/services\/([^/]+)\/update$/, methods: { POST: 'services.update' } },
-  { re: /^\/services\/([^/]+)(?:\/json)?$/, methods: { GET: 'services.inspect', DELETE: 'services.remove' } },
+  { re: /^\/services\/([^/]+)$/, methods: { GET: 'services.inspect', DELETE: 'services.remove' } },
   { re: /^\/images\/create$/, methods: { POST: 'images.create' } },
   // Image names hold slashes: everything between /images/ and /json.
   { re: /^\/images\/(.+)\/json$/, methods: { GET: 'images.inspect' } },
@@ -63,11 +63,15 @@ export function route(method: string, pathname: string): RouteResult {
     version = v[1];
     path = v[2] as string;
   }
+  const allow: string[] = [];
   for (const p of PATTERNS) {
     const m = p.re.exec(path);
     if (!m) continue;
     const name = p.methods[method.toUpperCase()];
-    if (!name) return { error: 405, allow: Object.keys(p.methods) };
+    if (!name) {
+      allow.push(...Object.keys(p.methods));
+      continue;
+    }
     const params: Route['params'] = {};
     if (m[1] !== undefined) {
       const decoded = decode(m[1]);
@@ -76,5 +80,6 @@ export function route(method: string, pathname: string): RouteResult {
     }
     return version === undefined ? { name, params } : { name, params, version };
   }
+  if (allow.length > 0) return { error: 405, allow };
   return { error: 404 };
 }

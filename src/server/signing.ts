@@ -105,7 +105,9 @@ export function signingKey(secret: string, day: string, region: string): Buffer 
 }
 
 export function signature(secret: string, day: string, region: string, toSign: string): string {
-  return createHmac('sha256', signingKey(secret, day, region)).update(toSign, 'utf8').digest('hex');
+  return createHmac('sha256', signingKey(secret, day, region))
+    .update(toSign, 'utf8')
+    .digest('hex');
 }
 
 export interface ParsedAuthorization {
@@ -205,7 +207,12 @@ export function verifySignature(
     payloadHash: bodyHash,
   });
   const scope = `${auth.day}/${auth.region}/${SERVICE}/${TERMINATOR}`;
-  const expected = signature(secret ?? '\0unknown', auth.day, auth.region, stringToSign(date, scope, canonical));
+  const expected = signature(
+    secret ?? '\0unknown',
+    auth.day,
+    auth.region,
+    stringToSign(date, scope, canonical),
+  );
   if (!safeEqualHex(expected, auth.signature) || secret === undefined)
     throw new AuthFailure('the signature does not match');
 }

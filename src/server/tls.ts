@@ -23,10 +23,19 @@ function read(path: string, flag: string): Buffer {
   }
 }
 
-export function loadTls(certPath: string | undefined, keyPath: string | undefined, configDir: string): TlsFiles {
+export function loadTls(
+  certPath: string | undefined,
+  keyPath: string | undefined,
+  configDir: string,
+): TlsFiles {
   if (certPath || keyPath) {
     if (!certPath || !keyPath) throw new UsageError('give both --tls-cert FILE and --tls-key FILE');
-    return { cert: read(certPath, '--tls-cert'), key: read(keyPath, '--tls-key'), certPath, generated: false };
+    return {
+      cert: read(certPath, '--tls-cert'),
+      key: read(keyPath, '--tls-key'),
+      certPath,
+      generated: false,
+    };
   }
   const cert = join(configDir, 'serve-cert.pem');
   const key = join(configDir, 'serve-key.pem');
@@ -59,7 +68,8 @@ export function loadTls(certPath: string | undefined, keyPath: string | undefine
       );
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-      const why = e.code === 'ENOENT' ? 'the openssl command is not installed' : String(e.stderr ?? e.message);
+      const why =
+        e.code === 'ENOENT' ? 'the openssl command is not installed' : String(e.stderr ?? e.message);
       throw new UsageError(
         `cannot make a self-signed certificate (${why.trim()}); give --tls-cert FILE --tls-key FILE`,
       );

@@ -5,7 +5,13 @@
  */
 import type { ArchiveEntry, ContainerSpec, Labels } from '../engine/engine.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { HAPROXY_CERT_PATH, HAPROXY_CONFIG_PATH, renderHaproxyConfig } from '../haproxy/render-config.js';
+import {
+  HAPROXY_CERT_PATH,
+  HAPROXY_CONFIG_PATH,
+  HAPROXY_SG_ALLOW_PATH,
+  renderAllowList,
+  renderHaproxyConfig,
+} from '../haproxy/render-config.js';
 import { CONTAINER_SIZES, type ServiceSpec } from '../spec/types.js';
 import { LABEL, LABEL_SCHEMA_VERSION, names } from './labels.js';
 import { recordContainer } from './records.js';
@@ -33,7 +39,7 @@ export interface CreateObservation {
 
 export type CreateStep =
   | { op: 'pull-image'; image: string }
-  | { op: 'ensure-network'; name: string; labels: Labels }
+  | { op: 'ensure-network'; name: string; labels: Labels; lockImage: string }
   | { op: 'create-container'; role: 'lb' | 'replica' | 'record'; container: ContainerSpec }
   | { op: 'write-files'; container: string; dir: string; entries: ArchiveEntry[] }
   | { op: 'start-container'; container: string };
@@ -81,6 +87,14 @@ export function lbFiles(spec: ServiceSpec, tenant: string): ArchiveEntry[] {
     },
   ];
   if (spec.SSLCert) entries.push(...certFiles(spec.SSLCert));
+  if (spec.SecurityGroups && spec.SecurityGroups.length > 0) {
+    // Closed until `svc create` writes the groups' prefixes (applySecurityGroups) once it runs.
+    entries.push({
+      name: relativeTo(HAPROXY_DIR, HAPROXY_SG_ALLOW_PATH),
+      content: renderAllowList([]),
+      mode: 0o644,
+    });
+  }
   return entries;
 }
 
@@ -193,6 +207,8 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
       op: 'ensure-network',
       name: network,
       labels: { [LABEL.managed]: LABEL_SCHEMA_VERSION, [LABEL.tenant]: ctx.tenant, [LABEL.role]: 'network' },
+      // Pulled before this step: serves as the image of the lock container.
+      lockImage: ctx.lbImage,
     },
   ]);
 

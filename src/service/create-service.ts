@@ -4,7 +4,7 @@
  */
 
 import type { Engine } from '../engine/engine.js';
-import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
+import { ConflictError, InterruptedError, NotFoundError, SvcError } from '../errors.js';
 import type { ServiceSpec } from '../spec/types.js';
 import {
   type CreatePlan,
@@ -66,6 +66,7 @@ class Applier {
   readonly ids = new Map<string, string>();
   private readonly createdContainers: string[] = [];
   private createdNetwork: string | undefined;
+  private readonly networkIds = new Map<string, string>();
 
   constructor(
     private readonly engine: Engine,
@@ -101,14 +102,17 @@ class Applier {
         }
         return;
       case 'ensure-network': {
-        const net = await this.engine.ensureNetwork(step.name, step.labels);
+        const net = await this.engine.ensureNetwork(step.name, step.labels, step.lockImage);
         if (net.created) this.createdNetwork = net.id;
+        this.networkIds.set(step.name, net.id);
         return;
       }
       case 'create-container': {
         this.onProgress(`creating ${step.container.name}`);
         try {
-          const id = await this.engine.createContainer(step.container);
+          // By ID: for a moment a concurrent create may have made a second network of that name.
+          const network = this.networkIds.get(step.container.network) ?? step.container.network;
+          const id = await this.engine.createContainer({ ...step.container, network });
           this.createdContainers.push(id);
           this.ids.set(step.container.name, id);
         } catch (err) {

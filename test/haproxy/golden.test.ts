@@ -5,7 +5,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HAPROXY_CERT_PATH, type LbServer, renderHaproxyConfig } from '../../src/haproxy/render-config.js';
+import {
+  HAPROXY_CERT_PATH,
+  HAPROXY_SG_ALLOW_PATH,
+  type LbServer,
+  renderAllowList,
+  renderHaproxyConfig,
+} from '../../src/haproxy/render-config.js';
 import { ALGORITHMS, PROTOCOLS, type ServiceSpec } from '../../src/spec/types.js';
 import {
   GOLDEN_DIR,
@@ -66,6 +72,22 @@ CASES.push(
     }),
     servers: makeServers(12, 8080).reverse(),
   },
+  {
+    // Security groups: the frontend admits only the allow-list's sources.
+    file: 'http-roundrobin-security-groups.cfg',
+    spec: specFor('http', { SecurityGroups: ['office', 'vpn'] }),
+    servers: makeServers(2, 8080),
+  },
+  {
+    file: 'httpsTerm-roundrobin-affinity-security-groups.cfg',
+    spec: specFor('httpsTerm', { SessionAffinity: true, SecurityGroups: ['office'] }),
+    servers: makeServers(2, 8080),
+  },
+  {
+    file: 'tcp-source-security-groups.cfg',
+    spec: specFor('tcp', { Algorithm: 'source', SecurityGroups: ['office'] }),
+    servers: makeServers(2, 6379),
+  },
 );
 
 describe('golden HAProxy configs', () => {
@@ -103,6 +125,13 @@ describe('golden HAProxy configs', () => {
           // Same config, with the certificate path pointing at a real throwaway certificate.
           expect(text).toContain(` crt ${HAPROXY_CERT_PATH} `);
           text = text.replace(HAPROXY_CERT_PATH, selfSignedPem(tmp.dir));
+        }
+        if (c.spec.SecurityGroups?.length) {
+          // Same config, with the allow-list path pointing at a real allow-list.
+          expect(text).toContain(`tcp-request connection reject unless { src -f ${HAPROXY_SG_ALLOW_PATH} }`);
+          const allow = join(tmp.dir, 'security-groups.allow');
+          writeFileSync(allow, renderAllowList(['10.0.0.0/8', '192.168.1.7/32', 'fd00::/8', '::1/128']));
+          text = text.replace(HAPROXY_SG_ALLOW_PATH, allow);
         }
         const file = join(tmp.dir, c.file);
         writeFileSync(file, text);

@@ -253,6 +253,7 @@ describe('rendered http config in a real HAProxy', () => {
       status: 'UP',
       checkStatus: 'L4OK',
       address: `127.0.0.1:${a}`,
+      sessions: 0,
     });
     expect(s.r2?.status).toBe('UP');
     expect(s.r3).toMatchObject({ status: 'DOWN', checkStatus: 'L4CON', address: `127.0.0.1:${dead}` });

@@ -375,6 +375,20 @@ describe('failures', () => {
     expect(nets.stdout.trim()).not.toBe('');
   });
 
+  it('two creates at the same moment in a new tenant share one tenant network', async () => {
+    const fresh = newTenant();
+    try {
+      const make = (name: string) =>
+        svc(['create', '--name', name, '--image', HTTP_IMAGE, '--service-port', '80'], { tenant: fresh });
+      const results = await Promise.all([make('one'), make('two')]);
+      expect(results.map((r) => r.code)).toEqual([0, 0]);
+      const nets = await run('docker', ['network', 'ls', '-q', '--filter', `name=${names.network(fresh)}`]);
+      expect(nets.stdout.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await removeTenant(fresh);
+    }
+  });
+
   it('two creates of one name at the same moment: exactly one wins, the other exits 4, nothing left over', async () => {
     const args = [
       'create',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter, names } from '../../src/service/labels.js';
+import { readServerStats } from '../../src/service/wait-ready.js';
 import {
   engine,
   HTTP_IMAGE,
@@ -129,9 +130,17 @@ describe('svc rm', () => {
 
     expect((await svc(['ls', '-q'], { tenant })).stdout).toBe('');
     expect((await svc(['inspect', 'kept'], { tenant })).code).toBe(3);
-    // The name is free again.
-    await create(tenant, 'kept');
+    // The name is free again, and the new service's load balancer reaches its own replica by
+    // name, not the one let go of.
+    await create(tenant, 'kept', ['--wait', '--timeout', '60s']);
     expect((await svc(['ls', '-q'], { tenant })).stdout).toBe('kept\n');
+    const [lb] = await engine.listContainers(labelFilter(tenant, 'kept', 'lb'));
+    const [fresh] = await engine
+      .listContainers(labelFilter(tenant, 'kept', 'replica'))
+      .then((cs) => cs.filter((c) => !c.name.includes('_kept_')));
+    const [r1] = await readServerStats(engine, lb?.id as string);
+    expect(r1?.status).toBe('UP');
+    expect(r1?.address).toBe(`${fresh?.addresses[names.network(tenant)]}:9000`);
   });
 
   it('waits for a replica to stop gracefully (its stop signal), then kills it after --timeout', async () => {

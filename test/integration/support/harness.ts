@@ -73,10 +73,18 @@ export async function removeTenant(tenant: string): Promise<void> {
   await engine.removeNetwork(names.network(tenant));
 }
 
+/**
+ * Remove what test runs that ended (or crashed) left: test tenants whose containers are all
+ * older than a few minutes, so a test run going on at the same moment is left alone.
+ */
 export async function removeTestLeftovers(e: Engine = engine): Promise<void> {
+  const cutoff = Date.now() / 1000 - 10 * 60;
   const all = await e.listContainers([LABEL.managed]);
+  const recent = new Set(all.filter((c) => c.created > cutoff).map((c) => c.labels[LABEL.tenant]));
   const tenants = new Set(
-    all.map((c) => c.labels[LABEL.tenant] ?? '').filter((t) => t.startsWith(TEST_TENANT_PREFIX)),
+    all
+      .map((c) => c.labels[LABEL.tenant] ?? '')
+      .filter((t) => t.startsWith(TEST_TENANT_PREFIX) && !recent.has(t)),
   );
   await Promise.all([...tenants].map((t) => removeTenant(t)));
   // Networks of test tenants with no containers left.

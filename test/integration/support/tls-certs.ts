@@ -22,7 +22,7 @@ export interface TlsCerts {
   dir: string;
   caFile: string;
   ca: string;
-  /** CN=svc.test, SAN DNS:svc.test and IP:127.0.0.1, signed by the CA. */
+  /** CN=svc.test, signed by the CA. Every leaf has SAN DNS:svc.test and IP:127.0.0.1. */
   leaf: Leaf;
   /** A second valid leaf (CN=svc-renewed.test), for certificate swaps. */
   renewed: Leaf;
@@ -84,7 +84,7 @@ export function makeTlsCerts(): TlsCerts {
       '-subj',
       `/CN=${cn}`,
       '-addext',
-      `subjectAltName=DNS:${cn},IP:127.0.0.1`,
+      `subjectAltName=DNS:${cn},DNS:svc.test,IP:127.0.0.1`,
       '-keyout',
       `${name}.key`,
       '-out',

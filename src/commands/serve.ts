@@ -1,0 +1,183 @@
+/** `svc serve`: the original Service HTTP API on this machine; `svc serve keys …`: its access keys. */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { Command } from 'commander';
+import { connectEngine } from '../engine/connect.js';
+import { UsageError } from '../errors.js';
+import { formatJson, formatTable, parseOutputFormat } from '../output/format.js';
+import { KeyStore } from '../server/keys.js';
+import { ApiServer } from '../server/server.js';
+import { loadTls } from '../server/tls.js';
+import { configDir, resolveTenant } from '../service/tenant.js';
+import { DEFAULT_LB_IMAGE } from './create.js';
+
+const EXAMPLES = `
+Examples:
+  $ svc serve keys create --tenant $(cat ~/.config/svc/tenant)   # prints AccessKey and SecretKey (once)
+  $ svc serve                                   # https://127.0.0.1:8443, self-signed certificate
+  $ svc serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
+  $ svc serve --insecure-http --listen 127.0.0.1:8080
+  $ curl -H "Authorization: Bearer $SECRET" http://127.0.0.1:8080/v1.23/services
+
+Requests carry Authorization: Bearer SECRET, or the original's HYPER-HMAC-SHA256 signature
+(see README, "HTTP API"). Each access key belongs to one tenant and sees only its services.
+One JSON access-log line per request goes to stderr. SIGTERM/SIGINT: requests in flight finish,
+no new ones are taken; a second signal stops at once.
+`;
+
+interface ServeFlags {
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+  lbImage?: string;
+}
+
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value.trim());
+  const host = m ? (m[1] ?? m[2] ?? '') : '';
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || host === '' || !(port >= 0 && port <= 65535))
+    throw new UsageError(`--listen: expected HOST:PORT such as 127.0.0.1:8443 or [::1]:8443, got "${value}"`);
+  return { host, port };
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host.toLowerCase() === '::ffff:127.0.0.1';
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(entry)}\n`);
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const { host, port } = parseListen(flags.listen);
+  if (flags.insecureHttp && (flags.tlsCert || flags.tlsKey))
+    throw new UsageError('--insecure-http serves plain HTTP: give it without --tls-cert/--tls-key');
+  if (flags.insecureHttp && !isLoopback(host))
+    throw new UsageError(
+      `--insecure-http is allowed only on a loopback address (127.0.0.1, ::1), not ${host}: credentials would cross the network in clear`,
+    );
+  const dir = configDir();
+  const tls = flags.insecureHttp ? undefined : loadTls(flags.tlsCert, flags.tlsKey, dir);
+  const engine = await connectEngine();
+  const api = new ApiServer({
+    engine,
+    keys: new KeyStore(dir),
+    lbImage: flags.lbImage || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE,
+    version: version(),
+    tls,
+    log,
+  });
+  const address = await api.listen(port, host);
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  log({
+    time: new Date().toISOString(),
+    msg: 'listening',
+    url: `${tls ? 'https' : 'http'}://${shown}:${address.port}`,
+    ...(tls ? { certificate: tls.certPath, generated: tls.generated } : {}),
+    keys: new KeyStore(dir).path,
+  });
+  if (new KeyStore(dir).list().length === 0)
+    log({ time: new Date().toISOString(), msg: 'no access keys yet: create one with svc serve keys create' });
+
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        log({ time: new Date().toISOString(), msg: 'stopping now', signal });
+        api.closeNow();
+        process.exit(130);
+      }
+      log({ time: new Date().toISOString(), msg: 'shutting down', signal, inFlight: api.busy });
+      void api.close().then(() => {
+        log({ time: new Date().toISOString(), msg: 'stopped' });
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  });
+  // The engine client may keep idle connections open; nothing is left to do.
+  process.exit(0);
+}
+
+function keysCommand(): Command {
+  const keys = new Command('keys').summary('manage the API access keys (one tenant each)');
+  keys
+    .command('create')
+    .summary('create an access key for a tenant; prints its secret, once')
+    .option('--tenant <id>', 'tenant the key acts as (default: this installation, or SVC_TENANT)')
+    .action((flags: { tenant?: string }) => {
+      const key = new KeyStore(configDir()).create(resolveTenant(flags.tenant));
+      process.stdout.write(formatJson(key));
+      process.stderr.write(
+        'note: the SecretKey is shown only now; use it as a Bearer token or to sign requests\n',
+      );
+    });
+  keys
+    .command('ls')
+    .alias('list')
+    .summary('list the access keys (never their secrets)')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .option('-q, --quiet', 'access keys only')
+    .action((flags: { output: string; quiet?: boolean }) => {
+      const format = parseOutputFormat(flags.output, ['table', 'json']);
+      const list = new KeyStore(configDir())
+        .list()
+        .map((k) => ({ AccessKey: k.AccessKey, Tenant: k.Tenant, Created: k.Created }));
+      if (flags.quiet) process.stdout.write(list.map((k) => `${k.AccessKey}\n`).join(''));
+      else if (format === 'json') process.stdout.write(formatJson(list));
+      else
+        process.stdout.write(
+          formatTable(
+            ['ACCESS KEY', 'TENANT', 'CREATED'],
+            list.map((k) => [k.AccessKey, k.Tenant, k.Created]),
+          ),
+        );
+    });
+  keys
+    .command('rm')
+    .alias('remove')
+    .summary('remove access keys (requests signed with them are refused at once)')
+    .argument('<accessKey...>')
+    .action((aks: string[]) => {
+      const store = new KeyStore(configDir());
+      for (const ak of aks) {
+        store.remove(ak);
+        process.stdout.write(`${ak}\n`);
+      }
+    });
+  return keys;
+}
+
+export function serveCommand(): Command {
+  const cmd = new Command('serve')
+    .summary('serve the original Service HTTP API (create, list, inspect, update, remove)')
+    .description(
+      'Serve the Hyper.sh Service API (version 1.23 paths, signed requests) on the same core as the CLI. ' +
+        'HTTPS by default, with a self-signed certificate made once (openssl) in the config dir.',
+    )
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8443')
+    .option('--tls-cert <file>', 'PEM certificate (chain) to serve')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--insecure-http', 'plain HTTP instead of HTTPS; only on a loopback address')
+    .option('--lb-image <image>', 'HAProxy image of the load balancers (env SVC_LB_IMAGE)')
+    .addCommand(keysCommand());
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action((flags: ServeFlags) => serve(flags));
+  // Errors of the subcommands are reported by src/cli.ts like every other command's.
+  for (const c of [cmd.commands, ...cmd.commands.map((k) => k.commands)].flat()) {
+    c.exitOverride();
+    c.configureOutput({ outputError: () => undefined });
+  }
+  return cmd;
+}

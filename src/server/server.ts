@@ -1,0 +1,407 @@
+/**
+ * `svc serve`: the original Service API over HTTP(S) on the same core as the CLI. A small layer on
+ * node:http: routing (router.ts), bodies (bodies.ts), authentication (signing.ts, keys.ts), and
+ * handlers that call the very functions the commands call.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import os from 'node:os';
+import type { Engine } from '../engine/engine.js';
+import { NotFoundError, SpecError, SvcError, UsageError } from '../errors.js';
+import { formatJson } from '../output/format.js';
+import { createService } from '../service/create-service.js';
+import { setFip } from '../service/fip.js';
+import { inspectServices, listServices } from '../service/list-services.js';
+import { observeService } from '../service/observe.js';
+import { removeServices } from '../service/remove-service.js';
+import { rollingUpdate } from '../service/rolling-update.js';
+import { scaleService } from '../service/scale-service.js';
+import { resolveField } from '../spec/resolve-spec.js';
+import { parseFiltersParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
+import type { KeyStore } from './keys.js';
+import { KeyedQueue } from './locks.js';
+import { openApiDocument } from './openapi.js';
+import { PUBLIC_ROUTES, type Route, route } from './router.js';
+import { AuthFailure, parseAuthorization, verifySignature } from './signing.js';
+
+export const API_VERSION = '1.23';
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface ServerOptions {
+  engine: Engine;
+  keys: KeyStore;
+  lbImage: string;
+  /** svc's version, for /version. */
+  version: string;
+  /** Given: HTTPS with these; absent: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** One access-log line (an object, written as JSON) per request. */
+  log: (entry: Record<string, unknown>) => void;
+  /** How long create/update/remove may wait for replicas (ms). */
+  timeoutMs?: number;
+  /** The clock, for signature dates (tests). */
+  now?: () => number;
+}
+
+interface Reply {
+  status: number;
+  body?: string;
+  type?: string;
+  headers?: Record<string, string>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const json = (status: number, value: unknown): Reply => ({
+  status,
+  body: formatJson(value),
+  type: 'application/json',
+});
+
+function errorReply(err: unknown): Reply {
+  if (err instanceof HttpError)
+    return { ...json(err.status, { message: err.message }), headers: err.headers };
+  if (err instanceof AuthFailure)
+    return {
+      ...json(401, { message: `unauthorized: ${err.message}` }),
+      headers: { 'WWW-Authenticate': 'Bearer, HYPER-HMAC-SHA256' },
+    };
+  if (err instanceof SpecError)
+    return json(400, { message: err.message, issues: err.issues.map((i) => ({ ...i })) });
+  if (err instanceof SvcError) return json(err.status, { message: err.message });
+  return json(500, { message: `unexpected failure: ${err instanceof Error ? err.message : String(err)}` });
+}
+
+/** The body, up to BODY_LIMIT bytes (413 beyond); chunked bodies too. */
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > BODY_LIMIT)
+    return Promise.reject(new HttpError(413, `request body larger than ${BODY_LIMIT} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > BODY_LIMIT) {
+        failed = true;
+        reject(new HttpError(413, `request body larger than ${BODY_LIMIT} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!failed) reject(err);
+    });
+  });
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function requireJson(req: http.IncomingMessage): void {
+  const type = (header(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new HttpError(415, `expected Content-Type: application/json, got ${type ? `"${type}"` : 'none'}`);
+}
+
+export class ApiServer {
+  readonly server: http.Server;
+  private readonly queue = new KeyedQueue();
+  private shuttingDown = false;
+  private readonly inFlight = new Set<http.ServerResponse>();
+
+  constructor(private readonly opts: ServerOptions) {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.handle(req, res).catch((err: unknown) => {
+        // Only writing the answer can fail here (the client went away): drop the connection.
+        res.destroy(err instanceof Error ? err : undefined);
+      });
+    };
+    this.server = opts.tls
+      ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+      : http.createServer(handler);
+    // Against slow clients: the headers within 10 s, the whole request within 60 s; idle
+    // keep-alive connections closed after 5 s. (Slow answers, e.g. a create, are not limited.)
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 60_000;
+    this.server.keepAliveTimeout = 5_000;
+    this.server.timeout = 0;
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stop taking connections and requests; resolves once those in flight are answered. */
+  close(): Promise<void> {
+    this.shuttingDown = true;
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  /** Drop every connection now (a second signal). */
+  closeNow(): void {
+    this.server.closeAllConnections();
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const rawUrl = req.url ?? '/';
+    const entry: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      remote: (req.socket as Socket).remoteAddress,
+      method: req.method,
+      url: rawUrl,
+    };
+    this.inFlight.add(res);
+    res.on('close', () => {
+      this.inFlight.delete(res);
+      entry.status = res.statusCode;
+      entry.ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+      if (!res.writableFinished) entry.aborted = true;
+      this.opts.log(entry);
+      if (this.shuttingDown) this.server.closeIdleConnections();
+    });
+    if (this.shuttingDown) res.setHeader('Connection', 'close');
+    let reply: Reply | undefined;
+    try {
+      if (this.shuttingDown) throw new HttpError(503, 'the server is shutting down');
+      const q = rawUrl.indexOf('?');
+      const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+      const query = q < 0 ? '' : rawUrl.slice(q + 1);
+      const r = route(req.method ?? 'GET', path);
+      if ('error' in r) {
+        req.resume();
+        if (r.error === 405)
+          throw new HttpError(405, `method ${req.method} not allowed on ${path}`, {
+            Allow: (r.allow ?? []).join(', '),
+          });
+        throw new HttpError(404, `page not found: ${req.method} ${path}`);
+      }
+      entry.route = r.name;
+      const body = await readBody(req);
+      if (!PUBLIC_ROUTES.has(r.name)) {
+        const key = this.authenticate(req, path, query, body);
+        entry.accessKey = key.accessKey;
+        entry.tenant = key.tenant;
+      }
+      reply = await this.dispatch(r, req, res, new URLSearchParams(query), body, entry.tenant as string);
+    } catch (err) {
+      reply = errorReply(err);
+      // The rest of a too-large body is read and dropped (within requestTimeout), so that the
+      // client, still sending, gets the 413 rather than a broken pipe.
+      if (reply.status === 413) req.resume();
+      if (reply.status >= 500 || reply.status === 400)
+        entry.error = (JSON.parse(reply.body ?? '{}') as { message?: string }).message;
+    }
+    if (!reply) return; // streamed
+    if (res.headersSent) {
+      // A stream failed half-way: say so in it, as docker does.
+      if (reply.status >= 400 && !res.writableEnded) {
+        const message = (JSON.parse(reply.body ?? '{}') as { message?: string }).message ?? 'failed';
+        res.end(`${JSON.stringify({ error: message, errorDetail: { message } })}\n`);
+      }
+      return;
+    }
+    const headers: Record<string, string> = { ...reply.headers, 'Api-Version': API_VERSION };
+    // Shutting down since the request came: its connection ends with this answer.
+    if (this.shuttingDown) headers.Connection = 'close';
+    if (reply.type) headers['Content-Type'] = reply.type;
+    res.writeHead(reply.status, headers);
+    res.end(req.method === 'HEAD' ? undefined : reply.body);
+  }
+
+  /** The key (and so the tenant) of the request, or an AuthFailure (401). */
+  private authenticate(
+    req: http.IncomingMessage,
+    path: string,
+    query: string,
+    body: Buffer,
+  ): { accessKey: string; tenant: string } {
+    const auth = header(req, 'authorization');
+    if (!auth)
+      throw new AuthFailure(
+        'no credentials: send Authorization: Bearer SECRET or a HYPER-HMAC-SHA256 signature',
+      );
+    if (/^Bearer /i.test(auth)) {
+      const key = this.opts.keys.byToken(auth.slice(7).trim());
+      if (!key) throw new AuthFailure('unknown bearer token');
+      return { accessKey: key.AccessKey, tenant: key.Tenant };
+    }
+    const parsed = parseAuthorization(auth);
+    if (typeof parsed === 'string') throw new AuthFailure(parsed);
+    const headers: Record<string, string | undefined> = {};
+    for (const name of parsed.signedHeaders) headers[name] = header(req, name);
+    verifySignature(
+      parsed,
+      { method: req.method ?? 'GET', path, query, headers, body, now: (this.opts.now ?? Date.now)() },
+      (ak) => this.opts.keys.byAccessKey(ak)?.SecretKey,
+    );
+    const key = this.opts.keys.byAccessKey(parsed.accessKey);
+    if (!key) throw new AuthFailure('unknown access key');
+    return { accessKey: key.AccessKey, tenant: key.Tenant };
+  }
+
+  private locked<T>(tenant: string, name: string, fn: () => Promise<T>): Promise<T> {
+    return this.queue.run(`${tenant}/${name}`, fn);
+  }
+
+  private async dispatch(
+    r: Route,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    params: URLSearchParams,
+    body: Buffer,
+    tenant: string,
+  ): Promise<Reply | undefined> {
+    const { engine } = this.opts;
+    const timeoutMs = this.opts.timeoutMs ?? 120_000;
+    const name = r.params.name ?? '';
+    switch (r.name) {
+      case 'ping':
+        return { status: 200, body: 'OK', type: 'text/plain; charset=utf-8' };
+      case 'openapi':
+        return json(200, openApiDocument(this.opts.version));
+      case 'version':
+        return json(200, {
+          Version: this.opts.version,
+          ApiVersion: API_VERSION,
+          MinAPIVersion: API_VERSION,
+          GitCommit: '',
+          GoVersion: '',
+          Os: process.platform,
+          Arch: process.arch === 'x64' ? 'amd64' : process.arch,
+          KernelVersion: os.release(),
+          BuildTime: '',
+          NodeVersion: process.version,
+        });
+      case 'info': {
+        const [info, services] = await Promise.all([
+          engine.info(),
+          listServices(engine, tenant, parseFiltersParam(null)),
+        ]);
+        return json(200, {
+          ID: tenant,
+          Name: os.hostname(),
+          Tenant: tenant,
+          Services: services.length,
+          ServerVersion: info.serverVersion,
+          NCPU: info.cpus,
+          MemTotal: info.memoryBytes,
+          OSType: 'linux',
+          Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
+        });
+      }
+      case 'services.create': {
+        requireJson(req);
+        const spec = specFromCreateBody(body.toString('utf8'));
+        const wait = ['1', 'true'].includes(params.get('wait') ?? '');
+        const result = await this.locked(tenant, spec.Name, () =>
+          createService(engine, spec, {
+            tenant,
+            lbImage: this.opts.lbImage,
+            pull: 'missing',
+            wait,
+            timeoutMs,
+          }),
+        );
+        return json(201, result.service);
+      }
+      case 'services.list': {
+        const list = await listServices(engine, tenant, parseFiltersParam(params.get('filters')));
+        return json(
+          200,
+          list.map((l) => l.service),
+        );
+      }
+      case 'services.inspect':
+        return json(200, await this.inspectOne(tenant, name));
+      case 'services.update': {
+        requireJson(req);
+        const update = parseUpdateBody(body.toString('utf8'));
+        const service = await this.locked(tenant, name, async () => {
+          await observeService(engine, tenant, name); // 404 before anything else
+          // FIP first: its conflict (409) stops the update before anything changed.
+          if (update.fip !== undefined) await setFip(engine, tenant, name, update.fip, { timeoutMs });
+          if (update.image !== undefined)
+            await rollingUpdate(engine, tenant, name, { image: update.image }, { timeoutMs });
+          if (update.replicas !== undefined)
+            await scaleService(engine, tenant, name, update.replicas, { timeoutMs });
+          return this.inspectOne(tenant, name);
+        });
+        return json(200, service);
+      }
+      case 'services.remove': {
+        const keep = ['1', 'true'].includes(params.get('keep') ?? '');
+        const result = await this.locked(tenant, name, () =>
+          removeServices(engine, tenant, [name], { keep, graceSeconds: 10 }),
+        );
+        const [failure] = result.failed;
+        if (failure) throw failure.error;
+        if (result.missing.length > 0) throw new NotFoundError(`no such service: ${name}`);
+        return { status: 204 };
+      }
+      case 'images.inspect': {
+        if (!(await engine.imageExists(name))) throw new NotFoundError(`no such image: ${name}`);
+        return json(200, { Id: name, RepoTags: [name] });
+      }
+      case 'images.create':
+        return this.pull(params, res);
+    }
+  }
+
+  private async inspectOne(tenant: string, name: string) {
+    const { services } = await inspectServices(this.opts.engine, tenant, [name]);
+    const [service] = services;
+    if (!service) throw new NotFoundError(`no such service: ${name}`);
+    return service;
+  }
+
+  /** POST /images/create: the engine's progress, one JSON line each, as it comes. */
+  private async pull(params: URLSearchParams, res: http.ServerResponse): Promise<Reply | undefined> {
+    const from = params.get('fromImage');
+    if (!from) throw new UsageError('give the image: /images/create?fromImage=IMAGE[&tag=TAG]');
+    const tag = params.get('tag');
+    const raw = tag && !from.includes('@') ? `${from}:${tag}` : from;
+    const ref = resolveField('Image', { flag: 'fromImage', value: raw });
+    const start = () => {
+      if (!res.headersSent)
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
+    };
+    await this.opts.engine.pullImage(ref, (p) => {
+      start();
+      res.write(`${JSON.stringify(p)}\n`);
+    });
+    start();
+    res.end(`${JSON.stringify({ status: `Status: image ${ref} is present` })}\n`);
+    return undefined;
+  }
+}
