@@ -6,7 +6,6 @@ import { UsageError } from '../errors.js';
 import { formatJson, formatYaml, parseOutputFormat } from '../output/format.js';
 import type { PullPolicy } from '../service/create-plan.js';
 import { createService, dryRunService } from '../service/create-service.js';
-import { applySecurityGroups, requireSecurityGroups } from '../service/security-groups.js';
 import { resolveTenant } from '../service/tenant.js';
 import { flagsToInput, registerCreateFlags } from '../spec/flags.js';
 import { parseSpecDocument } from '../spec/parse-document.js';
@@ -76,7 +75,6 @@ async function run(image: string | undefined, cmd: string[], flags: CreateFlags)
     service = dryRunService(spec, tenant);
   } else {
     const engine = await connectEngine();
-    await requireSecurityGroups(engine, tenant, spec.SecurityGroups);
     const abort = new AbortController();
     const onSignal = () => {
       if (abort.signal.aborted) process.exit(130);
@@ -95,8 +93,6 @@ async function run(image: string | undefined, cmd: string[], flags: CreateFlags)
         signal: abort.signal,
       });
       service = result.service;
-      // The load balancer starts closed to every source; now let the groups' prefixes in.
-      if (spec.SecurityGroups?.length) await applySecurityGroups(engine, tenant, { service: spec.Name });
       for (const n of result.notes) progress.note(n);
     } finally {
       progress.stop();

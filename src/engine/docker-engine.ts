@@ -374,6 +374,14 @@ export class DockerEngine implements Engine {
     });
   }
 
+  reconnectNetwork(id: string, network: string): Promise<void> {
+    return call(`reconnect container ${id.slice(0, 12)} to ${network}`, async () => {
+      const net = this.docker.getNetwork(network);
+      await net.disconnect({ Container: id, Force: true });
+      await net.connect({ Container: id });
+    });
+  }
+
   copyDirectory(fromId: string, toId: string, dir: string): Promise<void> {
     return call(`copy ${dir} between containers`, async () => {
       const archive = await this.docker.getContainer(fromId).getArchive({ path: dir });

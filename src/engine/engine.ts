@@ -104,6 +104,11 @@ export interface Engine {
   removeContainer(id: string): Promise<void>;
   /** Give the container a new name (its labels cannot change; its name can). */
   renameContainer(id: string, name: string): Promise<void>;
+  /**
+   * Disconnect from `network` and connect again. The engine's DNS keeps answering a renamed
+   * container's old name (and not its new one) until it is reconnected.
+   */
+  reconnectNetwork(id: string, network: string): Promise<void>;
   /** Copy directory `dir` of one container into the same place in another (Docker archive API). */
   copyDirectory(fromId: string, toId: string, dir: string): Promise<void>;
   /** Extract these entries (paths relative to `dir`, which must exist) into the container. */

@@ -43,6 +43,15 @@ export const BACKEND_NAME = 'svc_replicas';
 export const AFFINITY_COOKIE = 'SVC_SERVER';
 /** Name of the `resolvers` section pointing at Docker's embedded DNS. */
 export const RESOLVERS_NAME = 'docker';
+/**
+ * `peers` section of the source-affinity stick table: on a reload the old worker hands its table
+ * to the new one over this loopback address, so clients stay pinned across scale, rolling update,
+ * security-group changes and certificate swaps.
+ */
+export const PEERS_NAME = 'svc_peers';
+export const LOCAL_PEER = 'svc_lb';
+const PEERS_PORT = 9998;
+const PEERS_PORT_ALT = 9997;
 export const DOCKER_DNS = '127.0.0.11:53';
 
 /** Thrown when a value would not be safe (or valid) in the config text. */
@@ -193,6 +202,7 @@ export function renderHaproxyConfig(input: RenderInput): string {
     `# Protocol ${c.protocol}, Algorithm ${c.algorithm}, SessionAffinity ${c.affinity}, ${c.servers.length} server(s).`,
   ].join('\n');
 
+  const sourceAffinity = c.affinity && !http;
   const global = section('global', [
     // Runs in the foreground in master-worker mode (`haproxy -W -db -f ...`); SIGUSR2 to the
     // master reloads. No user/group/chroot/daemon: the container provides the isolation.
@@ -201,7 +211,12 @@ export function renderHaproxyConfig(input: RenderInput): string {
     // On reload, old workers finish their in-flight requests, but no longer than this.
     'hard-stop-after 30s',
     `stats socket ipv4@${HAPROXY_RUNTIME_HOST}:${HAPROXY_RUNTIME_PORT} level admin`,
+    ...(sourceAffinity ? [`localpeer ${LOCAL_PEER}`] : []),
   ]);
+  const peersPort = c.servicePort === PEERS_PORT ? PEERS_PORT_ALT : PEERS_PORT;
+  const peers = sourceAffinity
+    ? [section(`peers ${PEERS_NAME}`, [`peer ${LOCAL_PEER} ${HAPROXY_RUNTIME_HOST}:${peersPort}`])]
+    : [];
 
   const resolvers = section(`resolvers ${RESOLVERS_NAME}`, [
     // Docker's embedded DNS: replicas are found by container name and re-resolved when a
@@ -275,7 +290,7 @@ export function renderHaproxyConfig(input: RenderInput): string {
       const secure = c.protocol === 'httpsTerm' ? ' secure' : '';
       backendLines.push(`cookie ${AFFINITY_COOKIE} insert indirect nocache httponly${secure}`);
     } else {
-      backendLines.push('stick-table type ip size 100k expire 30m', 'stick on src');
+      backendLines.push(`stick-table type ip size 100k expire 30m peers ${PEERS_NAME}`, 'stick on src');
     }
   }
   for (const s of c.servers) {
@@ -291,7 +306,7 @@ export function renderHaproxyConfig(input: RenderInput): string {
   }
   const backend = section(`backend ${BACKEND_NAME}`, backendLines);
 
-  return `${[header, global, resolvers, defaults, frontend, backend].join('\n\n')}\n`;
+  return `${[header, global, ...peers, resolvers, defaults, frontend, backend].join('\n\n')}\n`;
 }
 
 /** True for an IPv4 CIDR (`10.0.0.0/8`) or an IPv6 one (`fd00::/8`), lowercase, nothing else. */

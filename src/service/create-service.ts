@@ -13,8 +13,9 @@ import {
   planCreate,
   replicaNumbers,
 } from './create-plan.js';
-import { isKept, labelFilter } from './labels.js';
+import { isKept, labelFilter, usesTenantNetwork } from './labels.js';
 import { explainStartFailure } from './lb-control.js';
+import { applySecurityGroups, requireSecurityGroups } from './security-groups.js';
 import { rfc3339Nano, type ServiceJson, toServiceJson } from './service-json.js';
 import { waitUntilUp } from './wait-ready.js';
 
@@ -147,7 +148,10 @@ class Applier {
     // The tenant network goes only if this run made it and no object of the tenant uses it: a
     // concurrent create (of this name or another) may have created containers on it meanwhile.
     if (this.createdNetwork) {
-      const users = await this.engine.listContainers(labelFilter(this.tenant)).catch(() => [{}]);
+      const users = await this.engine
+        .listContainers(labelFilter(this.tenant))
+        .then((list) => list.filter((c) => usesTenantNetwork(c.labels)))
+        .catch(() => [{}]);
       if (users.length === 0) await this.engine.removeNetwork(this.createdNetwork).catch(() => undefined);
     }
   }
@@ -176,6 +180,7 @@ export async function createService(
 ): Promise<CreateResult> {
   const progress = opts.onProgress ?? (() => undefined);
   const created = rfc3339Nano();
+  await requireSecurityGroups(engine, opts.tenant, spec.SecurityGroups);
   progress('reading the engine');
   const { observation, cpus } = await observe(engine, spec, opts);
   const plan: CreatePlan = planCreate(
@@ -195,6 +200,8 @@ export async function createService(
       );
     }
     if (opts.signal?.aborted) throw new InterruptedError('interrupted; removed what this create had made');
+    // The load balancer starts closed to every source; now let the groups' prefixes in.
+    if (spec.SecurityGroups?.length) await applySecurityGroups(engine, opts.tenant, { service: spec.Name });
   } catch (err) {
     await applier.rollback();
     if (err instanceof SvcError && !(err instanceof InterruptedError) && applier.madeSomething) {

@@ -66,3 +66,14 @@ export function keptName(replicaName: string, id: string): string {
 export function isKept(c: { name: string }): boolean {
   return c.name.includes(KEPT_SUFFIX);
 }
+
+/**
+ * Roles of objects that never join the tenant network (records, security groups): they do not
+ * keep it alive.
+ */
+const OFF_NETWORK_ROLES = new Set(['record', 'security-group']);
+
+/** Whether a container of the tenant may be attached to its network. */
+export function usesTenantNetwork(labels: Record<string, string>): boolean {
+  return !OFF_NETWORK_ROLES.has(labels[LABEL.role] ?? '');
+}

@@ -8,7 +8,7 @@
  */
 import type { ContainerSummary, Engine } from '../engine/engine.js';
 import { SvcError } from '../errors.js';
-import { isKept, keptName, LABEL, labelFilter, names } from './labels.js';
+import { isKept, keptName, LABEL, labelFilter, names, usesTenantNetwork } from './labels.js';
 
 export interface RemovalPlan {
   name: string;
@@ -103,6 +103,8 @@ async function removeOne(engine: Engine, plan: RemovalPlan, opts: RemoveOptions)
     for (const r of plan.replicas) {
       const name = keptName(r.name, r.id);
       await engine.renameContainer(r.id, name);
+      // Else the tenant network's DNS would go on answering the old name with this replica.
+      await engine.reconnectNetwork(r.id, names.network(r.labels[LABEL.tenant] ?? ''));
       kept.push({ service: plan.name, id: r.id, name });
     }
     await stopAndRemove(engine, plan.others, opts.graceSeconds);
@@ -167,7 +169,7 @@ function asSvcError(err: unknown): SvcError {
 
 /** The tenant network goes when no object of the tenant is left (kept replicas still use it). */
 async function removeNetworkIfUnused(engine: Engine, tenant: string, notes: string[]): Promise<boolean> {
-  const left = await engine.listContainers(labelFilter(tenant));
+  const left = (await engine.listContainers(labelFilter(tenant))).filter((c) => usesTenantNetwork(c.labels));
   if (left.length > 0) return false;
   const network = names.network(tenant);
   try {

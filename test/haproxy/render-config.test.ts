@@ -201,8 +201,13 @@ describe('renderHaproxyConfig: session affinity', () => {
   it.each(['tcp', 'https'] as const)('%s → source-IP stick table', (protocol) => {
     const cfg = render({ Protocol: protocol, SessionAffinity: true });
     const b = backend(cfg);
-    expect(b).toContain('stick-table type ip size 100k expire 30m');
+    expect(b).toContain('stick-table type ip size 100k expire 30m peers svc_peers');
     expect(b).toContain('stick on src');
+    // The table survives reloads: the old worker hands it to the new one.
+    expect(global(cfg)).toContain('localpeer svc_lb');
+    expect(sectionLines(cfg, 'peers svc_peers')).toEqual(['peer svc_lb 127.0.0.1:9998']);
+    const onPeersPort = render({ Protocol: protocol, SessionAffinity: true, ServicePort: 9998 });
+    expect(sectionLines(onPeersPort, 'peers svc_peers')).toEqual(['peer svc_lb 127.0.0.1:9997']);
     expect(cfg).not.toMatch(/cookie/);
   });
 

@@ -173,9 +173,27 @@ describe('SessionAffinity in tcp mode (source address)', () => {
     }
     console.log(`affinity: tcp clients on the tenant network pinned to ${JSON.stringify(clients)}`);
   });
+
+  it('keeps the pin across a reload (scale 3 → 5): the stick table passes to the new worker', async () => {
+    const before = await tcpHello(port);
+    before.socket.destroy();
+    const s = await svc(['scale', 'stick-tcp=5'], { tenant });
+    expect(s.stderr).toBe('');
+    expect(s.code).toBe(0);
+    const seen: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { socket, hello } = await tcpHello(port);
+      socket.destroy();
+      seen.push(hello);
+    }
+    expect(countBy(seen)).toEqual({ [before.hello]: 10 });
+  });
 });
 
 describe('examples/sticky.yaml, as written (on a free port)', () => {
+  const exTenant = newTenant();
+  afterAll(() => removeTenant(exTenant));
+
   it('pins a client that sends the cookie back', async () => {
     const port = await freePort();
     const r = await svc(
@@ -187,7 +205,7 @@ describe('examples/sticky.yaml, as written (on a free port)', () => {
         String(port),
         '--wait',
       ],
-      { tenant },
+      { tenant: exTenant },
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -106,6 +106,7 @@ describe('scale', () => {
     ]);
     await engine.removeContainer(first?.id as string);
     const r = await svc(['scale', 'web=2'], { tenant });
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)[0]).toMatchObject({ Replicas: 2, Status: 'active' });
     expect((await replicas('web')).map((x) => `${x.number} ${x.state}`)).toEqual(['1 running', '2 running']);

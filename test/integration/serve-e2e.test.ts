@@ -133,7 +133,7 @@ describe('serving', () => {
     expect(s.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
   });
 
-  it('HTTPS by default, with a self-signed certificate made once (0600) in the config dir', async () => {
+  it('HTTPS by default, with a self-signed certificate made once (0600) in the config dir; or the files given', async () => {
     const dir = newConfigDir();
     const key = await createKey(dir, tenant);
     const s = await serve(dir, ['--listen', `127.0.0.1:${await freePort()}`]);
@@ -165,6 +165,21 @@ describe('serving', () => {
     await stopServer(s);
     const again = await serve(dir, ['--listen', `127.0.0.1:${await freePort()}`]);
     expect(again.lines.find((l) => l.includes('"msg":"listening"'))).toContain('"generated":false');
+    // Given files are served as they are.
+    const other = newConfigDir();
+    const given = await serve(other, [
+      '--listen',
+      `127.0.0.1:${await freePort()}`,
+      '--tls-cert',
+      certFile,
+      '--tls-key',
+      join(dir, 'serve-key.pem'),
+    ]);
+    expect(given.lines.find((l) => l.includes('"msg":"listening"'))).toContain(`"certificate":"${certFile}"`);
+    expect(statSync(other).isDirectory()).toBe(true);
+    const half = await svc(['serve', '--tls-cert', certFile], { env: { SVC_CONFIG_DIR: other } });
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/both --tls-cert FILE and --tls-key FILE/);
   });
 
   it('plain HTTP only on loopback; a removed key is refused at once', async () => {

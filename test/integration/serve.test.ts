@@ -273,7 +273,7 @@ describe('svc serve: the service lifecycle, signed', () => {
       ...A(),
       body: { Replicas: 3, Image: null, FIP: null },
     });
-    expect(scaled.status).toBe(200);
+    expect(scaled.status, scaled.text).toBe(200);
     expect(scaled.json).toMatchObject({ Name: name, Replicas: 3 });
     expect(scaled.json.Containers).toHaveLength(3);
 
@@ -288,14 +288,14 @@ describe('svc serve: the service lifecycle, signed', () => {
       body: { Image: HTTP_V2 },
       chunked: true,
     });
-    expect(rolled.status).toBe(200);
+    expect(rolled.status, rolled.text).toBe(200);
     expect(rolled.json).toMatchObject({ Image: HTTP_V2 });
     expect(rolled.json.ReplicaDetail.map((r: { Image: string }) => r.Image)).toEqual([HTTP_V2]);
     const attached = await call('POST', `/v1.23/services/${svcName}/update`, {
       ...A(),
       body: { FIP: '127.0.0.1' },
     });
-    expect(attached.status).toBe(200);
+    expect(attached.status, attached.text).toBe(200);
     expect(attached.json.FIP).toBe('127.0.0.1');
     const { failures } = await httpGetMany(`http://127.0.0.1:${fipPort}/`, 3);
     expect(failures).toEqual([]);
@@ -303,9 +303,9 @@ describe('svc serve: the service lifecycle, signed', () => {
       ...A(),
       body: { FIP: '127.0.0.1' },
     });
-    expect(twice.status).toBe(409);
+    expect(twice.status, twice.text).toBe(409);
     const detached = await call('POST', `/v1.23/services/${svcName}/update`, { ...A(), body: { FIP: '' } });
-    expect(detached.status).toBe(200);
+    expect(detached.status, detached.text).toBe(200);
     expect(detached.json.FIP).toBe('');
   });
 

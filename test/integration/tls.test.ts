@@ -366,6 +366,26 @@ describe('SSLCert checks before anything is created', () => {
 describe('the private key never shows', () => {
   it('in any output, label or container setting', async () => {
     outputs.push((await svcT(['ls'])).stdout, (await svcT(['inspect', 'term', 'old'])).stdout);
+    await svcT(['inspect', '-o', 'yaml', 'term']);
+    await svcT(['ls', '-o', 'json']);
+    const dry = await svcT([
+      'create',
+      '--dry-run',
+      '-o',
+      'yaml',
+      '--name',
+      'dry',
+      '--image',
+      HTTP_IMAGE,
+      '--service-port',
+      '443',
+      '--protocol',
+      'httpsTerm',
+      '--ssl-cert',
+      certs.leaf.pemFile,
+    ]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/SSLCert: subject=CN=svc\.test; notAfter=/);
     const ids = (await engine.listContainers(labelFilter(tenant))).map((c) => c.id);
     expect(ids.length).toBeGreaterThan(0);
     const { stdout: inspected } = await run('docker', ['inspect', ...ids], { maxBuffer: 64 * 1024 * 1024 });
