@@ -368,17 +368,12 @@ export class DockerEngine implements Engine {
     });
   }
 
-  renameContainer(id: string, name: string): Promise<void> {
+  renameContainer(id: string, name: string, network?: string): Promise<void> {
     return call(`rename container ${id.slice(0, 12)} to ${name}`, async () => {
+      const net = network ? this.docker.getNetwork(network) : undefined;
+      await net?.disconnect({ Container: id, Force: true });
       await this.docker.getContainer(id).rename({ name });
-    });
-  }
-
-  reconnectNetwork(id: string, network: string): Promise<void> {
-    return call(`reconnect container ${id.slice(0, 12)} to ${network}`, async () => {
-      const net = this.docker.getNetwork(network);
-      await net.disconnect({ Container: id, Force: true });
-      await net.connect({ Container: id });
+      await net?.connect({ Container: id });
     });
   }
 

@@ -103,12 +103,13 @@ export interface Engine {
   /** Force-removes; a container that is already gone is not an error. */
   removeContainer(id: string): Promise<void>;
   /** Give the container a new name (its labels cannot change; its name can). */
-  renameContainer(id: string, name: string): Promise<void>;
   /**
-   * Disconnect from `network` and connect again. The engine's DNS keeps answering a renamed
-   * container's old name (and not its new one) until it is reconnected.
+   * Give the container a new name (its labels cannot change; its name can). With `network`, it
+   * is disconnected from it first and connected again after: the engine's DNS only drops and
+   * adds the records of the name a container has when it leaves and joins a network, so a
+   * renamed container would otherwise go on answering to its old name.
    */
-  reconnectNetwork(id: string, network: string): Promise<void>;
+  renameContainer(id: string, name: string, network?: string): Promise<void>;
   /** Copy directory `dir` of one container into the same place in another (Docker archive API). */
   copyDirectory(fromId: string, toId: string, dir: string): Promise<void>;
   /** Extract these entries (paths relative to `dir`, which must exist) into the container. */

@@ -102,9 +102,8 @@ async function removeOne(engine: Engine, plan: RemovalPlan, opts: RemoveOptions)
     progress(`${plan.name}: letting go of ${plan.replicas.length} replicas`);
     for (const r of plan.replicas) {
       const name = keptName(r.name, r.id);
-      await engine.renameContainer(r.id, name);
-      // Else the tenant network's DNS would go on answering the old name with this replica.
-      await engine.reconnectNetwork(r.id, names.network(r.labels[LABEL.tenant] ?? ''));
+      // Off the tenant network while renamed, or its DNS would go on answering the old name.
+      await engine.renameContainer(r.id, name, names.network(r.labels[LABEL.tenant] ?? ''));
       kept.push({ service: plan.name, id: r.id, name });
     }
     await stopAndRemove(engine, plan.others, opts.graceSeconds);

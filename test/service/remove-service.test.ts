@@ -69,9 +69,6 @@ function fakeEngine(containers: ContainerSummary[]) {
       calls.push(`rename ${nameOf(id)}`);
       live = live.map((c) => (c.id === id ? { ...c, name } : c));
     },
-    async reconnectNetwork(id: string) {
-      calls.push(`reconnect ${nameOf(id)}`);
-    },
     async removeNetwork(name: string) {
       calls.push(`rm-network ${name}`);
     },
@@ -115,9 +112,7 @@ describe('removeServices', () => {
     expect(calls.filter((c) => !c.startsWith('stop'))).toEqual([
       'rm web-lb-b8dc3686',
       'rename web-1-b8dc3686',
-      'reconnect web-1-b8dc3686_kept_aaaaaaaa',
       'rename web-2-b8dc3686',
-      'reconnect web-2-b8dc3686_kept_aaaaaaaa',
       'rm web-rev1-b8dc3686',
     ]);
   });
