@@ -2,63 +2,9 @@
  * The command line: wires commander to the commands, and is the one place errors are caught and
  * turned into `Error: …` (or a JSON object with -o json) on stderr and the exit codes of SPEC §5.
  */
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { createCommand } from './commands/create.js';
-import { attachFipCommand, detachFipCommand } from './commands/fip.js';
-import { inspectCommand } from './commands/inspect.js';
-import { logsCommand } from './commands/logs.js';
-import { lsCommand } from './commands/ls.js';
-import { rmCommand } from './commands/rm.js';
-import { rollingUpdateCommand } from './commands/rolling-update.js';
-import { scaleCommand } from './commands/scale.js';
-import { serveCommand } from './commands/serve.js';
-import { sgCommand } from './commands/sg.js';
-import { updateCertCommand } from './commands/update-cert.js';
+import { CommanderError } from 'commander';
 import { exitCodeFor, InterruptedError, SvcError } from './errors.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
-export function buildProgram(): Command {
-  const program = new Command('svc')
-    .description(
-      'Hyper.sh-style services on any Docker engine: N replicas of one image behind an HAProxy ' +
-        'load balancer, printed as the Service JSON of the original API.',
-    )
-    .version(version(), '-V, --version')
-    .showSuggestionAfterError(true)
-    .enablePositionalOptions()
-    .addCommand(createCommand())
-    .addCommand(lsCommand())
-    .addCommand(inspectCommand())
-    .addCommand(rmCommand())
-    .addCommand(logsCommand())
-    .addCommand(scaleCommand())
-    .addCommand(rollingUpdateCommand())
-    .addCommand(attachFipCommand())
-    .addCommand(detachFipCommand())
-    .addCommand(updateCertCommand())
-    .addCommand(serveCommand())
-    .addCommand(sgCommand());
-  program.addHelpText(
-    'after',
-    `
-Examples:
-  $ svc create -f service.yaml
-  $ svc create --name web --image nginx --service-port 8080 --container-port 80 --protocol http --fip 127.0.0.1
-  $ svc create --help
-
-Environment: DOCKER_HOST (engine), SVC_TENANT (tenant), SVC_LB_IMAGE (load balancer image), NO_COLOR.
-Exit codes: 0 done, 1 unexpected failure, 2 invalid spec or usage, 3 not found, 4 conflict,
-5 Docker engine unreachable.`,
-  );
-  return program;
-}
+import { version } from './version.js';
 
 /** -o json asks for errors as JSON too; read it from argv since parsing may be what failed. */
 function wantsJsonErrors(argv: string[]): boolean {
@@ -77,6 +23,13 @@ function reportError(message: string, status: number, json: boolean): void {
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   const json = wantsJsonErrors(argv.slice(2));
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    // Answered before any command module loads: `svc --version` costs little more than node.
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const { buildProgram } = await import('./program.js');
   const program = buildProgram();
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride();

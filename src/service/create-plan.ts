@@ -224,13 +224,6 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
     created: ctx.created,
     image: ctx.lbImage,
   });
-  phases.push([
-    { op: 'create-container', role: 'record', container: record },
-    { op: 'write-files', container: lbName, dir: HAPROXY_DIR, entries: lbFiles(spec, ctx.tenant) },
-  ]);
-  // Started before the replicas: a host port already taken fails here, before any replica exists.
-  phases.push([{ op: 'start-container', container: lbName }]);
-
   const note = cpuNote(spec, ctx.engineCpus);
   if (note) notes.push(note);
   const replicaNames: string[] = [];
@@ -240,10 +233,18 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
     replicaNames.push(container.name);
     replicas.push({ op: 'create-container', role: 'replica', container });
   }
-  if (replicas.length > 0) {
-    phases.push(replicas);
-    phases.push(replicaNames.map((container) => ({ op: 'start-container' as const, container })));
-  }
+  // HAProxy finds the replicas by name whenever they appear, so they are made alongside it.
+  phases.push([
+    { op: 'create-container', role: 'record', container: record },
+    { op: 'write-files', container: lbName, dir: HAPROXY_DIR, entries: lbFiles(spec, ctx.tenant) },
+    ...replicas,
+  ]);
+  // The load balancer starts first of its phase: a host port already taken fails before most
+  // replicas start, and the rollback removes what was made.
+  phases.push([
+    { op: 'start-container', container: lbName },
+    ...replicaNames.map((container) => ({ op: 'start-container' as const, container })),
+  ]);
   return { phases, notes, lbName, replicaNames, network };
 }
 

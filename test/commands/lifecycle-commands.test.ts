@@ -1,8 +1,8 @@
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli.js';
 import { linePrefixer, parseTail } from '../../src/commands/logs.js';
+import { buildProgram } from '../../src/program.js';
 import type { ServiceLogLine } from '../../src/service/service-logs.js';
 
 function helpOf(name: string): string {

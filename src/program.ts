@@ -1,0 +1,50 @@
+/** The commander program: every command, its help and examples. Loaded by src/cli.ts. */
+import { Command } from 'commander';
+import { createCommand } from './commands/create.js';
+import { attachFipCommand, detachFipCommand } from './commands/fip.js';
+import { inspectCommand } from './commands/inspect.js';
+import { logsCommand } from './commands/logs.js';
+import { lsCommand } from './commands/ls.js';
+import { rmCommand } from './commands/rm.js';
+import { rollingUpdateCommand } from './commands/rolling-update.js';
+import { scaleCommand } from './commands/scale.js';
+import { serveCommand } from './commands/serve.js';
+import { sgCommand } from './commands/sg.js';
+import { updateCertCommand } from './commands/update-cert.js';
+import { version } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('svc')
+    .description(
+      'Hyper.sh-style services on any Docker engine: N replicas of one image behind an HAProxy ' +
+        'load balancer, printed as the Service JSON of the original API.',
+    )
+    .version(version(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions()
+    .addCommand(createCommand())
+    .addCommand(lsCommand())
+    .addCommand(inspectCommand())
+    .addCommand(rmCommand())
+    .addCommand(logsCommand())
+    .addCommand(scaleCommand())
+    .addCommand(rollingUpdateCommand())
+    .addCommand(attachFipCommand())
+    .addCommand(detachFipCommand())
+    .addCommand(updateCertCommand())
+    .addCommand(serveCommand())
+    .addCommand(sgCommand());
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ svc create -f service.yaml
+  $ svc create --name web --image nginx --service-port 8080 --container-port 80 --protocol http --fip 127.0.0.1
+  $ svc create --help
+
+Environment: DOCKER_HOST (engine), SVC_TENANT (tenant), SVC_LB_IMAGE (load balancer image), NO_COLOR.
+Exit codes: 0 done, 1 unexpected failure, 2 invalid spec or usage, 3 not found, 4 conflict,
+5 Docker engine unreachable.`,
+  );
+  return program;
+}
