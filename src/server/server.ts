@@ -81,6 +81,21 @@ function errorReply(err: unknown): Reply {
   return json(500, { message: `unexpected failure: ${err instanceof Error ? err.message : String(err)}` });
 }
 
+/** Read and drop the rest of a request (bounded in time), so its client can read the answer. */
+function drain(req: http.IncomingMessage, ms: number): Promise<void> {
+  if (req.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.once('end', done);
+    req.once('close', done);
+    req.resume();
+  });
+}
+
 /** The body, up to BODY_LIMIT bytes (413 beyond); chunked bodies too. */
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -218,7 +233,7 @@ export class ApiServer {
       reply = errorReply(err);
       // The rest of a too-large body is read and dropped (within requestTimeout), so that the
       // client, still sending, gets the 413 rather than a broken pipe.
-      if (reply.status === 413) req.resume();
+      if (reply.status === 413) await drain(req, 10_000);
       if (reply.status >= 500 || reply.status === 400)
         entry.error = (JSON.parse(reply.body ?? '{}') as { message?: string }).message;
     }
