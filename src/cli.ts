@@ -2,7 +2,6 @@
  * The command line: wires commander to the commands, and is the one place errors are caught and
  * turned into `Error: …` (or a JSON object with -o json) on stderr and the exit codes of SPEC §5.
  */
-import { CommanderError } from 'commander';
 import { exitCodeFor, InterruptedError, SvcError } from './errors.js';
 import { version } from './version.js';
 
@@ -29,7 +28,10 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     process.stdout.write(`${version()}\n`);
     return;
   }
-  const { buildProgram } = await import('./program.js');
+  const [{ buildProgram }, { CommanderError }] = await Promise.all([
+    import('./program.js'),
+    import('commander'),
+  ]);
   const program = buildProgram();
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride();
