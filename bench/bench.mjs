@@ -11,7 +11,7 @@
  * bounded in time; all traffic goes to 127.0.0.1. Cleans up by label (its own svc tenant), with
  * `docker service rm` and `docker-compose down`, and leaves the swarm if it initialised it.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -577,9 +577,24 @@ async function scenarioCli(opts, out) {
       m[k].push(r.ms);
     }
   }
+  const api = await apiRate(names.length, b, out);
   await svcCleanup();
   const floor = m['node -e 0'];
   out.raw.cli = m;
+  out.raw.api = api;
+  if (api) {
+    out.tables.push(
+      table(
+        `HTTP API: GET /services with ${names.length} services vs svc ls (${API_SECONDS} s each)`,
+        ['client', 'requests/s'],
+        [
+          ['GET /v1.23/services, 4 keep-alive connections, bearer token', api.apiRps.toFixed(1)],
+          ['svc ls, one after the other', api.cliRps.toFixed(2)],
+          ['API ÷ CLI', (api.apiRps / api.cliRps).toFixed(1)],
+        ],
+      ),
+    );
+  }
   out.tables.push(
     table(
       `CLI latency (${runs} runs each, interleaved)`,
@@ -591,6 +606,66 @@ async function scenarioCli(opts, out) {
     target('svc --version ≤ 1.5× node -e 0', ratioMedian(m['svc --version'], floor), 1.5),
     target('svc ls (20 services) ≤ 3× node -e 0', ratioMedian(m['svc ls (20 services)'], floor), 3),
   );
+}
+
+const API_SECONDS = 5;
+
+/**
+ * `svc serve` answering `GET /services` for the bench tenant (its services already exist) on
+ * 127.0.0.1 over plain HTTP, against `svc ls` run one after the other, each for API_SECONDS.
+ */
+async function apiRate(services, b, out) {
+  if (!b.ok(out.notes)) return undefined;
+  const configDir = mkdtempSync(join(tmpdir(), 'svc-bench-api-'));
+  const env = { ...SVC_ENV, SVC_CONFIG_DIR: configDir };
+  const key = await must(process.execPath, [SVC_BIN, 'serve', 'keys', 'create', '--tenant', TENANT], { env });
+  const token = JSON.parse(key.stdout).SecretKey;
+  const port = await freePort();
+  const server = spawn(
+    process.execPath,
+    [SVC_BIN, 'serve', '--insecure-http', '--listen', `127.0.0.1:${port}`],
+    {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    },
+  );
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    const get = () =>
+      new Promise((res) => {
+        http
+          .get(
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/v1.23/services',
+              agent,
+              headers: { authorization: `Bearer ${token}` },
+            },
+            (r) => {
+              r.resume();
+              r.on('end', () => res(r.statusCode));
+            },
+          )
+          .on('error', () => res(0));
+      });
+    for (let i = 0; i < 100 && (await get()) !== 200; i++) await sleep(100);
+    let ok = 0;
+    const until = now() + API_SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (now() < until) if ((await get()) === 200) ok++;
+      }),
+    );
+    agent.destroy();
+    let runs = 0;
+    const cliUntil = now() + API_SECONDS * 1000;
+    while (now() < cliUntil) if ((await svc(['ls', '-q'])).code === 0) runs++;
+    log(`api: ${ok} GET /services in ${API_SECONDS} s (${services} services); svc ls ${runs} times`);
+    return { apiRps: ok / API_SECONDS, cliRps: runs / API_SECONDS };
+  } finally {
+    server.kill('SIGTERM');
+  }
 }
 
 /** wrk: requests/s, p50 and p99 in ms, errors. */

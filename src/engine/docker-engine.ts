@@ -92,6 +92,17 @@ export class DockerEngine implements Engine {
     });
   }
 
+  async inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined> {
+    try {
+      const image = await this.docker.getImage(ref).inspect();
+      return { id: image.Id, tags: image.RepoTags ?? [] };
+    } catch (err) {
+      const e = engineError(err, `inspect image ${ref}`);
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
   async imageExists(ref: string): Promise<boolean> {
     try {
       await this.docker.getImage(ref).inspect();

@@ -85,6 +85,8 @@ export interface Engine {
   ping(): Promise<void>;
   info(): Promise<EngineInfo>;
   imageExists(ref: string): Promise<boolean>;
+  /** The image's ID (`sha256:…`) and tags, or undefined when the engine does not have it. */
+  inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined>;
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void>;
   /**
    * Find the network by name, or create it with these labels. The engine's own duplicate check is

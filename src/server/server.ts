@@ -385,8 +385,9 @@ export class ApiServer {
         return { status: 204 };
       }
       case 'images.inspect': {
-        if (!(await engine.imageExists(name))) throw new NotFoundError(`no such image: ${name}`);
-        return json(200, { Id: name, RepoTags: [name] });
+        const image = await engine.inspectImage(name);
+        if (!image) throw new NotFoundError(`no such image: ${name}`);
+        return json(200, { Id: image.id, RepoTags: image.tags });
       }
       case 'images.create':
         return this.pull(params, res);

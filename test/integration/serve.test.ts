@@ -175,7 +175,8 @@ describe('svc serve: basics', () => {
   it('images: inspect present 200 and absent 404; create needs fromImage and answers a pull failure', async () => {
     const present = await call('GET', `/v1.23/images/${HTTP_IMAGE}/json`, A());
     expect(present.status).toBe(200);
-    expect(present.json.Id).toBeTruthy();
+    expect(present.json.Id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(present.json.RepoTags).toContain(HTTP_IMAGE);
     expect((await call('GET', '/v1.23/images/svc-test/absent:none/json', A())).status).toBe(404);
     expect((await call('POST', '/v1.23/images/create', A())).status).toBe(400);
     expect((await call('POST', '/v1.23/images/create?fromImage=Bad%20Image', A())).status).toBe(400);
