@@ -279,7 +279,7 @@ describe('half-created services', () => {
     const [s] = JSON.parse(ls.stdout) as Array<Record<string, unknown>>;
     expect(s?.Name).toBe('late');
     expect(['failed', 'degraded']).toContain(s?.Status);
-    expect(s?.Message).toMatch(/missing|incomplete|no replica/);
+    expect(s?.Message).toMatch(/missing|incomplete|no replica|load balancer is/);
 
     const r = await svc(['rm', '-t', '0', 'late'], { tenant });
     expect(r).toEqual({ code: 0, stdout: 'late\n', stderr: '' });
