@@ -1,8 +1,12 @@
 /** Options every command shares (SPEC §2). */
 import type { Command } from 'commander';
+import { connectEngine } from '../engine/connect.js';
 import type { Engine } from '../engine/engine.js';
 import { formatJson, formatYaml, type OutputFormat, parseOutputFormat } from '../output/format.js';
 import { inspectServices } from '../service/list-services.js';
+import { resolveTenant } from '../service/tenant.js';
+import { parseDuration } from '../util/duration.js';
+import { startProgress } from './progress.js';
 
 export interface CommonOptions {
   output?: string;
@@ -34,4 +38,43 @@ export async function printChangedServices(
   }
   const { services } = await inspectServices(engine, tenant, names);
   process.stdout.write(output === 'yaml' ? formatYaml(services) : formatJson(services));
+}
+
+/**
+ * The shape every changing command shares: check the output format and timeout, connect, run
+ * `change` on each item in turn with a spinner (stderr, TTY only), say what was done on a TTY,
+ * then print the changed services.
+ */
+export async function runChanges<T, R extends { name: string }>(
+  items: T[],
+  flags: CommonOptions & { timeout: string },
+  what: string,
+  change: (engine: Engine, tenant: string, item: T, opts: ChangeOpts) => Promise<R>,
+  describe?: (r: R) => string,
+): Promise<void> {
+  parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
+  const timeoutMs = parseDuration(flags.timeout, '--timeout');
+  const tenant = resolveTenant(flags.tenant);
+  const engine = await connectEngine();
+  const progress = await startProgress(what);
+  const results: R[] = [];
+  try {
+    for (const item of items) {
+      results.push(await change(engine, tenant, item, { timeoutMs, onProgress: (x) => progress.update(x) }));
+    }
+  } finally {
+    progress.stop();
+  }
+  if (describe && process.stderr.isTTY) for (const r of results) progress.note(describe(r));
+  await printChangedServices(
+    engine,
+    tenant,
+    results.map((r) => r.name),
+    flags,
+  );
+}
+
+export interface ChangeOpts {
+  timeoutMs: number;
+  onProgress: (text: string) => void;
 }

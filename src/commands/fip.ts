@@ -1,35 +1,24 @@
 /** `svc attach-fip --fip ADDR NAME` and `svc detach-fip NAME…`: publish or unpublish the service port. */
 import { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
-import { parseOutputFormat } from '../output/format.js';
 import { requireFip, setFip } from '../service/fip.js';
-import { resolveTenant } from '../service/tenant.js';
-import { parseDuration } from '../util/duration.js';
-import { addCommonOptions, type CommonOptions, printChangedServices } from './common.js';
-import { startProgress } from './progress.js';
+import { addCommonOptions, type CommonOptions, runChanges } from './common.js';
 
 interface FipFlags extends CommonOptions {
   fip?: string;
   timeout: string;
 }
 
-async function run(names: string[], fip: string, flags: FipFlags): Promise<void> {
-  parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
-  const timeoutMs = parseDuration(flags.timeout, '--timeout');
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
-  const progress = await startProgress(fip ? `publishing on ${fip}` : 'unpublishing');
-  try {
-    for (const name of names) {
-      await setFip(engine, tenant, name, fip, {
-        timeoutMs,
-        onProgress: (x) => progress.update(`${name}: ${x}`),
-      });
-    }
-  } finally {
-    progress.stop();
-  }
-  await printChangedServices(engine, tenant, names, flags);
+function run(names: string[], fip: string, flags: FipFlags): Promise<void> {
+  return runChanges(
+    names,
+    flags,
+    fip ? `publishing on ${fip}` : 'unpublishing',
+    (engine, tenant, name, opts) =>
+      setFip(engine, tenant, name, fip, {
+        timeoutMs: opts.timeoutMs,
+        onProgress: (x) => opts.onProgress(`${name}: ${x}`),
+      }),
+  );
 }
 
 function withCommon(cmd: Command, examples: string): Command {

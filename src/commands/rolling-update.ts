@@ -1,13 +1,8 @@
 /** `svc rolling-update --image IMG NAME…`: replace replicas one at a time, no request lost. */
 import { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
-import { parseOutputFormat } from '../output/format.js';
 import { type RollingUpdateResult, rollingUpdate } from '../service/rolling-update.js';
-import { resolveTenant } from '../service/tenant.js';
-import { parseDuration } from '../util/duration.js';
-import { addCommonOptions, type CommonOptions, printChangedServices } from './common.js';
-import { startProgress } from './progress.js';
+import { addCommonOptions, type CommonOptions, runChanges } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -31,38 +26,21 @@ function describe(r: RollingUpdateResult): string {
 }
 
 async function run(names: string[], flags: UpdateFlags): Promise<void> {
-  parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
   if (!flags.image === !flags.rollback)
     throw new UsageError('give exactly one of --image IMAGE and --rollback');
-  const timeoutMs = parseDuration(flags.timeout, '--timeout');
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
-  const progress = await startProgress('rolling update');
-  const results = [];
-  try {
-    for (const name of names) {
-      results.push(
-        await rollingUpdate(
-          engine,
-          tenant,
-          name,
-          { image: flags.image, rollback: flags.rollback },
-          {
-            timeoutMs,
-            onProgress: (x) => progress.update(`${name}: ${x}`),
-          },
-        ),
-      );
-    }
-  } finally {
-    progress.stop();
-  }
-  if (process.stderr.isTTY) for (const r of results) progress.note(describe(r));
-  await printChangedServices(
-    engine,
-    tenant,
-    results.map((r) => r.name),
+  return runChanges(
+    names,
     flags,
+    'rolling update',
+    (engine, tenant, name, opts) =>
+      rollingUpdate(
+        engine,
+        tenant,
+        name,
+        { image: flags.image, rollback: flags.rollback },
+        { timeoutMs: opts.timeoutMs, onProgress: (x) => opts.onProgress(`${name}: ${x}`) },
+      ),
+    describe,
   );
 }
 

@@ -1,14 +1,9 @@
 /** `svc scale NAME=N…`: converge each service to N replicas, no request lost. */
 import { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
-import { parseOutputFormat } from '../output/format.js';
 import { type ScaleResult, scaleService } from '../service/scale-service.js';
-import { resolveTenant } from '../service/tenant.js';
 import { resolveField } from '../spec/resolve-spec.js';
-import { parseDuration } from '../util/duration.js';
-import { addCommonOptions, type CommonOptions, printChangedServices } from './common.js';
-import { startProgress } from './progress.js';
+import { addCommonOptions, type CommonOptions, runChanges } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -41,33 +36,17 @@ function describe(r: ScaleResult): string {
   return `${r.name}: ${r.from} → ${r.to} replicas (${r.change})`;
 }
 
-async function run(args: string[], flags: ScaleFlags): Promise<void> {
-  parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
-  const targets = args.map(parseScaleArg);
-  const timeoutMs = parseDuration(flags.timeout, '--timeout');
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
-  const progress = await startProgress('scaling');
-  const results = [];
-  try {
-    for (const t of targets) {
-      progress.update(`scaling ${t.name} to ${t.replicas}`);
-      results.push(
-        await scaleService(engine, tenant, t.name, t.replicas, {
-          timeoutMs,
-          onProgress: (x) => progress.update(`${t.name}: ${x}`),
-        }),
-      );
-    }
-  } finally {
-    progress.stop();
-  }
-  if (process.stderr.isTTY) for (const r of results) progress.note(describe(r));
-  await printChangedServices(
-    engine,
-    tenant,
-    results.map((r) => r.name),
+function run(args: string[], flags: ScaleFlags): Promise<void> {
+  return runChanges(
+    args.map(parseScaleArg),
     flags,
+    'scaling',
+    (engine, tenant, t, opts) =>
+      scaleService(engine, tenant, t.name, t.replicas, {
+        timeoutMs: opts.timeoutMs,
+        onProgress: (x) => opts.onProgress(`${t.name}: ${x}`),
+      }),
+    describe,
   );
 }
 
