@@ -6,8 +6,6 @@ import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
 import { formatJson, formatTable, parseOutputFormat } from '../output/format.js';
 import { KeyStore } from '../server/keys.js';
-import { ApiServer } from '../server/server.js';
-import { loadTls } from '../server/tls.js';
 import { configDir, resolveTenant } from '../service/tenant.js';
 import { DEFAULT_LB_IMAGE } from './create.js';
 
@@ -65,6 +63,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     throw new UsageError(
       `--insecure-http is allowed only on a loopback address (127.0.0.1, ::1), not ${host}: credentials would cross the network in clear`,
     );
+  // The server and its TLS set-up load only here: every other command would pay for them.
+  const [{ ApiServer }, { loadTls }] = await Promise.all([
+    import('../server/server.js'),
+    import('../server/tls.js'),
+  ]);
   const dir = configDir();
   const tls = flags.insecureHttp ? undefined : loadTls(flags.tlsCert, flags.tlsKey, dir);
   const engine = await connectEngine();

@@ -1,11 +1,9 @@
 /**
- * The Engine interface on a Docker engine, through dockerode. The only module that imports
- * dockerode. Honours DOCKER_HOST (unix://, tcp://) like the docker CLI, via docker-modem.
+ * The Engine interface on a Docker engine, through the Engine API client in docker-api.ts (which
+ * honours DOCKER_HOST like the docker CLI). The only module that speaks the Engine API.
  */
-import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
-import Docker from 'dockerode';
 import { ConflictError, EngineUnavailableError, NotFoundError, SvcError } from '../errors.js';
+import { createDemuxer, DockerApi, DockerApiError, pathPart, splitImageRef } from './docker-api.js';
 import type {
   ContainerDetail,
   ContainerSpec,
@@ -35,7 +33,7 @@ function describeHost(): string {
   return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'unix:///var/run/docker.sock';
 }
 
-/** Map a dockerode/docker-modem failure to a typed error, keeping the engine's own words. */
+/** Map an Engine API failure (DockerApiError) to a typed error, keeping the engine's own words. */
 export function engineError(err: unknown, what: string): SvcError {
   if (err instanceof SvcError) return err;
   const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string };
@@ -72,29 +70,84 @@ function trimName(name: string | undefined): string {
   return (name ?? '').replace(/^\//, '');
 }
 
-export class DockerEngine implements Engine {
-  private readonly docker: Docker;
+/** The parts of the Engine API's answers that svc reads. */
+interface ApiContainer {
+  Id: string;
+  Names?: string[];
+  Image: string;
+  State: string;
+  Labels?: Labels | null;
+  Created: number;
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string } | null> };
+  Ports?: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }>;
+}
 
-  constructor(docker: Docker = new Docker()) {
-    this.docker = docker;
+interface ApiContainerDetail {
+  Id: string;
+  Name: string;
+  Created: string;
+  Config?: { Image?: string; Labels?: Labels | null; Tty?: boolean };
+  State: { Status: string; ExitCode?: number; Error?: string };
+  NetworkSettings?: {
+    Networks?: Record<string, { IPAddress?: string } | null>;
+    Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
+  };
+}
+
+interface ApiNetwork {
+  Id: string;
+  Name: string;
+  Created?: string;
+}
+
+const isStatus = (err: unknown, ...codes: number[]) =>
+  err instanceof DockerApiError && err.statusCode !== undefined && codes.includes(err.statusCode);
+
+/** Lines of a byte stream, as they complete; the last unterminated one at the end. */
+function lineSplitter(onLine: (text: string) => void): { write(b: Buffer): void; end(): void } {
+  let rest = '';
+  return {
+    write(b) {
+      const parts = (rest + b.toString('utf8')).split('\n');
+      rest = parts.pop() ?? '';
+      for (const text of parts) onLine(text);
+    },
+    end() {
+      if (rest) onLine(rest);
+      rest = '';
+    },
+  };
+}
+
+export class DockerEngine implements Engine {
+  private readonly api: DockerApi;
+
+  constructor(api: DockerApi = new DockerApi()) {
+    this.api = api;
   }
 
   ping(): Promise<void> {
     return call('ping the engine', async () => {
-      await this.docker.ping();
+      await this.api.status('GET', '/_ping');
     });
   }
 
   info(): Promise<EngineInfo> {
     return call('read engine info', async () => {
-      const i = await this.docker.info();
+      const i = await this.api.json<{ NCPU?: number; MemTotal?: number; ServerVersion?: string }>(
+        'GET',
+        '/info',
+      );
       return { cpus: i.NCPU ?? 1, memoryBytes: i.MemTotal ?? 0, serverVersion: i.ServerVersion ?? '' };
     });
   }
 
   async inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined> {
     try {
-      const image = await this.docker.getImage(ref).inspect();
+      const image = await this.api.json<{ Id: string; RepoTags?: string[] | null }>(
+        'GET',
+        `/images/${pathPart(ref)}/json`,
+      );
       return { id: image.Id, tags: image.RepoTags ?? [] };
     } catch (err) {
       const e = engineError(err, `inspect image ${ref}`);
@@ -104,92 +157,78 @@ export class DockerEngine implements Engine {
   }
 
   async imageExists(ref: string): Promise<boolean> {
-    try {
-      await this.docker.getImage(ref).inspect();
-      return true;
-    } catch (err) {
-      const e = engineError(err, `inspect image ${ref}`);
-      if (e instanceof NotFoundError) return false;
-      throw e;
-    }
+    return (await this.inspectImage(ref)) !== undefined;
   }
 
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void> {
     return call(`pull image ${ref}`, async () => {
-      const stream = await this.docker.pull(ref);
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(
-          stream,
-          (err: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
-            const failed = output?.find((o) => o.error || o.errorDetail);
-            if (err) reject(err);
-            else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
-            else resolve();
-          },
-          (event: PullProgress) => onProgress?.(event),
-        );
+      const res = await this.api.stream('POST', '/images/create', { query: splitImageRef(ref) });
+      let failure: string | undefined;
+      const lines = lineSplitter((text) => {
+        if (!text.trim()) return;
+        let event: PullProgress & { error?: string; errorDetail?: { message?: string } };
+        try {
+          event = JSON.parse(text);
+        } catch {
+          return;
+        }
+        if (event.error || event.errorDetail) failure ??= event.errorDetail?.message ?? event.error;
+        else onProgress?.({ status: event.status, id: event.id, progress: event.progress });
       });
+      for await (const chunk of res) lines.write(chunk as Buffer);
+      lines.end();
+      if (failure) throw new Error(failure);
     });
   }
 
   ensureNetwork(name: string, labels: Labels, lockImage?: string): Promise<NetworkRef> {
     return call(`create network ${name}`, async () => {
       const find = async () =>
-        (await this.docker.listNetworks({ filters: { name: [name] } }))
+        (await this.api.json<ApiNetwork[]>('GET', '/networks', { query: { filters: { name: [name] } } }))
           .filter((n) => n.Name === name)
           .sort(
             (a, b) => Date.parse(a.Created ?? '') - Date.parse(b.Created ?? '') || a.Id.localeCompare(b.Id),
           )[0];
       const create = async () =>
         (
-          await this.docker.createNetwork({
-            Name: name,
-            Driver: 'bridge',
-            CheckDuplicate: true,
-            Labels: labels,
-            Attachable: true,
+          await this.api.json<{ Id: string }>('POST', '/networks/create', {
+            body: { Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels, Attachable: true },
           })
-        ).id;
+        ).Id;
       const existing = await find();
       if (existing) return { id: existing.Id, name, created: false };
       if (!lockImage) return { id: await create(), name, created: true };
 
       const lockName = `${name}-lock`;
+      const removeLock = () => this.removeContainer(lockName).catch(() => undefined);
       const deadline = Date.now() + 30_000;
       for (;;) {
-        let lock: Docker.Container | undefined;
+        let locked = false;
         try {
-          lock = await this.docker.createContainer({
-            name: lockName,
-            Image: lockImage,
-            Entrypoint: ['/nonexistent'],
-            HostConfig: { NetworkMode: 'none' },
+          await this.api.json('POST', '/containers/create', {
+            query: { name: lockName },
+            body: { Image: lockImage, Entrypoint: ['/nonexistent'], HostConfig: { NetworkMode: 'none' } },
           });
+          locked = true;
         } catch (err) {
-          if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+          if (!isStatus(err, 409)) throw err;
         }
-        if (lock) {
+        if (locked) {
           try {
             const found = await find();
             if (found) return { id: found.Id, name, created: false };
             return { id: await create(), name, created: true };
           } finally {
-            await lock.remove({ force: true }).catch(() => undefined);
+            await removeLock();
           }
         }
         // Another caller holds the lock: its network appears, or its lock goes stale (killed).
         const found = await find();
         if (found) return { id: found.Id, name, created: false };
-        const held = await this.docker
-          .getContainer(lockName)
-          .inspect()
+        const held = await this.api
+          .json<ApiContainerDetail>('GET', `/containers/${lockName}/json`)
           .catch(() => undefined);
-        if (held && Date.now() - Date.parse(held.Created) > 20_000) {
-          await this.docker
-            .getContainer(lockName)
-            .remove({ force: true })
-            .catch(() => undefined);
-        }
+        if (held && Date.now() - Date.parse(held.Created) > 20_000) await removeLock();
         if (Date.now() > deadline)
           throw new Error(`timed out waiting for another svc to create network ${name}`);
         await new Promise((r) => setTimeout(r, 50));
@@ -200,17 +239,18 @@ export class DockerEngine implements Engine {
   removeNetwork(idOrName: string): Promise<void> {
     return call(`remove network ${idOrName}`, async () => {
       try {
-        await this.docker.getNetwork(idOrName).remove();
+        await this.api.status('DELETE', `/networks/${pathPart(idOrName)}`);
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) return;
-        throw err;
+        if (!isStatus(err, 404)) throw err;
       }
     });
   }
 
   listContainers(labels: string[]): Promise<ContainerSummary[]> {
     return call('list containers', async () => {
-      const list = await this.docker.listContainers({ all: true, filters: { label: labels } });
+      const list = await this.api.json<ApiContainer[]>('GET', '/containers/json', {
+        query: { all: true, filters: { label: labels } },
+      });
       return list.map((c) => ({
         id: c.Id,
         name: trimName(c.Names?.[0]),
@@ -221,7 +261,7 @@ export class DockerEngine implements Engine {
         addresses: Object.fromEntries(
           Object.entries(c.NetworkSettings?.Networks ?? {})
             .filter(([, ep]) => ep?.IPAddress)
-            .map(([net, ep]) => [net, ep.IPAddress]),
+            .map(([net, ep]) => [net, ep?.IPAddress ?? '']),
         ),
         ports: (c.Ports ?? [])
           .filter((p) => p.PublicPort)
@@ -233,47 +273,49 @@ export class DockerEngine implements Engine {
   createContainer(spec: ContainerSpec): Promise<string> {
     return call(`create container ${spec.name}`, async () => {
       const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined;
-      const container = await this.docker.createContainer({
-        name: spec.name,
-        Image: spec.image,
-        Labels: spec.labels,
-        Entrypoint: spec.entrypoint ?? undefined,
-        Cmd: spec.cmd ?? undefined,
-        Env: spec.env ?? undefined,
-        WorkingDir: spec.workingDir || undefined,
-        Tty: spec.tty ?? false,
-        OpenStdin: spec.openStdin ?? false,
-        StopSignal: spec.stopSignal || undefined,
-        ExposedPorts: port ? { [port]: {} } : undefined,
-        HostConfig: {
-          NetworkMode: spec.network,
-          Binds: spec.binds ?? undefined,
-          Memory: spec.memoryBytes,
-          NanoCpus: spec.nanoCpus,
-          RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
-          Sysctls: spec.sysctls,
-          PortBindings:
-            port && spec.publish
-              ? { [port]: [{ HostIp: spec.publish.hostIp, HostPort: String(spec.publish.hostPort) }] }
-              : undefined,
+      const created = await this.api.json<{ Id: string }>('POST', '/containers/create', {
+        query: { name: spec.name },
+        body: {
+          Image: spec.image,
+          Labels: spec.labels,
+          Entrypoint: spec.entrypoint ?? undefined,
+          Cmd: spec.cmd ?? undefined,
+          Env: spec.env ?? undefined,
+          WorkingDir: spec.workingDir || undefined,
+          Tty: spec.tty ?? false,
+          OpenStdin: spec.openStdin ?? false,
+          StopSignal: spec.stopSignal || undefined,
+          ExposedPorts: port ? { [port]: {} } : undefined,
+          HostConfig: {
+            NetworkMode: spec.network,
+            Binds: spec.binds ?? undefined,
+            Memory: spec.memoryBytes,
+            NanoCpus: spec.nanoCpus,
+            RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
+            Sysctls: spec.sysctls,
+            PortBindings:
+              port && spec.publish
+                ? { [port]: [{ HostIp: spec.publish.hostIp, HostPort: String(spec.publish.hostPort) }] }
+                : undefined,
+          },
+          NetworkingConfig: spec.aliases?.length
+            ? { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } }
+            : undefined,
         },
-        NetworkingConfig: spec.aliases?.length
-          ? { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } }
-          : undefined,
       });
-      return container.id;
+      return created.Id;
     });
   }
 
   startContainer(id: string): Promise<void> {
     return call(`start container ${id.slice(0, 12)}`, async () => {
-      await this.docker.getContainer(id).start();
+      await this.api.status('POST', `/containers/${id}/start`); // 304: already running
     });
   }
 
   inspectContainer(id: string): Promise<ContainerDetail> {
     return call(`inspect container ${id.slice(0, 12)}`, async () => {
-      const c = await this.docker.getContainer(id).inspect();
+      const c = await this.api.json<ApiContainerDetail>('GET', `/containers/${id}/json`);
       const addresses: Record<string, string> = {};
       for (const [net, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
         if (ep?.IPAddress) addresses[net] = ep.IPAddress;
@@ -298,126 +340,104 @@ export class DockerEngine implements Engine {
   stopContainer(id: string, graceSeconds: number): Promise<void> {
     return call(`stop container ${id.slice(0, 12)}`, async () => {
       try {
-        await this.docker.getContainer(id).stop({ t: graceSeconds });
+        await this.api.status('POST', `/containers/${id}/stop`, { query: { t: graceSeconds } }); // 304: stopped
       } catch (err) {
-        const code = (err as { statusCode?: number }).statusCode;
-        if (code === 304 || code === 404) return; // already stopped, or gone
-        throw err;
+        if (!isStatus(err, 404)) throw err; // gone
       }
     });
   }
 
   logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void> {
     return call(`read logs of container ${id.slice(0, 12)}`, async () => {
-      const container = this.docker.getContainer(id);
-      const info = await container.inspect();
-      const base = {
-        stdout: true,
-        stderr: true,
-        timestamps: opts.timestamps ?? false,
-        ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-        since: opts.since ?? 0,
-      };
-      const splitter = (stream: 'stdout' | 'stderr') => {
-        let rest = '';
-        const pass = new PassThrough();
-        pass.on('data', (b: Buffer) => {
-          const parts = (rest + b.toString('utf8')).split('\n');
-          rest = parts.pop() ?? '';
-          for (const text of parts) onLine({ stream, text });
-        });
-        pass.on('end', () => {
-          if (rest) onLine({ stream, text: rest });
-        });
-        return pass;
-      };
-      const out = splitter('stdout');
-      const err = splitter('stderr');
-      // Every line is delivered before this returns.
-      const delivered = Promise.all([once(out, 'end'), once(err, 'end')]);
-      if (!opts.follow) {
-        const raw = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
-        if (info.Config.Tty) out.write(raw);
-        else demuxBuffer(raw, out, err);
-        out.end();
-        err.end();
-        await delivered;
-        return;
-      }
-      const stream = (await container.logs({ ...base, follow: true })) as unknown as NodeJS.ReadableStream;
-      if (info.Config.Tty) stream.pipe(out);
-      else this.docker.modem.demuxStream(stream, out, err);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          out.end();
-          err.end();
-          resolve();
-        };
-        stream.on('end', done);
-        stream.on('close', done);
-        const abort = () => {
-          (stream as unknown as { destroy?: () => void }).destroy?.();
-          done();
-        };
-        if (opts.signal?.aborted) abort();
-        else opts.signal?.addEventListener('abort', abort, { once: true });
+      const info = await this.api.json<ApiContainerDetail>('GET', `/containers/${id}/json`);
+      const res = await this.api.stream('GET', `/containers/${id}/logs`, {
+        query: {
+          stdout: true,
+          stderr: true,
+          timestamps: opts.timestamps ?? false,
+          tail: opts.tail,
+          since: opts.since ?? 0,
+          follow: opts.follow ?? false,
+        },
       });
-      await delivered;
+      const out = lineSplitter((text) => onLine({ stream: 'stdout', text }));
+      const err = lineSplitter((text) => onLine({ stream: 'stderr', text }));
+      const demux = createDemuxer((stream, chunk) => (stream === 'stderr' ? err : out).write(chunk));
+      const abort = () => res.destroy();
+      if (opts.signal?.aborted) abort();
+      else opts.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        for await (const chunk of res) {
+          if (info.Config?.Tty) out.write(chunk as Buffer);
+          else demux.write(chunk as Buffer);
+        }
+      } catch (e) {
+        if (!opts.signal?.aborted) throw e;
+      } finally {
+        opts.signal?.removeEventListener('abort', abort);
+      }
+      // Every line is delivered before this returns.
+      out.end();
+      err.end();
     });
   }
 
   removeContainer(id: string): Promise<void> {
     return call(`remove container ${id.slice(0, 12)}`, async () => {
       try {
-        await this.docker.getContainer(id).remove({ force: true, v: false });
+        await this.api.status('DELETE', `/containers/${pathPart(id)}`, { query: { force: true, v: false } });
       } catch (err) {
-        const code = (err as { statusCode?: number }).statusCode;
         // 404: already gone; 409: removal already in progress.
-        if (code === 404 || code === 409) return;
-        throw err;
+        if (!isStatus(err, 404, 409)) throw err;
       }
     });
   }
 
   renameContainer(id: string, name: string, network?: string): Promise<void> {
     return call(`rename container ${id.slice(0, 12)} to ${name}`, async () => {
-      const net = network ? this.docker.getNetwork(network) : undefined;
-      await net?.disconnect({ Container: id, Force: true });
-      await this.docker.getContainer(id).rename({ name });
-      await net?.connect({ Container: id });
+      const net = network ? `/networks/${pathPart(network)}` : undefined;
+      if (net) await this.api.status('POST', `${net}/disconnect`, { body: { Container: id, Force: true } });
+      await this.api.status('POST', `/containers/${id}/rename`, { query: { name } });
+      if (net) await this.api.status('POST', `${net}/connect`, { body: { Container: id } });
     });
   }
 
   copyDirectory(fromId: string, toId: string, dir: string): Promise<void> {
     return call(`copy ${dir} between containers`, async () => {
-      const archive = await this.docker.getContainer(fromId).getArchive({ path: dir });
+      const archive = await this.api.stream('GET', `/containers/${fromId}/archive`, { query: { path: dir } });
       const parent = dir.replace(/\/[^/]+\/?$/, '') || '/';
-      await this.docker.getContainer(toId).putArchive(archive, { path: parent });
+      await this.api.status('PUT', `/containers/${toId}/archive`, {
+        query: { path: parent },
+        raw: { stream: archive, contentType: 'application/x-tar' },
+      });
     });
   }
 
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void> {
     return call(`write files into container ${id.slice(0, 12)}`, async () => {
-      await this.docker.getContainer(id).putArchive(createTar(entries), { path: dir });
+      await this.api.status('PUT', `/containers/${id}/archive`, {
+        query: { path: dir },
+        raw: { stream: createTar(entries), contentType: 'application/x-tar' },
+      });
     });
   }
 
   exec(id: string, argv: string[]): Promise<ExecResult> {
     return call(`run ${argv[0]} in container ${id.slice(0, 12)}`, async () => {
-      const container = this.docker.getContainer(id);
-      const exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({ hijack: true, stdin: false });
+      const { Id: execId } = await this.api.json<{ Id: string }>('POST', `/containers/${id}/exec`, {
+        body: { Cmd: argv, AttachStdout: true, AttachStderr: true },
+      });
+      // Without an Upgrade header the engine answers 200 and streams until the process ends.
+      const res = await this.api.stream('POST', `/exec/${execId}/start`, {
+        body: { Detach: false, Tty: false },
+      });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      const stdout = new PassThrough().on('data', (b: Buffer) => out.push(b));
-      const stderr = new PassThrough().on('data', (b: Buffer) => err.push(b));
-      this.docker.modem.demuxStream(stream, stdout, stderr);
-      await new Promise<void>((resolve, reject) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', reject);
-      });
-      const result = await exec.inspect();
+      const demux = createDemuxer((stream, chunk) =>
+        (stream === 'stderr' ? err : out).push(Buffer.from(chunk)),
+      );
+      for await (const chunk of res) demux.write(chunk as Buffer);
+      const result = await this.api.json<{ ExitCode?: number | null }>('GET', `/exec/${execId}/json`);
       return {
         exitCode: result.ExitCode ?? -1,
         stdout: Buffer.concat(out).toString('utf8'),
@@ -428,19 +448,7 @@ export class DockerEngine implements Engine {
 
   signal(id: string, signal: string): Promise<void> {
     return call(`send ${signal} to container ${id.slice(0, 12)}`, async () => {
-      await this.docker.getContainer(id).kill({ signal });
+      await this.api.status('POST', `/containers/${id}/kill`, { query: { signal } });
     });
-  }
-}
-
-/** Split a multiplexed (non-TTY) log buffer: 8-byte headers [stream, 0, 0, 0, size32be]. */
-function demuxBuffer(raw: Buffer, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
-  let offset = 0;
-  while (offset + 8 <= raw.length) {
-    const type = raw[offset];
-    const size = raw.readUInt32BE(offset + 4);
-    const chunk = raw.subarray(offset + 8, offset + 8 + size);
-    (type === 2 ? err : out).write(chunk);
-    offset += 8 + size;
   }
 }

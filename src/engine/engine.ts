@@ -1,6 +1,6 @@
 /**
  * The small interface the rest of svc uses to talk to a container engine. Only
- * src/engine/docker-engine.ts implements it (with dockerode); nothing else imports dockerode.
+ * src/engine/docker-engine.ts implements it (on the Engine API client in docker-api.ts).
  * Errors it throws are already typed (src/errors.ts): engine unreachable → EngineUnavailableError,
  * name taken → ConflictError, missing object → NotFoundError.
  */

@@ -296,9 +296,10 @@ export function renderHaproxyConfig(input: RenderInput): string {
   for (const s of c.servers) {
     const words = [
       `server ${s.name} ${s.host}:${s.port}`,
-      // Counting towards fall or rise, and while DOWN, check every second: a new or returning
-      // replica is taken into rotation (and a dying one out) without waiting whole intervals.
-      `check inter ${c.interval}s${c.interval > 1 ? ' fastinter 1s downinter 1s' : ''} fall ${c.fall} rise ${c.rise}`,
+      // Counting towards fall or rise, check every 250 ms; while DOWN, every second. A new or
+      // returning replica is taken into rotation (and a dying one out) without waiting whole
+      // intervals, and HAProxy spreads a new server's first check over `fastinter`, not `inter`.
+      `check inter ${c.interval}s fastinter 250ms${c.interval > 1 ? ' downinter 1s' : ''} fall ${c.fall} rise ${c.rise}`,
       `resolvers ${RESOLVERS_NAME} init-addr last,libc,none resolve-prefer ipv4 resolve-opts allow-dup-ip`,
       // A replica whose connections fail is marked down at once, before its checks fail.
       'observe layer4 error-limit 3 on-error mark-down',

@@ -1,6 +1,7 @@
 /** Pure renderings of command results for stdout. */
-import { stringify } from 'yaml';
+
 import { UsageError } from '../errors.js';
+import { yaml } from '../util/yaml.js';
 
 export const OUTPUT_FORMATS = ['json', 'yaml', 'table'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -18,7 +19,7 @@ export function formatJson(value: unknown): string {
 }
 
 export function formatYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0 });
+  return yaml().stringify(value, { lineWidth: 0 });
 }
 
 /** A plain text table: columns padded to their widest cell, two spaces apart. */

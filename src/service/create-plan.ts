@@ -239,12 +239,11 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
     { op: 'write-files', container: lbName, dir: HAPROXY_DIR, entries: lbFiles(spec, ctx.tenant) },
     ...replicas,
   ]);
-  // The load balancer starts first of its phase: a host port already taken fails before most
-  // replicas start, and the rollback removes what was made.
-  phases.push([
-    { op: 'start-container', container: lbName },
-    ...replicaNames.map((container) => ({ op: 'start-container' as const, container })),
-  ]);
+  // The replicas start before the load balancer: HAProxy then resolves their names when it
+  // starts and its first checks find them listening. Started alongside, a replica that was
+  // resolved but not yet up failed its first check (DOWN, then `rise` checks to come back).
+  phases.push(replicaNames.map((container) => ({ op: 'start-container' as const, container })));
+  phases.push([{ op: 'start-container', container: lbName }]);
   return { phases, notes, lbName, replicaNames, network };
 }
 

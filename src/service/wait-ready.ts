@@ -62,6 +62,6 @@ export async function waitUntilUp(
         `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for replicas to be UP: ${state}`,
       );
     }
-    await sleep(opts.pollMs ?? 250);
+    await sleep(opts.pollMs ?? 100);
   }
 }

@@ -145,8 +145,12 @@ describe('svc rm', () => {
 
   it('waits for a replica to stop gracefully (its stop signal), then kills it after --timeout', async () => {
     const tenant = tenantForTest();
-    // busybox httpd as PID 1 ignores SIGTERM: rm waits the whole timeout, then kills.
-    const r0 = await svc(['create', '--name', 'slow', '--service-port', '80', HTTP_IMAGE], { tenant });
+    // The image's PID 1 (a shell) stops on SIGTERM but ignores SIGUSR1, which has no handler:
+    // with it as the stop signal, rm waits the whole timeout, then kills.
+    const r0 = await svc(
+      ['create', '--name', 'slow', '--service-port', '80', '--stop-signal', 'SIGUSR1', HTTP_IMAGE],
+      { tenant },
+    );
     expect(r0.code).toBe(0);
     const started = Date.now();
     const r = await svc(['rm', '--timeout', '3s', 'slow'], { tenant });

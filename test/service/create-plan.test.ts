@@ -17,7 +17,7 @@ const spec: ServiceSpec = { ...seedSpec, ServicePort: 8080, FIP: '127.0.0.1' };
 const nothing = { existing: [], missingImages: [] };
 
 describe('planCreate', () => {
-  it('creates the load balancer first (the lock), then the rest in parallel, starting it first', () => {
+  it('creates the load balancer first (the lock), then the rest in parallel; starts the replicas, then it', () => {
     expect(describePlan(planCreate(spec, ctx, { existing: [], missingImages: ['nginx'] }))).toBe(
       [
         '1. pull image nginx',
@@ -27,9 +27,9 @@ describe('planCreate', () => {
         '4. write /usr/local/etc/haproxy/haproxy.cfg into http-lb-b8dc3686',
         '4. create replica http-1-b8dc3686 from nginx on svc-b8dc36865f4b480683dabb25598d61c4',
         '4. create replica http-2-b8dc3686 from nginx on svc-b8dc36865f4b480683dabb25598d61c4',
-        '5. start http-lb-b8dc3686',
         '5. start http-1-b8dc3686',
         '5. start http-2-b8dc3686',
+        '6. start http-lb-b8dc3686',
       ].join('\n'),
     );
   });

@@ -1,0 +1,137 @@
+/**
+ * The Engine API client (src/engine/docker-api.ts) against the real engine: the calls svc makes,
+ * including the streamed ones (exec, logs, archives) and the engine's error answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerEngine } from '../../src/engine/docker-engine.js';
+import { NotFoundError, SvcError } from '../../src/errors.js';
+import { LABEL, names } from '../../src/service/labels.js';
+import { HTTP_IMAGE, newTenant, removeTenant } from './support/harness.js';
+
+const tenant = newTenant();
+const engine = new DockerEngine();
+const network = names.network(tenant);
+const labels = { [LABEL.managed]: '1', [LABEL.tenant]: tenant };
+let id = '';
+
+/** A shell in the HTTP test image that prints on both streams and stays up. */
+async function makeContainer(name: string, script: string): Promise<string> {
+  const c = await engine.createContainer({
+    name: `${name}-${tenant.slice(0, 8)}`,
+    image: HTTP_IMAGE,
+    labels,
+    network,
+    entrypoint: ['/bin/sh', '-c'],
+    cmd: [script],
+    stopSignal: 'SIGKILL',
+  });
+  await engine.startContainer(c);
+  return c;
+}
+
+beforeAll(async () => {
+  await engine.ensureNetwork(network, labels);
+  id = await makeContainer(
+    'engine',
+    'echo out-1; echo err-1 >&2; echo out-2; mkdir -p /data/sub; echo hi > /data/sub/f; exec sleep 600',
+  );
+});
+afterAll(() => removeTenant(tenant));
+
+describe('DockerEngine on the real engine', () => {
+  it('answers ping, info and image inspection; a missing image is undefined', async () => {
+    await engine.ping();
+    const info = await engine.info();
+    expect(info.cpus).toBeGreaterThan(0);
+    expect(info.serverVersion).not.toBe('');
+    const image = await engine.inspectImage(HTTP_IMAGE);
+    expect(image?.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(image?.tags).toContain(HTTP_IMAGE);
+    await expect(engine.inspectImage('svc-test/nothing-here:none')).resolves.toBeUndefined();
+  });
+
+  it('lists by label and inspects, with the address on the tenant network', async () => {
+    const [listed] = await engine.listContainers([`${LABEL.tenant}=${tenant}`]);
+    expect(listed).toMatchObject({ id, state: 'running', labels });
+    const detail = await engine.inspectContainer(id);
+    expect(detail.addresses[network]).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(detail.name).toBe(`engine-${tenant.slice(0, 8)}`);
+  });
+
+  it('runs a command with exec: exit code, stdout and stderr apart', async () => {
+    const r = await engine.exec(id, ['/bin/sh', '-c', 'echo to-out; echo to-err >&2; exit 3']);
+    expect(r).toEqual({ exitCode: 3, stdout: 'to-out\n', stderr: 'to-err\n' });
+    const big = await engine.exec(id, [
+      '/bin/sh',
+      '-c',
+      'i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done',
+    ]);
+    expect(big.stdout.split('\n')).toHaveLength(3001);
+    expect(big.stdout).toContain('line-2999\n');
+  });
+
+  it('reads logs line by line per stream, with --tail, and follows until aborted', async () => {
+    const lines: string[] = [];
+    await engine.logs(id, {}, (l) => lines.push(`${l.stream}:${l.text}`));
+    // The engine orders lines within a stream; between stdout and stderr it may not.
+    expect(lines.filter((l) => l.startsWith('stdout:'))).toEqual(['stdout:out-1', 'stdout:out-2']);
+    expect(lines.filter((l) => l.startsWith('stderr:'))).toEqual(['stderr:err-1']);
+    const tail: string[] = [];
+    await engine.logs(id, { tail: 1 }, (l) => tail.push(l.text));
+    expect(tail).toHaveLength(1);
+    expect(['out-2', 'err-1']).toContain(tail[0]);
+
+    const abort = new AbortController();
+    const followed: string[] = [];
+    const following = engine.logs(id, { follow: true, signal: abort.signal }, (l) => followed.push(l.text));
+    await engine.exec(id, ['/bin/sh', '-c', 'echo late > /proc/1/fd/1']);
+    for (let i = 0; i < 100 && !followed.includes('late'); i++) await new Promise((r) => setTimeout(r, 50));
+    abort.abort();
+    await following;
+    expect(followed).toContain('late');
+  });
+
+  it('writes files, and copies a directory between containers through the archive API', async () => {
+    await engine.writeFiles(id, '/data', [{ name: 'written.txt', content: 'written\n', mode: 0o600 }]);
+    const other = await makeContainer('copy', 'exec sleep 600');
+    await engine.copyDirectory(id, other, '/data');
+    const r = await engine.exec(other, [
+      '/bin/sh',
+      '-c',
+      'cat /data/sub/f /data/written.txt; stat -c %a /data/written.txt',
+    ]);
+    expect(r.stdout).toBe('hi\nwritten\n600\n');
+  });
+
+  it('renames (off and on the network), signals, stops twice and removes twice without error', async () => {
+    const c = await makeContainer('rename', 'exec sleep 600');
+    await engine.renameContainer(c, `renamed-${tenant.slice(0, 8)}`, network);
+    const renamed = await engine.inspectContainer(c);
+    expect(renamed.name).toBe(`renamed-${tenant.slice(0, 8)}`);
+    expect(renamed.addresses[network]).toBeDefined();
+    await engine.signal(c, 'SIGKILL');
+    await engine.stopContainer(c, 1); // already stopped: 304
+    expect((await engine.inspectContainer(c)).state).toBe('exited');
+    await engine.removeContainer(c);
+    await engine.removeContainer(c); // gone: fine
+    await expect(engine.inspectContainer(c)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("maps the engine's refusals to typed errors with its own words", async () => {
+    const taken = engine.createContainer({
+      name: `engine-${tenant.slice(0, 8)}`,
+      image: HTTP_IMAGE,
+      labels,
+      network,
+    });
+    await expect(taken).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining('already in use'),
+    });
+    const err = await engine.pullImage('svc-test/never-published:none').catch((e) => e);
+    expect(err).toBeInstanceOf(SvcError);
+    expect(err.message).toMatch(
+      /^Docker engine error while trying to pull image svc-test\/never-published:none: |pull image/,
+    );
+  });
+});
