@@ -233,16 +233,15 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, observed: Crea
     replicaNames.push(container.name);
     replicas.push({ op: 'create-container', role: 'replica', container });
   }
-  // HAProxy finds the replicas by name whenever they appear, so they are made alongside it.
-  phases.push([
-    { op: 'create-container', role: 'record', container: record },
-    { op: 'write-files', container: lbName, dir: HAPROXY_DIR, entries: lbFiles(spec, ctx.tenant) },
-    ...replicas,
-  ]);
+  phases.push([{ op: 'create-container', role: 'record', container: record }, ...replicas]);
   // The replicas start before the load balancer: HAProxy then resolves their names when it
   // starts and its first checks find them listening. Started alongside, a replica that was
   // resolved but not yet up failed its first check (DOWN, then `rise` checks to come back).
-  phases.push(replicaNames.map((container) => ({ op: 'start-container' as const, container })));
+  // Its config is written meanwhile.
+  phases.push([
+    { op: 'write-files', container: lbName, dir: HAPROXY_DIR, entries: lbFiles(spec, ctx.tenant) },
+    ...replicaNames.map((container) => ({ op: 'start-container' as const, container })),
+  ]);
   phases.push([{ op: 'start-container', container: lbName }]);
   return { phases, notes, lbName, replicaNames, network };
 }

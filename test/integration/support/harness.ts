@@ -68,9 +68,19 @@ export function svc(
 export const engine: Engine = new DockerEngine();
 
 export async function removeTenant(tenant: string): Promise<void> {
-  const list = await engine.listContainers(labelFilter(tenant));
-  await Promise.all(list.map((c) => engine.removeContainer(c.id)));
-  await engine.removeNetwork(names.network(tenant));
+  // A `docker run --rm` client on the network may still be going away: the engine removes it
+  // after `docker run` returns, and until then the network has an active endpoint.
+  for (let attempt = 1; ; attempt++) {
+    const list = await engine.listContainers(labelFilter(tenant));
+    await Promise.all(list.map((c) => engine.removeContainer(c.id)));
+    try {
+      await engine.removeNetwork(names.network(tenant));
+      return;
+    } catch (err) {
+      if (attempt >= 20 || !/active endpoints/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /**

@@ -78,3 +78,15 @@ export function startLoad(
     },
   };
 }
+
+/**
+ * A SIGKILLed replica cannot finish a response it had begun to write: the client sees the
+ * response start and then end early (`aborted`), and no proxy can complete it (HAProxy retries a
+ * request only until the response headers arrive). Such cuts are bounded by the requests in
+ * flight at the instant of the kill; every other failure (refused, reset before a response, 5xx,
+ * timeout) is a lost request.
+ */
+export function splitCutResponses(failures: string[]): { cut: string[]; lost: string[] } {
+  const cut = failures.filter((f) => f === 'response: aborted');
+  return { cut, lost: failures.filter((f) => f !== 'response: aborted') };
+}

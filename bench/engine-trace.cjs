@@ -1,0 +1,44 @@
+/**
+ * Preload (`node -r ./bench/engine-trace.cjs bin/svc.js …`) that times every Docker Engine API
+ * call svc makes and prints them to stderr at exit: when it started and ended (ms since the
+ * process started) and the call count, to see where a command's time goes.
+ *
+ *   SVC_TENANT=… node -r ./bench/engine-trace.cjs bin/svc.js create … --wait
+ */
+const http = require('node:http');
+
+const calls = [];
+const original = http.request;
+http.request = function tracedRequest(options, ...rest) {
+  const call = {
+    start: performance.now(),
+    end: undefined,
+    what: `${options.method ?? 'GET'} ${String(options.path ?? '').split('?')[0]}`,
+  };
+  calls.push(call);
+  const req = original.call(this, options, ...rest);
+  req.on('response', (res) => {
+    res.on('end', () => {
+      call.end = performance.now();
+    });
+    res.on('close', () => {
+      call.end ??= performance.now();
+    });
+  });
+  return req;
+};
+
+process.on('exit', () => {
+  const ms = (t) => (t === undefined ? '     –' : t.toFixed(0).padStart(6));
+  const id = (s) => s.replace(/[0-9a-f]{64}/g, (h) => h.slice(0, 12));
+  const lines = calls.map((c) => `${ms(c.start)} ${ms(c.end)}  ${id(c.what)}`);
+  process.stderr.write(
+    [
+      '',
+      ' start    end  engine call (ms since the process started)',
+      ...lines,
+      `${calls.length} engine calls; process exits at ${performance.now().toFixed(0)} ms`,
+      '',
+    ].join('\n'),
+  );
+});
