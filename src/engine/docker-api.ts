@@ -126,8 +126,9 @@ export class DockerApi {
 
   constructor(endpoint: Endpoint = resolveEndpoint()) {
     this.endpoint = endpoint;
-    // Idle keep-alive sockets are unref'd by node, so they never hold the process open.
-    const options = { keepAlive: true, maxSockets: 16 };
+    // Idle keep-alive sockets are unref'd by node, so they never hold the process open. No
+    // socket limit: `svc logs -f` holds one stream per replica for as long as it runs.
+    const options = { keepAlive: true };
     this.agent = endpoint.tls ? new https.Agent({ ...options, ...endpoint.tls }) : new http.Agent(options);
   }
 

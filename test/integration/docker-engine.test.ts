@@ -91,6 +91,20 @@ describe('DockerEngine on the real engine', () => {
     expect(followed).toContain('late');
   });
 
+  it('serves other calls while many log streams are followed (no socket limit)', async () => {
+    const abort = new AbortController();
+    const follows = Array.from({ length: 24 }, () =>
+      engine.logs(id, { follow: true, tail: 0, signal: abort.signal }, () => undefined),
+    );
+    try {
+      const r = await engine.exec(id, ['/bin/sh', '-c', 'echo still-served']);
+      expect(r.stdout).toBe('still-served\n');
+    } finally {
+      abort.abort();
+      await Promise.all(follows);
+    }
+  });
+
   it('writes files, and copies a directory between containers through the archive API', async () => {
     await engine.writeFiles(id, '/data', [{ name: 'written.txt', content: 'written\n', mode: 0o600 }]);
     const other = await makeContainer('copy', 'exec sleep 600');
