@@ -25,7 +25,6 @@ export interface Endpoint {
 /** An error answer of the engine (statusCode ≥ 400), or a connection failure (code). */
 export class DockerApiError extends Error {
   readonly statusCode?: number;
-  readonly json?: { message?: string };
   readonly code?: string;
 
   constructor(message: string, opts: { statusCode?: number; code?: string; cause?: unknown }) {
@@ -33,7 +32,6 @@ export class DockerApiError extends Error {
     this.name = 'DockerApiError';
     this.statusCode = opts.statusCode;
     this.code = opts.code;
-    if (opts.statusCode !== undefined) this.json = { message };
   }
 }
 

@@ -29,18 +29,17 @@ const UNREACHABLE_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
-function describeHost(): string {
-  return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : 'unix:///var/run/docker.sock';
-}
-
-/** Map an Engine API failure (DockerApiError) to a typed error, keeping the engine's own words. */
-export function engineError(err: unknown, what: string): SvcError {
+/**
+ * Map an Engine API failure (DockerApiError) to a typed error, keeping the engine's own words;
+ * `where` names the engine (the endpoint's display form) when it cannot be reached.
+ */
+export function engineError(err: unknown, what: string, where: string): SvcError {
   if (err instanceof SvcError) return err;
-  const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string };
-  const detail = (e?.json?.message ?? e?.message ?? String(err)).trim();
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  const detail = (e?.message ?? String(err)).trim();
   if (e?.code && UNREACHABLE_CODES.has(e.code)) {
     return new EngineUnavailableError(
-      `cannot reach the Docker engine at ${describeHost()} (${e.code}) while trying to ${what}. ` +
+      `cannot reach the Docker engine at ${where} (${e.code}) while trying to ${what}. ` +
         'Is the daemon running? Set DOCKER_HOST to point svc at another engine.',
       { cause: err },
     );
@@ -55,14 +54,6 @@ export function engineError(err: unknown, what: string): SvcError {
       return new EngineUnavailableError(`the Docker engine refused to ${what}: ${detail}`, { cause: err });
     default:
       return new SvcError(500, `Docker engine error while trying to ${what}: ${detail}`, { cause: err });
-  }
-}
-
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw engineError(err, what);
   }
 }
 
@@ -126,14 +117,22 @@ export class DockerEngine implements Engine {
     this.api = api;
   }
 
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw engineError(err, what, this.api.endpoint.display);
+    }
+  }
+
   ping(): Promise<void> {
-    return call('ping the engine', async () => {
+    return this.call('ping the engine', async () => {
       await this.api.status('GET', '/_ping');
     });
   }
 
   info(): Promise<EngineInfo> {
-    return call('read engine info', async () => {
+    return this.call('read engine info', async () => {
       const i = await this.api.json<{ NCPU?: number; MemTotal?: number; ServerVersion?: string }>(
         'GET',
         '/info',
@@ -144,15 +143,16 @@ export class DockerEngine implements Engine {
 
   async inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined> {
     try {
-      const image = await this.api.json<{ Id: string; RepoTags?: string[] | null }>(
-        'GET',
-        `/images/${pathPart(ref)}/json`,
-      );
-      return { id: image.Id, tags: image.RepoTags ?? [] };
+      return await this.call(`inspect image ${ref}`, async () => {
+        const image = await this.api.json<{ Id: string; RepoTags?: string[] | null }>(
+          'GET',
+          `/images/${pathPart(ref)}/json`,
+        );
+        return { id: image.Id, tags: image.RepoTags ?? [] };
+      });
     } catch (err) {
-      const e = engineError(err, `inspect image ${ref}`);
-      if (e instanceof NotFoundError) return undefined;
-      throw e;
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
     }
   }
 
@@ -161,7 +161,7 @@ export class DockerEngine implements Engine {
   }
 
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    return call(`pull image ${ref}`, async () => {
+    return this.call(`pull image ${ref}`, async () => {
       const res = await this.api.stream('POST', '/images/create', { query: splitImageRef(ref) });
       let failure: string | undefined;
       const lines = lineSplitter((text) => {
@@ -182,7 +182,7 @@ export class DockerEngine implements Engine {
   }
 
   ensureNetwork(name: string, labels: Labels, lockImage?: string): Promise<NetworkRef> {
-    return call(`create network ${name}`, async () => {
+    return this.call(`create network ${name}`, async () => {
       const find = async () =>
         (await this.api.json<ApiNetwork[]>('GET', '/networks', { query: { filters: { name: [name] } } }))
           .filter((n) => n.Name === name)
@@ -237,7 +237,7 @@ export class DockerEngine implements Engine {
   }
 
   removeNetwork(idOrName: string): Promise<void> {
-    return call(`remove network ${idOrName}`, async () => {
+    return this.call(`remove network ${idOrName}`, async () => {
       try {
         await this.api.status('DELETE', `/networks/${pathPart(idOrName)}`);
       } catch (err) {
@@ -247,7 +247,7 @@ export class DockerEngine implements Engine {
   }
 
   listContainers(labels: string[]): Promise<ContainerSummary[]> {
-    return call('list containers', async () => {
+    return this.call('list containers', async () => {
       const list = await this.api.json<ApiContainer[]>('GET', '/containers/json', {
         query: { all: true, filters: { label: labels } },
       });
@@ -271,7 +271,7 @@ export class DockerEngine implements Engine {
   }
 
   createContainer(spec: ContainerSpec): Promise<string> {
-    return call(`create container ${spec.name}`, async () => {
+    return this.call(`create container ${spec.name}`, async () => {
       const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined;
       const created = await this.api.json<{ Id: string }>('POST', '/containers/create', {
         query: { name: spec.name },
@@ -308,13 +308,13 @@ export class DockerEngine implements Engine {
   }
 
   startContainer(id: string): Promise<void> {
-    return call(`start container ${id.slice(0, 12)}`, async () => {
+    return this.call(`start container ${id.slice(0, 12)}`, async () => {
       await this.api.status('POST', `/containers/${id}/start`); // 304: already running
     });
   }
 
   inspectContainer(id: string): Promise<ContainerDetail> {
-    return call(`inspect container ${id.slice(0, 12)}`, async () => {
+    return this.call(`inspect container ${id.slice(0, 12)}`, async () => {
       const c = await this.api.json<ApiContainerDetail>('GET', `/containers/${id}/json`);
       const addresses: Record<string, string> = {};
       for (const [net, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
@@ -338,7 +338,7 @@ export class DockerEngine implements Engine {
   }
 
   stopContainer(id: string, graceSeconds: number): Promise<void> {
-    return call(`stop container ${id.slice(0, 12)}`, async () => {
+    return this.call(`stop container ${id.slice(0, 12)}`, async () => {
       try {
         await this.api.status('POST', `/containers/${id}/stop`, { query: { t: graceSeconds } }); // 304: stopped
       } catch (err) {
@@ -348,7 +348,7 @@ export class DockerEngine implements Engine {
   }
 
   logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void> {
-    return call(`read logs of container ${id.slice(0, 12)}`, async () => {
+    return this.call(`read logs of container ${id.slice(0, 12)}`, async () => {
       const info = await this.api.json<ApiContainerDetail>('GET', `/containers/${id}/json`);
       const res = await this.api.stream('GET', `/containers/${id}/logs`, {
         query: {
@@ -383,7 +383,7 @@ export class DockerEngine implements Engine {
   }
 
   removeContainer(id: string): Promise<void> {
-    return call(`remove container ${id.slice(0, 12)}`, async () => {
+    return this.call(`remove container ${id.slice(0, 12)}`, async () => {
       try {
         await this.api.status('DELETE', `/containers/${pathPart(id)}`, { query: { force: true, v: false } });
       } catch (err) {
@@ -394,7 +394,7 @@ export class DockerEngine implements Engine {
   }
 
   renameContainer(id: string, name: string, network?: string): Promise<void> {
-    return call(`rename container ${id.slice(0, 12)} to ${name}`, async () => {
+    return this.call(`rename container ${id.slice(0, 12)} to ${name}`, async () => {
       const net = network ? `/networks/${pathPart(network)}` : undefined;
       if (net) await this.api.status('POST', `${net}/disconnect`, { body: { Container: id, Force: true } });
       await this.api.status('POST', `/containers/${id}/rename`, { query: { name } });
@@ -403,7 +403,7 @@ export class DockerEngine implements Engine {
   }
 
   copyDirectory(fromId: string, toId: string, dir: string): Promise<void> {
-    return call(`copy ${dir} between containers`, async () => {
+    return this.call(`copy ${dir} between containers`, async () => {
       const archive = await this.api.stream('GET', `/containers/${fromId}/archive`, { query: { path: dir } });
       const parent = dir.replace(/\/[^/]+\/?$/, '') || '/';
       await this.api.status('PUT', `/containers/${toId}/archive`, {
@@ -414,7 +414,7 @@ export class DockerEngine implements Engine {
   }
 
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void> {
-    return call(`write files into container ${id.slice(0, 12)}`, async () => {
+    return this.call(`write files into container ${id.slice(0, 12)}`, async () => {
       await this.api.status('PUT', `/containers/${id}/archive`, {
         query: { path: dir },
         raw: { stream: createTar(entries), contentType: 'application/x-tar' },
@@ -423,7 +423,7 @@ export class DockerEngine implements Engine {
   }
 
   exec(id: string, argv: string[]): Promise<ExecResult> {
-    return call(`run ${argv[0]} in container ${id.slice(0, 12)}`, async () => {
+    return this.call(`run ${argv[0]} in container ${id.slice(0, 12)}`, async () => {
       const { Id: execId } = await this.api.json<{ Id: string }>('POST', `/containers/${id}/exec`, {
         body: { Cmd: argv, AttachStdout: true, AttachStderr: true },
       });
@@ -447,7 +447,7 @@ export class DockerEngine implements Engine {
   }
 
   signal(id: string, signal: string): Promise<void> {
-    return call(`send ${signal} to container ${id.slice(0, 12)}`, async () => {
+    return this.call(`send ${signal} to container ${id.slice(0, 12)}`, async () => {
       await this.api.status('POST', `/containers/${id}/kill`, { query: { signal } });
     });
   }

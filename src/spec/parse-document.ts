@@ -37,13 +37,14 @@ export const STDIN_ORIGIN = '<stdin>';
 const DOCUMENT_PATH = '(document)';
 
 function kindOf(node: unknown): string {
-  if (yaml().isMap(node)) return 'map';
-  if (yaml().isSeq(node)) return 'list';
-  if (yaml().isScalar(node)) {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
+  if (isMap(node)) return 'map';
+  if (isSeq(node)) return 'list';
+  if (isScalar(node)) {
     const v = node.value;
     return v === null ? 'null' : typeof v;
   }
-  if (yaml().isAlias(node)) return 'alias';
+  if (isAlias(node)) return 'alias';
   return 'nothing';
 }
 
@@ -53,8 +54,9 @@ function kindOf(node: unknown): string {
  * not a mapping.
  */
 export function parseSpecDocument(origin: string, text: string): ParsedSpec {
-  const lineCounter = new (yaml().LineCounter)();
-  const doc = yaml().parseDocument(text, {
+  const { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } = yaml();
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
     uniqueKeys: false,
@@ -76,7 +78,7 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
   }
 
   const root = doc.contents;
-  if (root === null || (yaml().isScalar(root) && root.value === null && issues.length === 0)) {
+  if (root === null || (isScalar(root) && root.value === null && issues.length === 0)) {
     issues.push({
       path: DOCUMENT_PATH,
       message: 'empty document; expected a mapping of fields such as Name, Image and ServicePort',
@@ -84,7 +86,7 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
     });
     throw new SpecError(issues);
   }
-  if (!yaml().isMap(root)) {
+  if (!isMap(root)) {
     if (issues.length === 0) {
       issues.push({
         path: DOCUMENT_PATH,
@@ -96,16 +98,16 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
   }
 
   const keyOf = (key: unknown): string | undefined => {
-    if (yaml().isScalar(key)) return String(key.value);
+    if (isScalar(key)) return String(key.value);
     return undefined;
   };
 
   // Duplicate and non-scalar keys, everywhere; at the top level compared case-insensitively.
   const checkKeys = (node: unknown, path: string, topLevel: boolean): void => {
-    if (yaml().isMap(node)) {
+    if (isMap(node)) {
       const seen = new Map<string, { key: string; offset: number }>();
       for (const pair of node.items) {
-        const offset = yaml().isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
+        const offset = isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
         const key = keyOf(pair.key);
         if (key === undefined) {
           issues.push({
@@ -132,7 +134,7 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
           checkKeys(pair.value, keyPath, false);
         }
       }
-    } else if (yaml().isSeq(node)) {
+    } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
         checkKeys(item, `${path}[${i}]`, false);
       });
@@ -143,7 +145,7 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
 
   const entries: ParsedEntry[] = root.items.map((pair) => ({
     key: keyOf(pair.key) as string,
-    value: yaml().isNode(pair.value) ? pair.value.toJS(doc) : null,
+    value: isNode(pair.value) ? pair.value.toJS(doc) : null,
   }));
 
   /** The key node and value node at `path`, as deep as it goes. */
@@ -152,13 +154,13 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
     let keyNode: Node | undefined;
     let last: { key?: Node; value?: Node } = {};
     for (const seg of path) {
-      if (yaml().isAlias(current)) current = current.resolve(doc);
-      if (typeof seg === 'string' && yaml().isMap(current)) {
-        const pair = current.items.find((p) => yaml().isPair(p) && keyOf(p.key) === seg);
+      if (isAlias(current)) current = current.resolve(doc);
+      if (typeof seg === 'string' && isMap(current)) {
+        const pair = current.items.find((p) => isPair(p) && keyOf(p.key) === seg);
         if (!pair) return { ...last, complete: false };
-        keyNode = yaml().isNode(pair.key) ? pair.key : undefined;
+        keyNode = isNode(pair.key) ? pair.key : undefined;
         current = pair.value;
-      } else if (typeof seg === 'number' && yaml().isSeq(current)) {
+      } else if (typeof seg === 'number' && isSeq(current)) {
         const item = current.items[seg];
         if (item === undefined) return { ...last, complete: false };
         keyNode = undefined;
@@ -166,7 +168,7 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
       } else {
         return { ...last, complete: false };
       }
-      last = { key: keyNode, value: yaml().isNode(current) ? current : undefined };
+      last = { key: keyNode, value: isNode(current) ? current : undefined };
     }
     return { ...last, complete: true };
   };
@@ -182,7 +184,7 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
     },
     sourceText(path) {
       const found = walk(path);
-      if (!found.complete || !yaml().isScalar(found.value)) return undefined;
+      if (!found.complete || !isScalar(found.value)) return undefined;
       const source = found.value.source;
       return typeof source === 'string' && found.value.type === 'PLAIN' ? source : undefined;
     },
