@@ -17,7 +17,12 @@ import {
 import { splitCutResponses, startLoad } from './support/load.js';
 
 const tenant = newTenant();
-afterAll(() => removeTenant(tenant));
+afterAll(async () => {
+  await removeTenant(tenant);
+  // The images rolling-update tags and commits (each run would leave its commit dangling).
+  for (const image of ['svc-test/http:v2', 'svc-test/http:never-healthy', 'svc-test/http:exits-at-once'])
+    await run('docker', ['rmi', image]).catch(() => undefined);
+});
 
 async function replicas(name: string) {
   const list = await engine.listContainers(labelFilter(tenant, name, 'replica'));
