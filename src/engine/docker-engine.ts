@@ -94,6 +94,22 @@ interface ApiNetwork {
 const isStatus = (err: unknown, ...codes: number[]) =>
   err instanceof DockerApiError && err.statusCode !== undefined && codes.includes(err.statusCode);
 
+/** A request for which these error statuses mean "already so" (404: already gone, …). */
+async function unlessStatus(codes: number[], request: Promise<unknown>): Promise<void> {
+  try {
+    await request;
+  } catch (err) {
+    if (!isStatus(err, ...codes)) throw err;
+  }
+}
+
+/** Address per network name, of the networks where the container has one. */
+function addressesOf(networks: Record<string, { IPAddress?: string } | null> = {}): Record<string, string> {
+  const addresses: Record<string, string> = {};
+  for (const [net, ep] of Object.entries(networks)) if (ep?.IPAddress) addresses[net] = ep.IPAddress;
+  return addresses;
+}
+
 /** Lines of a byte stream, as they complete; the last unterminated one at the end. */
 function lineSplitter(onLine: (text: string) => void): { write(b: Buffer): void; end(): void } {
   let rest = '';
@@ -237,13 +253,9 @@ export class DockerEngine implements Engine {
   }
 
   removeNetwork(idOrName: string): Promise<void> {
-    return this.call(`remove network ${idOrName}`, async () => {
-      try {
-        await this.api.status('DELETE', `/networks/${pathPart(idOrName)}`);
-      } catch (err) {
-        if (!isStatus(err, 404)) throw err;
-      }
-    });
+    return this.call(`remove network ${idOrName}`, () =>
+      unlessStatus([404], this.api.status('DELETE', `/networks/${pathPart(idOrName)}`)),
+    );
   }
 
   listContainers(labels: string[]): Promise<ContainerSummary[]> {
@@ -258,11 +270,7 @@ export class DockerEngine implements Engine {
         state: c.State as ContainerState,
         labels: c.Labels ?? {},
         created: c.Created,
-        addresses: Object.fromEntries(
-          Object.entries(c.NetworkSettings?.Networks ?? {})
-            .filter(([, ep]) => ep?.IPAddress)
-            .map(([net, ep]) => [net, ep?.IPAddress ?? '']),
-        ),
+        addresses: addressesOf(c.NetworkSettings?.Networks),
         ports: (c.Ports ?? [])
           .filter((p) => p.PublicPort)
           .map((p) => `${p.IP ?? ''}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`),
@@ -316,10 +324,6 @@ export class DockerEngine implements Engine {
   inspectContainer(id: string): Promise<ContainerDetail> {
     return this.call(`inspect container ${id.slice(0, 12)}`, async () => {
       const c = await this.api.json<ApiContainerDetail>('GET', `/containers/${id}/json`);
-      const addresses: Record<string, string> = {};
-      for (const [net, ep] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
-        if (ep?.IPAddress) addresses[net] = ep.IPAddress;
-      }
       return {
         id: c.Id,
         name: trimName(c.Name),
@@ -327,7 +331,7 @@ export class DockerEngine implements Engine {
         state: c.State.Status as ContainerState,
         labels: c.Config?.Labels ?? {},
         created: Math.floor(Date.parse(c.Created) / 1000),
-        addresses,
+        addresses: addressesOf(c.NetworkSettings?.Networks),
         ports: Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([port, binds]) =>
           (binds ?? []).map((b) => `${b.HostIp}:${b.HostPort}->${port}`),
         ),
@@ -338,13 +342,10 @@ export class DockerEngine implements Engine {
   }
 
   stopContainer(id: string, graceSeconds: number): Promise<void> {
-    return this.call(`stop container ${id.slice(0, 12)}`, async () => {
-      try {
-        await this.api.status('POST', `/containers/${id}/stop`, { query: { t: graceSeconds } }); // 304: stopped
-      } catch (err) {
-        if (!isStatus(err, 404)) throw err; // gone
-      }
-    });
+    // 304: already stopped; 404: gone.
+    return this.call(`stop container ${id.slice(0, 12)}`, () =>
+      unlessStatus([404], this.api.status('POST', `/containers/${id}/stop`, { query: { t: graceSeconds } })),
+    );
   }
 
   logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void> {
@@ -383,14 +384,13 @@ export class DockerEngine implements Engine {
   }
 
   removeContainer(id: string): Promise<void> {
-    return this.call(`remove container ${id.slice(0, 12)}`, async () => {
-      try {
-        await this.api.status('DELETE', `/containers/${pathPart(id)}`, { query: { force: true, v: false } });
-      } catch (err) {
-        // 404: already gone; 409: removal already in progress.
-        if (!isStatus(err, 404, 409)) throw err;
-      }
-    });
+    // 404: already gone; 409: removal already in progress.
+    return this.call(`remove container ${id.slice(0, 12)}`, () =>
+      unlessStatus(
+        [404, 409],
+        this.api.status('DELETE', `/containers/${pathPart(id)}`, { query: { force: true, v: false } }),
+      ),
+    );
   }
 
   renameContainer(id: string, name: string, network?: string): Promise<void> {

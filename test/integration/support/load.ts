@@ -87,6 +87,6 @@ export function startLoad(
  * timeout) is a lost request.
  */
 export function splitCutResponses(failures: string[]): { cut: string[]; lost: string[] } {
-  const cut = failures.filter((f) => f === 'response: aborted');
-  return { cut, lost: failures.filter((f) => f !== 'response: aborted') };
+  const isCut = (f: string) => f === 'response: aborted';
+  return { cut: failures.filter(isCut), lost: failures.filter((f) => !isCut(f)) };
 }
