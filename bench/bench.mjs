@@ -4,7 +4,7 @@
  * the offline test images (scripts/build-test-images.sh). Prints one markdown table per scenario,
  * writes the raw numbers to bench/results/<date>.json and the scaling curve to docs/bench-scaling.svg.
  *
- *   npm run bench -- [--only ready,curve,scale,cli,dataplane,failover] [--runs 5] [--curve-runs N]
+ *   npm run bench -- [--only floor,ready,curve,scale,cli,dataplane,failover] [--runs 5] [--curve-runs N]
  *                    [--counts 1,5,10,25,50] [--duration 10] [--budget-scale 1]
  *
  * Every scenario has a time budget: once spent, it stops starting runs and says so. Every load is
@@ -28,7 +28,7 @@ const HTTP_IMAGE = 'svc-test/http:local';
 const LB_IMAGE = 'svc-test/haproxy:local';
 const TENANT = `bec0${randomBytes(14).toString('hex')}`;
 const TAG = randomBytes(3).toString('hex');
-const SCENARIOS = ['ready', 'curve', 'scale', 'cli', 'dataplane', 'failover'];
+const SCENARIOS = ['floor', 'ready', 'curve', 'scale', 'cli', 'dataplane', 'failover'];
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -259,6 +259,24 @@ async function svcReady(n) {
   return { cmd: tCmd - t0, ready: Math.max(tSeen, tCmd) - t0 };
 }
 
+/**
+ * The engine's floor for what a create asks of it: a network plus N+1 containers of the same
+ * image (the replicas and the load balancer), started in parallel with `docker run -d`.
+ */
+async function floorReady(n) {
+  const network = `svc-bench-floor-${TAG}`;
+  const names = Array.from({ length: n + 1 }, (_, i) => `svc-bench-floor-${TAG}-${i}`);
+  const t0 = now();
+  await must('docker', ['network', 'create', network]);
+  await Promise.all(
+    names.map((name) => must('docker', ['run', '-d', '--name', name, '--network', network, HTTP_IMAGE])),
+  );
+  const t = now() - t0;
+  await docker(['rm', '-f', ...names], 120_000);
+  await docker(['network', 'rm', network]);
+  return t;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Swarm
 
@@ -413,6 +431,44 @@ async function composeReady(n) {
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
+/** svc create --wait against the engine's floor, paired in each run. */
+async function scenarioFloor(opts, out) {
+  const b = budget('floor', 600, opts);
+  const raw = {};
+  const rows = [];
+  for (const n of [2, 10]) {
+    const m = { svc: [], floor: [] };
+    for (let i = 0; i < opts.runs && b.ok(out.notes); i++) {
+      const f = await floorReady(n);
+      const s = await svcReady(n);
+      m.floor.push(f);
+      m.svc.push(s.cmd);
+      log(`floor n=${n} run ${i + 1}: svc create --wait ${fmt(s.cmd, 's')}, floor ${fmt(f, 's')}`);
+    }
+    raw[n] = m;
+    rows.push(
+      [`${n}`, 'svc create --wait (returns)', cell(m.svc, 's'), '–'],
+      [
+        `${n}`,
+        `floor: network + ${n + 1} × docker run -d, in parallel`,
+        cell(m.floor, 's'),
+        ratioCell(m.svc, m.floor),
+      ],
+    );
+    out.targets.push(
+      target(`svc create --wait ≤ 1.25× the floor (${n} replicas)`, ratioMedian(m.svc, m.floor), 1.25),
+    );
+  }
+  out.raw.floor = raw;
+  out.tables.push(
+    table(
+      'svc create --wait against the engine floor',
+      ['replicas', 'what', 'median (min–max)', 'svc / this (same run)'],
+      rows,
+    ),
+  );
+}
+
 async function scenarioReady(opts, out) {
   const b = budget('ready', 1500, opts);
   await ensureSwarm();
@@ -420,12 +476,13 @@ async function scenarioReady(opts, out) {
   const raw = {};
   const rows = [];
   for (const n of [2, 10]) {
-    const m = { svc: [], svcCmd: [], swarm: [], swarmSync: [], compose: [] };
+    const m = { svc: [], svcCmd: [], swarm: [], swarmSync: [], compose: [], floor: [] };
     for (let i = 0; i < opts.runs && b.ok(out.notes); i++) {
-      // The three tools one after the other in each run, so pairs share the machine's load.
+      // The tools one after the other in each run, so pairs share the machine's load.
       const s = await svcReady(n);
       const w = await swarmReady(n);
       const c = await composeReady(n);
+      m.floor.push(await floorReady(n));
       m.svc.push(s.ready);
       m.svcCmd.push(s.cmd);
       m.swarm.push(w.ready);
@@ -446,6 +503,12 @@ async function scenarioReady(opts, out) {
         ratioCell(m.svc, m.swarmSync),
       ],
       [`${n}`, 'docker-compose up -d --scale + HAProxy', cell(m.compose, 's'), ratioCell(m.svc, m.compose)],
+      [
+        `${n}`,
+        `floor: network + ${n + 1} × docker run -d, in parallel`,
+        cell(m.floor, 's'),
+        ratioCell(m.svc, m.floor),
+      ],
     );
     out.targets.push(
       target(`time to ready ≤ 0.5× swarm (${n} replicas)`, ratioMedian(m.svc, m.swarm), 0.5),
@@ -764,16 +827,14 @@ async function scenarioDataplane(opts, out) {
   }
 }
 
-/** HAProxy's view of the backend's servers: name → status, through the runtime API. */
+/** HAProxy's view of the backend's servers, name → status, as svc reads it (its log, through the driver). */
 async function lbStatus(lb) {
-  const r = await docker(['exec', lb, 'sh', '-c', "echo 'show stat' | nc 127.0.0.1 9999"], 10_000);
-  const st = new Map();
-  for (const line of r.stdout.split('\n')) {
-    const f = line.split(',');
-    if (f.length > 17 && f[1] !== 'FRONTEND' && f[1] !== 'BACKEND' && !line.startsWith('#'))
-      st.set(f[1], f[17]);
-  }
-  return st;
+  const [{ LbDriver }, { DockerEngine }] = await Promise.all([
+    import('../dist/lb/driver.js'),
+    import('../dist/engine/docker-engine.js'),
+  ]);
+  const view = await new LbDriver(new DockerEngine()).view(lb);
+  return new Map([...view.servers].map(([name, v]) => [name, v.status]));
 }
 
 /** Bounded load: keep-alive and fresh-connection workers; every request timed and recorded. */
@@ -937,6 +998,7 @@ async function main() {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const run = {
+    floor: scenarioFloor,
     ready: scenarioReady,
     curve: scenarioCurve,
     scale: scenarioScale,

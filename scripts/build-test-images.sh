@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Build the offline images the tests (and the examples on a machine with no registry) use,
-# from Debian packages only, with `docker import` of a root filesystem tar:
-#   svc-test/haproxy:local  the real HAProxy (Debian's binary and the libraries ldd lists, plus
-#                           busybox for sh/nc), with the official image's command, so one code
-#                           path serves it and the official haproxy image alike
+# from Debian packages only (a root filesystem tar, `docker import`, or `docker build FROM
+# scratch` where a Dockerfile instruction is needed):
+#   svc-test/haproxy:local   the real HAProxy (Debian's binary and the libraries ldd lists) laid
+#                            out like the official Alpine image (haproxy:lts-alpine): busybox,
+#                            USER haproxy (uid 99), root-owned /usr/local/etc/haproxy, WORKDIR
+#                            /var/lib/haproxy, docker-entrypoint.sh adding -W -db, STOPSIGNAL
+#                            SIGUSR1, CMD haproxy -f /usr/local/etc/haproxy/haproxy.cfg
+#   svc-test/haproxy:debian  the same laid out like the official Debian images (haproxy:lts):
+#                            dash and coreutils, and no nc, socat, wget, curl or busybox
 #   svc-test/http:local     busybox httpd answering GET / with its container hostname, and
 #                           /cgi-bin/headers with the request headers it received
 #   svc-test/tcp:local      busybox nc answering every TCP connection with its hostname, then
@@ -17,7 +22,12 @@ if ! need haproxy || ! [ -x /bin/busybox ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy busybox-static >/dev/null
 fi
 
-exists() { [ "${FORCE:-0}" != 1 ] && docker image inspect "$1" >/dev/null 2>&1; }
+# Bump when an image's content changes: an image built by an older script is rebuilt.
+VERSION=2
+exists() {
+  [ "${FORCE:-0}" != 1 ] &&
+    [ "$(docker image inspect -f '{{index .Config.Labels "io.svc.test-image"}}' "$1" 2>/dev/null)" = "$VERSION" ]
+}
 
 busybox_root() { # $1 = root dir: busybox and its applets in /bin
   mkdir -p "$1/bin" "$1/tmp" "$1/etc"
@@ -30,7 +40,63 @@ busybox_root() { # $1 = root dir: busybox and its applets in /bin
 
 import() { # $1 = root dir, $2 = tag, rest = --change arguments
   local root=$1 tag=$2; shift 2
-  tar -C "$root" -c . | docker import "$@" - "$tag" >/dev/null
+  tar -C "$root" -c . | docker import --change "LABEL io.svc.test-image=$VERSION" "$@" - "$tag" >/dev/null
+  echo "built $tag"
+}
+
+copy_libs() { # $1 = root dir, $2 = binary: the shared libraries it needs
+  for lib in $(ldd "$2" | grep -oE '/[^ ]+\.so[^ ]*'); do
+    mkdir -p "$1$(dirname "$lib")"
+    cp -L "$lib" "$1$lib"
+  done
+}
+
+# The official image's layout around a root with HAProxy in it: users, directories, entrypoint,
+# then `docker build` for what `docker import` cannot set (STOPSIGNAL).
+official_haproxy() { # $1 = root dir, $2 = tag
+  local root=$1 tag=$2
+  mkdir -p "$root/usr/local/sbin" "$root/usr/local/bin" "$root/usr/local/etc/haproxy" "$root/var/lib/haproxy" "$root/etc" "$root/tmp"
+  cp /usr/sbin/haproxy "$root/usr/local/sbin/haproxy"
+  copy_libs "$root" /usr/sbin/haproxy
+  grep -q '^root:' "$root/etc/passwd" 2>/dev/null || echo 'root:x:0:0:root:/root:/bin/sh' >>"$root/etc/passwd"
+  grep -q '^root:' "$root/etc/group" 2>/dev/null || echo 'root:x:0:' >>"$root/etc/group"
+  echo 'haproxy:x:99:99:haproxy:/var/lib/haproxy:/sbin/nologin' >>"$root/etc/passwd"
+  echo 'haproxy:x:99:' >>"$root/etc/group"
+  chown 99:99 "$root/var/lib/haproxy"
+  chmod 755 "$root/usr/local/etc/haproxy"
+  chmod 1777 "$root/tmp"
+  # docker-library/haproxy's docker-entrypoint.sh
+  cat >"$root/usr/local/bin/docker-entrypoint.sh" <<'SH'
+#!/bin/sh
+set -e
+if [ "${1#-}" != "$1" ]; then
+	set -- haproxy "$@"
+fi
+if [ "$1" = 'haproxy' ]; then
+	shift
+	set -- haproxy -W -db "$@"
+fi
+exec "$@"
+SH
+  chmod 755 "$root/usr/local/bin/docker-entrypoint.sh"
+  local ctx=$work/ctx-${tag//[:\/]/-}
+  mkdir -p "$ctx"
+  tar -C "$root" -cf "$ctx/rootfs.tar" .
+  cat >"$ctx/Dockerfile" <<EOF2
+FROM scratch
+ADD rootfs.tar /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LABEL io.svc.test-image=$VERSION
+STOPSIGNAL SIGUSR1
+ENTRYPOINT ["docker-entrypoint.sh"]
+USER haproxy
+WORKDIR /var/lib/haproxy
+CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]
+EOF2
+  if ! DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$ctx" >"$ctx/build.log" 2>&1; then
+    cat "$ctx/build.log" >&2
+    exit 1
+  fi
   echo "built $tag"
 }
 
@@ -38,20 +104,28 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if ! exists svc-test/haproxy:local; then
-  root=$work/haproxy
+  root=$work/haproxy-alpine
   busybox_root "$root"
-  mkdir -p "$root/usr/local/sbin" "$root/usr/local/etc/haproxy" "$root/var/lib/haproxy" "$root/run"
-  cp /usr/sbin/haproxy "$root/usr/local/sbin/haproxy"
-  for lib in $(ldd /usr/sbin/haproxy | grep -oE '/[^ ]+\.so[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
+  official_haproxy "$root" svc-test/haproxy:local
+fi
+
+if ! exists svc-test/haproxy:debian; then
+  root=$work/haproxy-debian
+  mkdir -p "$root/bin"
+  cp /bin/dash "$root/bin/dash"
+  ln -s dash "$root/bin/sh"
+  copy_libs "$root" /bin/dash
+  for f in $(dpkg -L coreutils | grep -E '^/(usr/)?bin/'); do
+    if [ -f "$f" ] && [ ! -L "$f" ]; then
+      mkdir -p "$root$(dirname "$f")"
+      cp "$f" "$root$f"
+      copy_libs "$root" "$f"
+    fi
   done
-  echo 'haproxy:x:99:99:haproxy:/var/lib/haproxy:/bin/false' >>"$root/etc/passwd"
-  echo 'haproxy:x:99:' >>"$root/etc/group"
-  import "$root" svc-test/haproxy:local \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'WORKDIR /var/lib/haproxy' \
-    --change 'CMD ["haproxy","-W","-db","-f","/usr/local/etc/haproxy/haproxy.cfg"]'
+  official_haproxy "$root" svc-test/haproxy:debian
+  for tool in nc socat wget curl busybox; do
+    if [ -e "$root/bin/$tool" ] || [ -e "$root/usr/bin/$tool" ]; then echo "$tool must not be in the Debian-like image" >&2; exit 1; fi
+  done
 fi
 
 if ! exists svc-test/http:local; then
@@ -113,10 +187,7 @@ if ! exists svc-test/tls:local; then
   busybox_root "$root"
   mkdir -p "$root/usr/bin" "$root/usr/lib/ssl" "$root/certs"
   cp "$(command -v openssl)" "$root/usr/bin/openssl"
-  for lib in $(ldd "$(command -v openssl)" | grep -oE '/[^ ]+\.so[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
+  copy_libs "$root" "$(command -v openssl)"
   printf '[req]\ndistinguished_name = dn\n[dn]\n' >"$root/usr/lib/ssl/openssl.cnf"
   cat >"$root/bin/serve-tls" <<'SH'
 #!/bin/sh

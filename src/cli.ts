@@ -2,7 +2,7 @@
  * The command line: wires commander to the commands, and is the one place errors are caught and
  * turned into `Error: …` (or a JSON object with -o json) on stderr and the exit codes of SPEC §5.
  */
-import { exitCodeFor, InterruptedError, SvcError } from './errors.js';
+import { exitCodeFor, type Hint, InterruptedError, SvcError } from './errors.js';
 import { version } from './version.js';
 
 /** -o json asks for errors as JSON too; read it from argv since parsing may be what failed. */
@@ -13,6 +13,26 @@ function wantsJsonErrors(argv: string[]): boolean {
     if (a === '--output=json' || a === '-ojson') return true;
   }
   return false;
+}
+
+/** What to do next, as a command line (the core says it neutrally: errors.ts Hint). */
+export function hintText(hint: Hint): string {
+  switch (hint.kind) {
+    case 'remove':
+      return `remove it with: svc rm ${hint.service}`;
+    case 'start-lb':
+      return `start it with: docker start ${hint.container}`;
+    case 'rollback':
+      return `roll back with: svc rolling-update --rollback ${hint.service}`;
+    case 'detach-fip':
+      return `detach it first: svc detach-fip ${hint.service}`;
+    case 'create-group':
+      return `create it with: svc sg create -f FILE ${hint.group}`;
+    case 'update-group':
+      return `change it with: svc sg update -f FILE ${hint.group}`;
+    case 'unreachable-engine':
+      return 'is the Docker engine running? DOCKER_HOST points svc at another one';
+  }
 }
 
 function reportError(message: string, status: number, json: boolean): void {
@@ -48,7 +68,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       return;
     }
     if (err instanceof SvcError) {
-      reportError(err.message, err.status, json);
+      reportError(err.hint ? `${err.message}; ${hintText(err.hint)}` : err.message, err.status, json);
       process.exitCode = err instanceof InterruptedError ? 130 : exitCodeFor(err.status);
       return;
     }

@@ -4,12 +4,27 @@
  */
 export type ErrorStatus = 400 | 404 | 409 | 500 | 503;
 
+/**
+ * What the user could do next, said neutrally by the core; each front end phrases it (the CLI as
+ * a command line, the API not at all), so no core message names a command or a flag.
+ */
+export type Hint =
+  | { kind: 'remove'; service: string }
+  | { kind: 'start-lb'; container: string }
+  | { kind: 'rollback'; service: string }
+  | { kind: 'detach-fip'; service: string }
+  | { kind: 'create-group'; group: string }
+  | { kind: 'update-group'; group: string }
+  | { kind: 'unreachable-engine' };
+
 export class SvcError extends Error {
   readonly status: ErrorStatus;
-  constructor(status: ErrorStatus, message: string, options?: { cause?: unknown }) {
+  hint?: Hint;
+  constructor(status: ErrorStatus, message: string, options?: { cause?: unknown; hint?: Hint }) {
     super(message, options);
     this.name = new.target.name;
     this.status = status;
+    this.hint = options?.hint;
   }
 }
 
@@ -58,13 +73,13 @@ export class UsageError extends SvcError {
 }
 
 export class NotFoundError extends SvcError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; hint?: Hint }) {
     super(404, message, options);
   }
 }
 
 export class ConflictError extends SvcError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; hint?: Hint }) {
     super(409, message, options);
   }
 }

@@ -1,12 +1,23 @@
-/** Options every command shares (SPEC §2). */
+/** What the commands share (SPEC §2): options, the core they act on, reading inputs, printing. */
+import { readFileSync } from 'node:fs';
+import { chalkStderr } from 'chalk';
 import type { Command } from 'commander';
+import { inspectServices } from '../core/reads.js';
+import type { ChangeResult, Core, RunOptions } from '../core/services.js';
+import { resolveTenant } from '../core/tenant.js';
 import { connectEngine } from '../engine/connect.js';
-import type { Engine } from '../engine/engine.js';
+import { UsageError } from '../errors.js';
+import { LbDriver } from '../lb/driver.js';
 import { formatJson, formatYaml, type OutputFormat, parseOutputFormat } from '../output/format.js';
-import { inspectServices } from '../service/list-services.js';
-import { resolveTenant } from '../service/tenant.js';
 import { parseDuration } from '../util/duration.js';
-import { startProgress } from './progress.js';
+import { colourEnabled, startProgress } from './progress.js';
+
+/** The load balancer image when none is given (--lb-image, SVC_LB_IMAGE). */
+export const DEFAULT_LB_IMAGE = 'haproxy:lts-alpine';
+
+export function resolveLbImage(flag: string | undefined): string {
+  return flag || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE;
+}
 
 export interface CommonOptions {
   output?: string;
@@ -21,60 +32,120 @@ export function addCommonOptions(cmd: Command, formats: OutputFormat[]): Command
     .option('--tenant <id>', 'tenant id, 32 hex (env SVC_TENANT; default: this installation)');
 }
 
+/** The engine, the load balancer driver and the tenant a command acts on. */
+export async function openCore(flags: CommonOptions): Promise<Core> {
+  const tenant = resolveTenant(flags.tenant);
+  const engine = await connectEngine();
+  return { engine, lb: new LbDriver(engine), tenant };
+}
+
+/** A file named on the command line (`-` reads stdin): its name for messages and its text. */
+export function readInputFile(file: string, flag: string): { origin: string; text: string } {
+  const origin = file === '-' ? '<stdin>' : file;
+  try {
+    return { origin, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
+  } catch (err) {
+    throw new UsageError(`${flag} ${file}: cannot read ${origin}: ${(err as Error).message}`);
+  }
+}
+
+/** Data on stdout, as JSON or YAML. */
+export function printData(value: unknown, output: string): void {
+  process.stdout.write(output === 'yaml' ? formatYaml(value) : formatJson(value));
+}
+
+/** A note for people, on stderr. */
+export function note(text: string): void {
+  const prefix = colourEnabled() ? chalkStderr.yellow('note:') : 'note:';
+  process.stderr.write(`${prefix} ${text}\n`);
+}
+
 /**
  * What a command that changed services prints: the services as `svc inspect` shows them (the
  * original API answered an update with the Service), or their names with -q.
  */
-export async function printChangedServices(
-  engine: Engine,
-  tenant: string,
-  names: string[],
-  flags: CommonOptions,
-): Promise<void> {
+export async function printChangedServices(core: Core, names: string[], flags: CommonOptions): Promise<void> {
   const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
   if (flags.quiet) {
     process.stdout.write(names.map((n) => `${n}\n`).join(''));
     return;
   }
-  const { services } = await inspectServices(engine, tenant, names);
-  process.stdout.write(output === 'yaml' ? formatYaml(services) : formatJson(services));
+  const { services } = await inspectServices(core, names);
+  printData(services, output);
+}
+
+export interface ChangeFlags extends CommonOptions {
+  timeout: string;
+  dryRun?: boolean;
+}
+
+/** The --timeout and --dry-run options of a changing command. */
+export function addChangeOptions(cmd: Command, what: string, timeout: string): Command {
+  return cmd
+    .option('--timeout <duration>', what, timeout)
+    .option('--dry-run', 'print the plan (one step a line) and change nothing');
 }
 
 /**
- * The shape every changing command shares: check the output format and timeout, connect, run
- * `change` on each item in turn with a spinner (stderr, TTY only), say what was done on a TTY,
- * then print the changed services.
+ * The shape every changing command shares: check the output format and timeout, open the core,
+ * run `change` on each item in turn with a spinner (stderr, TTY only), say what was done on a
+ * TTY, then print the changed services (with --dry-run: the plans, changing nothing). Ctrl-C
+ * stops the change under way, which is undone.
  */
-export async function runChanges<T, R extends { name: string }>(
+export async function runChanges<T>(
   items: T[],
-  flags: CommonOptions & { timeout: string },
+  flags: ChangeFlags,
   what: string,
-  change: (engine: Engine, tenant: string, item: T, opts: ChangeOpts) => Promise<R>,
-  describe?: (r: R) => string,
+  change: (core: Core, item: T, opts: RunOptions) => Promise<ChangeResult>,
 ): Promise<void> {
   parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
   const timeoutMs = parseDuration(flags.timeout, '--timeout');
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
-  const progress = await startProgress(what);
-  const results: R[] = [];
-  try {
-    for (const item of items) {
-      results.push(await change(engine, tenant, item, { timeoutMs, onProgress: (x) => progress.update(x) }));
+  const core = await openCore(flags);
+  const results: ChangeResult[] = [];
+  await withInterrupt(async (signal) => {
+    const progress = await startProgress(what);
+    try {
+      for (const item of items) {
+        const opts = {
+          timeoutMs,
+          signal,
+          dryRun: flags.dryRun,
+          onProgress: (x: string) => progress.update(x),
+        };
+        results.push(await change(core, item, opts));
+      }
+    } finally {
+      progress.stop();
     }
-  } finally {
-    progress.stop();
+  });
+  for (const r of results) for (const n of r.notes) note(`${r.name}: ${n}`);
+  if (flags.dryRun) {
+    for (const r of results)
+      process.stdout.write(`# ${r.name}: ${r.summary}\n${r.plan || '(nothing to do)'}\n`);
+    return;
   }
-  if (describe && process.stderr.isTTY) for (const r of results) progress.note(describe(r));
+  if (process.stderr.isTTY) for (const r of results) note(`${r.name}: ${r.summary}`);
   await printChangedServices(
-    engine,
-    tenant,
+    core,
     results.map((r) => r.name),
     flags,
   );
 }
 
-export interface ChangeOpts {
-  timeoutMs: number;
-  onProgress: (text: string) => void;
+/**
+ * Run `fn` with an AbortSignal that SIGINT/SIGTERM abort (the change under way is undone); a
+ * second signal exits at once (130).
+ */
+export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    return await fn(abort.signal);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
 }

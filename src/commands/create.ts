@@ -1,20 +1,26 @@
 /** `svc create`: from a spec (flags and/or a YAML/JSON file) to a load-balanced service. */
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { connectEngine } from '../engine/connect.js';
-import { UsageError } from '../errors.js';
-import { formatJson, formatYaml, parseOutputFormat } from '../output/format.js';
-import type { PullPolicy } from '../service/create-plan.js';
-import { createService, dryRunService } from '../service/create-service.js';
-import { resolveTenant } from '../service/tenant.js';
+import type { PullPolicy } from '../core/plan/create.js';
+import { createService } from '../core/services.js';
+import { parseOutputFormat } from '../output/format.js';
 import { flagsToInput, registerCreateFlags } from '../spec/flags.js';
 import { parseSpecDocument } from '../spec/parse-document.js';
 import { resolveSpec } from '../spec/resolve-spec.js';
 import { parseDuration } from '../util/duration.js';
-import { addCommonOptions, type CommonOptions } from './common.js';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  DEFAULT_LB_IMAGE,
+  note,
+  openCore,
+  printData,
+  readInputFile,
+  resolveLbImage,
+  withInterrupt,
+} from './common.js';
 import { startProgress } from './progress.js';
 
-export const DEFAULT_LB_IMAGE = 'haproxy:lts-alpine';
+export { DEFAULT_LB_IMAGE };
 
 const EXAMPLES = `
 Examples:
@@ -24,11 +30,15 @@ Examples:
   $ svc create --name web --image nginx --service-port 8080 --container-port 80 \\
       --protocol http --fip 127.0.0.1
   $ svc create -f service.yaml --replicas 4         # flags override the file
-  $ cat service.yaml | svc create -f - --dry-run    # validate and show, change nothing
+  $ cat service.yaml | svc create -f - --dry-run    # validate, check against the engine, change nothing
   $ svc create -f service.yaml | jq -r .IP          # stdout is data only
   $ svc create --name sh --service-port 7000 busybox sh -c 'nc -lk -p 7000'
 
 As with docker run, everything after IMAGE is the replicas' command: put flags before IMAGE.
+
+--dry-run reads the engine (a name or port already taken, a missing image are reported as
+errors), prints the Service JSON it would create on stdout and the plan on stderr, and changes
+nothing.
 
 The load balancer image is --lb-image, else $SVC_LB_IMAGE, else ${DEFAULT_LB_IMAGE}.
 `;
@@ -44,15 +54,6 @@ interface CreateFlags extends CommonOptions {
   [key: string]: unknown;
 }
 
-function readSpecText(file: string): { origin: string; text: string } {
-  const origin = file === '-' ? '<stdin>' : file;
-  try {
-    return { origin, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
-  } catch (err) {
-    throw new UsageError(`-f ${file}: cannot read ${origin}: ${(err as Error).message}`);
-  }
-}
-
 async function run(image: string | undefined, cmd: string[], flags: CreateFlags): Promise<void> {
   const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
   const timeoutMs = parseDuration(flags.timeout, '--timeout');
@@ -60,47 +61,34 @@ async function run(image: string | undefined, cmd: string[], flags: CreateFlags)
 
   let file: ReturnType<typeof parseSpecDocument> | undefined;
   if (flags.file !== undefined) {
-    const { origin, text } = readSpecText(flags.file);
+    const { origin, text } = readInputFile(flags.file, '-f');
     file = parseSpecDocument(origin, text);
   }
   const spec = resolveSpec(
     { file, flags: await flagsToInput(flags, { image, cmd }) },
     { allowExpired: Boolean(flags.allowExpired) },
   );
-  const tenant = resolveTenant(flags.tenant);
-  const lbImage = flags.lbImage || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE;
-
-  let service: ReturnType<typeof dryRunService>;
-  if (flags.dryRun) {
-    service = dryRunService(spec, tenant);
-  } else {
-    const engine = await connectEngine();
-    const abort = new AbortController();
-    const onSignal = () => {
-      if (abort.signal.aborted) process.exit(130);
-      abort.abort();
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const core = await openCore(flags);
+  const result = await withInterrupt(async (signal) => {
     const progress = await startProgress(`creating service ${spec.Name}`);
     try {
-      const result = await createService(engine, spec, {
-        tenant,
-        lbImage,
+      return await createService(core, spec, {
+        lbImage: resolveLbImage(flags.lbImage),
         pull,
         wait: Boolean(flags.wait),
+        dryRun: Boolean(flags.dryRun),
         timeoutMs,
         onProgress: (t) => progress.update(t),
-        signal: abort.signal,
+        signal,
       });
-      service = result.service;
-      for (const n of result.notes) progress.note(n);
     } finally {
       progress.stop();
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     }
-  }
-  if (flags.quiet) process.stdout.write(`${service.Name}\n`);
-  else process.stdout.write(output === 'yaml' ? formatYaml(service) : formatJson(service));
+  });
+  for (const n of result.notes) note(n);
+  if (flags.dryRun) process.stderr.write(`${result.plan}\n`);
+  if (flags.quiet) process.stdout.write(`${result.service.Name}\n`);
+  else printData(result.service, output);
 }
 
 export function createCommand(): Command {
@@ -113,7 +101,10 @@ export function createCommand(): Command {
     .argument('[image]', 'image of the replicas (or --image, or Image: in the file)')
     .argument('[cmd...]', 'command of the replicas (overrides the image default)')
     .option('-f, --file <file>', 'service spec in YAML or JSON ("-" reads stdin); flags override it')
-    .option('--dry-run', 'validate and print the Service JSON it would create; touch nothing')
+    .option(
+      '--dry-run',
+      'validate, check against the engine, print the Service JSON and the plan; change nothing',
+    )
     .option('--wait', 'return only once every replica is UP behind the load balancer')
     .option('--timeout <duration>', 'how long --wait waits (90s, 2m, …)', '120s')
     .addOption(

@@ -1,28 +1,28 @@
 /** `svc attach-fip --fip ADDR NAME` and `svc detach-fip NAME…`: publish or unpublish the service port. */
 import { Command } from 'commander';
-import { requireFip, setFip } from '../service/fip.js';
-import { addCommonOptions, type CommonOptions, runChanges } from './common.js';
+import { setFip } from '../core/services.js';
+import { UsageError } from '../errors.js';
+import { resolveField } from '../spec/resolve-spec.js';
+import { addChangeOptions, addCommonOptions, type ChangeFlags, runChanges } from './common.js';
 
-interface FipFlags extends CommonOptions {
+interface FipFlags extends ChangeFlags {
   fip?: string;
-  timeout: string;
+}
+
+function requireFip(fip: string | undefined): string {
+  if (!fip)
+    throw new UsageError('give the host address to publish on: --fip ADDR (e.g. 127.0.0.1 or 0.0.0.0)');
+  return resolveField('FIP', { flag: '--fip', value: fip });
 }
 
 function run(names: string[], fip: string, flags: FipFlags): Promise<void> {
-  return runChanges(
-    names,
-    flags,
-    fip ? `publishing on ${fip}` : 'unpublishing',
-    (engine, tenant, name, opts) =>
-      setFip(engine, tenant, name, fip, {
-        timeoutMs: opts.timeoutMs,
-        onProgress: (x) => opts.onProgress(`${name}: ${x}`),
-      }),
+  return runChanges(names, flags, fip ? `publishing on ${fip}` : 'unpublishing', (core, name, opts) =>
+    setFip(core, name, fip, { ...opts, onProgress: (x) => opts.onProgress?.(`${name}: ${x}`) }),
   );
 }
 
 function withCommon(cmd: Command, examples: string): Command {
-  cmd.option('--timeout <duration>', 'how long the new load balancer may take to see the replicas UP', '60s');
+  addChangeOptions(cmd, 'how long the new load balancer may take to see the replicas UP', '60s');
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', examples);
   return cmd;

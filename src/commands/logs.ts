@@ -1,11 +1,11 @@
 /** `svc logs NAME`: the replicas' output (and the load balancer's), each line prefixed by its source. */
 import { Chalk } from 'chalk';
 import { Command } from 'commander';
+import { parseSince, type ServiceLogLine, serviceLogs } from '../core/service-logs.js';
+import { resolveTenant } from '../core/tenant.js';
 import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
 import { parseOutputFormat } from '../output/format.js';
-import { parseSince, type ServiceLogLine, serviceLogs } from '../service/service-logs.js';
-import { resolveTenant } from '../service/tenant.js';
 import { addCommonOptions, type CommonOptions } from './common.js';
 import { colourEnabled } from './progress.js';
 

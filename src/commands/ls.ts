@@ -1,10 +1,9 @@
 /** `svc ls`: the tenant's services, one row each (or their Service JSON). */
 import { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
-import { formatJson, formatTable, formatYaml, parseOutputFormat } from '../output/format.js';
-import { LS_HEADERS, listServices, lsRows, parseFilters } from '../service/list-services.js';
-import { resolveTenant } from '../service/tenant.js';
-import { addCommonOptions, type CommonOptions } from './common.js';
+import { listServices } from '../core/reads.js';
+import { LS_HEADERS, lsRows, parseFilters } from '../core/views.js';
+import { formatTable, parseOutputFormat } from '../output/format.js';
+import { addCommonOptions, type CommonOptions, openCore, printData } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -19,8 +18,10 @@ Filters (--filter KEY=VALUE, repeatable; different keys must all match):
   label=KEY      the spec's Labels have KEY (label=KEY=VALUE: with that value); all must match
   status=STATUS  created, active, degraded, updating or failed; several: any may match
 
-REPLICAS is up/desired, counting running replicas; STATUS is judged from the containers'
-states. svc inspect NAME also asks the load balancer which replicas it sees UP.
+REPLICAS is up/desired, counting the running replicas in the load balancer's config; IMAGE is
+what they run (two images, comma-separated, when they differ). STATUS is judged from the
+containers' states and the stored spec, as svc inspect does; svc inspect NAME also shows what the
+load balancer itself thinks of each replica.
 A service left half-made (e.g. a svc create killed) shows as failed: svc rm NAME removes it.
 `;
 
@@ -31,17 +32,14 @@ interface LsFlags extends CommonOptions {
 async function run(flags: LsFlags): Promise<void> {
   const output = parseOutputFormat(flags.output ?? 'table', ['table', 'json', 'yaml']);
   const filters = parseFilters(flags.filter ?? []);
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
-  const list = await listServices(engine, tenant, filters);
+  const list = await listServices(await openCore(flags), filters);
   if (flags.quiet) {
     process.stdout.write(list.map((l) => `${l.service.Name}\n`).join(''));
     return;
   }
   const services = list.map((l) => l.service);
-  if (output === 'json') process.stdout.write(formatJson(services));
-  else if (output === 'yaml') process.stdout.write(formatYaml(services));
-  else process.stdout.write(formatTable(LS_HEADERS, lsRows(list)));
+  if (output === 'table') process.stdout.write(formatTable(LS_HEADERS, lsRows(list)));
+  else printData(services, output);
 }
 
 export function lsCommand(): Command {

@@ -1,14 +1,11 @@
 /** `svc rm [--keep] NAME…`: remove services and everything they made. */
-import { chalkStderr } from 'chalk';
 import { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
+import { removeServices } from '../core/remove.js';
 import { NotFoundError, SvcError } from '../errors.js';
-import { formatJson, formatYaml, parseOutputFormat } from '../output/format.js';
-import { removeServices } from '../service/remove-service.js';
-import { resolveTenant } from '../service/tenant.js';
+import { parseOutputFormat } from '../output/format.js';
 import { parseDuration } from '../util/duration.js';
-import { addCommonOptions, type CommonOptions } from './common.js';
-import { colourEnabled, startProgress } from './progress.js';
+import { addCommonOptions, type CommonOptions, note, openCore, printData } from './common.js';
+import { startProgress } from './progress.js';
 
 const EXAMPLES = `
 Examples:
@@ -39,12 +36,11 @@ async function run(wanted: string[], flags: RmFlags): Promise<void> {
   // Names one a line by default; -o json|yaml prints them as a list.
   const output = flags.output === undefined ? undefined : parseOutputFormat(flags.output, ['json', 'yaml']);
   const graceSeconds = Math.ceil(parseDuration(flags.timeout, '--timeout') / 1000);
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
+  const core = await openCore(flags);
   const progress = await startProgress(`removing ${wanted.join(', ')}`);
   let result: Awaited<ReturnType<typeof removeServices>>;
   try {
-    result = await removeServices(engine, tenant, wanted, {
+    result = await removeServices(core, wanted, {
       keep: Boolean(flags.keep),
       graceSeconds,
       onProgress: (t) => progress.update(t),
@@ -52,13 +48,10 @@ async function run(wanted: string[], flags: RmFlags): Promise<void> {
   } finally {
     progress.stop();
   }
-  const notePrefix = colourEnabled() ? chalkStderr.yellow('note:') : 'note:';
-  for (const k of result.kept)
-    process.stderr.write(`${notePrefix} ${k.service}: left running as ${k.name}\n`);
-  for (const n of result.notes) process.stderr.write(`${notePrefix} ${n}\n`);
+  for (const k of result.kept) note(`${k.service}: left running as ${k.name}`);
+  for (const n of result.notes) note(n);
 
-  if (output === 'json' && !flags.quiet) process.stdout.write(formatJson(result.removed));
-  else if (output === 'yaml' && !flags.quiet) process.stdout.write(formatYaml(result.removed));
+  if (output && !flags.quiet) printData(result.removed, output);
   else process.stdout.write(result.removed.map((n) => `${n}\n`).join(''));
 
   const [failure, ...moreFailures] = result.failed;

@@ -1,46 +1,38 @@
 /** `svc rolling-update --image IMG NAME…`: replace replicas one at a time, no request lost. */
 import { Command } from 'commander';
+import { rollingUpdate } from '../core/services.js';
 import { UsageError } from '../errors.js';
-import { type RollingUpdateResult, rollingUpdate } from '../service/rolling-update.js';
-import { addCommonOptions, type CommonOptions, runChanges } from './common.js';
+import { resolveField } from '../spec/resolve-spec.js';
+import { addChangeOptions, addCommonOptions, type ChangeFlags, runChanges } from './common.js';
 
 const EXAMPLES = `
 Examples:
   $ svc rolling-update --image nginx:1.27 web
   $ svc rolling-update --image app:2 --timeout 60s api worker
   $ svc rolling-update --rollback web      # back to the image before the last update
+  $ svc rolling-update --image app:2 --dry-run web   # print the plan, change nothing
 
-One replica at a time: a new replica starts, the load balancer waits until its health check
-passes, then an old replica is drained and removed. A new replica that never becomes healthy
-stops the update (exit 1); the old replicas left keep serving.
+One replica at a time: a new replica starts and joins the load balancer, which waits until its
+health check passes; the old replica it replaces then leaves the load balancer but keeps running
+until every new replica is UP. So a new replica that never becomes healthy (or any other failure,
+or Ctrl-C) undoes the whole update: the old replicas are all back in the load balancer, the new
+ones removed, and the service is exactly as it was (exit 1). Once all are UP, the old replicas
+are drained (in-flight requests finish) and removed.
 `;
 
-interface UpdateFlags extends CommonOptions {
+interface UpdateFlags extends ChangeFlags {
   image?: string;
   rollback?: boolean;
-  timeout: string;
-}
-
-function describe(r: RollingUpdateResult): string {
-  return `${r.name}: ${r.from} → ${r.to}, ${r.replaced.length} replicas replaced`;
 }
 
 async function run(names: string[], flags: UpdateFlags): Promise<void> {
   if (!flags.image === !flags.rollback)
     throw new UsageError('give exactly one of --image IMAGE and --rollback');
-  return runChanges(
-    names,
-    flags,
-    'rolling update',
-    (engine, tenant, name, opts) =>
-      rollingUpdate(
-        engine,
-        tenant,
-        name,
-        { image: flags.image, rollback: flags.rollback },
-        { timeoutMs: opts.timeoutMs, onProgress: (x) => opts.onProgress(`${name}: ${x}`) },
-      ),
-    describe,
+  const target = flags.image
+    ? { image: resolveField('Image', { flag: '--image', value: flags.image }) }
+    : { rollback: true as const };
+  return runChanges(names, flags, 'rolling update', (core, name, opts) =>
+    rollingUpdate(core, name, target, { ...opts, onProgress: (x) => opts.onProgress?.(`${name}: ${x}`) }),
   );
 }
 
@@ -52,8 +44,8 @@ export function rollingUpdateCommand(): Command {
     )
     .argument('<NAME...>', 'services to update')
     .option('--image <image>', 'the new image')
-    .option('--rollback', 'return to the image before the last rolling update')
-    .option('--timeout <duration>', 'how long each new replica may take to be UP', '60s');
+    .option('--rollback', 'return to the image before the last rolling update');
+  addChangeOptions(cmd, 'how long each new replica may take to be UP', '60s');
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((names: string[], flags: UpdateFlags) => run(names, flags));

@@ -1,9 +1,9 @@
 /** `svc scale NAME=N…`: converge each service to N replicas, no request lost. */
 import { Command } from 'commander';
+import { scaleService } from '../core/services.js';
 import { UsageError } from '../errors.js';
-import { type ScaleResult, scaleService } from '../service/scale-service.js';
 import { resolveField } from '../spec/resolve-spec.js';
-import { addCommonOptions, type CommonOptions, runChanges } from './common.js';
+import { addChangeOptions, addCommonOptions, type ChangeFlags, runChanges } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -11,14 +11,13 @@ Examples:
   $ svc scale web=1 api=3        # several services, one after the other
   $ svc scale web=0              # keep the service and its load balancer, no replicas
   $ svc scale web=2              # after a replica was removed by hand: re-creates it
+  $ svc scale web=8 --dry-run    # print the plan, change nothing
 
-New replicas get traffic once HAProxy's health check passes; leaving replicas are drained
-(in-flight requests finish) before they are stopped.
+New replicas get traffic once HAProxy's health check passes; leaving replicas leave the load
+balancer first and are stopped once their in-flight requests are done. If a new replica never
+passes its check (--timeout) or anything else fails, every step is undone: the service is
+exactly as it was, and the error says so.
 `;
-
-interface ScaleFlags extends CommonOptions {
-  timeout: string;
-}
 
 export function parseScaleArg(arg: string): { name: string; replicas: number } {
   const m = arg.match(/^([^=]+)=(.*)$/);
@@ -32,21 +31,12 @@ export function parseScaleArg(arg: string): { name: string; replicas: number } {
   return { name, replicas };
 }
 
-function describe(r: ScaleResult): string {
-  return `${r.name}: ${r.from} → ${r.to} replicas (${r.change})`;
-}
-
-function run(args: string[], flags: ScaleFlags): Promise<void> {
-  return runChanges(
-    args.map(parseScaleArg),
-    flags,
-    'scaling',
-    (engine, tenant, t, opts) =>
-      scaleService(engine, tenant, t.name, t.replicas, {
-        timeoutMs: opts.timeoutMs,
-        onProgress: (x) => opts.onProgress(`${t.name}: ${x}`),
-      }),
-    describe,
+function run(args: string[], flags: ChangeFlags): Promise<void> {
+  return runChanges(args.map(parseScaleArg), flags, 'scaling', (core, t, opts) =>
+    scaleService(core, t.name, t.replicas, {
+      ...opts,
+      onProgress: (x) => opts.onProgress?.(`${t.name}: ${x}`),
+    }),
   );
 }
 
@@ -54,10 +44,10 @@ export function scaleCommand(): Command {
   const cmd = new Command('scale')
     .summary('set the number of replicas of services')
     .description('Converge each service to N replicas (0–1000) without dropping a request.')
-    .argument('<NAME=N...>', 'service and its number of replicas')
-    .option('--timeout <duration>', 'how long new replicas may take to be UP', '120s');
+    .argument('<NAME=N...>', 'service and its number of replicas');
+  addChangeOptions(cmd, 'how long new replicas may take to be UP', '120s');
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);
-  cmd.action((args: string[], flags: ScaleFlags) => run(args, flags));
+  cmd.action((args: string[], flags: ChangeFlags) => run(args, flags));
   return cmd;
 }

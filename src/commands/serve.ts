@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Command } from 'commander';
+import { configDir, resolveTenant } from '../core/tenant.js';
 import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
 import { formatJson, formatTable, parseOutputFormat } from '../output/format.js';
 import { KeyStore } from '../server/keys.js';
-import { configDir, resolveTenant } from '../service/tenant.js';
-import { DEFAULT_LB_IMAGE } from './create.js';
+import { DEFAULT_LB_IMAGE } from './common.js';
 
 const EXAMPLES = `
 Examples:

@@ -1,22 +1,21 @@
 /** `svc sg create|update|ls|inspect|rm`: security groups, stored in the engine, enforced at the load balancers. */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
+import { listGroups, removeGroup, saveGroup } from '../core/groups.js';
 import { UsageError } from '../errors.js';
-import { formatJson, formatTable, formatYaml, parseOutputFormat } from '../output/format.js';
-import {
-  applySecurityGroups,
-  getSecurityGroup,
-  listSecurityGroups,
-  parseSecurityGroup,
-  removeSecurityGroup,
-  saveSecurityGroup,
-  servicesUsing,
-} from '../service/security-groups.js';
-import { resolveTenant } from '../service/tenant.js';
+import { parseSecurityGroup } from '../model/security-group.js';
+import { formatTable, parseOutputFormat } from '../output/format.js';
 import { parseSpecDocument } from '../spec/parse-document.js';
-import { addCommonOptions, type CommonOptions } from './common.js';
-import { DEFAULT_LB_IMAGE } from './create.js';
+import { parseDuration } from '../util/duration.js';
+import {
+  addCommonOptions,
+  type CommonOptions,
+  note,
+  openCore,
+  printData,
+  readInputFile,
+  resolveLbImage,
+  withInterrupt,
+} from './common.js';
 
 const FILE_EXAMPLE = `
 A group file (YAML or JSON):
@@ -37,37 +36,37 @@ no such rule = closed. Egress and remote_group_name rules are stored, not enforc
 interface WriteFlags extends CommonOptions {
   file?: string;
   lbImage?: string;
+  timeout: string;
+  dryRun?: boolean;
 }
 
 function readDocument(file: string | undefined) {
   if (file === undefined) throw new UsageError('give the group file: -f FILE (- reads stdin)');
-  const origin = file === '-' ? '<stdin>' : file;
-  let text: string;
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`-f ${file}: cannot read ${origin}: ${(err as Error).message}`);
-  }
+  const { origin, text } = readInputFile(file, '-f');
   return parseSpecDocument(origin, text);
-}
-
-function print(value: unknown, output: string): void {
-  process.stdout.write(output === 'yaml' ? formatYaml(value) : formatJson(value));
 }
 
 async function write(mode: 'create' | 'update', name: string | undefined, flags: WriteFlags): Promise<void> {
   const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
+  const timeoutMs = parseDuration(flags.timeout, '--timeout');
   const group = parseSecurityGroup(readDocument(flags.file), name);
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
-  const image = flags.lbImage || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE;
-  const saved = await saveSecurityGroup(engine, tenant, group, { mode, image });
-  const changed = await applySecurityGroups(engine, tenant, { groupNames: [group.name] });
-  if (changed.length > 0 && process.stderr.isTTY) {
-    process.stderr.write(`applied to ${changed.join(', ')}\n`);
+  const core = await openCore(flags);
+  const result = await withInterrupt((signal) =>
+    saveGroup(core, group, mode, {
+      image: resolveLbImage(flags.lbImage),
+      timeoutMs,
+      signal,
+      dryRun: flags.dryRun,
+    }),
+  );
+  for (const n of result.notes) note(n);
+  if (flags.dryRun) {
+    process.stdout.write(`${result.plan}\n`);
+    return;
   }
-  if (flags.quiet) process.stdout.write(`${saved.group.name}\n`);
-  else print(saved.group, output);
+  if (result.applied.length > 0 && process.stderr.isTTY) note(`applied to ${result.applied.join(', ')}`);
+  if (flags.quiet) process.stdout.write(`${result.group.name}\n`);
+  else printData(result.group, output);
 }
 
 function writeCommand(mode: 'create' | 'update'): Command {
@@ -82,7 +81,9 @@ function writeCommand(mode: 'create' | 'update'): Command {
     )
     .argument('[name]', 'group name (else name: in the file)')
     .option('-f, --file <file>', 'group file, YAML or JSON ("-" reads stdin)')
-    .option('--lb-image <image>', 'image the stored group object is made from (env SVC_LB_IMAGE); never run');
+    .option('--lb-image <image>', 'image the stored group object is made from (env SVC_LB_IMAGE); never run')
+    .option('--timeout <duration>', 'how long each load balancer may take to reload', '60s')
+    .option('--dry-run', 'print the plan (one step a line) and change nothing');
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText(
     'after',
@@ -102,32 +103,28 @@ function lsCommand(): Command {
     .summary("list the tenant's security groups")
     .action(async (flags: CommonOptions) => {
       const output = parseOutputFormat(flags.output ?? 'table', ['table', 'json', 'yaml']);
-      const tenant = resolveTenant(flags.tenant);
-      const engine = await connectEngine();
-      const groups = await listSecurityGroups(engine, tenant);
+      const groups = await listGroups(await openCore(flags));
       if (flags.quiet) {
         process.stdout.write(groups.map((g) => `${g.group.name}\n`).join(''));
         return;
       }
       if (output !== 'table') {
-        print(
+        printData(
           groups.map((g) => g.group),
           output,
         );
         return;
       }
-      const rows: string[][] = [];
-      for (const g of groups) {
+      const rows = groups.map((g) => {
         const count = (d: string) => String(g.group.rules.filter((r) => r.direction === d).length);
-        const users = await servicesUsing(engine, tenant, g.group.name);
-        rows.push([
+        return [
           g.group.name,
           count('ingress'),
           count('egress'),
-          users.join(',') || '-',
+          g.services.join(',') || '-',
           g.group.description,
-        ]);
-      }
+        ];
+      });
       process.stdout.write(formatTable(['NAME', 'INGRESS', 'EGRESS', 'SERVICES', 'DESCRIPTION'], rows));
     });
   addCommonOptions(cmd, ['table', 'json', 'yaml']);
@@ -140,11 +137,10 @@ function inspectCommand(): Command {
     .argument('<name...>', 'group names')
     .action(async (names: string[], flags: CommonOptions) => {
       const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
-      const tenant = resolveTenant(flags.tenant);
-      const engine = await connectEngine();
+      const core = await openCore(flags);
       const groups = [];
-      for (const n of names) groups.push((await getSecurityGroup(engine, tenant, n)).group);
-      print(groups, output);
+      for (const n of names) groups.push(...(await listGroups(core, n)).map((g) => g.group));
+      printData(groups, output);
     });
   addCommonOptions(cmd, ['json', 'yaml']);
   return cmd;
@@ -156,10 +152,9 @@ function rmCommand(): Command {
     .summary('remove security groups (refused while a service uses one: exit 4)')
     .argument('<name...>', 'group names')
     .action(async (names: string[], flags: CommonOptions) => {
-      const tenant = resolveTenant(flags.tenant);
-      const engine = await connectEngine();
+      const core = await openCore(flags);
       for (const n of names) {
-        await removeSecurityGroup(engine, tenant, n);
+        await removeGroup(core, n);
         process.stdout.write(`${n}\n`);
       }
     });

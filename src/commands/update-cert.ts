@@ -1,13 +1,9 @@
 /** `svc update-cert --ssl-cert FILE NAME`: swap an httpsTerm service's certificate, hitlessly. */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { connectEngine } from '../engine/connect.js';
+import { updateCert } from '../core/services.js';
 import { UsageError } from '../errors.js';
-import { parseOutputFormat } from '../output/format.js';
-import { resolveTenant } from '../service/tenant.js';
-import { updateCert } from '../service/update-cert.js';
-import { addCommonOptions, type CommonOptions, printChangedServices } from './common.js';
-import { startProgress } from './progress.js';
+import { resolveField } from '../spec/resolve-spec.js';
+import { addChangeOptions, addCommonOptions, type ChangeFlags, readInputFile, runChanges } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -15,41 +11,28 @@ Examples:
   $ svc update-cert --ssl-cert web.pem web
 
 The new certificate is checked first (it parses, the key matches, it has not expired unless
---allow-expired). Connections already open finish on the old certificate; new ones get the new
-one. Prints the service (SSLCert shows subject, notAfter and SHA-256 fingerprint, never the key).
+--allow-expired), then HAProxy itself checks the config with it before anything changes.
+Connections already open finish on the old certificate; new ones get the new one. Prints the
+service (SSLCert shows subject, notAfter and SHA-256 fingerprint, never the key).
 `;
 
-interface UpdateCertFlags extends CommonOptions {
+interface UpdateCertFlags extends ChangeFlags {
   sslCert?: string;
   allowExpired?: boolean;
 }
 
 async function run(name: string, flags: UpdateCertFlags): Promise<void> {
-  parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
   if (!flags.sslCert) throw new UsageError('give the new certificate and key: --ssl-cert FILE');
-  let text: string;
-  try {
-    text = readFileSync(flags.sslCert, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `--ssl-cert ${flags.sslCert}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
-  }
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
-  const progress = await startProgress(`updating the certificate of ${name}`);
-  try {
-    await updateCert(
-      engine,
-      tenant,
-      name,
-      { text, location: flags.sslCert },
-      { allowExpired: Boolean(flags.allowExpired), onProgress: (x) => progress.update(`${name}: ${x}`) },
-    );
-  } finally {
-    progress.stop();
-  }
-  await printChangedServices(engine, tenant, [name], flags);
+  const { text } = readInputFile(flags.sslCert, '--ssl-cert');
+  const pem = resolveField(
+    'SSLCert',
+    { flag: '--ssl-cert', value: text, location: flags.sslCert },
+    { allowExpired: Boolean(flags.allowExpired) },
+  );
+  if (pem === '') throw new UsageError('--ssl-cert: the file is empty');
+  return runChanges([name], flags, `updating the certificate of ${name}`, (core, n, opts) =>
+    updateCert(core, n, pem, { ...opts, onProgress: (x) => opts.onProgress?.(`${n}: ${x}`) }),
+  );
 }
 
 export function updateCertCommand(): Command {
@@ -61,6 +44,7 @@ export function updateCertCommand(): Command {
     .argument('<name>', 'service name')
     .option('--ssl-cert <file>', 'PEM file with the certificate (chain) and its private key')
     .option('--allow-expired', 'accept a certificate that has expired');
+  addChangeOptions(cmd, 'how long the reload may take', '60s');
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((name: string, flags: UpdateCertFlags) => run(name, flags));

@@ -189,6 +189,11 @@ export class DockerApi {
     return (body.length ? JSON.parse(body.toString('utf8')) : undefined) as T;
   }
 
+  /** The whole answer as bytes. */
+  async buffer(method: string, path: string, opts: RequestOptions = {}): Promise<Buffer> {
+    return readAll(await this.stream(method, path, opts));
+  }
+
   /** The status code of a request whose body does not matter (e.g. 204, 304). */
   async status(method: string, path: string, opts: RequestOptions = {}): Promise<number> {
     const res = await this.stream(method, path, opts);

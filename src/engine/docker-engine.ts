@@ -16,9 +16,10 @@ import type {
   LogLine,
   LogOptions,
   NetworkRef,
+  ProcessInfo,
   PullProgress,
 } from './engine.js';
-import { type ArchiveEntry, createTar } from './tar.js';
+import { type ArchiveEntry, createTar, readTar } from './tar.js';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -77,8 +78,8 @@ interface ApiContainerDetail {
   Id: string;
   Name: string;
   Created: string;
-  Config?: { Image?: string; Labels?: Labels | null; Tty?: boolean };
-  State: { Status: string; ExitCode?: number; Error?: string };
+  Config?: { Image?: string; Labels?: Labels | null; Tty?: boolean; User?: string };
+  State: { Status: string; ExitCode?: number; Error?: string; StartedAt?: string };
   NetworkSettings?: {
     Networks?: Record<string, { IPAddress?: string } | null>;
     Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
@@ -301,6 +302,9 @@ export class DockerEngine implements Engine {
             NanoCpus: spec.nanoCpus,
             RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
             Sysctls: spec.sysctls,
+            LogConfig: spec.logConfig
+              ? { Type: spec.logConfig.type, Config: spec.logConfig.config }
+              : undefined,
             PortBindings:
               port && spec.publish
                 ? { [port]: [{ HostIp: spec.publish.hostIp, HostPort: String(spec.publish.hostPort) }] }
@@ -337,6 +341,8 @@ export class DockerEngine implements Engine {
         ),
         exitCode: c.State.ExitCode ?? 0,
         error: c.State.Error ?? '',
+        startedAt: c.State.StartedAt ?? '',
+        user: c.Config?.User ?? '',
       };
     });
   }
@@ -351,16 +357,18 @@ export class DockerEngine implements Engine {
   logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void> {
     return this.call(`read logs of container ${id.slice(0, 12)}`, async () => {
       const info = await this.api.json<ApiContainerDetail>('GET', `/containers/${id}/json`);
+      const streams = opts.streams ?? 'both';
       const res = await this.api.stream('GET', `/containers/${id}/logs`, {
         query: {
-          stdout: true,
-          stderr: true,
+          stdout: streams !== 'stderr',
+          stderr: streams !== 'stdout',
           timestamps: opts.timestamps ?? false,
           tail: opts.tail,
           since: opts.since ?? 0,
           follow: opts.follow ?? false,
         },
       });
+      opts.onOpen?.();
       const out = lineSplitter((text) => onLine({ stream: 'stdout', text }));
       const err = lineSplitter((text) => onLine({ stream: 'stderr', text }));
       const demux = createDemuxer((stream, chunk) => (stream === 'stderr' ? err : out).write(chunk));
@@ -402,23 +410,43 @@ export class DockerEngine implements Engine {
     });
   }
 
-  copyDirectory(fromId: string, toId: string, dir: string): Promise<void> {
-    return this.call(`copy ${dir} between containers`, async () => {
-      const archive = await this.api.stream('GET', `/containers/${fromId}/archive`, { query: { path: dir } });
-      const parent = dir.replace(/\/[^/]+\/?$/, '') || '/';
-      await this.api.status('PUT', `/containers/${toId}/archive`, {
-        query: { path: parent },
-        raw: { stream: archive, contentType: 'application/x-tar' },
-      });
-    });
-  }
-
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void> {
     return this.call(`write files into container ${id.slice(0, 12)}`, async () => {
       await this.api.status('PUT', `/containers/${id}/archive`, {
         query: { path: dir },
         raw: { stream: createTar(entries), contentType: 'application/x-tar' },
       });
+    });
+  }
+
+  readFiles(id: string, path: string): Promise<ArchiveEntry[]> {
+    return this.call(`read ${path} of container ${id.slice(0, 12)}`, async () => {
+      let archive: Buffer;
+      try {
+        archive = await this.api.buffer('GET', `/containers/${id}/archive`, { query: { path } });
+      } catch (err) {
+        if (isStatus(err, 404) && !/no such container/i.test((err as Error).message)) return [];
+        throw err;
+      }
+      return readTar(archive);
+    });
+  }
+
+  top(id: string): Promise<ProcessInfo[]> {
+    return this.call(`list the processes of container ${id.slice(0, 12)}`, async () => {
+      const t = await this.api.json<{ Titles?: string[]; Processes?: string[][] | null }>(
+        'GET',
+        `/containers/${id}/top`,
+        { query: { ps_args: '-o pid,ppid,args' } },
+      );
+      const titles = t.Titles ?? [];
+      const col = (name: string) => titles.findIndex((x) => x.trim().toUpperCase() === name);
+      const [pid, ppid, cmd] = [col('PID'), col('PPID'), Math.max(col('COMMAND'), col('CMD'))];
+      return (t.Processes ?? []).map((p) => ({
+        pid: Number(p[pid]),
+        ppid: Number(p[ppid]),
+        command: p[cmd] ?? '',
+      }));
     });
   }
 

@@ -1,6 +1,6 @@
 /**
- * The small interface the rest of svc uses to talk to a container engine. Only
- * src/engine/docker-engine.ts implements it (on the Engine API client in docker-api.ts).
+ * The small interface the rest of svc uses to talk to a container engine. src/engine/docker-engine.ts
+ * implements it on a Docker engine (through the Engine API client in docker-api.ts).
  * Errors it throws are already typed (src/errors.ts): engine unreachable → EngineUnavailableError,
  * name taken → ConflictError, missing object → NotFoundError.
  */
@@ -47,6 +47,8 @@ export interface ContainerSpec {
   sysctls?: Record<string, string>;
   /** Publish `containerPort`/tcp on `hostIp:hostPort`. */
   publish?: { hostIp: string; hostPort: number; containerPort: number } | null;
+  /** The container's log driver and its options (else the engine's default). */
+  logConfig?: { type: string; config: Record<string, string> };
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -67,6 +69,17 @@ export interface ContainerSummary {
 export interface ContainerDetail extends ContainerSummary {
   exitCode: number;
   error: string;
+  /** When its current (or last) run started, RFC 3339; the zero time when it never ran. */
+  startedAt: string;
+  /** The user its process runs as (`Config.User`: "", a name, `uid`, `uid:gid`, `name:group`). */
+  user: string;
+}
+
+/** One process of a running container, as the engine's `top` lists it (host PIDs). */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  command: string;
 }
 
 export interface ExecResult {
@@ -104,7 +117,6 @@ export interface Engine {
   stopContainer(id: string, graceSeconds: number): Promise<void>;
   /** Force-removes; a container that is already gone is not an error. */
   removeContainer(id: string): Promise<void>;
-  /** Give the container a new name (its labels cannot change; its name can). */
   /**
    * Give the container a new name (its labels cannot change; its name can). With `network`, it
    * is disconnected from it first and connected again after: the engine's DNS only drops and
@@ -112,13 +124,26 @@ export interface Engine {
    * renamed container would otherwise go on answering to its old name.
    */
   renameContainer(id: string, name: string, network?: string): Promise<void>;
-  /** Copy directory `dir` of one container into the same place in another (Docker archive API). */
-  copyDirectory(fromId: string, toId: string, dir: string): Promise<void>;
-  /** Extract these entries (paths relative to `dir`, which must exist) into the container. */
+  /**
+   * Extract these entries (paths relative to `dir`, which must exist) into the container, as the
+   * engine's root, with the modes and owners the entries give. Works on a created container too.
+   */
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void>;
+  /**
+   * The file or directory tree at `path` in the container, named relative to its parent
+   * (`haproxy/haproxy.cfg` for /usr/local/etc/haproxy; `passwd` for /etc/passwd); [] when missing.
+   */
+  readFiles(id: string, path: string): Promise<ArchiveEntry[]>;
+  /** Run `argv` in the running container (as its user); its exit code and output. */
   exec(id: string, argv: string[]): Promise<ExecResult>;
   signal(id: string, signal: string): Promise<void>;
-  /** The container's output, demultiplexed, line by line; with `follow` until aborted or the container ends. */
+  /** The processes of a running container (the engine runs `ps`; nothing runs inside it). */
+  top(id: string): Promise<ProcessInfo[]>;
+  /**
+   * The container's output, demultiplexed, line by line; with `follow` until aborted or the
+   * container ends. `onOpen` is called once the engine is streaming (a line written after that
+   * is never missed by a follow with `tail: 0`).
+   */
   logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void>;
 }
 
@@ -126,10 +151,13 @@ export interface LogOptions {
   follow?: boolean;
   /** Last N lines. */
   tail?: number;
-  /** Unix seconds. */
+  /** Unix seconds (fractions allowed). */
   since?: number;
   timestamps?: boolean;
+  /** Which streams (default both). */
+  streams?: 'stdout' | 'stderr' | 'both';
   signal?: AbortSignal;
+  onOpen?: () => void;
 }
 
 export interface LogLine {

@@ -7,7 +7,7 @@
  * Injection safety: every value that reaches the text is checked against a strict allow-list
  * here, even though the spec was validated before; a value outside it throws
  * {@link HaproxyConfigError} instead of producing a config. SSLCert never reaches the text: the
- * config only names {@link HAPROXY_CERT_PATH}, where the caller stores the PEM.
+ * config only names the path (`paths.cert`) where the caller stores the PEM.
  */
 import { ALGORITHMS, type Algorithm, PROTOCOLS, type Protocol, type ServiceSpec } from '../spec/types.js';
 
@@ -20,23 +20,23 @@ export interface LbServer {
   port: number;
 }
 
+/** Where the config names the files it reads (the LB driver stores them there). */
+export interface ConfigPaths {
+  /** SSLCert (certificate chain + key, PEM) for `httpsTerm`. */
+  cert: string;
+  /**
+   * The source prefixes a service's security groups allow (one CIDR a line,
+   * {@link renderAllowList}); the frontend refuses every other source when the spec names groups.
+   */
+  allow: string;
+}
+
 export interface RenderInput {
   spec: ServiceSpec;
   servers: LbServer[];
+  paths: ConfigPaths;
 }
 
-/** Where the config lives inside the load balancer container (the official image's path). */
-export const HAPROXY_CONFIG_PATH = '/usr/local/etc/haproxy/haproxy.cfg';
-/** Where the caller stores SSLCert (certificate chain + key, PEM) for `httpsTerm`. */
-export const HAPROXY_CERT_PATH = '/usr/local/etc/haproxy/certs/service.pem';
-/**
- * Where the caller stores the source prefixes a service's security groups allow (one CIDR a line,
- * {@link renderAllowList}); the frontend refuses every other source when the spec names groups.
- */
-export const HAPROXY_SG_ALLOW_PATH = '/usr/local/etc/haproxy/security-groups.allow';
-/** Runtime API: `ipv4@127.0.0.1:9999 level admin`, reached with `docker exec` + nc; no host port. */
-export const HAPROXY_RUNTIME_HOST = '127.0.0.1';
-export const HAPROXY_RUNTIME_PORT = 9999;
 export const FRONTEND_NAME = 'svc_frontend';
 export const BACKEND_NAME = 'svc_replicas';
 /** Affinity cookie (HTTP modes); its value is the server name. */
@@ -50,6 +50,7 @@ export const RESOLVERS_NAME = 'docker';
  */
 export const PEERS_NAME = 'svc_peers';
 export const LOCAL_PEER = 'svc_lb';
+const LOOPBACK = '127.0.0.1';
 const PEERS_PORT = 9998;
 const PEERS_PORT_ALT = 9997;
 export const DOCKER_DNS = '127.0.0.11:53';
@@ -77,6 +78,7 @@ const IPV6_CIDR = /^[0-9a-f:.]{2,45}\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
 const IPV6_ADDRESS =
   /^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$|^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,6}:(\d{1,3}\.){3}\d{1,3}$/;
 const MAX_ALLOW_PREFIXES = 100_000;
+const PATH = /^\/[A-Za-z0-9_./-]+$/;
 
 function fail(what: string, value: unknown, rule: string): never {
   throw new HaproxyConfigError(
@@ -131,6 +133,7 @@ function compareNatural(a: string, b: string): number {
 
 interface Checked {
   name: string;
+  paths: ConfigPaths;
   /** The spec names security groups: only the allow-list's sources get in. */
   restricted: boolean;
   servicePort: number;
@@ -165,6 +168,10 @@ function checkInput(input: RenderInput): Checked {
   });
   return {
     name: checkMatch('Name', spec.Name, DNS_LABEL, 63),
+    paths: {
+      cert: checkMatch('paths.cert', input.paths?.cert, PATH, 200),
+      allow: checkMatch('paths.allow', input.paths?.allow, PATH, 200),
+    },
     // Group names never reach the text: only whether there are any.
     restricted: Array.isArray(spec.SecurityGroups) && spec.SecurityGroups.length > 0,
     servicePort: checkInt('ServicePort', spec.ServicePort, 1, 65535),
@@ -205,17 +212,17 @@ export function renderHaproxyConfig(input: RenderInput): string {
   const sourceAffinity = c.affinity && !http;
   const global = section('global', [
     // Runs in the foreground in master-worker mode (`haproxy -W -db -f ...`); SIGUSR2 to the
-    // master reloads. No user/group/chroot/daemon: the container provides the isolation.
+    // master reloads. No user/group/chroot/daemon: the container provides the isolation. No
+    // runtime API either: svc drives HAProxy through files, signals and what it prints on stderr.
     'log stdout format raw local0 info',
     'maxconn 4096',
     // On reload, old workers finish their in-flight requests, but no longer than this.
     'hard-stop-after 30s',
-    `stats socket ipv4@${HAPROXY_RUNTIME_HOST}:${HAPROXY_RUNTIME_PORT} level admin`,
     ...(sourceAffinity ? [`localpeer ${LOCAL_PEER}`] : []),
   ]);
   const peersPort = c.servicePort === PEERS_PORT ? PEERS_PORT_ALT : PEERS_PORT;
   const peers = sourceAffinity
-    ? [section(`peers ${PEERS_NAME}`, [`peer ${LOCAL_PEER} ${HAPROXY_RUNTIME_HOST}:${peersPort}`])]
+    ? [section(`peers ${PEERS_NAME}`, [`peer ${LOCAL_PEER} ${LOOPBACK}:${peersPort}`])]
     : [];
 
   const resolvers = section(`resolvers ${RESOLVERS_NAME}`, [
@@ -238,6 +245,9 @@ export function renderHaproxyConfig(input: RenderInput): string {
     `mode ${http ? 'http' : 'tcp'}`,
     'log global',
     'option dontlognull',
+    // Every change of a check's result and of a server's state goes to stderr with the worker's
+    // PID: how svc learns that a replica is UP (src/haproxy/lb-log.ts reads it).
+    'option log-health-checks',
     // A failed connection is retried, on another server at every retry (so a dead replica,
     // sticky or not, costs no request), without the one-second turn-around delay.
     'retries 3',
@@ -258,13 +268,13 @@ export function renderHaproxyConfig(input: RenderInput): string {
 
   const bind =
     c.protocol === 'httpsTerm'
-      ? `bind :${c.servicePort} ssl crt ${HAPROXY_CERT_PATH} ssl-min-ver TLSv1.2 alpn h2,http/1.1`
+      ? `bind :${c.servicePort} ssl crt ${c.paths.cert} ssl-min-ver TLSv1.2 alpn h2,http/1.1`
       : `bind :${c.servicePort}`;
   const frontend = section(`frontend ${FRONTEND_NAME}`, [
     bind,
     // Security groups: a source outside the allowed prefixes is closed at once, before any byte
     // is read (an empty list closes the service).
-    ...(c.restricted ? [`tcp-request connection reject unless { src -f ${HAPROXY_SG_ALLOW_PATH} }`] : []),
+    ...(c.restricted ? [`tcp-request connection reject unless { src -f ${c.paths.allow} }`] : []),
     http ? 'option httplog' : 'option tcplog',
     ...(http
       ? [
@@ -322,7 +332,7 @@ export function isCidr(value: unknown): value is string {
 }
 
 /**
- * The allow-list file of {@link HAPROXY_SG_ALLOW_PATH}: one source prefix a line, sorted, no
+ * The allow-list file of {@link ConfigPaths.allow}: one source prefix a line, sorted, no
  * duplicates. Every prefix is checked against a strict CIDR allow-list (anything else throws
  * {@link HaproxyConfigError}); no prefixes gives a file that matches no source.
  */

@@ -2,8 +2,9 @@
  * Request bodies and queries of the API turned into what the core takes: the create body (in the
  * original's shape too) into a ParsedSpec for resolveSpec, the update body, and `filters`. Pure.
  */
+
+import { filtersFrom, type ServiceFilters } from '../core/views.js';
 import { SpecError, type SpecIssue, UsageError } from '../errors.js';
-import { parseFilters, type ServiceFilters } from '../service/list-services.js';
 import { type ParsedSpec, type PathSegment, parseSpecDocument } from '../spec/parse-document.js';
 import { resolveField, resolveSpec } from '../spec/resolve-spec.js';
 import { fieldForKey } from '../spec/schema.js';
@@ -127,14 +128,19 @@ export function jsonSyntaxError(text: string): { offset: number; message: string
   }
 }
 
-/** Strict JSON; a syntax error becomes a 400 saying where (`<body>:line:col`). */
-export function parseJsonBody(text: string): unknown {
+/** Strict JSON syntax, or a 400 saying where it goes wrong (`<body>:line:col`). */
+function checkJsonSyntax(text: string): void {
   if (text.trim() === '') throw new UsageError('the request body is empty; expected a JSON object');
   const bad = jsonSyntaxError(text);
   if (bad) {
     const { line, col } = lineCol(text, bad.offset);
     throw new UsageError(`malformed JSON at ${BODY_ORIGIN}:${line}:${col}: ${bad.message}`);
   }
+}
+
+/** Strict JSON; a syntax error becomes a 400 saying where (`<body>:line:col`). */
+export function parseJsonBody(text: string): unknown {
+  checkJsonSyntax(text);
   return JSON.parse(text);
 }
 
@@ -188,8 +194,8 @@ export function originalShape(parsed: ParsedSpec): ParsedSpec {
 
 /** The create body → a valid spec, or a SpecError listing every problem with `<body>:line:col`. */
 export function specFromCreateBody(text: string): ServiceSpec {
-  const value = parseJsonBody(text);
-  if (!isPlainObject(value)) throw new UsageError('expected a JSON object of Service fields');
+  checkJsonSyntax(text);
+  // One parse (JSON is YAML): values with their positions in the body.
   return resolveSpec({ file: originalShape(parseSpecDocument(BODY_ORIGIN, text)) });
 }
 
@@ -201,6 +207,7 @@ export interface UpdateRequest {
 }
 
 const UPDATE_FIELDS = ['Replicas', 'Image', 'FIP'] as const;
+const MAX_REPLICAS = 1000;
 
 /** `{"Replicas":n,"Image":"img","FIP":"addr"}`, each optional, null = unchanged; every problem at once. */
 export function parseUpdateBody(text: string): UpdateRequest {
@@ -225,18 +232,14 @@ export function parseUpdateBody(text: string): UpdateRequest {
     }
     if (raw === null) continue;
     if (field === 'Replicas') {
-      if (typeof raw !== 'number') {
-        issues.push({ path: 'Replicas', message: `expected integer, got ${JSON.stringify(raw)}` });
+      if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0 || raw > MAX_REPLICAS) {
+        issues.push({
+          path: 'Replicas',
+          message: `expected an integer between 0 and ${MAX_REPLICAS}, got ${JSON.stringify(raw)}`,
+        });
         continue;
       }
-      const n = check(() =>
-        resolveField(
-          'Replicas',
-          { flag: 'Replicas', value: raw as unknown as string },
-          { allowZeroReplicas: true },
-        ),
-      );
-      if (n !== undefined) out.replicas = n;
+      out.replicas = raw;
     } else {
       if (typeof raw !== 'string') {
         issues.push({ path: field, message: `expected string, got ${JSON.stringify(raw)}` });
@@ -260,7 +263,7 @@ export function parseUpdateBody(text: string): UpdateRequest {
  * (`{"name":{"web":true}}`), as docker's; the same filters as `svc ls --filter`.
  */
 export function parseFiltersParam(param: string | null): ServiceFilters {
-  if (param === null || param === '') return parseFilters([]);
+  if (param === null || param === '') return filtersFrom([]);
   let value: unknown;
   try {
     value = JSON.parse(param);
@@ -269,7 +272,7 @@ export function parseFiltersParam(param: string | null): ServiceFilters {
   }
   if (!isPlainObject(value))
     throw new UsageError('filters: expected a JSON map of lists, e.g. {"name":["web"]}');
-  const args: string[] = [];
+  const pairs: Array<[string, string]> = [];
   for (const [key, v] of Object.entries(value)) {
     let values: unknown[];
     if (Array.isArray(v)) values = v;
@@ -279,8 +282,8 @@ export function parseFiltersParam(param: string | null): ServiceFilters {
     for (const item of values) {
       if (typeof item !== 'string')
         throw new UsageError(`filters.${key}: expected strings, got ${JSON.stringify(item)}`);
-      args.push(`${key}=${item}`);
+      pairs.push([key, item]);
     }
   }
-  return parseFilters(args);
+  return filtersFrom(pairs, (k) => `filters.${k}`);
 }

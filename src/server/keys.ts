@@ -5,8 +5,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkTenant } from '../core/tenant.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { checkTenant } from '../service/tenant.js';
 
 export interface AccessKey {
   AccessKey: string;

@@ -7,16 +7,14 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
+import { findService, observe } from '../core/observe.js';
+import { inspectServices, listServices } from '../core/reads.js';
+import { removeServices } from '../core/remove.js';
+import { type Core, createService, rollingUpdate, scaleService, setFip } from '../core/services.js';
 import type { Engine } from '../engine/engine.js';
 import { NotFoundError, SpecError, SvcError, UsageError } from '../errors.js';
+import { LbDriver } from '../lb/driver.js';
 import { formatJson } from '../output/format.js';
-import { createService } from '../service/create-service.js';
-import { setFip } from '../service/fip.js';
-import { inspectServices, listServices } from '../service/list-services.js';
-import { observeService } from '../service/observe.js';
-import { removeServices } from '../service/remove-service.js';
-import { rollingUpdate } from '../service/rolling-update.js';
-import { scaleService } from '../service/scale-service.js';
 import { resolveField } from '../spec/resolve-spec.js';
 import { parseFiltersParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
 import type { KeyStore } from './keys.js';
@@ -138,10 +136,12 @@ function requireJson(req: http.IncomingMessage): void {
 export class ApiServer {
   readonly server: http.Server;
   private readonly queue = new KeyedQueue();
+  private readonly lb: LbDriver;
   private shuttingDown = false;
   private readonly inFlight = new Set<http.ServerResponse>();
 
   constructor(private readonly opts: ServerOptions) {
+    this.lb = new LbDriver(opts.engine);
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
         // Only writing the answer can fail here (the client went away): drop the connection.
@@ -285,6 +285,10 @@ export class ApiServer {
     return { accessKey: key.AccessKey, tenant: key.Tenant };
   }
 
+  private core(tenant: string): Core {
+    return { engine: this.opts.engine, lb: this.lb, tenant };
+  }
+
   private locked<T>(tenant: string, name: string, fn: () => Promise<T>): Promise<T> {
     return this.queue.run(`${tenant}/${name}`, fn);
   }
@@ -321,7 +325,7 @@ export class ApiServer {
       case 'info': {
         const [info, services] = await Promise.all([
           engine.info(),
-          listServices(engine, tenant, parseFiltersParam(null)),
+          listServices(this.core(tenant), parseFiltersParam(null)),
         ]);
         return json(200, {
           ID: tenant,
@@ -340,8 +344,7 @@ export class ApiServer {
         const spec = specFromCreateBody(body.toString('utf8'));
         const wait = ['1', 'true'].includes(params.get('wait') ?? '');
         const result = await this.locked(tenant, spec.Name, () =>
-          createService(engine, spec, {
-            tenant,
+          createService(this.core(tenant), spec, {
             lbImage: this.opts.lbImage,
             pull: 'missing',
             wait,
@@ -351,7 +354,7 @@ export class ApiServer {
         return json(201, result.service);
       }
       case 'services.list': {
-        const list = await listServices(engine, tenant, parseFiltersParam(params.get('filters')));
+        const list = await listServices(this.core(tenant), parseFiltersParam(params.get('filters')));
         return json(
           200,
           list.map((l) => l.service),
@@ -362,14 +365,14 @@ export class ApiServer {
       case 'services.update': {
         requireJson(req);
         const update = parseUpdateBody(body.toString('utf8'));
+        const core = this.core(tenant);
         const service = await this.locked(tenant, name, async () => {
-          await observeService(engine, tenant, name); // 404 before anything else
+          findService(await observe(engine, tenant), name); // 404 before anything else
           // FIP first: its conflict (409) stops the update before anything changed.
-          if (update.fip !== undefined) await setFip(engine, tenant, name, update.fip, { timeoutMs });
+          if (update.fip !== undefined) await setFip(core, name, update.fip, { timeoutMs });
           if (update.image !== undefined)
-            await rollingUpdate(engine, tenant, name, { image: update.image }, { timeoutMs });
-          if (update.replicas !== undefined)
-            await scaleService(engine, tenant, name, update.replicas, { timeoutMs });
+            await rollingUpdate(core, name, { image: update.image }, { timeoutMs });
+          if (update.replicas !== undefined) await scaleService(core, name, update.replicas, { timeoutMs });
           return this.inspectOne(tenant, name);
         });
         return json(200, service);
@@ -377,7 +380,7 @@ export class ApiServer {
       case 'services.remove': {
         const keep = ['1', 'true'].includes(params.get('keep') ?? '');
         const result = await this.locked(tenant, name, () =>
-          removeServices(engine, tenant, [name], { keep, graceSeconds: 10 }),
+          removeServices(this.core(tenant), [name], { keep, graceSeconds: 10 }),
         );
         const [failure] = result.failed;
         if (failure) throw failure.error;
@@ -395,7 +398,7 @@ export class ApiServer {
   }
 
   private async inspectOne(tenant: string, name: string) {
-    const { services } = await inspectServices(this.opts.engine, tenant, [name]);
+    const { services } = await inspectServices(this.core(tenant), [name]);
     const [service] = services;
     if (!service) throw new NotFoundError(`no such service: ${name}`);
     return service;

@@ -255,7 +255,8 @@ function dnsLabel(s: string, site: Site): Parsed<string> {
   return INVALID;
 }
 
-const GROUP_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/;
+/** A security group's name (here and in `svc sg`): letters, digits, - _ ., at most 63, alphanumeric at both ends. */
+export const SECURITY_GROUP_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/;
 
 // Image -------------------------------------------------------------------------------------
 
@@ -533,9 +534,9 @@ function securityGroups(inputs: readonly Input[]): Parsed<string[] | null> {
   for (const { raw, site } of items) {
     const s = text(raw, site);
     if (s === INVALID) ok = false;
-    else if (!GROUP_NAME.test(s)) {
+    else if (!SECURITY_GROUP_NAME.test(s)) {
       site.issue(
-        `expected a security group name (letters, digits, - _ ., at most 63 characters), got ${describeValue(s)}`,
+        `expected a security group name (letters, digits, - _ ., at most 63 characters, starting and ending with a letter or digit), got ${describeValue(s)}`,
       );
       ok = false;
     } else if (out.includes(s)) {

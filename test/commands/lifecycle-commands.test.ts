@@ -2,8 +2,8 @@ import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { linePrefixer, parseTail } from '../../src/commands/logs.js';
+import type { ServiceLogLine } from '../../src/core/service-logs.js';
 import { buildProgram } from '../../src/program.js';
-import type { ServiceLogLine } from '../../src/service/service-logs.js';
 
 function helpOf(name: string): string {
   const cmd = buildProgram().commands.find((c) => c.name() === name) as Command;

@@ -9,20 +9,22 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
-import {
-  HAPROXY_CERT_PATH,
-  HAPROXY_SG_ALLOW_PATH,
-  HaproxyConfigError,
-  isCidr,
-  renderAllowList,
-  renderHaproxyConfig,
-} from '../../src/haproxy/render-config.js';
-import { lbConfig, replicaNumbers } from '../../src/service/create-plan.js';
-import { allowedSources, parseSecurityGroup } from '../../src/service/security-groups.js';
+import { HaproxyConfigError, isCidr, renderAllowList } from '../../src/haproxy/render-config.js';
+import { allowedSources, parseSecurityGroup } from '../../src/model/security-group.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
-import { haproxyCheck, makeServers, makeSpec, selfSignedPem, tempDir } from './helpers.js';
+import {
+  haproxyCheck,
+  LIVE_PATHS,
+  lbConfigFor,
+  makeServers,
+  makeSpec,
+  renderConfig,
+  replicaNumbers,
+  selfSignedPem,
+  tempDir,
+} from './helpers.js';
 
 const TENANT = '7e57f0220000000000000000000000aa';
 
@@ -187,11 +189,11 @@ describe('hostile values through the spec', () => {
           refused++;
           continue;
         }
-        const cfg = lbConfig(spec, TENANT, replicaNumbers(spec.Replicas));
+        const cfg = lbConfigFor(spec, TENANT, replicaNumbers(spec.Replicas));
         expectCleanText(cfg);
         expect(spec.Name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
         // The same directives as the config of the baseline spec with this spec's choices.
-        const baseline = lbConfig(
+        const baseline = lbConfigFor(
           makeSpec({
             Name: spec.Name,
             Protocol: spec.Protocol,
@@ -221,7 +223,7 @@ describe('hostile values given to the renderer directly (validation bypassed)', 
         const spec = { ...makeSpec(), [field]: value } as ServiceSpec;
         let cfg: string;
         try {
-          cfg = renderHaproxyConfig({ spec, servers: makeServers(2) });
+          cfg = renderConfig(spec, makeServers(2));
         } catch (err) {
           expect(err).toBeInstanceOf(HaproxyConfigError);
           continue;
@@ -234,6 +236,34 @@ describe('hostile values given to the renderer directly (validation bypassed)', 
       }
     });
   }
+  it('cert and allow-list paths: HaproxyConfigError, or named once in the intended line', () => {
+    const paths = [
+      ...HOSTILE_VALUES,
+      ...HOSTILE_VALUES.map((v) => (typeof v === 'string' ? `/etc/${v}` : v)),
+    ];
+    let kept = 0;
+    for (const value of paths) {
+      for (const key of ['cert', 'allow'] as const) {
+        const spec = makeSpec({ Protocol: 'httpsTerm', SecurityGroups: ['g'] });
+        let cfg: string;
+        try {
+          cfg = renderConfig(spec, makeServers(2), { ...LIVE_PATHS, [key]: value as string });
+        } catch (err) {
+          expect(err).toBeInstanceOf(HaproxyConfigError);
+          continue;
+        }
+        expectCleanText(cfg);
+        expect(value).toMatch(/^\/[A-Za-z0-9_./-]+$/);
+        const named = cfg.split('\n').filter((l) => l.includes(` ${value as string} `));
+        expect(named).toHaveLength(1);
+        expect(named[0]).toMatch(
+          key === 'cert' ? /^ {4}bind :\d+ ssl crt / : /^ {4}tcp-request connection reject/,
+        );
+        kept++;
+      }
+    }
+    expect(kept).toBeGreaterThan(0); // the harmless ones (`/etc/web-`, `/etc/.`, …) go through
+  });
   it('server names, hosts and ports: HaproxyConfigError, or one server line each', () => {
     for (const value of HOSTILE_VALUES) {
       for (const key of ['name', 'host', 'port'] as const) {
@@ -241,7 +271,7 @@ describe('hostile values given to the renderer directly (validation bypassed)', 
         (servers[0] as unknown as Record<string, unknown>)[key] = value;
         let cfg: string;
         try {
-          cfg = renderHaproxyConfig({ spec: makeSpec(), servers });
+          cfg = renderConfig(makeSpec(), servers);
         } catch (err) {
           expect(err).toBeInstanceOf(HaproxyConfigError);
           continue;
@@ -299,9 +329,7 @@ describe('accepted configs pass the real haproxy -c', () => {
     const allow = join(tmp.dir, 'allow');
     writeFileSync(allow, renderAllowList(['10.0.0.0/8', '::1/128']));
     for (const [i, { cfg }] of [...accepted.values()].entries()) {
-      const text = cfg
-        .replace(HAPROXY_CERT_PATH, selfSignedPem(tmp.dir))
-        .replace(HAPROXY_SG_ALLOW_PATH, allow);
+      const text = cfg.replace(LIVE_PATHS.cert, selfSignedPem(tmp.dir)).replace(LIVE_PATHS.allow, allow);
       const file = join(tmp.dir, `fuzz-${i}.cfg`);
       writeFileSync(file, text);
       const r = haproxyCheck(file);

@@ -1,23 +1,20 @@
 /**
- * Golden configs: every protocol × algorithm, the affinity variants and zero servers, compared
- * byte for byte (UPDATE_GOLDEN=1 rewrites them) and each checked by the real `haproxy -c`.
+ * Golden configs: every protocol × algorithm, the affinity variants and zero servers, rendered
+ * with the live load balancer's paths (LB_DIR + LB_FILES), compared byte for byte
+ * (UPDATE_GOLDEN=1 rewrites them) and each checked by the real `haproxy -c`.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  HAPROXY_CERT_PATH,
-  HAPROXY_SG_ALLOW_PATH,
-  type LbServer,
-  renderAllowList,
-  renderHaproxyConfig,
-} from '../../src/haproxy/render-config.js';
+import { type LbServer, renderAllowList } from '../../src/haproxy/render-config.js';
 import { ALGORITHMS, PROTOCOLS, type ServiceSpec } from '../../src/spec/types.js';
 import {
   GOLDEN_DIR,
   haproxyCheck,
+  LIVE_PATHS,
   makeServers,
   makeSpec,
+  renderConfig,
   selfSignedPem,
   tempDir,
   UPDATE,
@@ -106,7 +103,7 @@ describe('golden HAProxy configs', () => {
       const path = join(GOLDEN_DIR, c.file);
 
       it('matches the golden file byte for byte', () => {
-        const actual = renderHaproxyConfig({ spec: c.spec, servers: c.servers });
+        const actual = renderConfig(c.spec, c.servers);
         if (UPDATE) {
           mkdirSync(GOLDEN_DIR, { recursive: true });
           writeFileSync(path, actual);
@@ -116,22 +113,28 @@ describe('golden HAProxy configs', () => {
         }
         expect(actual).toBe(readFileSync(path, 'utf8'));
         // Rendering is deterministic.
-        expect(renderHaproxyConfig({ spec: c.spec, servers: c.servers })).toBe(actual);
+        expect(renderConfig(c.spec, c.servers)).toBe(actual);
+      });
+
+      it('has no runtime API and logs health checks', () => {
+        const text = readFileSync(path, 'utf8');
+        expect(text).not.toContain('stats socket');
+        expect(text).toMatch(/^defaults\n(?: {4}.*\n)* {4}option log-health-checks\n/m);
       });
 
       it('is accepted by haproxy -c without unexpected warnings', () => {
         let text = readFileSync(path, 'utf8');
         if (c.spec.Protocol === 'httpsTerm') {
           // Same config, with the certificate path pointing at a real throwaway certificate.
-          expect(text).toContain(` crt ${HAPROXY_CERT_PATH} `);
-          text = text.replace(HAPROXY_CERT_PATH, selfSignedPem(tmp.dir));
+          expect(text).toContain(` crt ${LIVE_PATHS.cert} `);
+          text = text.replace(LIVE_PATHS.cert, selfSignedPem(tmp.dir));
         }
         if (c.spec.SecurityGroups?.length) {
           // Same config, with the allow-list path pointing at a real allow-list.
-          expect(text).toContain(`tcp-request connection reject unless { src -f ${HAPROXY_SG_ALLOW_PATH} }`);
+          expect(text).toContain(`tcp-request connection reject unless { src -f ${LIVE_PATHS.allow} }`);
           const allow = join(tmp.dir, 'security-groups.allow');
           writeFileSync(allow, renderAllowList(['10.0.0.0/8', '192.168.1.7/32', 'fd00::/8', '::1/128']));
-          text = text.replace(HAPROXY_SG_ALLOW_PATH, allow);
+          text = text.replace(LIVE_PATHS.allow, allow);
         }
         const file = join(tmp.dir, c.file);
         writeFileSync(file, text);

@@ -4,12 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LbServer } from '../../src/haproxy/render-config.js';
+import { type ConfigPaths, type LbServer, renderHaproxyConfig } from '../../src/haproxy/render-config.js';
+import { LB_DIR, LB_FILES, names, serverName } from '../../src/model/naming.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const GOLDEN_DIR = join(HERE, 'golden');
-export const FIXTURES_DIR = join(HERE, 'fixtures');
 export const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** A complete, valid spec (the spec module's defaults), changed by `over`. */
@@ -44,6 +44,39 @@ export function makeSpec(over: Partial<ServiceSpec> = {}): ServiceSpec {
   };
 }
 
+/** The paths the live load balancer's config names (src/model/naming.ts: LB_DIR + LB_FILES). */
+export const LIVE_PATHS: ConfigPaths = {
+  cert: `${LB_DIR}/${LB_FILES.cert}`,
+  allow: `${LB_DIR}/${LB_FILES.allow}`,
+};
+
+/** renderHaproxyConfig with the live paths (or `paths`). */
+export function renderConfig(
+  spec: ServiceSpec,
+  servers: LbServer[],
+  paths: ConfigPaths = LIVE_PATHS,
+): string {
+  return renderHaproxyConfig({ spec, servers, paths });
+}
+
+/** Replicas 1…count. */
+export function replicaNumbers(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
+/**
+ * The config svc gives a service's load balancer: server `rN` is replica N's container, by name
+ * (as src/core/execute.ts lbState builds it), with the live paths.
+ */
+export function lbConfigFor(spec: ServiceSpec, tenant: string, replicas: number[]): string {
+  const servers = replicas.map((n) => ({
+    name: serverName(n),
+    host: names.replica(tenant, spec.Name, n),
+    port: spec.ContainerPort,
+  }));
+  return renderConfig(spec, servers);
+}
+
 export function makeServers(n: number, port = 8080): LbServer[] {
   return Array.from({ length: n }, (_, i) => ({ name: `r${i + 1}`, host: `web-${i + 1}`, port }));
 }
@@ -66,15 +99,6 @@ export function haproxyBin(): string {
     'haproxy binary not found (looked at /usr/sbin/haproxy, /usr/local/sbin/haproxy, PATH): ' +
       'install it (apt-get install haproxy, or scripts/build-test-images.sh) or set HAPROXY_BIN. ' +
       'The HAProxy config tests need a real HAProxy and do not skip.',
-  );
-}
-
-export function busyboxBin(): string {
-  for (const c of [process.env.BUSYBOX_BIN, '/bin/busybox', '/usr/bin/busybox'])
-    if (c && existsSync(c)) return c;
-  throw new Error(
-    'busybox not found (looked at $BUSYBOX_BIN, /bin/busybox, /usr/bin/busybox): install busybox-static ' +
-      '(the load balancer image reaches its runtime API with busybox nc, and so does this test).',
   );
 }
 

@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
   BACKEND_NAME,
+  type ConfigPaths,
   FRONTEND_NAME,
-  HAPROXY_CERT_PATH,
-  HAPROXY_CONFIG_PATH,
-  HAPROXY_RUNTIME_PORT,
   HaproxyConfigError,
   type LbServer,
   renderHaproxyConfig,
 } from '../../src/haproxy/render-config.js';
+import { LB_DIR, LB_FILES } from '../../src/model/naming.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
-import { makeServers, makeSpec } from './helpers.js';
+import { LIVE_PATHS, makeServers, makeSpec, renderConfig } from './helpers.js';
 
-function render(over: Partial<ServiceSpec> = {}, servers: LbServer[] = makeServers(2)): string {
-  return renderHaproxyConfig({ spec: makeSpec(over), servers });
+function render(
+  over: Partial<ServiceSpec> = {},
+  servers: LbServer[] = makeServers(2),
+  paths: ConfigPaths = LIVE_PATHS,
+): string {
+  return renderConfig(makeSpec(over), servers, paths);
 }
 
 /** The lines of one section (`frontend NAME`, `backend NAME`, `global`, …), trimmed. */
@@ -32,13 +35,15 @@ const defaults = (cfg: string) => sectionLines(cfg, 'defaults');
 const global = (cfg: string) => sectionLines(cfg, 'global');
 const serverLines = (cfg: string) => backend(cfg).filter((l) => l.startsWith('server '));
 
-describe('exported constants', () => {
-  it('names the official image paths and the runtime port', () => {
-    expect(HAPROXY_CONFIG_PATH).toBe('/usr/local/etc/haproxy/haproxy.cfg');
-    expect(HAPROXY_CERT_PATH).toBe('/usr/local/etc/haproxy/certs/service.pem');
-    expect(HAPROXY_RUNTIME_PORT).toBe(9999);
+describe('exported constants and the live paths', () => {
+  it('names the frontend and backend simply, and the tests use the official image paths', () => {
     expect(FRONTEND_NAME).toMatch(/^[a-z_]+$/);
     expect(BACKEND_NAME).toMatch(/^[a-z_]+$/);
+    expect(`${LB_DIR}/${LB_FILES.config}`).toBe('/usr/local/etc/haproxy/haproxy.cfg');
+    expect(LIVE_PATHS).toEqual({
+      cert: '/usr/local/etc/haproxy/certs/service.pem',
+      allow: '/usr/local/etc/haproxy/security-groups.allow',
+    });
   });
 });
 
@@ -55,9 +60,27 @@ describe('renderHaproxyConfig: header and global', () => {
     const g = global(render());
     expect(g).toContain('log stdout format raw local0 info');
     expect(g).toContain('hard-stop-after 30s');
-    expect(g).toContain(`stats socket ipv4@127.0.0.1:${HAPROXY_RUNTIME_PORT} level admin`);
     for (const forbidden of ['user', 'group', 'chroot', 'daemon', 'nbproc', 'master-worker']) {
       expect(g.some((l) => l.split(' ')[0] === forbidden)).toBe(false);
+    }
+  });
+
+  it('has no runtime API: no stats socket in any protocol or affinity', () => {
+    for (const Protocol of ['http', 'https', 'tcp', 'httpsTerm'] as const) {
+      for (const SessionAffinity of [false, true]) {
+        const cfg = render({ Protocol, SessionAffinity, SecurityGroups: ['office'] });
+        expect(cfg).not.toMatch(/^\s*stats /m);
+        expect(cfg).not.toContain('stats socket');
+        expect(cfg).not.toMatch(/level admin|expose-fd|9999/);
+      }
+    }
+  });
+
+  it('logs every health-check and server state change (what svc reads on stderr)', () => {
+    for (const Protocol of ['http', 'https', 'tcp', 'httpsTerm'] as const) {
+      const cfg = render({ Protocol });
+      expect(defaults(cfg)).toContain('option log-health-checks');
+      expect(cfg.match(/log-health-checks/g)).toHaveLength(1);
     }
   });
 
@@ -173,7 +196,7 @@ describe('renderHaproxyConfig: protocols', () => {
     expect(defaults(cfg)).toContain('mode http');
     const f = frontend(cfg);
     const bind = f.find((l) => l.startsWith('bind '));
-    expect(bind).toMatch(new RegExp(`^bind :443 ssl crt ${HAPROXY_CERT_PATH} ssl-min-ver TLSv1\\.2( |$)`));
+    expect(bind).toMatch(new RegExp(`^bind :443 ssl crt ${LIVE_PATHS.cert} ssl-min-ver TLSv1\\.2( |$)`));
     expect(f).toContain('option forwardfor');
     expect(f).toContain('http-request set-header X-Forwarded-Proto https');
     expect(cfg).not.toMatch(/SSLv3|TLSv1\.0|TLSv1\.1|ssl-hello-chk/);
@@ -285,5 +308,93 @@ describe('renderHaproxyConfig: injection safety', () => {
     expect(cfg).toContain('server R_1.a-b svc_web.1-2:1 check inter 1s ');
     expect(cfg).toContain('server r2 172.18.0.5:65535 ');
     expect(cfg).toContain('bind :65535\n');
+  });
+});
+
+describe('renderHaproxyConfig: file paths', () => {
+  it('names the certificate path given in the httpsTerm bind line, and only there', () => {
+    const paths = { cert: '/srv/lb-7/certs/tenant_a.pem', allow: '/srv/lb-7/allow.list' };
+    const cfg = render({ Protocol: 'httpsTerm', ServicePort: 8443 }, makeServers(2), paths);
+    expect(frontend(cfg)[0]).toBe(
+      'bind :8443 ssl crt /srv/lb-7/certs/tenant_a.pem ssl-min-ver TLSv1.2 alpn h2,http/1.1',
+    );
+    expect(cfg.split(paths.cert)).toHaveLength(2);
+    expect(cfg).not.toContain(paths.allow); // no security groups
+    for (const Protocol of ['http', 'https', 'tcp'] as const) {
+      expect(render({ Protocol }, makeServers(2), paths)).not.toContain(paths.cert);
+    }
+  });
+
+  it.each(['http', 'https', 'tcp', 'httpsTerm'] as const)(
+    '%s with security groups: the allow-list path given in the tcp-request line',
+    (Protocol) => {
+      const paths = { cert: '/srv/lb-7/certs/tenant_a.pem', allow: '/srv/lb-7/sg/allow-v2.list' };
+      const f = frontend(render({ Protocol, SecurityGroups: ['office'] }, makeServers(2), paths));
+      expect(f).toContain('tcp-request connection reject unless { src -f /srv/lb-7/sg/allow-v2.list }');
+      expect(f.filter((l) => l.includes(paths.allow))).toHaveLength(1);
+      // Before the frontend's other rules: a refused source is closed before any byte is read.
+      expect(f.findIndex((l) => l.startsWith('tcp-request '))).toBe(1);
+    },
+  );
+
+  it('names no allow-list when the spec names no group (or an empty list)', () => {
+    for (const SecurityGroups of [null, []]) {
+      const cfg = render({ SecurityGroups });
+      expect(cfg).not.toContain(LIVE_PATHS.allow);
+      expect(cfg).not.toContain('tcp-request');
+    }
+  });
+
+  const unsafe: unknown[] = [
+    '',
+    'relative/path.pem',
+    './service.pem',
+    '/',
+    '/etc/haproxy/service.pem\n    bind :1',
+    '/etc/haproxy/service.pem\r',
+    '/etc/haproxy/service.pem bind',
+    '/etc/haproxy/service.pem#',
+    '/etc/haproxy/ser vice.pem',
+    '/etc/haproxy/"service".pem',
+    "/etc/haproxy/'service'.pem",
+    '/etc/haproxy/{service}.pem',
+    '/etc/haproxy/$' + '{HOME}.pem',
+    '/etc/haproxy/%[src].pem',
+    '/etc/haproxy/service.pem\0',
+    '/etc/haproxy/sérvice.pem',
+    '/etc/haproxy/service.pem }',
+    `/${'a'.repeat(300)}`,
+    undefined,
+    null,
+    42,
+    ['/etc/haproxy/service.pem'],
+    {},
+  ];
+
+  it.each(unsafe)('refuses cert path %j', (cert) => {
+    const paths = { ...LIVE_PATHS, cert } as ConfigPaths;
+    expect(() => render({ Protocol: 'httpsTerm' }, makeServers(2), paths)).toThrow(HaproxyConfigError);
+    // Checked whatever the protocol, even when the config would not name it.
+    expect(() => render({ Protocol: 'tcp' }, makeServers(2), paths)).toThrow(HaproxyConfigError);
+  });
+
+  it.each(unsafe)('refuses allow-list path %j', (allow) => {
+    const paths = { ...LIVE_PATHS, allow } as ConfigPaths;
+    expect(() => render({ SecurityGroups: ['office'] }, makeServers(2), paths)).toThrow(HaproxyConfigError);
+    expect(() => render({}, makeServers(2), paths)).toThrow(HaproxyConfigError);
+  });
+
+  it('refuses a missing paths object', () => {
+    const input = { spec: makeSpec(), servers: makeServers(2) } as Parameters<typeof renderHaproxyConfig>[0];
+    expect(() => renderHaproxyConfig(input)).toThrow(HaproxyConfigError);
+  });
+
+  it('accepts the edges of the path allow-list', () => {
+    const paths = { cert: '/a', allow: '/A-Z_a-z.0-9/x..y/-_.' };
+    const cfg = render({ Protocol: 'httpsTerm', SecurityGroups: ['g'] }, makeServers(1), paths);
+    expect(cfg).toContain(' ssl crt /a ssl-min-ver ');
+    expect(cfg).toContain('{ src -f /A-Z_a-z.0-9/x..y/-_. }');
+    const long = { cert: `/${'c'.repeat(199)}`, allow: LIVE_PATHS.allow };
+    expect(render({ Protocol: 'httpsTerm' }, makeServers(1), long)).toContain(long.cert);
   });
 });

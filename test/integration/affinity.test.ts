@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { names } from '../../src/service/labels.js';
+import { names } from '../../src/model/naming.js';
 import {
   countBy,
   freePort,

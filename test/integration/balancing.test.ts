@@ -4,8 +4,7 @@
  */
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseServerStats, runtimeCommandArgv, type ServerStat } from '../../src/haproxy/runtime-stats.js';
-import { LABEL, labelFilter } from '../../src/service/labels.js';
+import { LABEL, labelFilter } from '../../src/model/naming.js';
 import {
   countBy,
   engine,
@@ -13,6 +12,7 @@ import {
   HTTP_IMAGE,
   httpGet,
   httpGetMany,
+  lbServers,
   newTenant,
   removeTenant,
   replicaHostnames,
@@ -81,10 +81,10 @@ async function lbId(service: string): Promise<string> {
   return lbs[0]?.id as string;
 }
 
-async function serverStats(lb: string): Promise<ServerStat[]> {
-  const r = await engine.exec(lb, runtimeCommandArgv('show stat'));
-  if (r.exitCode !== 0) throw new Error(`show stat failed (exit ${r.exitCode}): ${r.stderr}`);
-  return parseServerStats(r.stdout);
+async function serverStats(
+  lb: string,
+): Promise<Array<{ server: string; status: string; checkStatus: string }>> {
+  return (await lbServers(lb)).map((s) => ({ server: s.server, status: s.status, checkStatus: s.check }));
 }
 
 describe('Algorithm leastconn', () => {

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { LABEL, labelFilter } from '../../src/service/labels.js';
-import { SEED_KEYS } from '../fixtures/seed.js';
+import { LABEL, labelFilter } from '../../src/model/naming.js';
+import { SEED_KEYS } from '../support/seed.js';
 import {
   engine,
   freePort,

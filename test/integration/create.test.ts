@@ -6,8 +6,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABEL, labelFilter, names } from '../../src/service/labels.js';
-import { SEED_KEYS } from '../fixtures/seed.js';
+import { LABEL, labelFilter, names } from '../../src/model/naming.js';
+import { SEED_KEYS } from '../support/seed.js';
 import {
   countBy,
   engine,
@@ -265,12 +265,12 @@ describe('failures', () => {
     });
   });
 
-  it('--dry-run prints the JSON it would create and touches nothing, not even the engine', async () => {
+  it('--dry-run reads the engine, prints the JSON it would create and the plan, and changes nothing', async () => {
+    const before = await engine.listContainers(labelFilter(tenant));
     const r = await svc(
       ['create', '--name', 'dry', '--image', HTTP_IMAGE, '--service-port', '8080', '--dry-run'],
       {
         tenant,
-        env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
       },
     );
     expect(r.code).toBe(0);
@@ -284,7 +284,41 @@ describe('failures', () => {
       Replicas: 1,
       Tenant: tenant,
     });
-    expect(await engine.listContainers(labelFilter(tenant, 'dry'))).toEqual([]);
+    // The plan, one step a line, on stderr.
+    expect(r.stderr).toMatch(/^\d+\. create lb dry-lb-\w+ from .*$/m);
+    expect(r.stderr).toMatch(/^\d+\. start dry-lb-\w+ and wait until it loaded its config$/m);
+    expect(await engine.listContainers(labelFilter(tenant))).toEqual(before);
+  });
+
+  it('--dry-run reports what a real create would meet: a name taken, an image that cannot be had', async () => {
+    const taken = await svc(['create', '--name', 'dryhit', '--image', HTTP_IMAGE, '--service-port', '80'], {
+      tenant,
+    });
+    expect(taken.code).toBe(0);
+    const again = await svc(
+      ['create', '--name', 'dryhit', '--image', HTTP_IMAGE, '--service-port', '80', '--dry-run'],
+      { tenant },
+    );
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/service "dryhit" already exists.*; remove it with: svc rm dryhit/);
+    const absent = await svc(
+      [
+        'create',
+        '--name',
+        'dryimg',
+        '--image',
+        'svc-test/absent:1',
+        '--service-port',
+        '80',
+        '--pull',
+        'never',
+        '--dry-run',
+      ],
+      { tenant },
+    );
+    expect(absent.code).toBe(3);
+    expect(await engine.listContainers(labelFilter(tenant, 'dryimg'))).toEqual([]);
+    expect((await svc(['rm', 'dryhit'], { tenant })).code).toBe(0);
   });
 
   it('a missing image with --pull never exits 3 and creates nothing', async () => {

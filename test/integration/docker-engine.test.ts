@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../../src/engine/docker-engine.js';
 import { NotFoundError, SvcError } from '../../src/errors.js';
-import { LABEL, names } from '../../src/service/labels.js';
+import { LABEL, names } from '../../src/model/naming.js';
 import { HTTP_IMAGE, newTenant, removeTenant } from './support/harness.js';
 
 const tenant = newTenant();
@@ -105,16 +105,35 @@ describe('DockerEngine on the real engine', () => {
     }
   });
 
-  it('writes files, and copies a directory between containers through the archive API', async () => {
-    await engine.writeFiles(id, '/data', [{ name: 'written.txt', content: 'written\n', mode: 0o600 }]);
-    const other = await makeContainer('copy', 'exec sleep 600');
-    await engine.copyDirectory(id, other, '/data');
-    const r = await engine.exec(other, [
+  it('writes files with their modes and owners, and reads them back, through the archive API', async () => {
+    await engine.writeFiles(id, '/data', [
+      { name: 'written.txt', content: 'written\n', mode: 0o600 },
+      { name: 'owned', mode: 0o700, uid: 99, gid: 98 },
+      { name: 'owned/secret', content: 'key\n', mode: 0o600, uid: 99, gid: 98 },
+    ]);
+    const r = await engine.exec(id, [
       '/bin/sh',
       '-c',
-      'cat /data/sub/f /data/written.txt; stat -c %a /data/written.txt',
+      'cat /data/sub/f /data/written.txt; stat -c "%a %u %g" /data/written.txt /data/owned/secret',
     ]);
-    expect(r.stdout).toBe('hi\nwritten\n600\n');
+    expect(r.stdout).toBe('hi\nwritten\n600 0 0\n600 99 98\n');
+    const files = await engine.readFiles(id, '/data');
+    const byName = new Map(files.map((f) => [f.name, f]));
+    expect(byName.get('data/written.txt')).toMatchObject({ mode: 0o600, uid: 0, gid: 0 });
+    expect(byName.get('data/written.txt')?.content?.toString()).toBe('written\n');
+    expect(byName.get('data/owned/secret')).toMatchObject({ mode: 0o600, uid: 99, gid: 98 });
+    expect(byName.get('data/owned')?.content).toBeUndefined();
+    const [passwd] = await engine.readFiles(id, '/etc/passwd');
+    expect(passwd?.name).toBe('passwd');
+    expect(passwd?.content?.toString()).toMatch(/^root:/);
+    expect(await engine.readFiles(id, '/no/such/path')).toEqual([]);
+  });
+
+  it('lists a running container’s processes without running anything in it', async () => {
+    const procs = await engine.top(id);
+    expect(procs.length).toBeGreaterThan(0);
+    expect(procs.some((p) => /sleep|sh/.test(p.command))).toBe(true);
+    expect(procs.every((p) => Number.isInteger(p.pid) && Number.isInteger(p.ppid))).toBe(true);
   });
 
   it('renames (off and on the network), signals, stops twice and removes twice without error', async () => {

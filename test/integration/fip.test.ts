@@ -1,7 +1,7 @@
 /** attach-fip / detach-fip against the real engine: publish, unpublish, conflicts, bad addresses. */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelFilter } from '../../src/service/labels.js';
+import { labelFilter } from '../../src/model/naming.js';
 import {
   engine,
   freePort,

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LABEL, labelFilter, names } from '../../src/service/labels.js';
+import { LABEL, labelFilter, names } from '../../src/model/naming.js';
 import { engine, HTTP_IMAGE, LB_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
 
 const SVC_BIN = join(resolve(import.meta.dirname, '../..'), 'bin/svc.js');

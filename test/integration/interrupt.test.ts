@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { labelFilter, names } from '../../src/service/labels.js';
+import { labelFilter, names } from '../../src/model/naming.js';
 import { engine, HTTP_IMAGE, LB_IMAGE, newTenant, removeTenant, run, waitFor } from './support/harness.js';
 
 const SVC_BIN = resolve(import.meta.dirname, '../../bin/svc.js');
@@ -79,7 +79,7 @@ async function interruptCreate(name: string, halfWay: string, ready: () => Promi
     expect(code).toBe(130);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^Error: interrupted/);
-    expect(stderr).toMatch(/removed what this create had made/);
+    expect(stderr).toMatch(/everything it had changed was undone/);
   } finally {
     if (!finished) child.kill('SIGKILL');
     await exited;

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { names } from '../../src/service/labels.js';
+import { names } from '../../src/model/naming.js';
 import {
   freePort,
   HTTP_IMAGE,

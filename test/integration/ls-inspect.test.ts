@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { LABEL, labelFilter, names } from '../../src/service/labels.js';
-import { SEED_KEYS } from '../fixtures/seed.js';
+import { LABEL, labelFilter, names } from '../../src/model/naming.js';
+import { SEED_KEYS } from '../support/seed.js';
 import {
   engine,
   freePort,
@@ -217,7 +217,7 @@ describe('self-healing, visible', () => {
     const [fromLs] = JSON.parse(ls.stdout) as Json[];
     expect(fromLs).toMatchObject({
       Status: 'degraded',
-      Message: expect.stringMatching(/^1\/2 replicas up; 1 missing/),
+      Message: expect.stringMatching(/^1\/2 replicas up; missing: heal-2-/),
     });
     const table = await svc(['ls', '--filter', 'name=heal'], { tenant });
     expect(table.stdout.split('\n')[1]?.split(/\s{2,}/)).toEqual([
@@ -232,7 +232,9 @@ describe('self-healing, visible', () => {
 
     const s = await inspectOne('heal');
     expect(s.Status).toBe('degraded');
-    expect(s.Message).toContain(`1 missing: ${names.replica(tenant, 'heal', 2)}`);
+    expect(s.Message).toContain(
+      `missing: ${names.replica(tenant, 'heal', 2)} (scaling to 2 again recreates them)`,
+    );
     expect(s.Containers).toHaveLength(1);
     expect(s.ReplicaDetail.map((d) => [d.Number, d.State, d.ID === ''])).toEqual([
       [1, 'running', false],

@@ -8,13 +8,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LABEL, labelFilter, names } from '../../src/service/labels.js';
-import { readServerStats } from '../../src/service/wait-ready.js';
+import { LABEL, labelFilter, names } from '../../src/model/naming.js';
 import {
   engine,
   HTTP_IMAGE,
   httpGet,
   LB_IMAGE,
+  lbServers,
   newTenant,
   removeTenant,
   run,
@@ -138,9 +138,17 @@ describe('svc rm', () => {
     const [fresh] = await engine
       .listContainers(labelFilter(tenant, 'kept', 'replica'))
       .then((cs) => cs.filter((c) => !c.name.includes('_kept_')));
-    const [r1] = await readServerStats(engine, lb?.id as string);
-    expect(r1?.status).toBe('UP');
-    expect(r1?.address).toBe(`${fresh?.addresses[names.network(tenant)]}:9000`);
+    const [r1] = await lbServers(lb?.id as string);
+    expect(r1).toMatchObject({ server: 'r1', status: 'UP', check: 'L4OK' });
+    // …and it answers through the new service's load balancer (not from the kept replica).
+    const via = await run('docker', [
+      'exec',
+      lb?.id as string,
+      'sh',
+      '-c',
+      `echo | nc ${names.replica(tenant, 'kept', 1)} 9000`,
+    ]);
+    expect(via.stdout).toMatch(new RegExp(`^hello from ${fresh?.id.slice(0, 12)}\n`));
   });
 
   it('waits for a replica to stop gracefully (its stop signal), then kills it after --timeout', async () => {
@@ -170,7 +178,9 @@ describe('half-created services', () => {
       Record<string, unknown>
     >;
     expect(s).toMatchObject({ Name: 'nolb', Status: 'failed', IP: '' });
-    expect(s?.Message).toMatch(/^incomplete: no load balancer .*svc rm nolb$/);
+    expect(s?.Message).toMatch(
+      /^incomplete: no load balancer \(left by an interrupted command\); remove the service$/,
+    );
     const [i] = JSON.parse((await svc(['inspect', 'nolb'], { tenant })).stdout) as Array<
       Record<string, unknown>
     >;

@@ -3,7 +3,7 @@
  * through the FIP (keep-alive and fresh connections), counting every failed request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABEL, labelFilter } from '../../src/service/labels.js';
+import { LABEL, labelFilter } from '../../src/model/naming.js';
 import {
   engine,
   freePort,
@@ -27,7 +27,7 @@ afterAll(async () => {
 async function replicas(name: string) {
   const list = await engine.listContainers(labelFilter(tenant, name, 'replica'));
   return list
-    .map((c) => ({ number: Number(c.labels[LABEL.replica]), image: c.image, state: c.state }))
+    .map((c) => ({ number: Number(c.labels[LABEL.replica]), image: c.image, state: c.state, id: c.id }))
     .sort((a, b) => a.number - b.number);
 }
 
@@ -199,8 +199,10 @@ describe('rolling-update', () => {
     ['never listens on the service port', 'svc-test/http:never-healthy'],
     ['exits at once', 'svc-test/http:exits-at-once'],
   ])(
-    'stops at a new replica that %s; the old ones keep serving; --rollback restores',
+    'stops at a new replica that %s and undoes everything: same replicas, same config, same record',
     async (_why, image) => {
+      const before = await replicas('app');
+      const [was] = JSON.parse((await svc(['inspect', 'app'], { tenant })).stdout);
       const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
       const r = await svc(['rolling-update', '--image', image, '--timeout', '6s', 'app'], { tenant });
       const during = await load.stop();
@@ -209,20 +211,33 @@ describe('rolling-update', () => {
       );
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/did not become healthy/);
-      expect(r.stderr).toMatch(/svc rolling-update --rollback app/);
+      expect(r.stderr).toMatch(/app-\d+-\w+ did not become healthy/);
+      expect(r.stderr).toMatch(/everything it had changed was undone/);
       expect(during.failures).toEqual([]);
-      const now = await replicas('app');
-      expect(now).toHaveLength(3);
-      expect(now.every((x) => x.image === 'svc-test/http:v2' && x.state === 'running')).toBe(true);
-      const [inspected] = JSON.parse((await svc(['inspect', 'app'], { tenant })).stdout);
-      expect(inspected.Image).toBe(image); // the stored spec records the new image
-
-      const back = await svc(['rolling-update', '--rollback', 'app'], { tenant });
-      expect(back.code).toBe(0);
-      expect(JSON.parse(back.stdout)[0]).toMatchObject({ Image: 'svc-test/http:v2', Status: 'active' });
+      // Exactly as before: the same containers, the stored spec, and every replica UP behind the
+      // load balancer again.
+      expect(await replicas('app')).toEqual(before);
+      const [now] = JSON.parse((await svc(['inspect', 'app'], { tenant })).stdout);
+      expect([now.Image, now.Revision, now.Status]).toEqual([was.Image, was.Revision, 'active']);
+      expect(now.ReplicaDetail.map((d: { LB: string }) => d.LB)).toEqual(['UP', 'UP', 'UP']);
+      // The failed image is never used again: a later scale starts the service's image.
+      const up = await svc(['scale', 'app=4'], { tenant });
+      expect(up.code).toBe(0);
+      expect((await replicas('app')).map((x) => x.image)).toEqual(Array(4).fill(was.Image));
+      expect((await svc(['scale', 'app=3'], { tenant })).code).toBe(0);
     },
   );
+
+  it('--rollback returns to the image before the last update, with no request lost', async () => {
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
+    const back = await svc(['rolling-update', '--rollback', 'app'], { tenant });
+    const result = await load.stop();
+    expect(back.stderr).toBe('');
+    expect(back.code).toBe(0);
+    expect(JSON.parse(back.stdout)[0]).toMatchObject({ Image: HTTP_IMAGE, Status: 'active' });
+    expect(result.failures).toEqual([]);
+    expect((await replicas('app')).map((x) => x.image)).toEqual(Array(3).fill(HTTP_IMAGE));
+  });
 });
 
 describe('replica failures under load', () => {

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABEL, LABEL_SCHEMA_VERSION, labelFilter, names } from '../../src/service/labels.js';
+import { LABEL, LABEL_SCHEMA_VERSION, labelFilter, names } from '../../src/model/naming.js';
 import {
   engine,
   freePort,

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { labelFilter } from '../../src/service/labels.js';
+import { labelFilter } from '../../src/model/naming.js';
 import { createKey, newConfigDir, request, type Server, startServer, stopServer } from './serve-client.js';
 import {
   engine,

@@ -3,7 +3,7 @@
  * test's own HYPER-HMAC-SHA256 signer (serve-client.ts) or carrying a bearer token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelFilter } from '../../src/service/labels.js';
+import { labelFilter } from '../../src/model/naming.js';
 import {
   type Answer,
   createKey,

@@ -91,7 +91,9 @@ describe('create bodies in the original shape', () => {
   });
 
   it('a body that is not an object is a 400', () => {
-    expect(() => specFromCreateBody('[1]')).toThrow(/JSON object/);
+    expect(() => specFromCreateBody('[1]')).toThrow(
+      /expected a mapping of fields at the top level, got list/,
+    );
   });
 });
 

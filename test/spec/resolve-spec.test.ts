@@ -671,7 +671,7 @@ describe('resolveSpec: WorkingDir, NetMode, StopSignal, SecurityGroups, FIP', ()
       {
         path: 'SecurityGroups[1]',
         message:
-          'expected a security group name (letters, digits, - _ ., at most 63 characters), got string "bad name"',
+          'expected a security group name (letters, digits, - _ ., at most 63 characters, starting and ending with a letter or digit), got string "bad name"',
         location: 'spec.yaml:4:23',
       },
       {

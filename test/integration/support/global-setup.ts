@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
-import { LB_IMAGE, removeTestLeftovers, TEST_IMAGES } from './harness.js';
+import { LB_IMAGE, LB_IMAGE_DEBIAN, removeTestLeftovers, TEST_IMAGES } from './harness.js';
 
 export default async function setup(): Promise<void> {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -18,7 +18,7 @@ export default async function setup(): Promise<void> {
         'Start one with: sudo bash scripts/start-docker.sh',
     );
   }
-  for (const image of [LB_IMAGE, ...TEST_IMAGES]) {
+  for (const image of [LB_IMAGE, LB_IMAGE_DEBIAN, ...TEST_IMAGES]) {
     if (!(await engine.imageExists(image))) {
       throw new Error(
         `test image ${image} is missing; build it with: sudo bash scripts/build-test-images.sh`,

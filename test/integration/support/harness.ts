@@ -13,9 +13,13 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import { LABEL, labelFilter, names } from '../../../src/service/labels.js';
+import { LbDriver } from '../../../src/lb/driver.js';
+import { LABEL, labelFilter, names } from '../../../src/model/naming.js';
 
+/** Laid out like the official Alpine image (haproxy:lts-alpine): USER haproxy, busybox. */
 export const LB_IMAGE = 'svc-test/haproxy:local';
+/** Laid out like the official Debian images (haproxy:lts): USER haproxy, no nc/wget/socat/busybox. */
+export const LB_IMAGE_DEBIAN = 'svc-test/haproxy:debian';
 export const HTTP_IMAGE = 'svc-test/http:local';
 export const TCP_IMAGE = 'svc-test/tcp:local';
 export const TEST_IMAGES = [HTTP_IMAGE, TCP_IMAGE];
@@ -66,6 +70,14 @@ export function svc(
 }
 
 export const engine: Engine = new DockerEngine();
+
+/** What the load balancer says of each server, read as svc reads it (its log, through the driver). */
+export async function lbServers(
+  lbId: string,
+): Promise<Array<{ server: string; status: string; check: string }>> {
+  const view = await new LbDriver(engine).view(lbId);
+  return [...view.servers].map(([server, v]) => ({ server, status: v.status, check: v.check }));
+}
 
 export async function removeTenant(tenant: string): Promise<void> {
   // A `docker run --rm` client on the network may still be going away: the engine removes it

@@ -1,0 +1,137 @@
+/**
+ * A service's desired state lives in its record: a container that is created and never started
+ * (no process, no network), whose labels hold the normalised spec and the replica numbers its
+ * load balancer lists. Container labels cannot change, so a change writes new records: revision
+ * K+1 says the operation is under way (and is the lock: the engine refuses a second container of
+ * that name, so two commands cannot change one service at once), K+2 is the outcome. A change
+ * that fails removes its records again, so K stays the desired state.
+ */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ContainerSpec, ContainerSummary } from '../engine/engine.js';
+import { baseLabels, formatNumbers, LABEL, names, parseNumbers } from '../model/naming.js';
+import type { ServiceSpec } from '../spec/types.js';
+import { publicSpec } from './service-json.js';
+
+export const OPERATIONS = ['scale', 'rolling-update', 'fip', 'update-cert', 'security-groups'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export interface RecordInput {
+  tenant: string;
+  /** The spec; SSLCert may be the PEM (stored as its description) or already the description. */
+  spec: ServiceSpec;
+  revision: number;
+  /** When the service was created (RFC 3339). */
+  created: string;
+  /** Replica numbers the load balancer's config lists. */
+  servers: number[];
+  /** Any image present on the engine; the record never runs. */
+  image: string;
+  operation?: Operation;
+  /** The image before the last rolling update: what `rolling-update --rollback` returns to. */
+  previousImage?: string;
+}
+
+export interface ObservedRecord {
+  id: string;
+  name: string;
+  revision: number;
+  /** Undefined when the label is missing or unreadable. */
+  spec: ServiceSpec | undefined;
+  created: string;
+  servers: number[] | undefined;
+  operation: Operation | undefined;
+  /** `host/pid` of the command running the operation. */
+  owner: string | undefined;
+  previousImage: string | undefined;
+  /** When the record was written (Unix seconds). */
+  written: number;
+}
+
+/** A short hash of a public spec (without key material); computed once per plan. */
+export function specHash(spec: ServiceSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+/** Who runs an operation: this process. */
+export function operationOwner(): string {
+  return `${hostname()}/${process.pid}`;
+}
+
+export function recordContainer(r: RecordInput): ContainerSpec {
+  const spec = publicSpec(r.spec);
+  const labels: Record<string, string> = {
+    ...baseLabels(r.tenant, 'record'),
+    [LABEL.service]: spec.Name,
+    [LABEL.revision]: String(r.revision),
+    [LABEL.specHash]: specHash(spec),
+    [LABEL.spec]: JSON.stringify(spec),
+    [LABEL.created]: r.created,
+    [LABEL.servers]: formatNumbers(r.servers),
+  };
+  if (r.operation) {
+    labels[LABEL.operation] = r.operation;
+    labels[LABEL.operationOwner] = operationOwner();
+  }
+  if (r.previousImage) labels[LABEL.previousImage] = r.previousImage;
+  return {
+    name: names.record(r.tenant, spec.Name, r.revision),
+    image: r.image,
+    labels,
+    network: 'none',
+    entrypoint: ['/nonexistent'],
+    cmd: null,
+    restartPolicy: 'no',
+  };
+}
+
+function parseSpec(text: string | undefined): ServiceSpec | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as ServiceSpec;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readRecord(c: ContainerSummary): ObservedRecord {
+  const l = c.labels;
+  const operation = l[LABEL.operation];
+  return {
+    id: c.id,
+    name: c.name,
+    revision: Number(l[LABEL.revision]),
+    spec: parseSpec(l[LABEL.spec]),
+    created: l[LABEL.created] ?? '',
+    servers: parseNumbers(l[LABEL.servers]),
+    operation: (OPERATIONS as readonly string[]).includes(operation ?? '')
+      ? (operation as Operation)
+      : undefined,
+    owner: l[LABEL.operationOwner],
+    previousImage: l[LABEL.previousImage],
+    written: c.created,
+  };
+}
+
+/**
+ * Whether the command that wrote an operation's record may still be running: on this host, its
+ * process is alive; elsewhere, the record is less than an hour old.
+ */
+export function ownerMayRun(
+  record: ObservedRecord,
+  now: number = Date.now() / 1000,
+  alive: (pid: number) => boolean = processAlive,
+): boolean {
+  const [host, pid] = (record.owner ?? '').split('/');
+  if (host === hostname() && pid && /^\d+$/.test(pid)) return alive(Number(pid));
+  return now - record.written < 3600;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,400 @@
+/**
+ * The load balancer driver: the only code that does anything to or inside a load balancer
+ * container. It asks of the image only what the official haproxy images give: the `haproxy`
+ * binary on the PATH and the directory /usr/local/etc/haproxy; it works whatever user the image
+ * runs as, with no shell or client program in it, and over a remote engine (Engine API only).
+ *
+ *   write files    the archive API, at their final paths, as the engine's root with the owners
+ *                  svc sets (the certificate readable by HAProxy's user alone)
+ *   check          `haproxy -c` on a staged copy (exec of the binary itself)
+ *   reload         SIGUSR2 to the master (master-worker mode, `-W -db`), confirmed by its
+ *                  `Loading success.` on stderr; a refused reload puts the old files back
+ *   server states  the workers' health-check lines on stderr (`option log-health-checks`),
+ *                  followed through the engine's log stream (src/lb/log-watch.ts)
+ *   drain          reload without the leaving servers: the old worker finishes what it has in
+ *                  flight and exits; done when the engine's process list has no old worker left
+ */
+import type { ArchiveEntry, ContainerSpec, Engine } from '../engine/engine.js';
+import { InternalError, NotFoundError, SvcError, UsageError } from '../errors.js';
+import { foldLbLog, isPassedCheck, type LbView } from '../haproxy/lb-log.js';
+import {
+  BACKEND_NAME,
+  type ConfigPaths,
+  type LbServer,
+  renderAllowList,
+  renderHaproxyConfig,
+} from '../haproxy/render-config.js';
+import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
+import type { ServiceSpec } from '../spec/types.js';
+import { LogWatch } from './log-watch.js';
+import { fileOwner, type Owner, oldWorkersGone, workerPids } from './processes.js';
+
+/** What a load balancer should serve. */
+export interface LbState {
+  spec: ServiceSpec;
+  servers: LbServer[];
+  /** A new SSLCert PEM; undefined keeps the certificate the load balancer has. */
+  cert?: string;
+  /** The allowed source prefixes when the spec names security groups; undefined keeps the file it has. */
+  allow?: string[];
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (text: string) => void;
+}
+
+/** Undo a change: put the files back as they were and reload. */
+export type Undo = () => Promise<void>;
+
+export const LB_IMAGE_CONTRACT =
+  'a load balancer image must provide the haproxy binary (2.6 or newer) on its PATH and the ' +
+  'directory /usr/local/etc/haproxy, as the official haproxy images do';
+
+const CONFIG_PATH = `${LB_DIR}/${LB_FILES.config}`;
+const RELOAD_TIMEOUT_MS = 20_000;
+/** How long a reload signal may go unanswered before it is sent again. */
+const RELOAD_SIGNAL_MS = 1500;
+/** `hard-stop-after` (render-config.ts) bounds how long an old worker drains; a margin on top. */
+const DRAIN_TIMEOUT_MS = 35_000;
+
+/** The container settings of a load balancer (its name, labels, network and ports come from the plan). */
+export function lbContainerSettings(): Pick<
+  ContainerSpec,
+  'entrypoint' | 'cmd' | 'stopSignal' | 'sysctls' | 'logConfig' | 'restartPolicy'
+> {
+  return {
+    // Master-worker in the foreground whatever the image's entrypoint does: SIGUSR2 reloads,
+    // and every state change is printed on stderr.
+    entrypoint: ['haproxy'],
+    cmd: ['-W', '-db', '-f', CONFIG_PATH],
+    // A soft stop: in-flight requests finish.
+    stopSignal: 'SIGUSR1',
+    restartPolicy: 'unless-stopped',
+    // HAProxy runs as the image's user; let it bind service ports below 1024.
+    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
+    // svc reads HAProxy's account of itself from this log: a driver it can read, bounded.
+    logConfig: { type: 'json-file', config: { 'max-size': '10m', 'max-file': '3' } },
+  };
+}
+
+function paths(base: string): ConfigPaths & { config: string } {
+  return {
+    config: `${base}/${LB_FILES.config}`,
+    cert: `${base}/${LB_FILES.cert}`,
+    allow: `${base}/${LB_FILES.allow}`,
+  };
+}
+
+const LIVE = paths(LB_DIR);
+const STAGED = paths(`${LB_DIR}/${LB_STAGING}`);
+
+/** Archive entries (relative to LB_DIR) for these files under `prefix` ('' or the staging dir). */
+function entries(
+  files: { config?: string; cert?: string; allow?: string },
+  prefix: string,
+  owner: Owner,
+): ArchiveEntry[] {
+  const at = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const out: ArchiveEntry[] = prefix ? [{ name: prefix, mode: 0o755 }] : [];
+  if (files.config !== undefined) out.push({ name: at(LB_FILES.config), content: files.config, mode: 0o644 });
+  if (files.cert !== undefined) {
+    const dir = LB_FILES.cert.slice(0, LB_FILES.cert.lastIndexOf('/'));
+    out.push({ name: at(dir), mode: 0o700, ...owner });
+    out.push({ name: at(LB_FILES.cert), content: files.cert, mode: 0o600, ...owner });
+  }
+  if (files.allow !== undefined) out.push({ name: at(LB_FILES.allow), content: files.allow, mode: 0o644 });
+  return out;
+}
+
+function render(state: LbState, where: ConfigPaths): string {
+  return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where });
+}
+
+const restricted = (spec: ServiceSpec) => (spec.SecurityGroups?.length ?? 0) > 0;
+
+function describeServers(view: LbView, servers: string[]): string {
+  return servers
+    .map((s) => {
+      const v = view.servers.get(s);
+      return v ? `${s} ${v.status}${v.check ? ` (${v.check})` : ''}` : `${s} not checked yet`;
+    })
+    .join(', ');
+}
+
+function lastWords(watch: LogWatch): string {
+  const alerts = watch.view.alerts;
+  const lines = alerts.length > 0 ? alerts : watch.tail;
+  return lines.length > 0 ? `: ${lines.slice(-4).join(' | ')}` : '';
+}
+
+/** What the core asks of a load balancer (src/lb/ implements it; tests fake it). */
+export interface LoadBalancerDriver {
+  configure(id: string, state: LbState, opts?: { certFrom?: string }): Promise<void>;
+  start(id: string, opts: WaitOptions): Promise<void>;
+  apply(id: string, state: LbState, opts: WaitOptions & { up?: string[]; drain?: boolean }): Promise<Undo>;
+  waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void>;
+  view(id: string): Promise<LbView>;
+}
+
+export class LbDriver implements LoadBalancerDriver {
+  private readonly owners = new Map<string, Owner>();
+
+  constructor(private readonly engine: Engine) {}
+
+  private async owner(id: string): Promise<Owner> {
+    let o = this.owners.get(id);
+    if (!o) {
+      o = await fileOwner(this.engine, id);
+      this.owners.set(id, o);
+    }
+    return o;
+  }
+
+  /** Write a new (created, not yet started) load balancer's files; its certificate may come from `certFrom`. */
+  async configure(id: string, state: LbState, opts: { certFrom?: string } = {}): Promise<void> {
+    let cert = state.cert;
+    if (cert === undefined && opts.certFrom && state.spec.Protocol === 'httpsTerm') {
+      cert = await this.readCert(opts.certFrom);
+    }
+    const allow = restricted(state.spec) ? renderAllowList(state.allow ?? []) : undefined;
+    const files = { config: render(state, LIVE), cert, allow };
+    try {
+      await this.engine.writeFiles(id, LB_DIR, entries(files, '', await this.owner(id)));
+    } catch (err) {
+      if (err instanceof NotFoundError)
+        throw new UsageError(
+          `the load balancer image has no ${LB_DIR}: ${err.message}; ${LB_IMAGE_CONTRACT}`,
+        );
+      throw err;
+    }
+  }
+
+  private async readCert(id: string): Promise<string | undefined> {
+    const [file] = await this.engine.readFiles(id, `${LB_DIR}/${LB_FILES.cert}`);
+    return file?.content?.toString('utf8');
+  }
+
+  /** Start a configured load balancer; resolves once HAProxy has loaded its config. */
+  async start(id: string, opts: WaitOptions): Promise<void> {
+    try {
+      await this.engine.startContainer(id);
+    } catch (err) {
+      // The image is not one svc can use: a usage error (exit 2), with the contract.
+      if (err instanceof SvcError && /executable file not found|no such file or directory/i.test(err.message))
+        throw new UsageError(`the load balancer cannot start: ${err.message}; ${LB_IMAGE_CONTRACT}`);
+      throw err;
+    }
+    const watch = await LogWatch.open(this.engine, id, { since: 0 });
+    try {
+      await this.waitLoaded(watch, 'start', opts);
+    } finally {
+      watch.close();
+    }
+  }
+
+  private waitLoaded(watch: LogWatch, what: 'start' | 'reload', opts: WaitOptions): Promise<void> {
+    return watch.until(
+      () => {
+        const v = watch.view;
+        if (v.failedLoads > 0)
+          return new InternalError(
+            `the load balancer refused its configuration on ${what}${lastWords(watch)}`,
+          );
+        return v.complete && v.worker !== undefined;
+      },
+      {
+        timeoutMs: Math.min(opts.timeoutMs, RELOAD_TIMEOUT_MS),
+        signal: opts.signal,
+        onTimeout: () =>
+          new InternalError(
+            `the load balancer did not report a loaded configuration within ${RELOAD_TIMEOUT_MS / 1000}s after its ${what}${lastWords(watch)}; ${LB_IMAGE_CONTRACT}`,
+          ),
+        onEnd: () =>
+          new InternalError(
+            `the load balancer stopped during its ${what}${lastWords(watch)}; ${LB_IMAGE_CONTRACT}`,
+          ),
+      },
+    );
+  }
+
+  /**
+   * SIGUSR2 to the master, until it says it reloads: HAProxy up to 3.0 re-executes its master
+   * right after a load, and a signal that comes meanwhile is lost (seen with 2.6: a second reload
+   * within ~50 ms of a load). Then wait until the new worker has loaded.
+   */
+  private async reload(id: string, watch: LogWatch, opts: WaitOptions): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const seen = watch.reloads;
+      await this.engine.signal(id, 'SIGUSR2');
+      try {
+        await watch.until(() => watch.reloads > seen, {
+          timeoutMs: RELOAD_SIGNAL_MS,
+          signal: opts.signal,
+          onTimeout: () => new InternalError('the load balancer did not begin to reload'),
+          onEnd: () => new InternalError(`the load balancer stopped before its reload${lastWords(watch)}`),
+        });
+        break;
+      } catch (err) {
+        if (attempt >= 4 || !(err instanceof InternalError) || watch.closed) throw err;
+      }
+    }
+    await this.waitLoaded(watch, 'reload', opts);
+  }
+
+  private waitUpIn(watch: LogWatch, servers: string[], opts: WaitOptions): Promise<void> {
+    let said = '';
+    return watch.until(
+      () => {
+        const v = watch.view;
+        // A worker known to be current (or, the log rotated, the newest one printing).
+        if (v.worker === undefined) return undefined;
+        const up = servers.filter((s) => {
+          const sv = v.servers.get(s);
+          return sv?.status === 'UP' && isPassedCheck(sv.check);
+        });
+        const text = `waiting for replicas: ${up.length}/${servers.length} UP`;
+        if (text !== said) {
+          said = text;
+          opts.onProgress?.(text);
+        }
+        return up.length === servers.length;
+      },
+      {
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        onTimeout: () =>
+          new InternalError(
+            `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for replicas to be UP: ${describeServers(watch.view, servers)}`,
+          ),
+        onEnd: () =>
+          new InternalError(`the load balancer stopped while waiting for replicas${lastWords(watch)}`),
+      },
+    );
+  }
+
+  /** Wait until each of `servers` passed a health check in the load balancer's current worker. */
+  async waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void> {
+    if (servers.length === 0) return;
+    const detail = await this.engine.inspectContainer(id);
+    const since = Math.floor(Date.parse(detail.startedAt) / 1000) || 0;
+    const watch = await LogWatch.open(this.engine, id, { since });
+    try {
+      await this.waitUpIn(watch, servers, opts);
+    } finally {
+      watch.close();
+    }
+  }
+
+  /**
+   * Change a running load balancer to `state`: stage and check the files (`haproxy -c`), install
+   * them, reload, and wait until the new worker has loaded them, then until `up` passed a check
+   * in it and (with `drain`) until every worker from before has finished and exited. On any
+   * failure the files are put back (and reloaded) and it throws; on success it returns the undo.
+   */
+  async apply(
+    id: string,
+    state: LbState,
+    opts: WaitOptions & { up?: string[]; drain?: boolean },
+  ): Promise<Undo> {
+    const owner = await this.owner(id);
+    const before = await this.engine.readFiles(id, LB_DIR);
+    const cert = state.spec.Protocol === 'httpsTerm' ? state.cert : undefined;
+    const allow = restricted(state.spec) && state.allow ? renderAllowList(state.allow) : undefined;
+    await this.check(id, state, { cert, allow }, owner);
+
+    const workers = workerPids(await this.engine.top(id));
+    const files = { config: render(state, LIVE), cert, allow };
+    // The staged certificate is blanked in the same write: key material is kept in one place.
+    const install = [
+      ...entries(files, '', owner),
+      ...(cert ? entries({ cert: '' }, LB_STAGING, owner).slice(1) : []),
+    ];
+    const undo = () => this.restore(id, before, opts);
+    const watch = await LogWatch.open(this.engine, id);
+    try {
+      await this.engine.writeFiles(id, LB_DIR, install);
+      try {
+        await this.reload(id, watch, opts);
+      } catch (err) {
+        await this.putBack(id, before);
+        throw err;
+      }
+      try {
+        if (opts.up?.length) await this.waitUpIn(watch, opts.up, opts);
+        if (opts.drain) await this.waitDrained(id, workers, opts);
+      } catch (err) {
+        await undo().catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      watch.close();
+    }
+    return undo;
+  }
+
+  /** Stage the files beside the live ones and have HAProxy check them; throws what it said. */
+  private async check(
+    id: string,
+    state: LbState,
+    files: { cert?: string; allow?: string },
+    owner: Owner,
+  ): Promise<void> {
+    const where = {
+      cert: files.cert ? STAGED.cert : LIVE.cert,
+      allow: files.allow ? STAGED.allow : LIVE.allow,
+    };
+    const staged = { config: render(state, where), ...files };
+    await this.engine.writeFiles(id, LB_DIR, entries(staged, LB_STAGING, owner));
+    const r = await this.engine.exec(id, ['haproxy', '-c', '-f', STAGED.config]);
+    if (r.exitCode === 0) return;
+    if (files.cert) await this.engine.writeFiles(id, LB_DIR, entries({ cert: '' }, LB_STAGING, owner));
+    const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-6).join(' | ');
+    throw new InternalError(
+      `the load balancer refused the new configuration (nothing was changed): ${said || `haproxy -c exited with ${r.exitCode}`}` +
+        (r.exitCode === 126 || r.exitCode === 127 ? `; ${LB_IMAGE_CONTRACT}` : ''),
+    );
+  }
+
+  /** Write `before` (what readFiles gave for LB_DIR) back, without the staging area. */
+  private async putBack(id: string, before: ArchiveEntry[]): Promise<void> {
+    const prefix = `${LB_DIR.slice(LB_DIR.lastIndexOf('/') + 1)}/`;
+    const back = before
+      .filter((e) => e.name.startsWith(prefix) && !e.name.startsWith(`${prefix}${LB_STAGING}`))
+      .map((e) => ({ ...e, name: e.name.slice(prefix.length) }));
+    if (back.length > 0) await this.engine.writeFiles(id, LB_DIR, back);
+  }
+
+  private async restore(id: string, before: ArchiveEntry[], opts: WaitOptions): Promise<void> {
+    const watch = await LogWatch.open(this.engine, id);
+    try {
+      await this.putBack(id, before);
+      await this.reload(id, watch, { ...opts, signal: undefined });
+    } finally {
+      watch.close();
+    }
+  }
+
+  private async waitDrained(id: string, workers: number[], opts: WaitOptions): Promise<void> {
+    opts.onProgress?.('draining: waiting for in-flight requests to finish');
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    for (;;) {
+      if (oldWorkersGone(workers, await this.engine.top(id))) return;
+      if (Date.now() > deadline)
+        throw new InternalError(
+          `the load balancer's old worker did not finish within ${DRAIN_TIMEOUT_MS / 1000}s`,
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** What the load balancer says of its servers now (from its log since it started). */
+  async view(id: string): Promise<LbView> {
+    const detail = await this.engine.inspectContainer(id);
+    const since = Math.floor(Date.parse(detail.startedAt) / 1000) || 0;
+    const lines: string[] = [];
+    await this.engine.logs(id, { since, streams: 'stderr' }, (l) => lines.push(l.text));
+    return foldLbLog(lines, BACKEND_NAME);
+  }
+}

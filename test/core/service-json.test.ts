@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { rfc3339Nano, toServiceJson } from '../../src/core/service-json.js';
+import { SEED_KEYS, seedSpec } from '../support/seed.js';
+
+describe('toServiceJson', () => {
+  it('has exactly the seed response fields in the seed order', () => {
+    const json = toServiceJson(seedSpec, {
+      tenant: 'b8dc36865f4b480683dabb25598d61c4',
+      ip: '',
+      created: '2016-10-08T13:12:15.405946064Z',
+      status: 'created',
+      message: 'Service is created',
+      containers: null,
+    });
+    expect(Object.keys(json)).toEqual(SEED_KEYS);
+    // The seed's example response, value for value.
+    expect(JSON.parse(JSON.stringify(json))).toEqual({
+      Name: 'http',
+      Image: 'nginx',
+      WorkingDir: '',
+      ContainerSize: 's4',
+      SSLCert: '',
+      NetMode: '',
+      StopSignal: '',
+      ServicePort: 80,
+      ContainerPort: 80,
+      Replicas: 2,
+      HealthCheckInterval: 5,
+      HealthCheckFall: 3,
+      HealthCheckRise: 2,
+      Algorithm: 'roundrobin',
+      Protocol: 'http',
+      Stdin: false,
+      Tty: false,
+      SessionAffinity: false,
+      Entrypoint: null,
+      Cmd: null,
+      Env: null,
+      Volumes: null,
+      Labels: { app: 'nginx' },
+      SecurityGroups: null,
+      IP: '',
+      Tenant: 'b8dc36865f4b480683dabb25598d61c4',
+      FIP: '',
+      Message: 'Service is created',
+      Created: '2016-10-08T13:12:15.405946064Z',
+      Status: 'created',
+      Containers: null,
+    });
+  });
+
+  it('lists replica container IDs and prints an empty list as null', () => {
+    const base = { tenant: 't', ip: '172.18.0.2', created: 'c', status: 'created' as const, message: 'm' };
+    expect(toServiceJson(seedSpec, { ...base, containers: ['a', 'b'] }).Containers).toEqual(['a', 'b']);
+    expect(toServiceJson(seedSpec, { ...base, containers: [] }).Containers).toBeNull();
+  });
+});
+
+describe('rfc3339Nano', () => {
+  it('writes UTC with nine fractional digits', () => {
+    expect(rfc3339Nano(new Date('2016-10-08T13:12:15.405Z'), 946064)).toBe('2016-10-08T13:12:15.405946064Z');
+    expect(rfc3339Nano(new Date('2016-10-08T13:12:15.405Z'), 7)).toBe('2016-10-08T13:12:15.405000007Z');
+    expect(rfc3339Nano()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  });
+});

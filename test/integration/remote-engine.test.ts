@@ -1,0 +1,101 @@
+/**
+ * svc against an engine it reaches over TCP only (DOCKER_HOST=tcp://…), as a remote engine:
+ * no host path, no host-to-container network, Engine API calls alone. The same dockerd listens
+ * on 127.0.0.1:2375 too (scripts/start-docker.sh starts it so; SVC_TEST_TCP_ENGINE overrides).
+ * Not reachable is a failure, never a skip.
+ */
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerApi, resolveEndpoint } from '../../src/engine/docker-api.js';
+import { freePort, HTTP_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
+import { makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
+
+const ENDPOINT = process.env.SVC_TEST_TCP_ENGINE ?? 'tcp://127.0.0.1:2375';
+const tenant = newTenant();
+const env = { DOCKER_HOST: ENDPOINT };
+const sv = (args: string[]) => svc(args, { tenant, env });
+const V2 = 'svc-test/http:remote-v2';
+let certs: TlsCerts;
+
+beforeAll(async () => {
+  const api = new DockerApi(resolveEndpoint({ DOCKER_HOST: ENDPOINT }));
+  try {
+    await api.status('GET', '/_ping');
+  } catch (err) {
+    throw new Error(
+      `no Docker engine answers on ${ENDPOINT} (${(err as Error).message}): start dockerd with an extra ` +
+        '-H tcp://127.0.0.1:2375 (scripts/start-docker.sh does), or set SVC_TEST_TCP_ENGINE',
+    );
+  }
+  certs = makeTlsCerts();
+  await run('docker', ['tag', HTTP_IMAGE, V2]);
+});
+afterAll(async () => {
+  await removeTenant(tenant);
+  certs?.cleanup();
+  await run('docker', ['rmi', V2]).catch(() => undefined);
+});
+
+async function ok(args: string[]) {
+  const r = await sv(args);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r;
+}
+
+describe(`over ${ENDPOINT}`, () => {
+  let port: number;
+
+  it('create --wait', async () => {
+    port = await freePort();
+    await ok([
+      'create',
+      '--name',
+      'far',
+      '--service-port',
+      String(port),
+      '--container-port',
+      '80',
+      '--protocol',
+      'httpsTerm',
+      '--ssl-cert',
+      certs.leaf.pemFile,
+      '--replicas',
+      '2',
+      '--fip',
+      '127.0.0.1',
+      '--wait',
+      HTTP_IMAGE,
+    ]);
+    const [s] = JSON.parse((await ok(['inspect', 'far'])).stdout);
+    expect(s.ReplicaDetail.map((r: { LB: string }) => r.LB)).toEqual(['UP', 'UP']);
+  });
+
+  it('scale', async () => {
+    await ok(['scale', 'far=3']);
+    await ok(['scale', 'far=1']);
+    const [s] = JSON.parse((await ok(['inspect', 'far'])).stdout);
+    expect([s.Replicas, s.Status, s.ReplicaDetail.length]).toEqual([1, 'active', 1]);
+  });
+
+  it('rolling-update', async () => {
+    await ok(['rolling-update', '--image', V2, 'far']);
+    const [s] = JSON.parse((await ok(['inspect', 'far'])).stdout);
+    expect(s.ReplicaDetail.map((r: { Image: string; LB: string }) => [r.Image, r.LB])).toEqual([[V2, 'UP']]);
+  });
+
+  it('update-cert', async () => {
+    await ok(['update-cert', '--ssl-cert', certs.renewed.pemFile, 'far']);
+    const [s] = JSON.parse((await ok(['inspect', 'far'])).stdout);
+    expect(s.SSLCert).toMatch(/svc-renewed\.test/);
+    const cn = await new Promise<string>((resolve, reject) => {
+      const c = tls.connect({ host: '127.0.0.1', port, ca: certs.ca, servername: 'svc.test' }, () => {
+        resolve(String(c.getPeerCertificate().subject?.CN));
+        c.end();
+      });
+      c.on('error', reject);
+      c.setTimeout(5000, () => c.destroy(new Error('TLS timeout')));
+    });
+    expect(cn).toBe('svc-renewed.test');
+  });
+});

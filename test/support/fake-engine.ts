@@ -1,0 +1,345 @@
+/**
+ * The one fake of the unit tests: an in-memory Docker engine (containers, networks, images,
+ * files) and load balancer driver, both implementing the real interfaces. Every call that
+ * changes something is recorded, and a failure can be injected at the Nth one, so that each
+ * operation's rollback is driven through every step it has.
+ */
+import type {
+  ArchiveEntry,
+  ContainerDetail,
+  ContainerSpec,
+  ContainerState,
+  ContainerSummary,
+  Engine,
+  EngineInfo,
+  ExecResult,
+  Labels,
+  LogLine,
+  LogOptions,
+  NetworkRef,
+  ProcessInfo,
+} from '../../src/engine/engine.js';
+import { ConflictError, InternalError, NotFoundError } from '../../src/errors.js';
+import type { LbView } from '../../src/haproxy/lb-log.js';
+import type { LbState, LoadBalancerDriver, Undo, WaitOptions } from '../../src/lb/driver.js';
+
+interface FakeContainer {
+  id: string;
+  name: string;
+  spec: ContainerSpec;
+  state: ContainerState;
+  created: number;
+}
+
+/** A mutating call, as recorded: `create web-1-…`, `start web-1-…`, `lb.apply web-lb-…`. */
+export interface Call {
+  what: string;
+  target: string;
+}
+
+/** Fails the `at`-th mutating call (1-based) counted from when it is armed, or those matching. */
+export interface Injection {
+  at?: number;
+  match?: (c: Call) => boolean;
+  error?: Error;
+  /** Fail every matching call, not only the first. */
+  always?: boolean;
+}
+
+export class FakeWorld {
+  readonly containers = new Map<string, FakeContainer>();
+  readonly networks = new Map<string, { id: string; labels: Labels }>();
+  readonly images = new Set<string>();
+  /** What each load balancer (by container ID) serves: the last state applied or configured. */
+  readonly lbState = new Map<string, { servers: string[]; cert?: string; allow?: string[] }>();
+  readonly calls: Call[] = [];
+  /** What each container (by ID) printed, `<RFC 3339> text` a line. */
+  readonly logLines = new Map<string, string[]>();
+  /** Every logs request, as asked. */
+  readonly logRequests: Array<{ id: string; opts: LogOptions }> = [];
+  cpus = 2;
+  private seq = 0;
+  private injection: Injection | undefined;
+  private counted = 0;
+
+  constructor(images: string[] = []) {
+    for (const i of images) this.images.add(i);
+  }
+
+  /** Put containers the engine already has (as it lists them) into the world. */
+  adopt(containers: ContainerSummary[]): this {
+    for (const c of containers) {
+      const spec: ContainerSpec = {
+        name: c.name,
+        image: c.image,
+        labels: c.labels,
+        network: Object.keys(c.addresses)[0] ?? 'none',
+      };
+      this.containers.set(c.id, { id: c.id, name: c.name, spec, state: c.state, created: c.created });
+      this.images.add(c.image);
+    }
+    return this;
+  }
+
+  /** Forget these containers (removed behind the engine's back, as by `docker rm` elsewhere). */
+  drop(keep: (name: string) => boolean): void {
+    for (const [id, c] of this.containers) if (!keep(c.name)) this.containers.delete(id);
+  }
+
+  nextId(): string {
+    this.seq += 1;
+    return this.seq.toString(16).padStart(64, '0');
+  }
+
+  /** Arm a failure (counting starts now). */
+  inject(i: Injection | undefined): void {
+    this.injection = i;
+    this.counted = 0;
+  }
+
+  /** Record a mutating call; throws when the armed injection says so. */
+  mutate(what: string, target: string): void {
+    const call = { what, target };
+    this.counted += 1;
+    const i = this.injection;
+    if (i && ((i.at !== undefined && i.at === this.counted) || i.match?.(call))) {
+      if (!i.always) this.injection = undefined;
+      throw i.error ?? new InternalError(`injected failure at ${what} ${target}`);
+    }
+    this.calls.push(call);
+  }
+
+  byName(name: string): FakeContainer | undefined {
+    return [...this.containers.values()].find((c) => c.name === name);
+  }
+
+  find(idOrName: string): FakeContainer {
+    const c = this.containers.get(idOrName) ?? this.byName(idOrName);
+    if (!c) throw new NotFoundError(`no such container: ${idOrName}`);
+    return c;
+  }
+
+  /** Everything that makes up the world, comparable with toEqual (IDs and call log left out). */
+  picture(): unknown {
+    const lbByName = new Map([...this.lbState].map(([id, s]) => [this.containers.get(id)?.name ?? id, s]));
+    return {
+      containers: [...this.containers.values()]
+        .map((c) => ({ name: c.name, state: c.state, image: c.spec.image, labels: c.spec.labels }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      networks: [...this.networks.keys()].sort(),
+      lbs: [...lbByName].sort(([a], [b]) => a.localeCompare(b)),
+    };
+  }
+}
+
+function matches(labels: Labels, filters: string[]): boolean {
+  return filters.every((f) => {
+    const eq = f.indexOf('=');
+    return eq < 0 ? f in labels : labels[f.slice(0, eq)] === f.slice(eq + 1);
+  });
+}
+
+export class FakeEngine implements Engine {
+  constructor(readonly world: FakeWorld) {}
+
+  async ping(): Promise<void> {}
+
+  async info(): Promise<EngineInfo> {
+    return { cpus: this.world.cpus, memoryBytes: 8 * 2 ** 30, serverVersion: '20.10.24' };
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return this.world.images.has(ref);
+  }
+
+  async inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined> {
+    return this.world.images.has(ref) ? { id: `sha256:${ref.length}`, tags: [ref] } : undefined;
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    this.world.mutate('pull', ref);
+    this.world.images.add(ref);
+  }
+
+  async ensureNetwork(name: string, labels: Labels): Promise<NetworkRef> {
+    const existing = this.world.networks.get(name);
+    if (existing) return { id: existing.id, name, created: false };
+    this.world.mutate('create-network', name);
+    const id = this.world.nextId();
+    this.world.networks.set(name, { id, labels });
+    return { id, name, created: true };
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    const entry = [...this.world.networks].find(([n, v]) => n === idOrName || v.id === idOrName);
+    if (!entry) return;
+    this.world.mutate('remove-network', entry[0]);
+    this.world.networks.delete(entry[0]);
+  }
+
+  async listContainers(labels: string[]): Promise<ContainerSummary[]> {
+    return [...this.world.containers.values()]
+      .filter((c) => matches(c.spec.labels, labels))
+      .map((c) => this.summary(c));
+  }
+
+  private summary(c: FakeContainer): ContainerSummary {
+    return {
+      id: c.id,
+      name: c.name,
+      image: c.spec.image,
+      state: c.state,
+      labels: c.spec.labels,
+      created: c.created,
+      addresses: c.state === 'running' && c.spec.network !== 'none' ? { [c.spec.network]: '10.0.0.2' } : {},
+      ports: [],
+    };
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    if (this.world.byName(spec.name)) throw new ConflictError(`name ${spec.name} is in use`);
+    if (!this.world.images.has(spec.image)) throw new NotFoundError(`no such image: ${spec.image}`);
+    this.world.mutate('create', spec.name);
+    const id = this.world.nextId();
+    this.world.containers.set(id, {
+      id,
+      name: spec.name,
+      spec,
+      state: 'created',
+      created: Date.now() / 1000,
+    });
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.world.find(id);
+    this.world.mutate('start', c.name);
+    c.state = 'running';
+  }
+
+  async inspectContainer(id: string): Promise<ContainerDetail> {
+    const c = this.world.find(id);
+    return { ...this.summary(c), exitCode: 0, error: '', startedAt: '2026-12-01T00:00:00Z', user: '' };
+  }
+
+  async stopContainer(id: string): Promise<void> {
+    const c = this.world.containers.get(id) ?? this.world.byName(id);
+    if (!c) return;
+    this.world.mutate('stop', c.name);
+    c.state = 'exited';
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const c = this.world.containers.get(id) ?? this.world.byName(id);
+    if (!c) return;
+    this.world.mutate('remove', c.name);
+    this.world.containers.delete(c.id);
+    this.world.lbState.delete(c.id);
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    const c = this.world.find(id);
+    if (this.world.byName(name)) throw new ConflictError(`name ${name} is in use`);
+    this.world.mutate('rename', `${c.name}->${name}`);
+    c.name = name;
+  }
+
+  async writeFiles(id: string, _dir: string, _entries: ArchiveEntry[]): Promise<void> {
+    this.world.mutate('write-files', this.world.find(id).name);
+  }
+
+  async readFiles(): Promise<ArchiveEntry[]> {
+    return [];
+  }
+
+  async exec(): Promise<ExecResult> {
+    return { exitCode: 0, stdout: '', stderr: '' };
+  }
+
+  async signal(id: string, signal: string): Promise<void> {
+    this.world.mutate(`signal ${signal}`, this.world.find(id).name);
+  }
+
+  async top(): Promise<ProcessInfo[]> {
+    return [];
+  }
+
+  /** The container's lines after `since`, the last `tail` of them; then the stream ends (as for a stopped container). */
+  async logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void> {
+    this.world.logRequests.push({ id, opts });
+    opts.onOpen?.();
+    let lines = this.world.logLines.get(id) ?? [];
+    if (opts.since) lines = lines.filter((l) => Date.parse(l.slice(0, 30)) / 1000 >= (opts.since as number));
+    if (opts.tail !== undefined) lines = lines.slice(-opts.tail);
+    for (const text of lines) onLine({ stream: 'stdout', text });
+  }
+}
+
+/** A load balancer driver that keeps what each load balancer serves in the world. */
+export class FakeLb implements LoadBalancerDriver {
+  constructor(readonly world: FakeWorld) {}
+
+  private name(id: string): string {
+    return this.world.find(id).name;
+  }
+
+  private set(id: string, state: LbState): void {
+    const prev = this.world.lbState.get(id);
+    this.world.lbState.set(id, {
+      servers: state.servers.map((s) => s.name),
+      cert: state.cert ?? prev?.cert,
+      allow: state.allow ?? prev?.allow,
+    });
+  }
+
+  async configure(id: string, state: LbState, opts: { certFrom?: string } = {}): Promise<void> {
+    this.world.mutate('lb.configure', this.name(id));
+    this.set(id, {
+      ...state,
+      cert: state.cert ?? (opts.certFrom ? this.world.lbState.get(opts.certFrom)?.cert : undefined),
+    });
+  }
+
+  async start(id: string): Promise<void> {
+    this.world.mutate('lb.start', this.name(id));
+    this.world.find(id).state = 'running';
+  }
+
+  async apply(
+    id: string,
+    state: LbState,
+    opts: WaitOptions & { up?: string[]; drain?: boolean },
+  ): Promise<Undo> {
+    const before = this.world.lbState.get(id);
+    this.world.mutate('lb.apply', this.name(id));
+    this.set(id, state);
+    try {
+      if (opts.up?.length) this.world.mutate('lb.wait-up', `${this.name(id)} ${opts.up.join(' ')}`);
+      if (opts.drain) this.world.mutate('lb.drain', this.name(id));
+    } catch (err) {
+      // As the real driver: a wait that fails puts the old config back before it throws.
+      if (before) this.world.lbState.set(id, before);
+      throw err;
+    }
+    return async () => {
+      this.world.mutate('lb.undo', this.name(id));
+      if (before) this.world.lbState.set(id, before);
+    };
+  }
+
+  async waitUp(id: string, servers: string[]): Promise<void> {
+    this.world.mutate('lb.wait-up', `${this.name(id)} ${servers.join(' ')}`);
+  }
+
+  async view(id: string): Promise<LbView> {
+    const s = this.world.lbState.get(id);
+    return {
+      worker: 8,
+      servers: new Map((s?.servers ?? []).map((n) => [n, { status: 'UP' as const, check: 'L4OK' }])),
+      complete: true,
+      alerts: [],
+      failedLoads: 0,
+      exited: new Set(),
+    };
+  }
+}
