@@ -12,9 +12,20 @@ const ENUMS: Record<string, readonly string[]> = {
   ContainerSize: Object.keys(CONTAINER_SIZES),
 };
 
-/** The JSON Schema of one field, from its SCHEMA entry. */
+/** `map[string]struct{}`: an object whose keys are the entries, each with the value `{}`. */
+export const KEYED: JsonSchema = {
+  type: 'object',
+  additionalProperties: { type: 'object', maxProperties: 0 },
+  description: 'the keys are the entries; each value is {}',
+};
+
+/** Fields that are lists in svc's spec and maps of entry → {} in the original API. */
+const KEYED_FIELDS = new Set(['Volumes', 'SecurityGroups']);
+
+/** The JSON Schema of one field as input, from its SCHEMA entry. */
 export function fieldJsonSchema(name: string, type: string): JsonSchema {
   if (ENUMS[name]) return { type: 'string', enum: [...(ENUMS[name] as readonly string[])] };
+  if (KEYED_FIELDS.has(name)) return { oneOf: [STRINGS, KEYED], nullable: true };
   switch (type) {
     case 'int':
       return { type: 'integer' };
@@ -23,19 +34,9 @@ export function fieldJsonSchema(name: string, type: string): JsonSchema {
     case 'string':
     case 'PEM text':
       return { type: 'string' };
-    case 'string list':
-      return {
-        oneOf: [STRINGS, { type: 'object', description: 'the keys are the values' }],
-        nullable: true,
-      };
     case 'string or string list':
       return { oneOf: [{ type: 'string' }, STRINGS], nullable: true };
     default:
-      if (name === 'Volumes')
-        return {
-          oneOf: [STRINGS, { type: 'object', description: 'the keys are the values' }],
-          nullable: true,
-        };
       return {
         oneOf: [STRINGS, { type: 'object', additionalProperties: { type: 'string' } }],
         nullable: true,

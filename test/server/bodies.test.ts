@@ -54,6 +54,7 @@ describe('create bodies in the original shape', () => {
         Protocol: 'http',
         Labels: { app: 'nginx' },
         Volumes: { 'data:/d': {}, '/srv:/s:ro': {} },
+        SecurityGroups: { web: {}, office: null },
         IP: '',
         Message: '',
         Status: '',
@@ -69,6 +70,7 @@ describe('create bodies in the original shape', () => {
       Replicas: 2,
       Volumes: ['data:/d', '/srv:/s:ro'],
       Labels: { app: 'nginx' },
+      SecurityGroups: ['web', 'office'],
     });
   });
 
@@ -84,7 +86,7 @@ describe('create bodies in the original shape', () => {
         ['Name', '<body>:2:11'],
         ['ServicePort', '<body>:3:18'],
         ['Replica', '<body>:4:3'],
-        ['Volumes[0]', '<body>:5:15'],
+        ['Volumes.bad', '<body>:5:15'],
         ['Image', undefined],
       ]),
     );
