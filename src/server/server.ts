@@ -6,12 +6,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import os from 'node:os';
 import type { Engine } from '../engine/engine.js';
 import { NotFoundError, SpecError, SvcError, UsageError } from '../errors.js';
 import { formatJson } from '../output/format.js';
 import { createService } from '../service/create-service.js';
 import { setFip } from '../service/fip.js';
+import { labelFilter } from '../service/labels.js';
 import { inspectServices, listServices } from '../service/list-services.js';
 import { observeService } from '../service/observe.js';
 import { removeServices } from '../service/remove-service.js';
@@ -24,8 +24,9 @@ import { KeyedQueue } from './locks.js';
 import { openApiDocument } from './openapi.js';
 import { PUBLIC_ROUTES, type Route, route } from './router.js';
 import { AuthFailure, parseAuthorization, verifySignature } from './signing.js';
+import { API_VERSION, imageAnswer, infoAnswer, versionAnswer } from './system.js';
 
-export const API_VERSION = '1.23';
+export { API_VERSION } from './system.js';
 export const BODY_LIMIT = 1024 * 1024;
 
 export interface ServerOptions {
@@ -306,35 +307,9 @@ export class ApiServer {
       case 'openapi':
         return json(200, openApiDocument(this.opts.version));
       case 'version':
-        return json(200, {
-          Version: this.opts.version,
-          ApiVersion: API_VERSION,
-          MinAPIVersion: API_VERSION,
-          GitCommit: '',
-          GoVersion: '',
-          Os: process.platform,
-          Arch: process.arch === 'x64' ? 'amd64' : process.arch,
-          KernelVersion: os.release(),
-          BuildTime: '',
-          NodeVersion: process.version,
-        });
-      case 'info': {
-        const [info, services] = await Promise.all([
-          engine.info(),
-          listServices(engine, tenant, parseFiltersParam(null)),
-        ]);
-        return json(200, {
-          ID: tenant,
-          Name: os.hostname(),
-          Tenant: tenant,
-          Services: services.length,
-          ServerVersion: info.serverVersion,
-          NCPU: info.cpus,
-          MemTotal: info.memoryBytes,
-          OSType: 'linux',
-          Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
-        });
-      }
+        return json(200, versionAnswer(this.opts.version));
+      case 'info':
+        return json(200, await this.info(tenant));
       case 'services.create': {
         requireJson(req);
         const spec = specFromCreateBody(body.toString('utf8'));
@@ -387,11 +362,22 @@ export class ApiServer {
       case 'images.inspect': {
         const image = await engine.inspectImage(name);
         if (!image) throw new NotFoundError(`no such image: ${name}`);
-        return json(200, { Id: image.id, RepoTags: image.tags });
+        return json(200, imageAnswer(image));
       }
       case 'images.create':
         return this.pull(params, res);
     }
+  }
+
+  /** GET /info: the engine's facts, and the tenant's containers, images and services. */
+  private async info(tenant: string): Promise<Record<string, unknown>> {
+    const { engine } = this.opts;
+    const [info, services, mine] = await Promise.all([
+      engine.info(),
+      listServices(engine, tenant, parseFiltersParam(null)),
+      engine.listContainers(labelFilter(tenant, undefined, 'replica')),
+    ]);
+    return infoAnswer({ tenant, engine: info, containers: mine, services: services.length });
   }
 
   private async inspectOne(tenant: string, name: string) {
