@@ -261,3 +261,19 @@ export function parseFiltersParam(param: string | null): ServiceFilters {
   }
   return parseFilters(args);
 }
+
+const YES = ['1', 'true', 'yes'];
+const NO = ['', '0', 'false', 'no'];
+
+/**
+ * DELETE's `keep` query parameter: `true`/`1`/`yes` leave the replicas running; absent,
+ * `false`/`0`/`no` remove them; anything else is a 400. The original client's `keey=yes` is
+ * ignored on purpose: it sends it on every `hyper service rm`, whether `--keep` was given or not,
+ * so it says nothing about what the user asked (README "HTTP API").
+ */
+export function parseKeepParam(params: URLSearchParams): boolean {
+  const value = (params.get('keep') ?? '').trim().toLowerCase();
+  if (YES.includes(value)) return true;
+  if (NO.includes(value)) return false;
+  throw new UsageError(`keep: expected true or false, got ${JSON.stringify(params.get('keep'))}`);
+}

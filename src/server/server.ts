@@ -18,7 +18,7 @@ import { removeServices } from '../service/remove-service.js';
 import { rollingUpdate } from '../service/rolling-update.js';
 import { scaleService } from '../service/scale-service.js';
 import { resolveField } from '../spec/resolve-spec.js';
-import { parseFiltersParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
+import { parseFiltersParam, parseKeepParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
 import type { KeyStore } from './keys.js';
 import { KeyedQueue } from './locks.js';
 import { openApiDocument } from './openapi.js';
@@ -350,7 +350,7 @@ export class ApiServer {
         return json(200, service);
       }
       case 'services.remove': {
-        const keep = ['1', 'true'].includes(params.get('keep') ?? '');
+        const keep = parseKeepParam(params);
         const result = await this.locked(tenant, name, () =>
           removeServices(engine, tenant, [name], { keep, graceSeconds: 10 }),
         );
