@@ -1,6 +1,7 @@
 /**
  * The Service JSON of the seed's `POST /services/create` response: exactly its fields, in its
- * order, with its conventions (unset strings "", unset lists null). Pure.
+ * order, with its conventions (unset strings "", unset lists null; Volumes and SecurityGroups as
+ * objects keyed by entry, the original API's `map[string]struct{}`). Pure.
  */
 import { describeCertificate } from '../spec/ssl-cert.js';
 import type { ServiceSpec } from '../spec/types.js';
@@ -16,6 +17,16 @@ export interface ServiceState {
   message: string;
   /** Replica container IDs; null when there are none. */
   containers: string[] | null;
+}
+
+/**
+ * A list as the original API writes it (Go's `map[string]struct{}`): `{"data:/d": {}}`; null when
+ * unset. The spec keeps lists; only the Service JSON has this shape.
+ */
+export type KeyedList = Record<string, Record<string, never>> | null;
+
+export function keyedList(list: readonly string[] | null): KeyedList {
+  return list && list.length > 0 ? Object.fromEntries(list.map((entry) => [entry, {}])) : null;
 }
 
 export interface ServiceJson {
@@ -40,9 +51,9 @@ export interface ServiceJson {
   Entrypoint: string[] | null;
   Cmd: string[] | null;
   Env: string[] | null;
-  Volumes: string[] | null;
+  Volumes: KeyedList;
   Labels: Record<string, string>;
-  SecurityGroups: string[] | null;
+  SecurityGroups: KeyedList;
   IP: string;
   Tenant: string;
   FIP: string;
@@ -82,9 +93,9 @@ export function toServiceJson(spec: ServiceSpec, state: ServiceState): ServiceJs
     Entrypoint: s.Entrypoint,
     Cmd: s.Cmd,
     Env: s.Env,
-    Volumes: s.Volumes,
+    Volumes: keyedList(s.Volumes),
     Labels: s.Labels,
-    SecurityGroups: s.SecurityGroups,
+    SecurityGroups: keyedList(s.SecurityGroups),
     IP: state.ip,
     Tenant: state.tenant,
     FIP: s.FIP,

@@ -154,18 +154,21 @@ export class DockerEngine implements Engine {
         'GET',
         '/info',
       );
-      return { cpus: i.NCPU ?? 1, memoryBytes: i.MemTotal ?? 0, serverVersion: i.ServerVersion ?? '' };
+      const raw = i as Record<string, unknown>;
+      return { cpus: i.NCPU ?? 1, memoryBytes: i.MemTotal ?? 0, serverVersion: i.ServerVersion ?? '', raw };
     });
   }
 
-  async inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined> {
+  async inspectImage(
+    ref: string,
+  ): Promise<{ id: string; tags: string[]; raw?: Record<string, unknown> } | undefined> {
     try {
       return await this.call(`inspect image ${ref}`, async () => {
         const image = await this.api.json<{ Id: string; RepoTags?: string[] | null }>(
           'GET',
           `/images/${pathPart(ref)}/json`,
         );
-        return { id: image.Id, tags: image.RepoTags ?? [] };
+        return { id: image.Id, tags: image.RepoTags ?? [], raw: image as Record<string, unknown> };
       });
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;

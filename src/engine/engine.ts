@@ -13,6 +13,8 @@ export interface EngineInfo {
   cpus: number;
   memoryBytes: number;
   serverVersion: string;
+  /** The engine's whole `/info` answer, in its own field names (the API's /info picks from it). */
+  raw?: Record<string, unknown>;
 }
 
 export interface NetworkRef {
@@ -98,8 +100,13 @@ export interface Engine {
   ping(): Promise<void>;
   info(): Promise<EngineInfo>;
   imageExists(ref: string): Promise<boolean>;
-  /** The image's ID (`sha256:…`) and tags, or undefined when the engine does not have it. */
-  inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined>;
+  /**
+   * The image's ID (`sha256:…`) and tags (and the engine's whole answer, in its own field names),
+   * or undefined when the engine does not have it.
+   */
+  inspectImage(
+    ref: string,
+  ): Promise<{ id: string; tags: string[]; raw?: Record<string, unknown> } | undefined>;
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void>;
   /**
    * Find the network by name, or create it with these labels. The engine's own duplicate check is

@@ -5,7 +5,7 @@
 
 import { filtersFrom, type ServiceFilters } from '../core/views.js';
 import { SpecError, type SpecIssue, UsageError } from '../errors.js';
-import { type ParsedSpec, type PathSegment, parseSpecDocument } from '../spec/parse-document.js';
+import { type ParsedSpec, parseSpecDocument } from '../spec/parse-document.js';
 import { resolveField, resolveSpec } from '../spec/resolve-spec.js';
 import { fieldForKey } from '../spec/schema.js';
 import type { ServiceSpec } from '../spec/types.js';
@@ -146,49 +146,26 @@ export function parseJsonBody(text: string): unknown {
 
 /** Fields of the original's Service JSON that a create request may carry and that are not input. */
 const IGNORED_ON_CREATE = new Set(['ip', 'message', 'status', 'containers', 'tenant', 'created']);
-/** Fields the original's clients send as objects whose keys are the values (`{"data:/d": {}}`). */
-const KEYED_LISTS = new Set(['volumes', 'securitygroups']);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
- * The create body as a spec document in svc's shape: the original's output-only fields dropped,
- * `Volumes`/`SecurityGroups` objects turned into the list of their keys, `ContainerPort: 0`
- * dropped (= ServicePort). Positions still point into the body.
+ * The create body as a spec document in svc's shape: the original's output-only fields dropped
+ * and `ContainerPort: 0` dropped (= ServicePort). (`Volumes`/`SecurityGroups` objects keyed by
+ * entry are spec input everywhere: schema.ts takes them.)
  */
 export function originalShape(parsed: ParsedSpec): ParsedSpec {
-  const keyed = new Map<string, string[]>();
-  const entries = parsed.entries.flatMap((e) => {
+  const entries = parsed.entries.filter((e) => {
     const lower = e.key.toLowerCase();
-    if (IGNORED_ON_CREATE.has(lower)) return [];
-    if (lower === 'containerport' && e.value === 0) return [];
-    if (KEYED_LISTS.has(lower) && isPlainObject(e.value)) {
-      const keys = Object.keys(e.value);
-      keyed.set(e.key, keys);
-      return [{ key: e.key, value: keys }];
-    }
-    return [e];
+    return !IGNORED_ON_CREATE.has(lower) && !(lower === 'containerport' && e.value === 0);
   });
-  // An item of a keyed list stands where its key is written.
-  const translate = (path: readonly PathSegment[]): { path: PathSegment[]; part?: 'key' } => {
-    const [first, index, ...rest] = path;
-    const keys = typeof first === 'string' ? keyed.get(first) : undefined;
-    if (keys && typeof index === 'number' && keys[index] !== undefined)
-      return { path: [first as string, keys[index] as string, ...rest], part: 'key' };
-    return { path: [...path] };
-  };
   return {
     origin: parsed.origin,
     entries,
-    locate(path, part) {
-      const t = translate(path);
-      return parsed.locate(t.path, t.part ?? part);
-    },
-    sourceText(path) {
-      return parsed.sourceText(translate(path).path);
-    },
+    locate: (path, part) => parsed.locate(path, part),
+    sourceText: (path) => parsed.sourceText(path),
   };
 }
 
@@ -286,4 +263,20 @@ export function parseFiltersParam(param: string | null): ServiceFilters {
     }
   }
   return filtersFrom(pairs, (k) => `filters.${k}`);
+}
+
+const YES = ['1', 'true', 'yes'];
+const NO = ['', '0', 'false', 'no'];
+
+/**
+ * DELETE's `keep` query parameter: `true`/`1`/`yes` leave the replicas running; absent,
+ * `false`/`0`/`no` remove them; anything else is a 400. The original client's `keey=yes` is
+ * ignored on purpose: it sends it on every `hyper service rm`, whether `--keep` was given or not,
+ * so it says nothing about what the user asked (README "HTTP API").
+ */
+export function parseKeepParam(params: URLSearchParams): boolean {
+  const value = (params.get('keep') ?? '').trim().toLowerCase();
+  if (YES.includes(value)) return true;
+  if (NO.includes(value)) return false;
+  throw new UsageError(`keep: expected true or false, got ${JSON.stringify(params.get('keep'))}`);
 }

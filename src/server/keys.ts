@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { checkTenant } from '../core/tenant.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { AuthFailure, parseAuthorization, verifySignature } from './signing.js';
 
 export interface AccessKey {
   AccessKey: string;
@@ -106,4 +107,43 @@ export class KeyStore {
     }
     return found;
   }
+}
+
+/** What of a request its authentication reads, besides its headers. */
+export interface AuthRequest {
+  method: string;
+  path: string;
+  query: string;
+  body: Buffer;
+  /** The clock, for the signature's date (ms). */
+  now: number;
+}
+
+/**
+ * The key (and so the tenant) of a request: a bearer token or a HYPER-HMAC-SHA256 signature
+ * (signing.ts); otherwise an AuthFailure (401).
+ */
+export function authenticate(
+  keys: KeyStore,
+  header: (name: string) => string | undefined,
+  request: AuthRequest,
+): { accessKey: string; tenant: string } {
+  const auth = header('authorization');
+  if (!auth)
+    throw new AuthFailure(
+      'no credentials: send Authorization: Bearer SECRET or a HYPER-HMAC-SHA256 signature',
+    );
+  if (/^Bearer /i.test(auth)) {
+    const key = keys.byToken(auth.slice(7).trim());
+    if (!key) throw new AuthFailure('unknown bearer token');
+    return { accessKey: key.AccessKey, tenant: key.Tenant };
+  }
+  const parsed = parseAuthorization(auth);
+  if (typeof parsed === 'string') throw new AuthFailure(parsed);
+  const headers: Record<string, string | undefined> = {};
+  for (const name of parsed.signedHeaders) headers[name] = header(name);
+  verifySignature(parsed, { ...request, headers }, (ak) => keys.byAccessKey(ak)?.SecretKey);
+  const key = keys.byAccessKey(parsed.accessKey);
+  if (!key) throw new AuthFailure('unknown access key');
+  return { accessKey: key.AccessKey, tenant: key.Tenant };
 }

@@ -12,9 +12,20 @@ const ENUMS: Record<string, readonly string[]> = {
   ContainerSize: Object.keys(CONTAINER_SIZES),
 };
 
-/** The JSON Schema of one field, from its SCHEMA entry. */
+/** `map[string]struct{}`: an object whose keys are the entries, each with the value `{}`. */
+export const KEYED: JsonSchema = {
+  type: 'object',
+  additionalProperties: { type: 'object', maxProperties: 0 },
+  description: 'the keys are the entries; each value is {}',
+};
+
+/** Fields that are lists in svc's spec and maps of entry → {} in the original API. */
+const KEYED_FIELDS = new Set(['Volumes', 'SecurityGroups']);
+
+/** The JSON Schema of one field as input, from its SCHEMA entry. */
 export function fieldJsonSchema(name: string, type: string): JsonSchema {
   if (ENUMS[name]) return { type: 'string', enum: [...(ENUMS[name] as readonly string[])] };
+  if (KEYED_FIELDS.has(name)) return { oneOf: [STRINGS, KEYED], nullable: true };
   switch (type) {
     case 'int':
       return { type: 'integer' };
@@ -23,19 +34,9 @@ export function fieldJsonSchema(name: string, type: string): JsonSchema {
     case 'string':
     case 'PEM text':
       return { type: 'string' };
-    case 'string list':
-      return {
-        oneOf: [STRINGS, { type: 'object', description: 'the keys are the values' }],
-        nullable: true,
-      };
     case 'string or string list':
       return { oneOf: [{ type: 'string' }, STRINGS], nullable: true };
     default:
-      if (name === 'Volumes')
-        return {
-          oneOf: [STRINGS, { type: 'object', description: 'the keys are the values' }],
-          nullable: true,
-        };
       return {
         oneOf: [STRINGS, { type: 'object', additionalProperties: { type: 'string' } }],
         nullable: true,
@@ -56,24 +57,101 @@ function serviceSpecSchema(): JsonSchema {
   return { type: 'object', properties, required, additionalProperties: true };
 }
 
+const nullableStrings: JsonSchema = { ...STRINGS, nullable: true };
+
+/** The Service as svc writes it: the input's alternatives settled (lists as lists, keyed lists as maps). */
 function serviceSchema(): JsonSchema {
   const spec = serviceSpecSchema();
+  const described = (name: string, schema: JsonSchema): JsonSchema => ({
+    ...schema,
+    description: (spec.properties as Record<string, JsonSchema>)[name]?.description,
+  });
   return {
     type: 'object',
     properties: {
       ...(spec.properties as Record<string, JsonSchema>),
+      Entrypoint: described('Entrypoint', nullableStrings),
+      Cmd: described('Cmd', nullableStrings),
+      Env: described('Env', nullableStrings),
+      Volumes: described('Volumes', { ...KEYED, nullable: true }),
+      Labels: described('Labels', { type: 'object', additionalProperties: { type: 'string' } }),
+      SecurityGroups: described('SecurityGroups', { ...KEYED, nullable: true }),
       IP: { type: 'string' },
       Tenant: { type: 'string' },
       Message: { type: 'string' },
       Created: { type: 'string', format: 'date-time' },
       Status: { type: 'string', enum: ['created', 'active', 'degraded', 'updating', 'failed'] },
-      Containers: { ...STRINGS, nullable: true },
+      Containers: nullableStrings,
     },
+  };
+}
+
+/** An object of these fields: `s` string, `i` integer, `b` boolean, `l` list of strings or null. */
+function fields(spec: Record<string, 's' | 'i' | 'b' | 'l'>): JsonSchema {
+  const types: Record<string, JsonSchema> = {
+    s: { type: 'string' },
+    i: { type: 'integer' },
+    b: { type: 'boolean' },
+    l: nullableStrings,
+  };
+  return {
+    type: 'object',
+    properties: Object.fromEntries(Object.entries(spec).map(([k, t]) => [k, types[t]])),
+  };
+}
+
+/** /version, /info and image inspect: docker's shapes, as the original client decodes them. */
+function systemSchemas(): Record<string, JsonSchema> {
+  const info = fields({
+    ID: 's',
+    Containers: 'i',
+    ContainersRunning: 'i',
+    ContainersPaused: 'i',
+    ContainersStopped: 'i',
+    Images: 'i',
+    Driver: 's',
+    ExecutionDriver: 's',
+    LoggingDriver: 's',
+    KernelVersion: 's',
+    OperatingSystem: 's',
+    OSType: 's',
+    Architecture: 's',
+    NCPU: 'i',
+    MemTotal: 'i',
+    Name: 's',
+    ServerVersion: 's',
+    Tenant: 's',
+    Services: 'i',
+  });
+  (info.properties as Record<string, JsonSchema>).Plugins = fields({
+    Volume: 'l',
+    Network: 'l',
+    Authorization: 'l',
+  });
+  info.description =
+    "Docker's Info: the key's tenant's containers (replicas) and images, the engine's facts, svc's Tenant and Services";
+  return {
+    Version: fields({ Version: 's', ApiVersion: 's', GitCommit: 's', GoVersion: 's', Os: 's', Arch: 's' }),
+    Info: info,
+    ImageInspect: fields({
+      Id: 's',
+      RepoTags: 'l',
+      RepoDigests: 'l',
+      Created: 's',
+      Architecture: 's',
+      Os: 's',
+      Size: 'i',
+      VirtualSize: 'i',
+    }),
   };
 }
 
 const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
 const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
+const ref = (description: string, name: string) => ({
+  description,
+  ...json({ $ref: `#/components/schemas/${name}` }),
+});
 const service = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Service' }) });
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 
@@ -103,6 +181,7 @@ export function openApiDocument(version: string): JsonSchema {
             FIP: { type: 'string', nullable: true, description: '"" detaches' },
           },
         },
+        ...systemSchemas(),
         Error: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
       },
     },
@@ -138,8 +217,20 @@ export function openApiDocument(version: string): JsonSchema {
           responses: { 200: service('the service'), 404: error('no such service') },
         },
         delete: {
-          parameters: [nameParam, { name: 'keep', in: 'query', schema: { type: 'boolean' } }],
-          responses: { 204: { description: 'removed' }, 404: error('no such service') },
+          parameters: [
+            nameParam,
+            {
+              name: 'keep',
+              in: 'query',
+              schema: { type: 'string', enum: ['true', '1', 'yes', 'false', '0', 'no'] },
+              description: "leave the replicas running; the original client's `keey` is ignored",
+            },
+          ],
+          responses: {
+            204: { description: 'removed' },
+            400: error('keep is neither true nor false'),
+            404: error('no such service'),
+          },
         },
       },
       '/services/{name}/update': {
@@ -157,7 +248,7 @@ export function openApiDocument(version: string): JsonSchema {
       '/images/{name}/json': {
         get: {
           parameters: [nameParam],
-          responses: { 200: { description: 'present' }, 404: error('absent') },
+          responses: { 200: ref('the image', 'ImageInspect'), 404: error('absent') },
         },
       },
       '/images/create': {
@@ -170,8 +261,8 @@ export function openApiDocument(version: string): JsonSchema {
         },
       },
       '/_ping': { get: { security: [], responses: { 200: { description: 'OK' } } } },
-      '/version': { get: { responses: { 200: { description: 'versions' } } } },
-      '/info': { get: { responses: { 200: { description: 'engine and tenant' } } } },
+      '/version': { get: { responses: { 200: ref('versions', 'Version') } } },
+      '/info': { get: { responses: { 200: ref('engine and tenant', 'Info') } } },
       '/openapi.json': { get: { security: [], responses: { 200: { description: 'this document' } } } },
     },
   };

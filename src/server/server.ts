@@ -6,25 +6,25 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import os from 'node:os';
 import { findService, observe } from '../core/observe.js';
 import { inspectServices, listServices } from '../core/reads.js';
 import { removeServices } from '../core/remove.js';
 import { type Core, createService, rollingUpdate, scaleService, setFip } from '../core/services.js';
 import type { Engine } from '../engine/engine.js';
-import { NotFoundError, SpecError, SvcError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { LbDriver } from '../lb/driver.js';
-import { formatJson } from '../output/format.js';
+import { labelFilter } from '../model/naming.js';
 import { resolveField } from '../spec/resolve-spec.js';
-import { parseFiltersParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
-import type { KeyStore } from './keys.js';
+import { parseFiltersParam, parseKeepParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
+import { drain, errorReply, HttpError, header, json, type Reply, readBody, requireJson } from './http.js';
+import { authenticate, type KeyStore } from './keys.js';
 import { KeyedQueue } from './locks.js';
 import { openApiDocument } from './openapi.js';
 import { PUBLIC_ROUTES, type Route, route } from './router.js';
-import { AuthFailure, parseAuthorization, verifySignature } from './signing.js';
+import { API_VERSION, imageAnswer, infoAnswer, versionAnswer } from './system.js';
 
-export const API_VERSION = '1.23';
-export const BODY_LIMIT = 1024 * 1024;
+export { BODY_LIMIT } from './http.js';
+export { API_VERSION } from './system.js';
 
 export interface ServerOptions {
   engine: Engine;
@@ -40,97 +40,6 @@ export interface ServerOptions {
   timeoutMs?: number;
   /** The clock, for signature dates (tests). */
   now?: () => number;
-}
-
-interface Reply {
-  status: number;
-  body?: string;
-  type?: string;
-  headers?: Record<string, string>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-const json = (status: number, value: unknown): Reply => ({
-  status,
-  body: formatJson(value),
-  type: 'application/json',
-});
-
-function errorReply(err: unknown): Reply {
-  if (err instanceof HttpError)
-    return { ...json(err.status, { message: err.message }), headers: err.headers };
-  if (err instanceof AuthFailure)
-    return {
-      ...json(401, { message: `unauthorized: ${err.message}` }),
-      headers: { 'WWW-Authenticate': 'Bearer, HYPER-HMAC-SHA256' },
-    };
-  if (err instanceof SpecError)
-    return json(400, { message: err.message, issues: err.issues.map((i) => ({ ...i })) });
-  if (err instanceof SvcError) return json(err.status, { message: err.message });
-  return json(500, { message: `unexpected failure: ${err instanceof Error ? err.message : String(err)}` });
-}
-
-/** Read and drop the rest of a request (bounded in time), so its client can read the answer. */
-function drain(req: http.IncomingMessage, ms: number): Promise<void> {
-  if (req.readableEnded) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    req.once('end', done);
-    req.once('close', done);
-    req.resume();
-  });
-}
-
-/** The body, up to BODY_LIMIT bytes (413 beyond); chunked bodies too. */
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > BODY_LIMIT)
-    return Promise.reject(new HttpError(413, `request body larger than ${BODY_LIMIT} bytes`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (c: Buffer) => {
-      if (failed) return;
-      size += c.length;
-      if (size > BODY_LIMIT) {
-        failed = true;
-        reject(new HttpError(413, `request body larger than ${BODY_LIMIT} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
-    });
-  });
-}
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(',') : v;
-}
-
-function requireJson(req: http.IncomingMessage): void {
-  const type = (header(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json')
-    throw new HttpError(415, `expected Content-Type: application/json, got ${type ? `"${type}"` : 'none'}`);
 }
 
 export class ApiServer {
@@ -224,7 +133,13 @@ export class ApiServer {
       entry.route = r.name;
       const body = await readBody(req);
       if (!PUBLIC_ROUTES.has(r.name)) {
-        const key = this.authenticate(req, path, query, body);
+        const key = authenticate(this.opts.keys, (n) => header(req, n), {
+          method: req.method ?? 'GET',
+          path,
+          query,
+          body,
+          now: (this.opts.now ?? Date.now)(),
+        });
         entry.accessKey = key.accessKey;
         entry.tenant = key.tenant;
       }
@@ -254,37 +169,7 @@ export class ApiServer {
     res.end(req.method === 'HEAD' ? undefined : reply.body);
   }
 
-  /** The key (and so the tenant) of the request, or an AuthFailure (401). */
-  private authenticate(
-    req: http.IncomingMessage,
-    path: string,
-    query: string,
-    body: Buffer,
-  ): { accessKey: string; tenant: string } {
-    const auth = header(req, 'authorization');
-    if (!auth)
-      throw new AuthFailure(
-        'no credentials: send Authorization: Bearer SECRET or a HYPER-HMAC-SHA256 signature',
-      );
-    if (/^Bearer /i.test(auth)) {
-      const key = this.opts.keys.byToken(auth.slice(7).trim());
-      if (!key) throw new AuthFailure('unknown bearer token');
-      return { accessKey: key.AccessKey, tenant: key.Tenant };
-    }
-    const parsed = parseAuthorization(auth);
-    if (typeof parsed === 'string') throw new AuthFailure(parsed);
-    const headers: Record<string, string | undefined> = {};
-    for (const name of parsed.signedHeaders) headers[name] = header(req, name);
-    verifySignature(
-      parsed,
-      { method: req.method ?? 'GET', path, query, headers, body, now: (this.opts.now ?? Date.now)() },
-      (ak) => this.opts.keys.byAccessKey(ak)?.SecretKey,
-    );
-    const key = this.opts.keys.byAccessKey(parsed.accessKey);
-    if (!key) throw new AuthFailure('unknown access key');
-    return { accessKey: key.AccessKey, tenant: key.Tenant };
-  }
-
+  /** What the core operations act on, for one key's tenant. */
   private core(tenant: string): Core {
     return { engine: this.opts.engine, lb: this.lb, tenant };
   }
@@ -310,35 +195,9 @@ export class ApiServer {
       case 'openapi':
         return json(200, openApiDocument(this.opts.version));
       case 'version':
-        return json(200, {
-          Version: this.opts.version,
-          ApiVersion: API_VERSION,
-          MinAPIVersion: API_VERSION,
-          GitCommit: '',
-          GoVersion: '',
-          Os: process.platform,
-          Arch: process.arch === 'x64' ? 'amd64' : process.arch,
-          KernelVersion: os.release(),
-          BuildTime: '',
-          NodeVersion: process.version,
-        });
-      case 'info': {
-        const [info, services] = await Promise.all([
-          engine.info(),
-          listServices(this.core(tenant), parseFiltersParam(null)),
-        ]);
-        return json(200, {
-          ID: tenant,
-          Name: os.hostname(),
-          Tenant: tenant,
-          Services: services.length,
-          ServerVersion: info.serverVersion,
-          NCPU: info.cpus,
-          MemTotal: info.memoryBytes,
-          OSType: 'linux',
-          Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
-        });
-      }
+        return json(200, versionAnswer(this.opts.version));
+      case 'info':
+        return json(200, await this.info(tenant));
       case 'services.create': {
         requireJson(req);
         const spec = specFromCreateBody(body.toString('utf8'));
@@ -362,39 +221,58 @@ export class ApiServer {
       }
       case 'services.inspect':
         return json(200, await this.inspectOne(tenant, name));
-      case 'services.update': {
+      case 'services.update':
         requireJson(req);
-        const update = parseUpdateBody(body.toString('utf8'));
-        const core = this.core(tenant);
-        const service = await this.locked(tenant, name, async () => {
-          findService(await observe(engine, tenant), name); // 404 before anything else
-          // FIP first: its conflict (409) stops the update before anything changed.
-          if (update.fip !== undefined) await setFip(core, name, update.fip, { timeoutMs });
-          if (update.image !== undefined)
-            await rollingUpdate(core, name, { image: update.image }, { timeoutMs });
-          if (update.replicas !== undefined) await scaleService(core, name, update.replicas, { timeoutMs });
-          return this.inspectOne(tenant, name);
-        });
-        return json(200, service);
-      }
-      case 'services.remove': {
-        const keep = ['1', 'true'].includes(params.get('keep') ?? '');
-        const result = await this.locked(tenant, name, () =>
-          removeServices(this.core(tenant), [name], { keep, graceSeconds: 10 }),
-        );
-        const [failure] = result.failed;
-        if (failure) throw failure.error;
-        if (result.missing.length > 0) throw new NotFoundError(`no such service: ${name}`);
+        return json(200, await this.update(tenant, name, body.toString('utf8')));
+      case 'services.remove':
+        await this.remove(tenant, name, params);
         return { status: 204 };
-      }
       case 'images.inspect': {
         const image = await engine.inspectImage(name);
         if (!image) throw new NotFoundError(`no such image: ${name}`);
-        return json(200, { Id: image.id, RepoTags: image.tags });
+        return json(200, imageAnswer(image));
       }
       case 'images.create':
         return this.pull(params, res);
     }
+  }
+
+  /** POST /services/{name}/update: the FIP, then the image, then the replicas; the Service after. */
+  private update(tenant: string, name: string, text: string) {
+    const { engine } = this.opts;
+    const timeoutMs = this.opts.timeoutMs ?? 120_000;
+    const update = parseUpdateBody(text);
+    const core = this.core(tenant);
+    return this.locked(tenant, name, async () => {
+      findService(await observe(engine, tenant), name); // 404 before anything else
+      // FIP first: its conflict (409) stops the update before anything changed.
+      if (update.fip !== undefined) await setFip(core, name, update.fip, { timeoutMs });
+      if (update.image !== undefined) await rollingUpdate(core, name, { image: update.image }, { timeoutMs });
+      if (update.replicas !== undefined) await scaleService(core, name, update.replicas, { timeoutMs });
+      return this.inspectOne(tenant, name);
+    });
+  }
+
+  /** DELETE /services/{name}: `keep` read as parseKeepParam says (`keey` ignored). */
+  private async remove(tenant: string, name: string, params: URLSearchParams): Promise<void> {
+    const keep = parseKeepParam(params);
+    const result = await this.locked(tenant, name, () =>
+      removeServices(this.core(tenant), [name], { keep, graceSeconds: 10 }),
+    );
+    const [failure] = result.failed;
+    if (failure) throw failure.error;
+    if (result.missing.length > 0) throw new NotFoundError(`no such service: ${name}`);
+  }
+
+  /** GET /info: the engine's facts, and the tenant's containers, images and services. */
+  private async info(tenant: string): Promise<Record<string, unknown>> {
+    const { engine } = this.opts;
+    const [info, services, mine] = await Promise.all([
+      engine.info(),
+      listServices(this.core(tenant), parseFiltersParam(null)),
+      engine.listContainers(labelFilter(tenant, undefined, 'replica')),
+    ]);
+    return infoAnswer({ tenant, engine: info, containers: mine, services: services.length });
   }
 
   private async inspectOne(tenant: string, name: string) {

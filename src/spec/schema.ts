@@ -223,7 +223,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * The items of a list field: a file gives one list (or null = unset); each flag value is one item
  * (a positional such as CMD… gives a list). INVALID when the file's value is not a list.
  */
-function listItems(inputs: readonly Input[], expected: string): Input[] | null | typeof INVALID {
+/**
+ * The items of a list field. With `keyed`, a map stands for the list of its keys, each with the
+ * value `{}` (or null): the original API's `map[string]struct{}` (`{"data:/d": {}}`). Problems
+ * with such an item are reported at its key.
+ */
+function listItems(
+  inputs: readonly Input[],
+  expected: string,
+  keyed = false,
+): Input[] | null | typeof INVALID {
   const items: Input[] = [];
   for (const { raw, site } of inputs) {
     if (site.source === 'flag' && !Array.isArray(raw)) {
@@ -232,6 +241,10 @@ function listItems(inputs: readonly Input[], expected: string): Input[] | null |
       raw.forEach((item: unknown, i) => {
         items.push({ raw: item, site: site.at(i) });
       });
+    } else if (keyed && isPlainObject(raw)) {
+      const keys = keyedItems(raw, site);
+      if (keys === INVALID) return INVALID;
+      items.push(...keys);
     } else if (raw === null) {
       if (inputs.length === 1) return null;
     } else {
@@ -239,6 +252,25 @@ function listItems(inputs: readonly Input[], expected: string): Input[] | null |
     }
   }
   return items;
+}
+
+/** The keys of a `map[string]struct{}` as list items; every value must be `{}` or null. */
+function keyedItems(raw: Record<string, unknown>, site: Site): Input[] | typeof INVALID {
+  const items: Input[] = [];
+  let ok = true;
+  for (const [key, value] of Object.entries(raw)) {
+    const at = site.at(key);
+    const keySite: Site = { ...at, issue: (message, part = 'key') => at.issue(message, part) };
+    if (value === null || (isPlainObject(value) && Object.keys(value).length === 0))
+      items.push({ raw: key, site: keySite });
+    else {
+      at.issue(
+        `expected {} as the value of ${JSON.stringify(key)} (the key is the entry), got ${describeValue(value)}`,
+      );
+      ok = false;
+    }
+  }
+  return ok ? items : INVALID;
 }
 
 // Name, SecurityGroups ------------------------------------------------------------------------
@@ -483,7 +515,11 @@ function envMap(list: readonly string[] | null): Map<string, string> {
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 function volumes(inputs: readonly Input[]): Parsed<string[] | null> {
-  const items = listItems(inputs, 'list of "source:/container/path[:ro]" strings');
+  const items = listItems(
+    inputs,
+    'list of "source:/container/path[:ro]" strings, or a map of them to {}',
+    true,
+  );
   if (items === INVALID || items === null) return items;
   let ok = true;
   const targets = new Map<string, string>();
@@ -527,7 +563,7 @@ function volumes(inputs: readonly Input[]): Parsed<string[] | null> {
 // SecurityGroups ----------------------------------------------------------------------------
 
 function securityGroups(inputs: readonly Input[]): Parsed<string[] | null> {
-  const items = listItems(inputs, 'list of security group names');
+  const items = listItems(inputs, 'list of security group names, or a map of them to {}', true);
   if (items === INVALID || items === null) return items;
   let ok = true;
   const out: string[] = [];
@@ -776,7 +812,7 @@ export const SCHEMA: Schema = {
     aliases: ['environment'],
   },
   Volumes: {
-    type: 'list of source:/path[:ro]',
+    type: 'list of source:/path[:ro], or map of them to {}',
     help: 'mount a named volume (created if absent) or an absolute host path at an absolute container path; :ro for read-only',
     default: null,
     parse: volumes,
@@ -806,7 +842,7 @@ export const SCHEMA: Schema = {
     ],
   },
   SecurityGroups: {
-    type: 'string list',
+    type: 'string list, or map of them to {}',
     help: 'security group of the replicas',
     default: null,
     parse: securityGroups,

@@ -49,6 +49,25 @@ describe('toServiceJson', () => {
     });
   });
 
+  it("writes Volumes and SecurityGroups as the original API's map of entry → {}", () => {
+    const base = {
+      tenant: 't',
+      ip: '',
+      created: 'c',
+      status: 'created' as const,
+      message: 'm',
+      containers: null,
+    };
+    const spec = { ...seedSpec, Volumes: ['data:/d:ro', '/srv:/s'], SecurityGroups: ['web', 'office'] };
+    const json = toServiceJson(spec, base);
+    expect(JSON.stringify(json.Volumes)).toBe('{"data:/d:ro":{},"/srv:/s":{}}');
+    expect(JSON.stringify(json.SecurityGroups)).toBe('{"web":{},"office":{}}');
+    expect(toServiceJson({ ...spec, Volumes: [], SecurityGroups: null }, base)).toMatchObject({
+      Volumes: null,
+      SecurityGroups: null,
+    });
+  });
+
   it('lists replica container IDs and prints an empty list as null', () => {
     const base = { tenant: 't', ip: '172.18.0.2', created: 'c', status: 'created' as const, message: 'm' };
     expect(toServiceJson(seedSpec, { ...base, containers: ['a', 'b'] }).Containers).toEqual(['a', 'b']);

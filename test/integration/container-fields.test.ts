@@ -129,7 +129,7 @@ describe('a service from a file that sets every container field', () => {
       Entrypoint: ['/bin/sh', '-c'],
       Cmd: ['/bin/serve-http'],
       Env: ['MODE=prod', 'GREETING=hello world'],
-      Volumes: [`${volume}:/data:ro`, `${hostDir}:/hostdata`],
+      Volumes: { [`${volume}:/data:ro`]: {}, [`${hostDir}:/hostdata`]: {} },
       Labels: { app: 'fields', tier: 'web' },
     });
   });

@@ -166,7 +166,7 @@ describe('security groups', () => {
     const r = await create('guarded', port, ['--sg', 'office']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).SecurityGroups).toEqual(['office']);
+    expect(JSON.parse(r.stdout).SecurityGroups).toEqual({ office: {} });
     expect(await fromClient('a', 'guarded', port)).toMatch(/^[0-9a-f]{12}$/);
     expect(await fromClient('b', 'guarded', port)).toBe('refused');
   });

@@ -310,15 +310,18 @@ describe('svc serve: the service lifecycle, signed', () => {
     expect(detached.json.FIP).toBe('');
   });
 
-  it('DELETE ?keep=true → 204, the replicas left running; again → 404; DELETE → 204', async () => {
+  it('DELETE ?keep=true → 204, the replicas left running; again → 404; ?keep=maybe → 400; ?keey=yes → 204, all removed', async () => {
     const kept = await call('DELETE', `/v1.23/services/${name}?keep=true`, A());
     expect(kept.status).toBe(204);
     expect(kept.text).toBe('');
     const left = await engine.listContainers(labelFilter(tenantA, name, 'replica'));
     expect(left.filter((c) => c.state === 'running')).toHaveLength(3);
     expect((await call('DELETE', `/v1.23/services/${name}`, A())).status).toBe(404);
-    expect((await call('DELETE', '/services/pub', A())).status).toBe(204);
+    expect((await call('DELETE', '/services/pub?keep=maybe', A())).status).toBe(400);
+    // What the original client sends on every `hyper service rm`, --keep or not: ignored.
+    expect((await call('DELETE', '/services/pub?keey=yes', A())).status).toBe(204);
     expect((await call('GET', '/services/pub', A())).status).toBe(404);
+    expect(await engine.listContainers(labelFilter(tenantA, 'pub', 'replica'))).toEqual([]);
   });
 });
 

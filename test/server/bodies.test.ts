@@ -4,6 +4,7 @@ import {
   jsonSyntaxError,
   parseFiltersParam,
   parseJsonBody,
+  parseKeepParam,
   parseUpdateBody,
   specFromCreateBody,
 } from '../../src/server/bodies.js';
@@ -54,6 +55,7 @@ describe('create bodies in the original shape', () => {
         Protocol: 'http',
         Labels: { app: 'nginx' },
         Volumes: { 'data:/d': {}, '/srv:/s:ro': {} },
+        SecurityGroups: { web: {}, office: null },
         IP: '',
         Message: '',
         Status: '',
@@ -69,6 +71,7 @@ describe('create bodies in the original shape', () => {
       Replicas: 2,
       Volumes: ['data:/d', '/srv:/s:ro'],
       Labels: { app: 'nginx' },
+      SecurityGroups: ['web', 'office'],
     });
   });
 
@@ -84,7 +87,7 @@ describe('create bodies in the original shape', () => {
         ['Name', '<body>:2:11'],
         ['ServicePort', '<body>:3:18'],
         ['Replica', '<body>:4:3'],
-        ['Volumes[0]', '<body>:5:15'],
+        ['Volumes.bad', '<body>:5:15'],
         ['Image', undefined],
       ]),
     );
@@ -136,5 +139,19 @@ describe('filters', () => {
     expect(() => parseFiltersParam('{"colour":["red"]}')).toThrow(/unknown filter/);
     expect(() => parseFiltersParam('{"name":[1]}')).toThrow(/strings/);
     expect(() => parseFiltersParam('{"status":["sleepy"]}')).toThrow(/status is one of/);
+  });
+});
+
+describe('the keep parameter of DELETE', () => {
+  const keep = (q: string) => parseKeepParam(new URLSearchParams(q));
+  it('true/1/yes keep the replicas; absent, false/0/no do not', () => {
+    for (const q of ['keep=true', 'keep=1', 'keep=yes', 'keep=TRUE']) expect(keep(q), q).toBe(true);
+    for (const q of ['', 'keep=', 'keep=false', 'keep=0', 'keep=no']) expect(keep(q), q).toBe(false);
+  });
+  it("ignores the original client's keey=yes, sent on every rm", () => {
+    expect(keep('keey=yes')).toBe(false);
+  });
+  it('refuses anything else (400)', () => {
+    expect(() => keep('keep=maybe')).toThrow(/keep: expected true or false, got "maybe"/);
   });
 });

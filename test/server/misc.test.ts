@@ -89,4 +89,19 @@ describe('openApiDocument', () => {
     expect(spec.properties.Protocol?.enum).toContain('httpsTerm');
     expect(Object.keys(doc.paths)).toContain('/services/{name}/update');
   });
+
+  it("writes the Service's Volumes and SecurityGroups as maps of entry → {}, and takes both forms", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a generated document, checked field by field
+    type Doc = { components: { schemas: Record<string, any> } };
+    const { schemas } = (openApiDocument('0.1.0') as Doc).components;
+    for (const field of ['Volumes', 'SecurityGroups']) {
+      expect(schemas.Service.properties[field]).toMatchObject({
+        type: 'object',
+        additionalProperties: { type: 'object', maxProperties: 0 },
+        nullable: true,
+      });
+      expect(schemas.ServiceSpec.properties[field].oneOf).toHaveLength(2);
+    }
+    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['Info', 'Version', 'ImageInspect']));
+  });
 });

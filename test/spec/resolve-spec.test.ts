@@ -617,8 +617,29 @@ describe('resolveSpec: Volumes', () => {
       },
     ]);
     expect(problems('Volumes: "a1:/d"\n')[0]?.message).toBe(
-      'expected list of "source:/container/path[:ro]" strings, got string "a1:/d"',
+      'expected list of "source:/container/path[:ro]" strings, or a map of them to {}, got string "a1:/d"',
     );
+  });
+  it("takes the original API's map of entries to {} (or null), in YAML and JSON alike", () => {
+    const want = ['data:/d', '/srv:/s:ro'];
+    expect(field('Volumes', 'Volumes:\n  data:/d: {}\n  /srv:/s:ro:\n')).toEqual(want);
+    expect(field('Volumes', 'Volumes: {"data:/d": {}, "/srv:/s:ro": {}}\n')).toEqual(want);
+    expect(field('Volumes', 'Volumes: {}\n')).toBeNull();
+  });
+  it('reports a bad entry of the map at its key, and a value other than {}', () => {
+    expect(problems('Volumes: {"a1:/d": {}, "b1:rel": {}}\n')).toMatchObject([
+      { path: 'Volumes.b1:rel', location: 'spec.yaml:4:24' },
+    ]);
+    expect(problems('Volumes: {"a1:/d": {}, "b1:/d": {}}\n')).toMatchObject([
+      { path: 'Volumes.b1:/d', message: 'container path /d is already mounted by Volumes.a1:/d' },
+    ]);
+    expect(problems('Volumes: {"a1:/d": "ro"}\n')).toEqual([
+      {
+        path: 'Volumes.a1:/d',
+        message: 'expected {} as the value of "a1:/d" (the key is the entry), got string "ro"',
+        location: 'spec.yaml:4:20',
+      },
+    ]);
   });
 });
 
@@ -681,8 +702,17 @@ describe('resolveSpec: WorkingDir, NetMode, StopSignal, SecurityGroups, FIP', ()
       },
     ]);
     expect(problems('SecurityGroups: web\n')[0]?.message).toBe(
-      'expected list of security group names, got string "web"',
+      'expected list of security group names, or a map of them to {}, got string "web"',
     );
+  });
+  it("SecurityGroups: the original API's map of names to {}", () => {
+    expect(field('SecurityGroups', 'SecurityGroups: {web: {}, office-ssh: {}}\n')).toEqual([
+      'web',
+      'office-ssh',
+    ]);
+    expect(problems('SecurityGroups: {"bad name": {}}\n')).toMatchObject([
+      { path: 'SecurityGroups.bad name', location: 'spec.yaml:4:18' },
+    ]);
   });
   it('FIP: "" or an IP address', () => {
     expect(field('FIP', '')).toBe('');
