@@ -31,7 +31,7 @@ export function hintText(hint: Hint): string {
     case 'update-group':
       return `change it with: svc sg update -f FILE ${hint.group}`;
     case 'unreachable-engine':
-      return 'is the Docker engine running? DOCKER_HOST points svc at another one';
+      return 'is the daemon running? Set DOCKER_HOST (or a docker context) to point svc at another engine';
   }
 }
 

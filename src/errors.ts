@@ -85,7 +85,7 @@ export class ConflictError extends SvcError {
 }
 
 export class EngineUnavailableError extends SvcError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; hint?: Hint }) {
     super(503, message, options);
   }
 }

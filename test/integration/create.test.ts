@@ -118,7 +118,7 @@ describe('the README example: an http service on a FIP', () => {
     const r = await svc(['create', '-f', file], { tenant });
     expect(r.code).toBe(4);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^Error: service "http" already exists/);
+    expect(r.stderr).toMatch(/^Error: service "http" already exists.*; remove it with: svc rm http\n$/);
     const after = await engine.listContainers(labelFilter(tenant, 'http'));
     expect(after.map((c) => c.id).sort()).toEqual(before);
     expect(after.filter((c) => c.labels[LABEL.role] !== 'record').every((c) => c.state === 'running')).toBe(

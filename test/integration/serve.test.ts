@@ -225,6 +225,8 @@ describe('svc serve: the service lifecycle, signed', () => {
     const again = await call('POST', '/services/create', { ...A(), body });
     expect(again.status).toBe(409);
     expect(again.json.message).toMatch(/already exists/);
+    // The API's errors are the core's, neutral: no command line in them (the CLI adds its own).
+    expect(again.json.message).not.toMatch(/\bsvc [a-z]|--[a-z]/);
   });
 
   it('GET /services is byte for byte svc ls -o json; GET /services/{name} is the inspect Service; filters', async () => {
@@ -305,6 +307,7 @@ describe('svc serve: the service lifecycle, signed', () => {
       body: { FIP: '127.0.0.1' },
     });
     expect(twice.status, twice.text).toBe(409);
+    expect(twice.json.message).toMatch(/already has FIP 127\.0\.0\.1$/);
     const detached = await call('POST', `/v1.23/services/${svcName}/update`, { ...A(), body: { FIP: '' } });
     expect(detached.status, detached.text).toBe(200);
     expect(detached.json.FIP).toBe('');
