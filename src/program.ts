@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createCommand } from './commands/create.js';
 import { attachFipCommand, detachFipCommand } from './commands/fip.js';
+import { addGlobalOptions } from './commands/global-options.js';
 import { inspectCommand } from './commands/inspect.js';
 import { logsCommand } from './commands/logs.js';
 import { lsCommand } from './commands/ls.js';
@@ -40,11 +41,13 @@ export function buildProgram(): Command {
 Examples:
   $ svc create -f service.yaml
   $ svc create --name web --image nginx --service-port 8080 --container-port 80 --protocol http --fip 127.0.0.1
+  $ svc --context colima ls                 # the engine of a docker context (as docker --context)
   $ svc create --help
 
-Environment: DOCKER_HOST (engine), SVC_TENANT (tenant), SVC_LB_IMAGE (load balancer image), NO_COLOR.
+Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG (engine, as the docker CLI reads them),
+SVC_TENANT (tenant), SVC_LB_IMAGE (load balancer image), NO_COLOR, FORCE_COLOR.
 Exit codes: 0 done, 1 unexpected failure, 2 invalid spec or usage, 3 not found, 4 conflict,
 5 Docker engine unreachable.`,
   );
-  return program;
+  return addGlobalOptions(program);
 }
