@@ -11,7 +11,8 @@ echo "== npm pack"
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 files=$(tar -tzf "$work/$tarball" | sed 's|^package/||' | sort)
 echo "$tarball: $(echo "$files" | wc -l) files"
-for want in package.json README.md LICENSE bin/svc.js dist/cli.js dist/THIRD-PARTY-LICENSES.txt; do
+for want in package.json README.md LICENSE bin/svc.js dist/cli.js dist/THIRD-PARTY-LICENSES.txt \
+  schema/service.schema.json schema/security-group.schema.json; do
   grep -qx "$want" <<<"$files" || { echo "missing from the package: $want" >&2; exit 1; }
 done
 if grep -E '\.map$|^src/|^test/' <<<"$files"; then
@@ -35,3 +36,6 @@ echo "svc --help: ok"
 name=$(printf 'Name: web\nImage: nginx\nServicePort: 80\n' | "$svc" create -f - --dry-run -q)
 [[ "$name" == web ]] || { echo "svc create -f - --dry-run printed '$name'" >&2; exit 1; }
 echo "svc create -f - --dry-run: ok"
+"$svc" schema | cmp - "$work/prefix/lib/node_modules/svc-lb/schema/service.schema.json" ||
+  { echo "svc schema differs from the packaged schema/service.schema.json" >&2; exit 1; }
+echo "svc schema: ok"

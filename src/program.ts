@@ -9,6 +9,7 @@ import { lsCommand } from './commands/ls.js';
 import { rmCommand } from './commands/rm.js';
 import { rollingUpdateCommand } from './commands/rolling-update.js';
 import { scaleCommand } from './commands/scale.js';
+import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { sgCommand } from './commands/sg.js';
 import { updateCertCommand } from './commands/update-cert.js';
@@ -34,7 +35,8 @@ export function buildProgram(): Command {
     .addCommand(detachFipCommand())
     .addCommand(updateCertCommand())
     .addCommand(serveCommand())
-    .addCommand(sgCommand());
+    .addCommand(sgCommand())
+    .addCommand(schemaCommand());
   program.addHelpText(
     'after',
     `
