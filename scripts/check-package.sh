@@ -39,3 +39,5 @@ echo "svc create -f - --dry-run: ok"
 "$svc" schema | cmp - "$work/prefix/lib/node_modules/svc-lb/schema/service.schema.json" ||
   { echo "svc schema differs from the packaged schema/service.schema.json" >&2; exit 1; }
 echo "svc schema: ok"
+"$svc" completion bash | bash -n || { echo "svc completion bash is not valid bash" >&2; exit 1; }
+echo "svc completion bash: ok"

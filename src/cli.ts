@@ -20,7 +20,17 @@ function reportError(message: string, status: number, json: boolean): void {
   else process.stderr.write(`Error: ${message}\n`);
 }
 
+/**
+ * SVC_COMPLETE_DEADLINE_MS: end quietly (exit 124, as timeout(1)) when the command is not done
+ * by then. Shell completion asks svc for service names this way, never waiting on an engine.
+ */
+function deadline(env: NodeJS.ProcessEnv): void {
+  const ms = Number(env.SVC_COMPLETE_DEADLINE_MS);
+  if (ms > 0) setTimeout(() => process.exit(124), ms).unref();
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
+  deadline(process.env);
   const json = wantsJsonErrors(argv.slice(2));
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {

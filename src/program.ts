@@ -1,5 +1,6 @@
 /** The commander program: every command, its help and examples. Loaded by src/cli.ts. */
 import { Command } from 'commander';
+import { completionCommand } from './commands/completion.js';
 import { createCommand } from './commands/create.js';
 import { attachFipCommand, detachFipCommand } from './commands/fip.js';
 import { addGlobalOptions } from './commands/global-options.js';
@@ -36,7 +37,8 @@ export function buildProgram(): Command {
     .addCommand(updateCertCommand())
     .addCommand(serveCommand())
     .addCommand(sgCommand())
-    .addCommand(schemaCommand());
+    .addCommand(schemaCommand())
+    .addCommand(completionCommand());
   program.addHelpText(
     'after',
     `

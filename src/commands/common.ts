@@ -1,5 +1,5 @@
 /** Options every command shares (SPEC §2). */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { connectEngine } from '../engine/connect.js';
 import type { Engine } from '../engine/engine.js';
 import { formatJson, formatYaml, type OutputFormat, parseOutputFormat } from '../output/format.js';
@@ -15,8 +15,10 @@ export interface CommonOptions {
 }
 
 export function addCommonOptions(cmd: Command, formats: OutputFormat[]): Command {
+  // The formats are its choices for help and completion; parseOutputFormat checks them (in any case).
+  const output = new Option('-o, --output <format>', 'output format').choices(formats).argParser((v) => v);
   return cmd
-    .option('-o, --output <format>', `output format: ${formats.join(', ')}`)
+    .addOption(output)
     .option('-q, --quiet', 'print names only')
     .option('--tenant <id>', 'tenant id, 32 hex (env SVC_TENANT; default: this installation)');
 }

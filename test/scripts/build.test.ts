@@ -3,8 +3,9 @@
  * directory, run with a module hook that records every file node loads, each file mapped back
  * to the sources it holds (esbuild's metafile).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -130,5 +131,40 @@ describe('the bundle', () => {
     const licences = readFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), 'utf8');
     for (const pkg of ['commander', 'chalk', 'ora']) expect(licences).toMatch(new RegExp(`^${pkg}@`, 'm'));
     expect(licences).not.toMatch(/^yaml@/m);
+  });
+});
+
+describe('SVC_COMPLETE_DEADLINE_MS (what shell completion asks names with)', () => {
+  it('ends svc quietly (exit 124) when the engine does not answer in time', async () => {
+    const socket = join(dir, 'silent.sock');
+    const silent = net.createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(socket, r));
+    try {
+      const started = Date.now();
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          `import(${JSON.stringify(pathToFileURL(join(outdir, 'cli.js')).href)}).then((m) => m.main(['node', 'svc', 'ls', '-q']))`,
+        ],
+        {
+          env: {
+            ...process.env,
+            DOCKER_HOST: `unix://${socket}`,
+            SVC_TENANT: '7e57'.padEnd(32, '0'),
+            SVC_COMPLETE_DEADLINE_MS: '500',
+          },
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (b) => (output += b));
+      child.stderr.on('data', (b) => (output += b));
+      const code = await new Promise((r) => child.on('close', r));
+      expect(code).toBe(124);
+      expect(output).toBe('');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      silent.close();
+    }
   });
 });
