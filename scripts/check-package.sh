@@ -24,6 +24,7 @@ echo "== npm i -g $tarball (prefix $work/prefix)"
 npm i -g --prefix "$work/prefix" "$work/$tarball" --no-audit --no-fund --loglevel=error
 svc="$work/prefix/bin/svc"
 cd "$work" # away from the repository's node_modules
+export SVC_CONFIG_DIR="$work/config" # its tenant file, not the user's
 
 want=$(node -p "require('$OLDPWD/package.json').version")
 got=$("$svc" --version)
@@ -41,3 +42,9 @@ echo "svc create -f - --dry-run: ok"
 echo "svc schema: ok"
 "$svc" completion bash | bash -n || { echo "svc completion bash is not valid bash" >&2; exit 1; }
 echo "svc completion bash: ok"
+# Without an engine: the client part on stdout, exit 5.
+status=0
+client=$("$svc" -H unix:///nonexistent/docker.sock version -o json 2>/dev/null) || status=$?
+[[ $status == 5 ]] && grep -q '"Server": null' <<<"$client" ||
+  { echo "svc version without an engine: exit $status, printed: $client" >&2; exit 1; }
+echo "svc version (no engine): ok"

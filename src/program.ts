@@ -14,6 +14,7 @@ import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { sgCommand } from './commands/sg.js';
 import { updateCertCommand } from './commands/update-cert.js';
+import { versionCommand } from './commands/version.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -38,7 +39,8 @@ export function buildProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(sgCommand())
     .addCommand(schemaCommand())
-    .addCommand(completionCommand());
+    .addCommand(completionCommand())
+    .addCommand(versionCommand());
   program.addHelpText(
     'after',
     `
@@ -46,6 +48,7 @@ Examples:
   $ svc create -f service.yaml
   $ svc create --name web --image nginx --service-port 8080 --container-port 80 --protocol http --fip 127.0.0.1
   $ svc --context colima ls                 # the engine of a docker context (as docker --context)
+  $ svc version                             # svc, its context, tenant and load balancer image; the engine
   $ svc create --help
 
 Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG (engine, as the docker CLI reads them),

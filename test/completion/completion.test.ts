@@ -31,7 +31,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => writeFileSync(join(dir, 'calls'), ''));
 
 const env = () => ({ PATH: `${dir}:${process.env.PATH}`, HOME: dir });
-const has = (shell: string) => spawnSync(shell, ['-c', 'exit 0']).status === 0;
+const has = (shell: string) => spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
 
 /** What bash offers for `line` (the cursor at its end), calling _svc as `complete -F` does. */
 function bash(line: string): string[] {
