@@ -2,7 +2,6 @@
  * The command line: wires commander to the commands, and is the one place errors are caught and
  * turned into `Error: …` (or a JSON object with -o json) on stderr and the exit codes of SPEC §5.
  */
-import { exitCodeFor, InterruptedError, SvcError } from './errors.js';
 import { version } from './version.js';
 
 /** -o json asks for errors as JSON too; read it from argv since parsing may be what failed. */
@@ -50,6 +49,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    // Loaded only now: `svc --version` needs nothing but the version.
+    const { exitCodeFor, InterruptedError, SvcError } = await import('./errors.js');
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return; // --help, --version
       const message = err.message.replace(/^error: /, '');
