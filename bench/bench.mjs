@@ -827,14 +827,30 @@ async function scenarioDataplane(opts, out) {
   }
 }
 
-/** HAProxy's view of the backend's servers, name → status, as svc reads it (its log, through the driver). */
-async function lbStatus(lb) {
-  const [{ LbDriver }, { DockerEngine }] = await Promise.all([
-    import('../dist/lb/driver.js'),
-    import('../dist/engine/docker-engine.js'),
-  ]);
-  const view = await new LbDriver(new DockerEngine()).view(lb);
-  return new Map([...view.servers].map(([name, v]) => [name, v.status]));
+/**
+ * When HAProxy says a server is no longer UP, as svc learns it: its stderr (the workers'
+ * health-check and server-state lines), followed with `docker logs -f`. Resolves with the time
+ * of the first such line after `after`, or undefined at `deadline`.
+ */
+function firstDown(lb, after, deadline) {
+  return new Promise((resolve) => {
+    const child = spawn('docker', ['logs', '-f', '--tail', '0', lb], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let rest = '';
+    const done = (t) => {
+      clearTimeout(timer);
+      child.kill();
+      resolve(t);
+    };
+    const timer = setTimeout(() => done(undefined), Math.max(0, deadline - now()));
+    child.stderr.on('data', (b) => {
+      const lines = (rest + b).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) {
+        if (/Server svc_replicas\/r\d+ is DOWN|status: \d+\/\d+ DOWN|going DOWN/.test(l) && now() >= after)
+          done(now());
+      }
+    });
+  });
 }
 
 /** Bounded load: keep-alive and fresh-connection workers; every request timed and recorded. */
@@ -905,21 +921,11 @@ async function scenarioFailover(opts, out) {
     ).stdout.trim();
     const load = startLoad(`http://127.0.0.1:${port}/`, 40_000);
     await sleep(3000);
-    const before = await lbStatus(lb);
     const tKill = now();
+    // Eviction: HAProxy says one server is no longer UP.
+    const evicted = firstDown(lb, tKill, tKill + 30_000);
     await must('docker', ['kill', victim]);
-    // Eviction: HAProxy reports one server no longer UP.
-    let tEvict;
-    const end = now() + 30_000;
-    while (now() < end) {
-      const st = await lbStatus(lb);
-      const down = [...st].filter(([k, v]) => before.get(k)?.startsWith('UP') && !v.startsWith('UP'));
-      if (down.length) {
-        tEvict = now();
-        break;
-      }
-      await sleep(50);
-    }
+    const tEvict = await evicted;
     await sleep(3000);
     const events = await load.stop();
     await svcCleanup();

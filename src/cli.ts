@@ -2,7 +2,7 @@
  * The command line: wires commander to the commands, and is the one place errors are caught and
  * turned into `Error: …` (or a JSON object with -o json) on stderr and the exit codes of SPEC §5.
  */
-import { exitCodeFor, type Hint, InterruptedError, SvcError } from './errors.js';
+import type { Hint } from './errors.js';
 import { version } from './version.js';
 
 /** -o json asks for errors as JSON too; read it from argv since parsing may be what failed. */
@@ -31,7 +31,7 @@ export function hintText(hint: Hint): string {
     case 'update-group':
       return `change it with: svc sg update -f FILE ${hint.group}`;
     case 'unreachable-engine':
-      return 'is the daemon running? Set DOCKER_HOST (or a docker context) to point svc at another engine';
+      return 'is the daemon running? Point svc at another engine with -H, --context or DOCKER_HOST';
   }
 }
 
@@ -40,7 +40,17 @@ function reportError(message: string, status: number, json: boolean): void {
   else process.stderr.write(`Error: ${message}\n`);
 }
 
+/**
+ * SVC_COMPLETE_DEADLINE_MS: end quietly (exit 124, as timeout(1)) when the command is not done
+ * by then. Shell completion asks svc for service names this way, never waiting on an engine.
+ */
+function deadline(env: NodeJS.ProcessEnv): void {
+  const ms = Number(env.SVC_COMPLETE_DEADLINE_MS);
+  if (ms > 0) setTimeout(() => process.exit(124), ms).unref();
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
+  deadline(process.env);
   const json = wantsJsonErrors(argv.slice(2));
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
@@ -60,6 +70,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    // Loaded only now: `svc --version` needs nothing but the version.
+    const { exitCodeFor, InterruptedError, SvcError } = await import('./errors.js');
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return; // --help, --version
       const message = err.message.replace(/^error: /, '');

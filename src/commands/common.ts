@@ -1,7 +1,7 @@
 /** What the commands share (SPEC §2): options, the core they act on, reading inputs, printing. */
 import { readFileSync } from 'node:fs';
 import { chalkStderr } from 'chalk';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { inspectServices } from '../core/reads.js';
 import type { ChangeResult, Core, RunOptions } from '../core/services.js';
 import { resolveTenant } from '../core/tenant.js';
@@ -26,8 +26,10 @@ export interface CommonOptions {
 }
 
 export function addCommonOptions(cmd: Command, formats: OutputFormat[]): Command {
+  // The formats are its choices for help and completion; parseOutputFormat checks them (in any case).
+  const output = new Option('-o, --output <format>', 'output format').choices(formats).argParser((v) => v);
   return cmd
-    .option('-o, --output <format>', `output format: ${formats.join(', ')}`)
+    .addOption(output)
     .option('-q, --quiet', 'print names only')
     .option('--tenant <id>', 'tenant id, 32 hex (env SVC_TENANT; default: this installation)');
 }

@@ -1,13 +1,13 @@
 /** `svc serve`: the original Service HTTP API on this machine; `svc serve keys …`: its access keys. */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { configDir, resolveTenant } from '../core/tenant.js';
 import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
 import { formatJson, formatTable, parseOutputFormat } from '../output/format.js';
-import { KeyStore } from '../server/keys.js';
-import { DEFAULT_LB_IMAGE } from './common.js';
+import type { KeyStore } from '../server/keys.js';
+import { version } from '../version.js';
+import { resolveLbImage } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -46,11 +46,10 @@ export function isLoopback(host: string): boolean {
   return host === '::1' || host.toLowerCase() === '::ffff:127.0.0.1';
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+/** The access keys; src/server/ loads only for `svc serve` and its subcommands. */
+async function keyStore(dir = configDir()): Promise<KeyStore> {
+  const { KeyStore } = await import('../server/keys.js');
+  return new KeyStore(dir);
 }
 
 const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(entry)}\n`);
@@ -71,10 +70,11 @@ async function serve(flags: ServeFlags): Promise<void> {
   const dir = configDir();
   const tls = flags.insecureHttp ? undefined : loadTls(flags.tlsCert, flags.tlsKey, dir);
   const engine = await connectEngine();
+  const keys = await keyStore(dir);
   const api = new ApiServer({
     engine,
-    keys: new KeyStore(dir),
-    lbImage: flags.lbImage || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE,
+    keys,
+    lbImage: resolveLbImage(flags.lbImage),
     version: version(),
     tls,
     log,
@@ -86,9 +86,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     msg: 'listening',
     url: `${tls ? 'https' : 'http'}://${shown}:${address.port}`,
     ...(tls ? { certificate: tls.certPath, generated: tls.generated } : {}),
-    keys: new KeyStore(dir).path,
+    keys: keys.path,
   });
-  if (new KeyStore(dir).list().length === 0)
+  if (keys.list().length === 0)
     log({ time: new Date().toISOString(), msg: 'no access keys yet: create one with svc serve keys create' });
 
   await new Promise<void>((resolve) => {
@@ -119,8 +119,8 @@ function keysCommand(): Command {
     .command('create')
     .summary('create an access key for a tenant; prints its secret, once')
     .option('--tenant <id>', 'tenant the key acts as (default: this installation, or SVC_TENANT)')
-    .action((flags: { tenant?: string }) => {
-      const key = new KeyStore(configDir()).create(resolveTenant(flags.tenant));
+    .action(async (flags: { tenant?: string }) => {
+      const key = (await keyStore()).create(resolveTenant(flags.tenant));
       process.stdout.write(formatJson(key));
       process.stderr.write(
         'note: the SecretKey is shown only now; use it as a Bearer token or to sign requests\n',
@@ -132,9 +132,9 @@ function keysCommand(): Command {
     .summary('list the access keys (never their secrets)')
     .option('-o, --output <format>', 'table or json', 'table')
     .option('-q, --quiet', 'access keys only')
-    .action((flags: { output: string; quiet?: boolean }) => {
+    .action(async (flags: { output: string; quiet?: boolean }) => {
       const format = parseOutputFormat(flags.output, ['table', 'json']);
-      const list = new KeyStore(configDir())
+      const list = (await keyStore())
         .list()
         .map((k) => ({ AccessKey: k.AccessKey, Tenant: k.Tenant, Created: k.Created }));
       if (flags.quiet) process.stdout.write(list.map((k) => `${k.AccessKey}\n`).join(''));
@@ -152,8 +152,8 @@ function keysCommand(): Command {
     .alias('remove')
     .summary('remove access keys (requests signed with them are refused at once)')
     .argument('<accessKey...>')
-    .action((aks: string[]) => {
-      const store = new KeyStore(configDir());
+    .action(async (aks: string[]) => {
+      const store = await keyStore();
       for (const ak of aks) {
         store.remove(ak);
         process.stdout.write(`${ak}\n`);

@@ -1,4 +1,4 @@
-/** Connect to the engine named by DOCKER_HOST (or the local socket). */
+/** Connect to the engine the docker CLI would use (-H, --context, DOCKER_HOST, contexts: endpoint.ts). */
 import { EngineUnavailableError } from '../errors.js';
 import type { Engine } from './engine.js';
 

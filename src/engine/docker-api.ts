@@ -1,15 +1,13 @@
 /**
- * A small client for the Docker Engine API over node:http: the endpoint named by DOCKER_HOST like
- * the docker CLI (unix://, npipe://, tcp:// with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, http(s)://),
+ * A small client for the Docker Engine API over node:http: the endpoint the docker CLI would use
+ * (endpoint.ts: unix://, npipe://, tcp:// with TLS, from -H, contexts or DOCKER_HOST),
  * JSON requests, and raw streams for logs, exec, pulls and archives. It replaces dockerode, whose
  * ~300 modules (grpc, protobuf, ssh2) cost every `svc` command a third of a second to load.
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { currentEndpoint } from './endpoint.js';
 
 /** Where the engine listens. */
 export interface Endpoint {
@@ -35,49 +33,16 @@ export class DockerApiError extends Error {
   }
 }
 
-const DEFAULT_SOCKET = process.platform === 'win32' ? '//./pipe/docker_engine' : '/var/run/docker.sock';
-
-/** The endpoint DOCKER_HOST (and the TLS variables) name, as the docker CLI reads them. */
+/**
+ * The endpoint to talk to (src/engine/endpoint.ts: -H, --context, DOCKER_HOST, DOCKER_CONTEXT,
+ * the docker config's current context, the default socket), in this client's terms.
+ */
 export function resolveEndpoint(env: NodeJS.ProcessEnv = process.env): Endpoint {
-  const raw = env.DOCKER_HOST?.trim();
-  if (!raw) return { socketPath: DEFAULT_SOCKET, display: `unix://${DEFAULT_SOCKET}` };
-  const display = `DOCKER_HOST=${raw}`;
-  if (raw.startsWith('unix://')) return { socketPath: raw.slice('unix://'.length), display };
-  if (raw.startsWith('npipe://'))
-    return { socketPath: raw.slice('npipe://'.length).replace(/\//g, '\\'), display };
-  const m = /^(tcp|http|https):\/\/\[?([^\]/]*?)\]?(?::(\d+))?\/?$/.exec(raw);
-  if (!m) {
-    throw new DockerApiError(
-      `unsupported DOCKER_HOST ${raw}: svc speaks to unix://, npipe:// and tcp:// engines` +
-        (raw.startsWith('ssh://')
-          ? ' (for ssh, forward the socket: ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock HOST, then DOCKER_HOST=unix:///tmp/docker.sock)'
-          : ''),
-      { code: 'EINVAL' },
-    );
-  }
-  const [, scheme, host, port] = m;
-  const verify = Boolean(env.DOCKER_TLS_VERIFY) && env.DOCKER_TLS_VERIFY !== '0';
-  const useTls = scheme === 'https' || verify || (Boolean(env.DOCKER_TLS) && env.DOCKER_TLS !== '0');
-  const endpoint: Endpoint = {
-    host: host || 'localhost',
-    port: Number(port ?? (useTls ? 2376 : 2375)),
-    display,
-  };
-  if (useTls) {
-    const dir = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
-    const read = (f: string) => {
-      try {
-        return readFileSync(join(dir, f));
-      } catch {
-        return undefined;
-      }
-    };
-    endpoint.tls = {
-      ca: read('ca.pem'),
-      cert: read('cert.pem'),
-      key: read('key.pem'),
-      rejectUnauthorized: verify,
-    };
+  const { socketPath, host, port, tls, display } = currentEndpoint(env);
+  const endpoint: Endpoint = { socketPath, host, port, display };
+  if (tls) {
+    const { verify, ...material } = tls;
+    endpoint.tls = { ...material, rejectUnauthorized: verify };
   }
   return endpoint;
 }

@@ -39,10 +39,13 @@ export function engineError(err: unknown, what: string, where: string): SvcError
   const e = err as { statusCode?: number; code?: string; message?: string };
   const detail = (e?.message ?? String(err)).trim();
   if (e?.code && UNREACHABLE_CODES.has(e.code)) {
-    return new EngineUnavailableError(`cannot reach the Docker engine at ${where} (${e.code}) while trying to ${what}`, {
-      cause: err,
-      hint: { kind: 'unreachable-engine' },
-    });
+    return new EngineUnavailableError(
+      `cannot reach the Docker engine at ${where} (${e.code}) while trying to ${what}`,
+      {
+        cause: err,
+        hint: { kind: 'unreachable-engine' },
+      },
+    );
   }
   switch (e?.statusCode) {
     case 404:

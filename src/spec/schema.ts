@@ -1,11 +1,23 @@
 /**
  * The one table of service spec fields (SPEC §1): for each field of ServiceSpec its type, default,
- * rules and create flags. Validation (resolve-spec.ts), defaults and the flags with their help
- * (flags.ts) are all derived from SCHEMA; there is no other list of fields. Pure.
+ * rules and create flags. Validation (resolve-spec.ts), defaults, the flags with their help
+ * (flags.ts) and the JSON Schema of spec files (json-schema.ts) are all derived from SCHEMA; there
+ * is no other list of fields. Pure.
  */
 import { isIP } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import type { SpecIssue } from '../errors.js';
+import {
+  anyCase,
+  body,
+  CONTROL,
+  caseless,
+  intRange,
+  type JsonSchema,
+  listOrMap,
+  listOrSet,
+  text as textJson,
+} from './json-fragments.js';
 import type { PathSegment } from './parse-document.js';
 import { ShellWordsError, splitShellWords } from './shell-words.js';
 import { checkSslCert, normaliseSslCert } from './ssl-cert.js';
@@ -109,6 +121,11 @@ export interface FieldSchema<T> {
   positional?: 'IMAGE' | 'CMD';
   /** Other spellings that suggest this field when used as keys (flag names are added automatically). */
   aliases?: readonly string[];
+  /**
+   * The JSON Schema of the value in a file: its shape and the rules a schema can say. The rules it
+   * cannot (a certificate matching its key, duplicates, …) stay in `parse` alone.
+   */
+  json: JsonSchema;
 }
 
 /** Reports a cross-field problem: at this field's value, or (when it was not given) at `locatedBy`'s. */
@@ -389,6 +406,9 @@ function command(clearable: boolean) {
   });
 }
 
+/** Entrypoint and Cmd in a file: a string (split like a shell), a list of strings, or null. */
+const COMMAND_JSON: JsonSchema = { type: ['string', 'array', 'null'], items: textJson() };
+
 // Env, Labels -------------------------------------------------------------------------------
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -479,6 +499,11 @@ function keyedEntries(
   return ok ? result : INVALID;
 }
 
+/** A label key, for the JSON Schema: no blanks or control characters (nor `extra`), not reserved. */
+function labelKeyPattern(extra: string): string {
+  return `(?!${caseless(LABEL_PREFIX)})[^\\s${extra}${CONTROL}]+`;
+}
+
 function envName(name: string, site: Site, part: 'key' | 'value'): boolean {
   if (ENV_NAME.test(name)) return true;
   site.issue(
@@ -513,6 +538,8 @@ function envMap(list: readonly string[] | null): Map<string, string> {
 // Volumes -----------------------------------------------------------------------------------
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** A volume item for the JSON Schema: SOURCE:/container/path[:ro|:rw] (the rest of the rules: volumes()). */
+const VOLUME_PATTERN = `^(?:${body(VOLUME_NAME)}|/[^:${CONTROL}]*):/[^:${CONTROL}]+(?::(?:ro|rw))?$`;
 
 function volumes(inputs: readonly Input[]): Parsed<string[] | null> {
   const items = listItems(
@@ -587,6 +614,16 @@ function securityGroups(inputs: readonly Input[]): Parsed<string[] | null> {
 // ---------------------------------------------------------------------------------------------
 // The table
 
+/** A whole number from `min` to `max`: its check and its JSON Schema, from the one range. */
+function wholeNumber(min: number, max: number, unit = '') {
+  return { parse: scalar((raw, site) => integer(raw, site, min, max, unit)), json: intRange(min, max) };
+}
+
+/** One of `values`, matched case-insensitively: its check and its JSON Schema. */
+function oneOfValues<T extends string>(values: readonly T[]) {
+  return { parse: scalar((raw, site) => oneOf(values, raw, site)), json: anyCase(values) };
+}
+
 const SIZES = Object.keys(CONTAINER_SIZES) as ContainerSize[];
 const list = (values: readonly string[]) => values.join(', ');
 
@@ -599,6 +636,7 @@ export const SCHEMA: Schema = {
     help: 'service name: a DNS label (lowercase letters, digits and -)',
     required: true,
     parse: rule(dnsLabel),
+    json: textJson(DNS_LABEL.source),
     flags: [{ flags: '--name <name>' }],
   },
   Image: {
@@ -606,6 +644,7 @@ export const SCHEMA: Schema = {
     help: 'image of the replicas, e.g. nginx:1.27',
     required: true,
     parse: rule(imageReference),
+    json: { type: 'string', maxLength: 512, pattern: IMAGE_REF.source },
     flags: [{ flags: '--image <image>', help: 'image of the replicas (or give it as IMAGE)' }],
     positional: 'IMAGE',
   },
@@ -620,13 +659,14 @@ export const SCHEMA: Schema = {
       return INVALID;
     }),
     flags: [{ flags: '-w, --workdir <dir>' }],
+    json: textJson(`^(?:/[^${CONTROL}]*)?$`),
     aliases: ['workdir', 'working_dir'],
   },
   ContainerSize: {
     type: 'enum',
     help: `size of each replica: ${SIZES.map((s) => `${s} (${CONTAINER_SIZES[s].cpus} CPU, ${CONTAINER_SIZES[s].memoryMiB} MiB)`).join(', ')}`,
     default: 's4',
-    parse: scalar((raw, site) => oneOf(SIZES, raw, site)),
+    ...oneOfValues(SIZES),
     flags: [{ flags: '--size <size>', help: `size of each replica: ${list(SIZES)}` }],
   },
   SSLCert: {
@@ -644,6 +684,7 @@ export const SCHEMA: Schema = {
       for (const p of problems) site.issue(p);
       return problems.length > 0 ? INVALID : normaliseSslCert(raw);
     }),
+    json: { type: 'string' },
     crossCheck(value, spec, report) {
       if (spec.Protocol === undefined) return;
       if (spec.Protocol === 'httpsTerm' && value === '') {
@@ -674,6 +715,7 @@ export const SCHEMA: Schema = {
       site.issue(`only bridge is supported (or "" for the default), got ${describeValue(s)}`);
       return INVALID;
     }),
+    json: anyCase(['', 'bridge']),
   },
   StopSignal: {
     type: 'string',
@@ -681,13 +723,19 @@ export const SCHEMA: Schema = {
     default: '',
     defaultHelp: "the image's, usually SIGTERM",
     parse: scalar(stopSignal),
+    json: {
+      type: ['string', 'integer'],
+      pattern: '^(?:|[1-9]|[1-5][0-9]|6[0-4]|[A-Za-z][A-Za-z0-9+]*)$',
+      minimum: 1,
+      maximum: 64,
+    },
     flags: [{ flags: '--stop-signal <signal>' }],
   },
   ServicePort: {
     type: 'int',
     help: 'port the load balancer serves the service on (1–65535)',
     required: true,
-    parse: scalar((raw, site) => integer(raw, site, 1, 65535)),
+    ...wholeNumber(1, 65535),
     flags: [{ flags: '--service-port <port>' }],
   },
   ContainerPort: {
@@ -695,7 +743,7 @@ export const SCHEMA: Schema = {
     help: 'port the replicas listen on (1–65535)',
     defaultFrom: 'ServicePort',
     defaultHelp: 'the service port',
-    parse: scalar((raw, site) => integer(raw, site, 1, 65535)),
+    ...wholeNumber(1, 65535),
     flags: [{ flags: '--container-port <port>' }],
   },
   Replicas: {
@@ -710,41 +758,42 @@ export const SCHEMA: Schema = {
       }
       return n;
     }),
+    json: intRange(1, 1000),
     flags: [{ flags: '--replicas <n>' }],
   },
   HealthCheckInterval: {
     type: 'int',
     help: 'seconds between two health checks of a replica (1–3600)',
     default: 5,
-    parse: scalar((raw, site) => integer(raw, site, 1, 3600, ' seconds')),
+    ...wholeNumber(1, 3600, ' seconds'),
     flags: [{ flags: '--health-check-interval <seconds>' }],
   },
   HealthCheckFall: {
     type: 'int',
     help: 'consecutive failed health checks before a replica is taken out (1–100)',
     default: 3,
-    parse: scalar((raw, site) => integer(raw, site, 1, 100)),
+    ...wholeNumber(1, 100),
     flags: [{ flags: '--health-check-fall <n>' }],
   },
   HealthCheckRise: {
     type: 'int',
     help: 'consecutive passing health checks before a replica is put back (1–100)',
     default: 2,
-    parse: scalar((raw, site) => integer(raw, site, 1, 100)),
+    ...wholeNumber(1, 100),
     flags: [{ flags: '--health-check-rise <n>' }],
   },
   Algorithm: {
     type: 'enum',
     help: `load-balancing algorithm: ${list(ALGORITHMS)}`,
     default: 'roundrobin',
-    parse: scalar((raw, site) => oneOf(ALGORITHMS, raw, site)),
+    ...oneOfValues(ALGORITHMS),
     flags: [{ flags: '--algorithm <algorithm>' }],
   },
   Protocol: {
     type: 'enum',
     help: `protocol: ${list(PROTOCOLS)} (https passes TLS through; httpsTerm terminates it with the SSL certificate)`,
     default: 'tcp',
-    parse: scalar((raw, site) => oneOf(PROTOCOLS, raw, site)),
+    ...oneOfValues(PROTOCOLS),
     flags: [{ flags: '--protocol <protocol>' }],
   },
   Stdin: {
@@ -752,6 +801,7 @@ export const SCHEMA: Schema = {
     help: 'keep STDIN open in the replicas',
     default: false,
     parse: scalar(boolean),
+    json: { type: 'boolean' },
     flags: [{ flags: '-i, --interactive', negatable: true }],
   },
   Tty: {
@@ -759,6 +809,7 @@ export const SCHEMA: Schema = {
     help: 'allocate a pseudo-TTY in the replicas',
     default: false,
     parse: scalar(boolean),
+    json: { type: 'boolean' },
     flags: [{ flags: '-t, --tty', negatable: true }],
   },
   SessionAffinity: {
@@ -766,6 +817,7 @@ export const SCHEMA: Schema = {
     help: 'sticky sessions: a cookie in http modes, the client address in tcp modes',
     default: false,
     parse: scalar(boolean),
+    json: { type: 'boolean' },
     flags: [{ flags: '--session-affinity', negatable: true }],
   },
   Entrypoint: {
@@ -773,6 +825,7 @@ export const SCHEMA: Schema = {
     help: 'entrypoint of the replicas, overriding the image\'s (a string is split like a shell; "" clears it)',
     default: null,
     parse: command(true),
+    json: COMMAND_JSON,
     flags: [{ flags: '--entrypoint <command>' }],
   },
   Cmd: {
@@ -780,6 +833,7 @@ export const SCHEMA: Schema = {
     help: "command of the replicas, overriding the image's (a string is split like a shell)",
     default: null,
     parse: command(false),
+    json: COMMAND_JSON,
     positional: 'CMD',
     aliases: ['command'],
   },
@@ -795,6 +849,7 @@ export const SCHEMA: Schema = {
       );
       return m === INVALID ? INVALID : envList(m);
     },
+    json: listOrMap(`^${body(ENV_NAME)}=[^${CONTROL}]*$`, ENV_NAME.source),
     merge: (fromFile, fromFlags) => envList(new Map([...envMap(fromFile), ...envMap(fromFlags)])),
     flags: [
       {
@@ -817,6 +872,7 @@ export const SCHEMA: Schema = {
     default: null,
     parse: volumes,
     flags: [{ flags: '-v, --volume <source:/path[:ro]>', repeatable: true }],
+    json: listOrSet(VOLUME_PATTERN),
   },
   Labels: {
     type: 'map or list of key=value',
@@ -830,6 +886,7 @@ export const SCHEMA: Schema = {
       );
       return m === INVALID ? INVALID : Object.fromEntries(m);
     },
+    json: listOrMap(`^${labelKeyPattern('=')}(?:=[^${CONTROL}]*)?$`, `^${labelKeyPattern('')}$`),
     merge: (fromFile, fromFlags) => ({ ...fromFile, ...fromFlags }),
     flags: [
       { flags: '-l, --label <key=value>', help: 'set a label on the replicas', repeatable: true },
@@ -847,6 +904,7 @@ export const SCHEMA: Schema = {
     default: null,
     parse: securityGroups,
     flags: [{ flags: '--sg <group>', repeatable: true }],
+    json: listOrSet(SECURITY_GROUP_NAME.source),
   },
   FIP: {
     type: 'string',
@@ -858,6 +916,7 @@ export const SCHEMA: Schema = {
       site.issue(`expected an IPv4 or IPv6 address such as 127.0.0.1, got ${describeValue(s)}`);
       return INVALID;
     }),
+    json: { type: 'string', anyOf: [{ maxLength: 0 }, { format: 'ipv4' }, { format: 'ipv6' }] },
     flags: [{ flags: '--fip <address>' }],
   },
 };

@@ -13,9 +13,14 @@ import {
 } from '../../src/engine/docker-api.js';
 
 describe('resolveEndpoint', () => {
+  // No docker config of the machine's: its current context would otherwise apply.
+  const NO_CONFIG = { DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'svc-docker-config-')) };
+
   it('uses the local socket when DOCKER_HOST is unset or empty', () => {
-    expect(resolveEndpoint({})).toMatchObject({ socketPath: '/var/run/docker.sock' });
-    expect(resolveEndpoint({ DOCKER_HOST: ' ' })).toMatchObject({ socketPath: '/var/run/docker.sock' });
+    expect(resolveEndpoint(NO_CONFIG)).toMatchObject({ socketPath: '/var/run/docker.sock' });
+    expect(resolveEndpoint({ ...NO_CONFIG, DOCKER_HOST: ' ' })).toMatchObject({
+      socketPath: '/var/run/docker.sock',
+    });
   });
 
   it('reads unix:// and tcp:// like the docker CLI', () => {
@@ -63,7 +68,7 @@ describe('resolveEndpoint', () => {
 
   it('refuses what it cannot speak, saying how to reach an ssh engine', () => {
     expect(() => resolveEndpoint({ DOCKER_HOST: 'ssh://me@box' })).toThrow(/ssh -nNT -L/);
-    expect(() => resolveEndpoint({ DOCKER_HOST: 'fd://' })).toThrow(/unsupported DOCKER_HOST fd:\/\//);
+    expect(() => resolveEndpoint({ DOCKER_HOST: 'fd://' })).toThrow(/unsupported DOCKER_HOST=fd:\/\//);
   });
 });
 
