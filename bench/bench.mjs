@@ -28,7 +28,7 @@ const HTTP_IMAGE = 'svc-test/http:local';
 const LB_IMAGE = 'svc-test/haproxy:local';
 const TENANT = `bec0${randomBytes(14).toString('hex')}`;
 const TAG = randomBytes(3).toString('hex');
-const SCENARIOS = ['floor', 'ready', 'curve', 'scale', 'cli', 'dataplane', 'failover'];
+const SCENARIOS = ['floor', 'swarm', 'ready', 'curve', 'scale', 'cli', 'dataplane', 'failover'];
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -231,6 +231,10 @@ const log = (m) => process.stderr.write(`[bench ${new Date().toISOString().slice
 // svc
 
 async function svcCleanup() {
+  const services = (
+    await docker(['service', 'ls', '-q', '--filter', `label=io.svc.tenant=${TENANT}`])
+  ).stdout.split(/\s+/);
+  if (services.filter(Boolean).length) await docker(['service', 'rm', ...services.filter(Boolean)], 120_000);
   const ids = (await docker(['ps', '-aq', '--filter', `label=io.svc.tenant=${TENANT}`])).stdout.split(/\s+/);
   const list = ids.filter(Boolean);
   if (list.length) await docker(['rm', '-f', ...list], 120_000);
@@ -464,6 +468,95 @@ async function scenarioFloor(opts, out) {
     table(
       'svc create --wait against the engine floor',
       ['replicas', 'what', 'median (min–max)', 'svc / this (same run)'],
+      rows,
+    ),
+  );
+}
+
+/** svc create --wait --backend swarm, then every replica seen through its load balancer. */
+async function svcSwarmReady(n) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const t0 = now();
+  const args = [
+    'create',
+    '--backend',
+    'swarm',
+    '--name',
+    `s${n}`,
+    '--replicas',
+    String(n),
+    '--container-port',
+    '80',
+  ];
+  args.push(
+    '--protocol',
+    'http',
+    '--wait',
+    '--timeout',
+    '300s',
+    '-q',
+    '--service-port',
+    String(port),
+    '--fip',
+    '0.0.0.0',
+  );
+  const r = await svc([...args, HTTP_IMAGE], 330_000);
+  const tCmd = now();
+  if (r.code !== 0) throw new Error(`svc create --backend swarm failed: ${r.stderr.slice(0, 400)}`);
+  const tSeen = await pollDistinct(async () => [url], n, now() + 120_000);
+  await svc(['rm', `s${n}`], 120_000);
+  if (tSeen === undefined) throw new Error(`svc (swarm): not all ${n} replicas answered`);
+  return { cmd: tCmd - t0, ready: Math.max(tSeen, tCmd) - t0 };
+}
+
+/** svc on Swarm against docker service create (synchronous, and its tasks polled), paired. */
+async function scenarioSwarm(opts, out) {
+  const b = budget('swarm', 1200, opts);
+  await ensureSwarm();
+  const raw = {};
+  const rows = [];
+  for (const n of [2, 10]) {
+    const m = { svc: [], swarm: [], swarmSync: [] };
+    for (let i = 0; i < opts.runs && b.ok(out.notes); i++) {
+      const s = await svcSwarmReady(n);
+      const w = await swarmReady(n);
+      m.svc.push(s.ready);
+      m.swarm.push(w.ready);
+      m.swarmSync.push(w.cmd);
+      log(
+        `swarm n=${n} run ${i + 1}: svc ${fmt(s.ready, 's')}, docker service create ${fmt(w.cmd, 's')} (tasks answer ${fmt(w.ready, 's')})`,
+      );
+    }
+    raw[n] = m;
+    rows.push(
+      [`${n}`, 'svc create --wait --backend swarm', cell(m.svc, 's'), '–'],
+      [
+        `${n}`,
+        'docker service create (command returns)',
+        cell(m.swarmSync, 's'),
+        ratioCell(m.svc, m.swarmSync),
+      ],
+      [
+        `${n}`,
+        'docker service create -d (tasks answer, polled)',
+        cell(m.swarm, 's'),
+        ratioCell(m.svc, m.swarm),
+      ],
+    );
+    out.targets.push(
+      target(
+        `swarm: svc create --wait ≤ 0.5× docker service create (${n} replicas)`,
+        ratioMedian(m.svc, m.swarmSync),
+        0.5,
+      ),
+    );
+  }
+  out.raw.swarm = raw;
+  out.tables.push(
+    table(
+      'On Swarm: time to ready (command start → every replica answered once)',
+      ['replicas', 'tool', 'median (min–max)', 'svc / this (same run)'],
       rows,
     ),
   );
@@ -1005,6 +1098,7 @@ async function main() {
   process.on('SIGTERM', onSignal);
   const run = {
     floor: scenarioFloor,
+    swarm: scenarioSwarm,
     ready: scenarioReady,
     curve: scenarioCurve,
     scale: scenarioScale,

@@ -8,6 +8,7 @@ import { resolveTenant } from '../core/tenant.js';
 import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
 import { LbDriver } from '../lb/driver.js';
+import type { Backend } from '../model/naming.js';
 import { formatJson, formatYaml, type OutputFormat, parseOutputFormat } from '../output/format.js';
 import { parseDuration } from '../util/duration.js';
 import { colourEnabled, startProgress } from './progress.js';
@@ -17,6 +18,14 @@ export const DEFAULT_LB_IMAGE = 'haproxy:lts-alpine';
 
 export function resolveLbImage(flag: string | undefined): string {
   return flag || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE;
+}
+
+/** The backend a new service runs on (--backend, SVC_BACKEND; default local). */
+export function resolveBackend(flag: string | undefined): Backend {
+  const value = (flag || process.env.SVC_BACKEND || 'local').toLowerCase();
+  if (value !== 'local' && value !== 'swarm')
+    throw new UsageError(`${flag ? '--backend' : 'SVC_BACKEND'}: expected local or swarm, got "${value}"`);
+  return value;
 }
 
 export interface CommonOptions {

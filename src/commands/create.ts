@@ -15,6 +15,7 @@ import {
   openCore,
   printData,
   readInputFile,
+  resolveBackend,
   resolveLbImage,
   withInterrupt,
 } from './common.js';
@@ -33,6 +34,7 @@ Examples:
   $ cat service.yaml | svc create -f - --dry-run    # validate, check against the engine, change nothing
   $ svc create -f service.yaml | jq -r .IP          # stdout is data only
   $ svc create --name sh --service-port 7000 busybox sh -c 'nc -lk -p 7000'
+  $ svc create -f service.yaml --backend swarm --wait   # on a Docker Swarm manager
 
 As with docker run, everything after IMAGE is the replicas' command: put flags before IMAGE.
 
@@ -50,6 +52,7 @@ interface CreateFlags extends CommonOptions {
   timeout: string;
   pull: string;
   lbImage?: string;
+  backend?: string;
   allowExpired?: boolean;
   [key: string]: unknown;
 }
@@ -75,6 +78,7 @@ async function run(image: string | undefined, cmd: string[], flags: CreateFlags)
       return await createService(core, spec, {
         lbImage: resolveLbImage(flags.lbImage),
         pull,
+        backend: resolveBackend(flags.backend),
         wait: Boolean(flags.wait),
         dryRun: Boolean(flags.dryRun),
         timeoutMs,
@@ -113,6 +117,12 @@ export function createCommand(): Command {
         .default('missing'),
     )
     .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)')
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'where the service runs: local containers, or swarm services (env SVC_BACKEND)',
+      ).choices(['local', 'swarm']),
+    )
     .option('--allow-expired', 'accept an SSLCert whose certificate has expired (the error names the date)')
     // As with `docker run`: everything after IMAGE is the replicas' command, options included.
     .passThroughOptions();

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { formatJson, formatTable, parseOutputFormat } from '../output/format.js';
 import type { KeyStore } from '../server/keys.js';
 import { version } from '../version.js';
-import { resolveLbImage } from './common.js';
+import { resolveBackend, resolveLbImage } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -29,6 +29,7 @@ interface ServeFlags {
   tlsKey?: string;
   insecureHttp?: boolean;
   lbImage?: string;
+  backend?: string;
 }
 
 export function parseListen(value: string): { host: string; port: number } {
@@ -75,6 +76,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     engine,
     keys,
     lbImage: resolveLbImage(flags.lbImage),
+    backend: resolveBackend(flags.backend),
     version: version(),
     tls,
     log,
@@ -174,6 +176,7 @@ export function serveCommand(): Command {
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--insecure-http', 'plain HTTP instead of HTTPS; only on a loopback address')
     .option('--lb-image <image>', 'HAProxy image of the load balancers (env SVC_LB_IMAGE)')
+    .option('--backend <backend>', 'where created services run: local or swarm (env SVC_BACKEND)')
     .addCommand(keysCommand());
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((flags: ServeFlags) => serve(flags));

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import type { LbState, LoadBalancerDriver } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
+import { runSwarmStep } from '../swarm/steps.js';
 import type { LbTarget, Plan, Step } from './steps.js';
 
 export interface Context {
@@ -137,9 +138,10 @@ class Run {
         }
         return;
       case 'ensure-network': {
-        const net = await engine.ensureNetwork(step.network, step.labels, step.lockImage);
+        const net = await engine.ensureNetwork(step.network, step.labels, step.lockImage, step.driver);
         this.networks.set(step.network, net.id);
-        if (net.created) this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id));
+        if (net.created)
+          this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id, step.driver));
         return;
       }
       case 'create': {
@@ -215,15 +217,29 @@ class Run {
       case 'remove':
         await engine.removeContainer(this.id(step.name));
         return;
+      case 'swarm-object':
+      case 'swarm-create':
+      case 'swarm-update':
+      case 'swarm-wait':
+      case 'swarm-remove': {
+        const undo = await runSwarmStep(step, { ...this.ctx, swarm: engine.swarm });
+        if (undo)
+          this.done(
+            `${step.op} ${'name' in step ? step.name : 'service' in step ? step.service : step.spec.Name}`,
+            undo,
+          );
+        return;
+      }
     }
   }
 
   /** The tenant network goes only when no object of the tenant that joins it is left. */
-  private async removeNetworkIfUnused(network: string): Promise<void> {
+  private async removeNetworkIfUnused(network: string, driver?: 'bridge' | 'overlay'): Promise<void> {
     const { engine, tenant } = this.ctx;
-    const users = (await engine.listContainers(labelFilter(tenant))).filter((c) =>
-      usesTenantNetwork(c.labels),
-    );
+    const users =
+      driver === 'overlay'
+        ? await engine.swarm.listServices(labelFilter(tenant))
+        : (await engine.listContainers(labelFilter(tenant))).filter((c) => usesTenantNetwork(c.labels));
     if (users.length === 0) await engine.removeNetwork(network);
   }
 }

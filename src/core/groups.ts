@@ -1,5 +1,7 @@
 /** The operations on security groups (`svc sg`), as the CLI and the API call them. */
 import type { SecurityGroup } from '../model/security-group.js';
+import { swarmContext } from '../swarm/context.js';
+import type { SwarmPlanContext } from '../swarm/plans.js';
 import { execute } from './execute.js';
 import { findGroup, observe, type StoredGroup } from './observe.js';
 import { planRemoveGroup, planSaveGroup, servicesUsing } from './plan/security-groups.js';
@@ -23,12 +25,17 @@ export async function saveGroup(
   opts: RunOptions & { image: string },
 ): Promise<SaveGroupResult> {
   const snapshot = await observe(core.engine, core.tenant);
-  const plan = planSaveGroup(snapshot, group, mode, {
-    tenant: core.tenant,
-    image: opts.image,
-    created: rfc3339Nano(),
-  });
-  const applied = plan.phases.flat().flatMap((s) => (s.op === 'lb-apply' ? [s.target.spec.Name] : []));
+  const using = new Set(servicesUsing(snapshot, group.name));
+  const swarm = new Map<string, SwarmPlanContext>();
+  for (const s of snapshot.services.filter((x) => x.backend === 'swarm' && using.has(x.name))) {
+    swarm.set(s.name, await swarmContext(core.engine, core.tenant, s.lb?.image ?? opts.image));
+  }
+  const ctx = { tenant: core.tenant, image: opts.image, created: rfc3339Nano() };
+  const plan = planSaveGroup(snapshot, group, mode, ctx, swarm);
+  const applied = [
+    ...plan.phases.flat().flatMap((s) => (s.op === 'lb-apply' ? [s.target.spec.Name] : [])),
+    ...swarm.keys(),
+  ];
   const text = describePlan(plan);
   if (opts.dryRun) return { group, applied, plan: text, notes: [] };
   if (!(await core.engine.imageExists(opts.image))) await core.engine.pullImage(opts.image);

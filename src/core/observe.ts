@@ -3,10 +3,12 @@
  * security groups are read back from their labels. `readSnapshot` is pure.
  */
 import type { ContainerSummary, Engine } from '../engine/engine.js';
+import type { SwarmNode, SwarmService, SwarmTask } from '../engine/swarm.js';
 import { NotFoundError } from '../errors.js';
-import { isKept, LABEL, labelFilter, names, replicaNumberOf } from '../model/naming.js';
+import { type Backend, isKept, LABEL, labelFilter, names, replicaNumberOf } from '../model/naming.js';
 import type { SecurityGroup } from '../model/security-group.js';
 import type { ServiceSpec } from '../spec/types.js';
+import { observeSwarm } from '../swarm/observe.js';
 import { type ObservedRecord, type Operation, ownerMayRun, readRecord } from './records.js';
 
 export interface ObservedReplica extends ContainerSummary {
@@ -14,9 +16,22 @@ export interface ObservedReplica extends ContainerSummary {
   specHash: string;
 }
 
+/** A Swarm service's objects, as observed (src/swarm/observe.ts). */
+export interface SwarmParts {
+  replicas: SwarmService | undefined;
+  lb: SwarmService | undefined;
+  /** Tasks of both, every state the swarm keeps. */
+  tasks: SwarmTask[];
+  nodes: SwarmNode[];
+}
+
 export interface ObservedService {
   name: string;
   tenant: string;
+  /** Where it runs: containers on this engine, or services of the swarm it manages. */
+  backend: Backend;
+  /** Its Swarm objects (swarm backend only). */
+  swarm?: SwarmParts;
   /** Its load balancer (the container of that name with role lb). */
   lb: ContainerSummary | undefined;
   /** By replica number. */
@@ -110,7 +125,10 @@ export function readSnapshot(
   now: number = Date.now() / 1000,
   alive?: (pid: number) => boolean,
 ): Snapshot {
-  const mine = containers.filter((c) => c.labels[LABEL.tenant] === tenant && !isKept(c));
+  // A Swarm task's container carries its service's labels: it is observed as a task (src/swarm).
+  const mine = containers.filter(
+    (c) => c.labels[LABEL.tenant] === tenant && !isKept(c) && c.labels[LABEL.backend] !== 'swarm',
+  );
   const byName = new Map<string, ObservedService>();
   for (const c of mine) {
     const name = c.labels[LABEL.service];
@@ -120,6 +138,7 @@ export function readSnapshot(
       s = {
         name,
         tenant,
+        backend: 'local',
         lb: undefined,
         replicas: [],
         records: [],
@@ -153,9 +172,19 @@ export function readSnapshot(
   };
 }
 
-/** Everything of the tenant (or of one service and the tenant's groups), in one list call. */
+/**
+ * Everything of the tenant: its containers (one list call) and, when the engine manages a swarm,
+ * its Swarm services (src/swarm/observe.ts).
+ */
 export async function observe(engine: Engine, tenant: string): Promise<Snapshot> {
-  return readSnapshot(tenant, await engine.listContainers(labelFilter(tenant)));
+  const [containers, swarm] = await Promise.all([
+    engine.listContainers(labelFilter(tenant)),
+    observeSwarm(engine.swarm, tenant),
+  ]);
+  const local = readSnapshot(tenant, containers);
+  if (swarm.length === 0) return local;
+  const services = [...local.services, ...swarm].sort((a, b) => a.name.localeCompare(b.name));
+  return { ...local, services };
 }
 
 export function findService(snapshot: Snapshot, name: string): ObservedService {

@@ -26,7 +26,8 @@ export interface InspectResult {
 
 /** The load balancer's view, or undefined (and why) when it is not running or cannot be read. */
 async function viewOf(core: Core, s: ObservedService): Promise<{ view?: LbView; note?: string }> {
-  if (s.lb?.state !== 'running') return {};
+  // On Swarm the load balancer's slots are filled by DNS: which one is which task is not known.
+  if (s.lb?.state !== 'running' || s.backend === 'swarm') return {};
   try {
     return { view: await core.lb.view(s.lb.id) };
   } catch (err) {

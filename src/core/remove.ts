@@ -3,10 +3,11 @@
  * own, so one that fails does not stop the others; then the tenant network goes when nothing of
  * the tenant uses it.
  */
-import { SvcError } from '../errors.js';
-import { labelFilter, names, usesTenantNetwork } from '../model/naming.js';
+import { SvcError, UsageError } from '../errors.js';
+import { LABEL, labelFilter, names, usesTenantNetwork } from '../model/naming.js';
+import { planSwarmRemoval } from '../swarm/plans.js';
 import { execute } from './execute.js';
-import { observe, type Snapshot } from './observe.js';
+import { type ObservedService, observe, type Snapshot } from './observe.js';
 import { keptReplicas, planRemoval, type RemoveOptions } from './plan/remove.js';
 import { type Core, knownIds } from './services.js';
 
@@ -44,8 +45,11 @@ async function removeFrom(
       const s = snapshot.services.find((x) => x.name === name);
       if (!s) return;
       opts.onProgress?.(`removing ${name}`);
+      if (s.backend === 'swarm' && opts.keep)
+        throw new UsageError(`service "${name}" runs on Swarm, where its replicas cannot be kept without it`);
       const kept = opts.keep ? keptReplicas(s).map((k) => ({ ...k, service: name })) : [];
-      const outcome = await execute({ ...core, timeoutMs: 0 }, planRemoval(s, opts), ids);
+      const plan = s.backend === 'swarm' ? await swarmRemoval(core, s) : planRemoval(s, opts);
+      const outcome = await execute({ ...core, timeoutMs: 0 }, plan, ids);
       const error = outcome.notes.length > 0 ? new SvcError(500, outcome.notes.join('; ')) : undefined;
       out.set(name, { kept, error });
     }),
@@ -91,8 +95,38 @@ export async function removeServices(
       result.kept.push(...o.kept);
     }
   }
-  if (result.removed.length > 0) result.networkRemoved = await removeNetworkIfUnused(core, result.notes);
+  if (result.removed.length > 0) {
+    result.networkRemoved = await removeNetworkIfUnused(core, result.notes);
+    await removeSwarmNetworkIfUnused(core);
+  }
   return result;
+}
+
+/** A Swarm service's removal: both services, then its configs and secrets. */
+async function swarmRemoval(core: Core, s: ObservedService) {
+  const filter = [...labelFilter(core.tenant, s.name), `${LABEL.backend}=swarm`];
+  const [configs, secrets] = await Promise.all([
+    core.engine.swarm.listConfigs(filter),
+    core.engine.swarm.listSecrets(filter),
+  ]);
+  return planSwarmRemoval(s, [
+    ...configs.map((c) => ({ kind: 'config' as const, name: c.name })),
+    ...secrets.map((c) => ({ kind: 'secret' as const, name: c.name })),
+  ]);
+}
+
+/** The tenant's overlay network goes with its last Swarm service (tasks may take a moment to leave it). */
+async function removeSwarmNetworkIfUnused(core: Core): Promise<void> {
+  const info = await core.engine.swarm.swarmInfo();
+  if (!info?.manager || (await core.engine.swarm.listServices(labelFilter(core.tenant))).length > 0) return;
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    try {
+      await core.engine.removeNetwork(names.swarmNetwork(core.tenant));
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** The tenant network goes when no object of the tenant that joins it is left (kept replicas do). */

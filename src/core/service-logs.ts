@@ -120,7 +120,10 @@ export async function serviceLogs(
   opts: ServiceLogOptions,
   onLine: (line: ServiceLogLine) => void,
 ): Promise<void> {
-  const sources = logSources(findService(await observe(engine, tenant), name), opts.lb);
+  const service = findService(await observe(engine, tenant), name);
+  if (service.backend === 'swarm')
+    return (await import('../swarm/logs.js')).swarmServiceLogs(engine, service, opts, onLine);
+  const sources = logSources(service, opts.lb);
   opts.onSources?.(sources.map((s) => s.label));
   if (!opts.follow) {
     const lists = await Promise.all(

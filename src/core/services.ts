@@ -6,7 +6,7 @@
 import type { Engine } from '../engine/engine.js';
 import { InterruptedError, NotFoundError, SvcError } from '../errors.js';
 import type { LoadBalancerDriver } from '../lb/driver.js';
-import { names, serverName } from '../model/naming.js';
+import { type Backend, names, serverName } from '../model/naming.js';
 import { describeCertificate } from '../spec/ssl-cert.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { type Context, execute } from './execute.js';
@@ -57,12 +57,12 @@ export function knownIds(snapshot: Snapshot): Map<string, string> {
   return ids;
 }
 
-function context(core: Core, opts: RunOptions): Context {
+export function context(core: Core, opts: RunOptions): Context {
   return { ...core, timeoutMs: opts.timeoutMs, onProgress: opts.onProgress, signal: opts.signal };
 }
 
 /** Execute (or, dry, describe) a plan; undefined plans change nothing. */
-async function run(
+export async function runPlan(
   core: Core,
   snapshot: Snapshot,
   plan: Plan | undefined,
@@ -81,6 +81,8 @@ export interface CreateOptions extends RunOptions {
   pull: PullPolicy;
   /** Return only once every replica passed a health check in the load balancer. */
   wait: boolean;
+  /** Containers on this engine (default), or services of the swarm it manages. */
+  backend?: Backend;
 }
 
 export interface CreateResult {
@@ -94,6 +96,7 @@ export async function createService(
   spec: ServiceSpec,
   opts: CreateOptions,
 ): Promise<CreateResult> {
+  if (opts.backend === 'swarm') return (await import('../swarm/operations.js')).swarmCreate(core, spec, opts);
   const { engine, tenant } = core;
   const created = rfc3339Nano();
   opts.onProgress?.('reading the engine');
@@ -147,14 +150,17 @@ export async function scaleService(
   opts: RunOptions,
 ): Promise<ChangeResult> {
   const [snapshot, info] = await Promise.all([observe(core.engine, core.tenant), core.engine.info()]);
-  const c = changeable(findService(snapshot, name), snapshot);
+  const s = findService(snapshot, name);
+  if (s.backend === 'swarm')
+    return (await import('../swarm/operations.js')).swarmScale(core, snapshot, s, target, opts);
+  const c = changeable(s, snapshot);
   const numbers = planScale(
     c.service.replicas.map((r) => ({ number: r.number, running: r.state === 'running' })),
     target,
   );
   const plan = planScaleSteps(c, target, { engineCpus: info.cpus });
   const summary = `${c.spec.Replicas} → ${target} replicas (${describeScale(numbers)})`;
-  return run(core, snapshot, plan, opts, { name, summary });
+  return runPlan(core, snapshot, plan, opts, { name, summary });
 }
 
 export async function rollingUpdate(
@@ -164,7 +170,10 @@ export async function rollingUpdate(
   opts: RunOptions,
 ): Promise<ChangeResult> {
   const [snapshot, info] = await Promise.all([observe(core.engine, core.tenant), core.engine.info()]);
-  const c = changeable(findService(snapshot, name), snapshot);
+  const s = findService(snapshot, name);
+  if (s.backend === 'swarm')
+    return (await import('../swarm/operations.js')).swarmRollingUpdate(core, snapshot, s, target, opts);
+  const c = changeable(s, snapshot);
   const image = 'image' in target ? target.image : rollbackImage(c);
   if (!opts.dryRun && !(await core.engine.imageExists(image))) {
     opts.onProgress?.(`pulling ${image}`);
@@ -183,18 +192,21 @@ export async function rollingUpdate(
   const plan = planRollingUpdate(c, image, { engineCpus: info.cpus });
   const replaced = plan ? plan.phases.flat().filter((s) => s.op === 'start').length : 0;
   const summary = `${c.spec.Image} → ${image}, ${replaced} replicas replaced`;
-  return run(core, snapshot, plan, opts, { name, summary });
+  return runPlan(core, snapshot, plan, opts, { name, summary });
 }
 
 /** `fip` "" detaches. */
 export async function setFip(core: Core, name: string, fip: string, opts: RunOptions): Promise<ChangeResult> {
   const snapshot = await observe(core.engine, core.tenant);
-  const c = changeable(findService(snapshot, name), snapshot);
+  const s = findService(snapshot, name);
+  if (s.backend === 'swarm')
+    return (await import('../swarm/operations.js')).swarmFip(core, snapshot, s, fip, opts);
+  const c = changeable(s, snapshot);
   const plan = planFip(c, fip);
   const summary = fip
     ? `published on ${fip}:${c.spec.ServicePort}`
     : `unpublished from ${c.spec.FIP || '(none)'}`;
-  return run(core, snapshot, plan, opts, { name, summary });
+  return runPlan(core, snapshot, plan, opts, { name, summary });
 }
 
 /** `pem`: a checked SSLCert (certificate chain + key). */
@@ -205,8 +217,11 @@ export async function updateCert(
   opts: RunOptions,
 ): Promise<ChangeResult> {
   const snapshot = await observe(core.engine, core.tenant);
-  const c = changeable(findService(snapshot, name), snapshot);
+  const s = findService(snapshot, name);
+  if (s.backend === 'swarm')
+    return (await import('../swarm/operations.js')).swarmUpdateCert(core, snapshot, s, pem, opts);
+  const c = changeable(s, snapshot);
   const plan = planUpdateCert(c, pem);
   const summary = `certificate ${c.spec.SSLCert} → ${describeCertificate(pem)}`;
-  return run(core, snapshot, plan, opts, { name, summary });
+  return runPlan(core, snapshot, plan, opts, { name, summary });
 }

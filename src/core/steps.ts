@@ -7,6 +7,7 @@
  * run at once. `describePlan` is the text form: what --dry-run prints and the golden tests read.
  */
 import type { ContainerSpec, Labels } from '../engine/engine.js';
+import type { ServiceSpecJson } from '../engine/swarm.js';
 import { serverName } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
 
@@ -22,7 +23,13 @@ export interface LbTarget {
 
 export type Step =
   | { op: 'pull-image'; image: string }
-  | { op: 'ensure-network'; network: string; labels: Labels; lockImage: string }
+  | {
+      op: 'ensure-network';
+      network: string;
+      labels: Labels;
+      lockImage: string;
+      driver?: 'bridge' | 'overlay';
+    }
   | { op: 'create'; role: 'lb' | 'replica' | 'record' | 'security-group'; container: ContainerSpec }
   | { op: 'start'; name: string }
   /** Write a created load balancer's files; its certificate may be copied from `certFrom`. */
@@ -35,7 +42,18 @@ export type Step =
   | { op: 'lb-wait'; lb: string; up: number[] }
   | { op: 'rename'; name: string; to: string; network?: string }
   | { op: 'stop'; name: string; graceSeconds: number }
-  | { op: 'remove'; name: string };
+  | { op: 'remove'; name: string }
+  // Swarm (src/swarm/plans.ts): configs and secrets, services, and waiting for them.
+  | { op: 'swarm-object'; kind: 'config' | 'secret'; name: string; labels: Labels; data: string }
+  | { op: 'swarm-create'; role: 'lb' | 'replica'; spec: ServiceSpecJson }
+  /** Replace a service's spec (`rolling`: Swarm's rolling update, which must complete). */
+  | { op: 'swarm-update'; service: string; spec: ServiceSpecJson; rolling?: boolean }
+  /**
+   * Wait until svc service `service` has `replicas` running tasks (of `image`, if given) and its
+   * load balancer runs (`lbLoaded`: and has loaded its config) and sees them UP.
+   */
+  | { op: 'swarm-wait'; service: string; replicas: number; image?: string; lbLoaded: boolean }
+  | { op: 'swarm-remove'; kind: 'service' | 'config' | 'secret'; name: string };
 
 export interface Plan {
   phases: Step[][];
@@ -62,7 +80,7 @@ export function describeStep(step: Step): string {
     case 'pull-image':
       return `pull image ${step.image}`;
     case 'ensure-network':
-      return `ensure network ${step.network}`;
+      return `ensure ${step.driver === 'overlay' ? 'overlay ' : ''}network ${step.network}`;
     case 'create': {
       const c = step.container;
       const publish = c.publish
@@ -91,6 +109,23 @@ export function describeStep(step: Step): string {
       return `stop ${step.name} (grace ${step.graceSeconds}s)`;
     case 'remove':
       return `remove ${step.name}`;
+    case 'swarm-object':
+      return `create swarm ${step.kind} ${step.name}`;
+    case 'swarm-create':
+      return `create swarm service ${step.spec.Name} (${step.role})`;
+    case 'swarm-update':
+      return `update swarm service ${step.service}${step.rolling ? ' (rolling update, rollback on failure)' : ''}`;
+    case 'swarm-wait': {
+      const what = [
+        ...(step.replicas > 0
+          ? [`${step.replicas} replicas${step.image ? ` of ${step.image}` : ''} running and UP`]
+          : []),
+        ...(step.lbLoaded ? ['the load balancer loaded'] : []),
+      ];
+      return `wait until ${step.service} has ${what.join(', ') || 'settled'}`;
+    }
+    case 'swarm-remove':
+      return `remove swarm ${step.kind} ${step.name}`;
   }
 }
 

@@ -6,7 +6,7 @@
 import type { ContainerState } from '../engine/engine.js';
 import { UsageError } from '../errors.js';
 import type { LbView, ServerStatus } from '../haproxy/lb-log.js';
-import { names, serverName } from '../model/naming.js';
+import { type Backend, names, serverName } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { configServers, desiredSpec, type ObservedService } from './observe.js';
 import { rfc3339Nano, type ServiceJson, type ServiceStatus, toServiceJson } from './service-json.js';
@@ -69,7 +69,7 @@ function createdOf(s: ObservedService): string {
 export function serviceJsonOf(s: ObservedService, status: StatusResult): ServiceJson {
   return toServiceJson(desiredSpec(s) ?? unknownSpec(s), {
     tenant: s.tenant,
-    ip: s.lb?.addresses[names.network(s.tenant)] ?? '',
+    ip: s.lb?.addresses[s.backend === 'swarm' ? names.swarmNetwork(s.tenant) : names.network(s.tenant)] ?? '',
     created: createdOf(s),
     status: status.status,
     message: status.message,
@@ -162,6 +162,7 @@ export interface ListedService {
   desired: number;
   /** The images those replicas run, most used first (the spec's Image when there are none). */
   images: string[];
+  backend: Backend;
 }
 
 /** `ls` of observed services: status from container states, filtered, sorted by name. */
@@ -176,17 +177,27 @@ export function listObserved(observed: ObservedService[], filters: ServiceFilter
       up: status.up,
       desired: status.desired,
       images: status.images.length > 0 ? status.images : [service.Image].filter(Boolean),
+      backend: s.backend,
     });
   }
   return out.sort((a, b) => a.service.Name.localeCompare(b.service.Name));
 }
 
-export const LS_HEADERS = ['NAME', 'IMAGE', 'REPLICAS', 'PROTOCOL', 'SERVICE PORT', 'FIP', 'STATUS'];
+export const LS_HEADERS = [
+  'NAME',
+  'IMAGE',
+  'REPLICAS',
+  'PROTOCOL',
+  'SERVICE PORT',
+  'FIP',
+  'STATUS',
+  'BACKEND',
+];
 
 /** The rows of the `ls` table; `-` stands for what is unset or unknown. */
 export function lsRows(list: ListedService[]): string[][] {
   const orDash = (v: string | number) => (v === '' || v === 0 ? '-' : String(v));
-  return list.map(({ service: s, up, desired, images }) => [
+  return list.map(({ service: s, up, desired, images, backend }) => [
     s.Name,
     orDash(images.join(',')),
     `${up}/${desired}`,
@@ -194,6 +205,7 @@ export function lsRows(list: ListedService[]): string[][] {
     orDash(s.ServicePort),
     orDash(s.FIP),
     s.Status,
+    backend,
   ]);
 }
 
@@ -216,6 +228,8 @@ export interface ReplicaDetail {
   LB: LbStatus | null;
   /** Its last health check (`L4OK`, `L4CON`, …); "" when none yet; null without the view. */
   Check: string | null;
+  /** Swarm: the node its task runs on (hostname). */
+  Node?: string;
 }
 
 export interface LoadBalancerDetail {
@@ -226,6 +240,8 @@ export interface LoadBalancerDetail {
 }
 
 export interface InspectedService extends ServiceJson {
+  /** `local` (containers on this engine) or `swarm` (services of the swarm it manages). */
+  Backend: Backend;
   /** The revision of the service's record (its desired state); null when it has none. */
   Revision: number | null;
   LoadBalancer: LoadBalancerDetail | null;
@@ -272,10 +288,19 @@ export function replicaDetail(s: ObservedService, view: LbView | undefined): Rep
 
 /** `inspect` of one observed service, with the load balancer's view when it could be read. */
 export function inspectObserved(s: ObservedService, view: LbView | undefined): InspectedService {
+  const detail = replicaDetail(s, view);
+  if (s.swarm) {
+    const tasks = new Map(s.swarm.tasks.map((t) => [t.containerId || t.id, t.nodeId]));
+    const hosts = new Map(s.swarm.nodes.map((n) => [n.id, n.hostname]));
+    // Swarm's slots are filled by DNS in any order: which server is which task is not known.
+    for (const d of detail)
+      Object.assign(d, { LB: null, Check: null, Node: hosts.get(tasks.get(d.ID) ?? '') ?? '' });
+  }
   return {
     ...serviceJsonOf(s, computeStatus(s)),
+    Backend: s.backend,
     Revision: s.current?.revision ?? null,
     LoadBalancer: s.lb ? { ID: s.lb.id, Name: s.lb.name, Image: s.lb.image, State: s.lb.state } : null,
-    ReplicaDetail: replicaDetail(s, view),
+    ReplicaDetail: detail,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { ConflictError, EngineUnavailableError, NotFoundError, SvcError } from '../errors.js';
 import { createDemuxer, DockerApi, DockerApiError, pathPart, splitImageRef } from './docker-api.js';
+import { DockerSwarm } from './docker-swarm.js';
 import type {
   ContainerDetail,
   ContainerSpec,
@@ -19,6 +20,7 @@ import type {
   ProcessInfo,
   PullProgress,
 } from './engine.js';
+import type { SwarmEngine } from './swarm.js';
 import { type ArchiveEntry, createTar, readTar } from './tar.js';
 
 const UNREACHABLE_CODES = new Set([
@@ -94,11 +96,11 @@ interface ApiNetwork {
   Created?: string;
 }
 
-const isStatus = (err: unknown, ...codes: number[]) =>
+export const isStatus = (err: unknown, ...codes: number[]) =>
   err instanceof DockerApiError && err.statusCode !== undefined && codes.includes(err.statusCode);
 
 /** A request for which these error statuses mean "already so" (404: already gone, …). */
-async function unlessStatus(codes: number[], request: Promise<unknown>): Promise<void> {
+export async function unlessStatus(codes: number[], request: Promise<unknown>): Promise<void> {
   try {
     await request;
   } catch (err) {
@@ -114,7 +116,7 @@ function addressesOf(networks: Record<string, { IPAddress?: string } | null> = {
 }
 
 /** Lines of a byte stream, as they complete; the last unterminated one at the end. */
-function lineSplitter(onLine: (text: string) => void): { write(b: Buffer): void; end(): void } {
+export function lineSplitter(onLine: (text: string) => void): { write(b: Buffer): void; end(): void } {
   let rest = '';
   return {
     write(b) {
@@ -131,9 +133,11 @@ function lineSplitter(onLine: (text: string) => void): { write(b: Buffer): void;
 
 export class DockerEngine implements Engine {
   private readonly api: DockerApi;
+  readonly swarm: SwarmEngine;
 
   constructor(api: DockerApi = new DockerApi()) {
     this.api = api;
+    this.swarm = new DockerSwarm(api);
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -203,7 +207,12 @@ export class DockerEngine implements Engine {
     });
   }
 
-  ensureNetwork(name: string, labels: Labels, lockImage?: string): Promise<NetworkRef> {
+  ensureNetwork(
+    name: string,
+    labels: Labels,
+    lockImage?: string,
+    driver: 'bridge' | 'overlay' = 'bridge',
+  ): Promise<NetworkRef> {
     return this.call(`create network ${name}`, async () => {
       const find = async () =>
         (await this.api.json<ApiNetwork[]>('GET', '/networks', { query: { filters: { name: [name] } } }))
@@ -214,7 +223,7 @@ export class DockerEngine implements Engine {
       const create = async () =>
         (
           await this.api.json<{ Id: string }>('POST', '/networks/create', {
-            body: { Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels, Attachable: true },
+            body: { Name: name, Driver: driver, CheckDuplicate: true, Labels: labels, Attachable: true },
           })
         ).Id;
       const existing = await find();
@@ -259,9 +268,16 @@ export class DockerEngine implements Engine {
   }
 
   removeNetwork(idOrName: string): Promise<void> {
-    return this.call(`remove network ${idOrName}`, () =>
-      unlessStatus([404], this.api.status('DELETE', `/networks/${pathPart(idOrName)}`)),
-    );
+    return this.call(`remove network ${idOrName}`, async () => {
+      // A swarm-scoped (overlay) network is found by its ID only: look its name up.
+      const found = await this.api.json<ApiNetwork[]>('GET', '/networks', {
+        query: { filters: { name: [idOrName] } },
+      });
+      const ids = found.filter((n) => n.Name === idOrName).map((n) => n.Id);
+      for (const id of ids.length > 0 ? ids : [idOrName]) {
+        await unlessStatus([404], this.api.status('DELETE', `/networks/${pathPart(id)}`));
+      }
+    });
   }
 
   listContainers(labels: string[]): Promise<ContainerSummary[]> {

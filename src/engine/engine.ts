@@ -5,6 +5,7 @@
  * name taken → ConflictError, missing object → NotFoundError.
  */
 
+import type { SwarmEngine } from './swarm.js';
 import type { ArchiveEntry } from './tar.js';
 
 export type Labels = Record<string, string>;
@@ -97,6 +98,8 @@ export interface PullProgress {
 }
 
 export interface Engine {
+  /** The swarm this engine manages, if any (services, tasks, configs, secrets). */
+  readonly swarm: SwarmEngine;
   ping(): Promise<void>;
   info(): Promise<EngineInfo>;
   imageExists(ref: string): Promise<boolean>;
@@ -112,8 +115,14 @@ export interface Engine {
    * Find the network by name, or create it with these labels. The engine's own duplicate check is
    * best-effort; with `lockImage` (any image present) concurrent callers serialise on a lock
    * container named after the network, so exactly one network of that name is ever made.
+   * `overlay` (on a swarm manager) makes the swarm-wide, attachable kind.
    */
-  ensureNetwork(name: string, labels: Labels, lockImage?: string): Promise<NetworkRef>;
+  ensureNetwork(
+    name: string,
+    labels: Labels,
+    lockImage?: string,
+    driver?: 'bridge' | 'overlay',
+  ): Promise<NetworkRef>;
   removeNetwork(idOrName: string): Promise<void>;
   /** Containers (running or not) carrying every one of these labels (`key=value`, or `key` alone). */
   listContainers(labels: string[]): Promise<ContainerSummary[]>;
@@ -163,6 +172,8 @@ export interface LogOptions {
   timestamps?: boolean;
   /** Which streams (default both). */
   streams?: 'stdout' | 'stderr' | 'both';
+  /** Swarm service logs: each line starts with its task's details (`com.docker.swarm.task.id=…`). */
+  details?: boolean;
   signal?: AbortSignal;
   onOpen?: () => void;
 }

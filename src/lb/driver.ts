@@ -133,6 +133,10 @@ function lastWords(watch: LogWatch): string {
 export interface LoadBalancerDriver {
   configure(id: string, state: LbState, opts?: { certFrom?: string }): Promise<void>;
   start(id: string, opts: WaitOptions): Promise<void>;
+  /** Wait until a running load balancer (started by someone else: Swarm) has loaded its config. */
+  waitLoaded(id: string, opts: WaitOptions): Promise<void>;
+  /** Wait until `count` of its servers (any: Swarm's DNS-filled slots) passed a check. */
+  waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void>;
   apply(id: string, state: LbState, opts: WaitOptions & { up?: string[]; drain?: boolean }): Promise<Undo>;
   waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void>;
   view(id: string): Promise<LbView>;
@@ -188,13 +192,13 @@ export class LbDriver implements LoadBalancerDriver {
     }
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
     try {
-      await this.waitLoaded(watch, 'start', opts);
+      await this.waitLoadedIn(watch, 'start', opts);
     } finally {
       watch.close();
     }
   }
 
-  private waitLoaded(watch: LogWatch, what: 'start' | 'reload', opts: WaitOptions): Promise<void> {
+  private waitLoadedIn(watch: LogWatch, what: 'start' | 'reload', opts: WaitOptions): Promise<void> {
     return watch.until(
       () => {
         const v = watch.view;
@@ -240,7 +244,7 @@ export class LbDriver implements LoadBalancerDriver {
         if (attempt >= 4 || !(err instanceof InternalError) || watch.closed) throw err;
       }
     }
-    await this.waitLoaded(watch, 'reload', opts);
+    await this.waitLoadedIn(watch, 'reload', opts);
   }
 
   private waitUpIn(watch: LogWatch, servers: string[], opts: WaitOptions): Promise<void> {
@@ -272,6 +276,44 @@ export class LbDriver implements LoadBalancerDriver {
           new InternalError(`the load balancer stopped while waiting for replicas${lastWords(watch)}`),
       },
     );
+  }
+
+  async waitLoaded(id: string, opts: WaitOptions): Promise<void> {
+    const watch = await LogWatch.open(this.engine, id, { since: 0 });
+    try {
+      await this.waitLoadedIn(watch, 'start', opts);
+    } finally {
+      watch.close();
+    }
+  }
+
+  async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
+    const watch = await LogWatch.open(this.engine, id, { since: 0 });
+    try {
+      await watch.until(
+        () => {
+          const v = watch.view;
+          if (v.worker === undefined) return undefined;
+          const up = [...v.servers.values()].filter(
+            (sv) => sv.status === 'UP' && isPassedCheck(sv.check),
+          ).length;
+          opts.onProgress?.(`waiting for replicas: ${up}/${count} UP`);
+          return up >= count;
+        },
+        {
+          timeoutMs: opts.timeoutMs,
+          signal: opts.signal,
+          onTimeout: () =>
+            new InternalError(
+              `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${count} replicas to be UP`,
+            ),
+          onEnd: () =>
+            new InternalError(`the load balancer stopped while waiting for replicas${lastWords(watch)}`),
+        },
+      );
+    } finally {
+      watch.close();
+    }
   }
 
   /** Wait until each of `servers` passed a health check in the load balancer's current worker. */

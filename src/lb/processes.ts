@@ -71,3 +71,24 @@ export async function fileOwner(engine: Engine, id: string): Promise<Owner> {
   }
   return { uid, gid: gid ?? uid };
 }
+
+/**
+ * The owner its files need in a container of `image` (the user it runs as), read from a
+ * container created for the purpose and removed at once (it never starts).
+ */
+export async function imageOwner(engine: Engine, image: string, name: string): Promise<Owner> {
+  const id = await engine.createContainer({
+    name,
+    image,
+    labels: {},
+    network: 'none',
+    entrypoint: ['/nonexistent'],
+    cmd: null,
+    restartPolicy: 'no',
+  });
+  try {
+    return await fileOwner(engine, id);
+  } finally {
+    await engine.removeContainer(id);
+  }
+}

@@ -13,7 +13,7 @@ import { type Core, createService, rollingUpdate, scaleService, setFip } from '.
 import type { Engine } from '../engine/engine.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { LbDriver } from '../lb/driver.js';
-import { labelFilter } from '../model/naming.js';
+import { type Backend, labelFilter } from '../model/naming.js';
 import { resolveField } from '../spec/resolve-spec.js';
 import { parseFiltersParam, parseKeepParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
 import { drain, errorReply, HttpError, header, json, type Reply, readBody, requireJson } from './http.js';
@@ -30,6 +30,8 @@ export interface ServerOptions {
   engine: Engine;
   keys: KeyStore;
   lbImage: string;
+  /** Where created services run (local containers, or swarm services). */
+  backend?: Backend;
   /** svc's version, for /version. */
   version: string;
   /** Given: HTTPS with these; absent: plain HTTP. */
@@ -208,6 +210,7 @@ export class ApiServer {
             pull: 'missing',
             wait,
             timeoutMs,
+            backend: this.opts.backend,
           }),
         );
         return json(201, result.service);

@@ -101,9 +101,9 @@ describe('listObserved (svc ls)', () => {
     const list = listObserved(groupServices(TENANT, containers), noFilters);
     expect(formatTable(LS_HEADERS, lsRows(list))).toBe(
       [
-        'NAME  IMAGE  REPLICAS  PROTOCOL  SERVICE PORT  FIP        STATUS',
-        'api   nginx  2/3       tcp       80            -          degraded',
-        'web   nginx  2/2       http      8080          127.0.0.1  active',
+        'NAME  IMAGE  REPLICAS  PROTOCOL  SERVICE PORT  FIP        STATUS    BACKEND',
+        'api   nginx  2/3       tcp       80            -          degraded  local',
+        'web   nginx  2/2       http      8080          127.0.0.1  active    local',
         '',
       ].join('\n'),
     );
@@ -149,7 +149,7 @@ describe('listObserved (svc ls)', () => {
       Containers: null,
     });
     expect(list[0]?.service.Created).toBe('2016-10-08T13:12:15.000000000Z');
-    expect(lsRows(list)[0]).toEqual(['half', '-', '0/0', '-', '-', '-', 'failed']);
+    expect(lsRows(list)[0]).toEqual(['half', '-', '0/0', '-', '-', '-', 'failed', 'local']);
   });
 
   it('filters by name, label and status', () => {
@@ -179,7 +179,8 @@ describe('replicaDetail and inspectObserved (svc inspect)', () => {
         ['r3', 'DRAIN'],
       ]),
     );
-    expect(Object.keys(out)).toEqual([...SEED_KEYS, 'Revision', 'LoadBalancer', 'ReplicaDetail']);
+    expect(Object.keys(out)).toEqual([...SEED_KEYS, 'Backend', 'Revision', 'LoadBalancer', 'ReplicaDetail']);
+    expect(out.Backend).toBe('local');
     expect(out.Revision).toBe(1);
     expect(out.LoadBalancer).toEqual({
       ID: containers[0]?.id,

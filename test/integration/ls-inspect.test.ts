@@ -84,10 +84,10 @@ describe('svc ls', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+IMAGE\s+REPLICAS\s+PROTOCOL\s+SERVICE PORT\s+FIP\s+STATUS$/);
+    expect(lines[0]).toMatch(/^NAME\s+IMAGE\s+REPLICAS\s+PROTOCOL\s+SERVICE PORT\s+FIP\s+STATUS\s+BACKEND$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      ['api', TCP_IMAGE, '1/1', 'tcp', '9000', '-', 'active'],
-      ['web', HTTP_IMAGE, '2/2', 'http', String(port), '127.0.0.1', 'active'],
+      ['api', TCP_IMAGE, '1/1', 'tcp', '9000', '-', 'active', 'local'],
+      ['web', HTTP_IMAGE, '2/2', 'http', String(port), '127.0.0.1', 'active', 'local'],
     ]);
   });
 
@@ -167,7 +167,7 @@ describe('svc inspect', () => {
     const list = JSON.parse(r.stdout) as Array<Json & { ReplicaDetail: Detail[] }>;
     expect(list).toHaveLength(1);
     const web = list[0] as Json & { ReplicaDetail: Detail[] };
-    expect(Object.keys(web)).toEqual([...SEED_KEYS, 'Revision', 'LoadBalancer', 'ReplicaDetail']);
+    expect(Object.keys(web)).toEqual([...SEED_KEYS, 'Backend', 'Revision', 'LoadBalancer', 'ReplicaDetail']);
     expect(web).toMatchObject({ Name: 'web', Status: 'active', Message: 'Scaling complete', Revision: 1 });
     const [lb] = await engine.listContainers(labelFilter(tenant, 'web', 'lb'));
     expect(web.LoadBalancer).toEqual({
@@ -228,6 +228,7 @@ describe('self-healing, visible', () => {
       '9000',
       '-',
       'degraded',
+      'local',
     ]);
 
     const s = await inspectOne('heal');

@@ -219,6 +219,7 @@ describe('half-created services', () => {
       '-',
       '-',
       'failed',
+      'local',
     ]);
     const r = await svc(['rm', 'orphan'], { tenant });
     expect(r).toEqual({ code: 0, stdout: 'orphan\n', stderr: '' });

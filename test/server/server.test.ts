@@ -5,22 +5,14 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/engine.js';
 import { KeyStore } from '../../src/server/keys.js';
 import { ApiServer } from '../../src/server/server.js';
+import { FakeEngine, FakeWorld } from '../support/fake-engine.js';
 
 const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
 
-/** An engine with no containers; anything else it is asked is a test failure. */
-const engine = new Proxy({} as Engine, {
-  get(_, prop) {
-    if (prop === 'listContainers') return async () => [];
-    if (prop === 'then') return undefined;
-    return () => {
-      throw new Error(`unexpected engine call: ${String(prop)}`);
-    };
-  },
-});
+/** An engine with no containers (the one fake engine of the tests). */
+const engine = new FakeEngine(new FakeWorld());
 
 let api: ApiServer | undefined;
 afterEach(async () => {

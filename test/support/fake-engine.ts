@@ -19,6 +19,7 @@ import type {
   NetworkRef,
   ProcessInfo,
 } from '../../src/engine/engine.js';
+import type { SwarmEngine } from '../../src/engine/swarm.js';
 import { ConflictError, InternalError, NotFoundError } from '../../src/errors.js';
 import type { LbView } from '../../src/haproxy/lb-log.js';
 import type { LbState, LoadBalancerDriver, Undo, WaitOptions } from '../../src/lb/driver.js';
@@ -139,7 +140,17 @@ function matches(labels: Labels, filters: string[]): boolean {
   });
 }
 
+/** The swarm side of the fake: an engine in no swarm (src/swarm is tested with its own fake). */
+const NO_SWARM = new Proxy({} as SwarmEngine, {
+  get: (_t, prop) =>
+    prop === 'swarmInfo'
+      ? async () => undefined
+      : () => Promise.reject(new Error(`no swarm: ${String(prop)}`)),
+});
+
 export class FakeEngine implements Engine {
+  readonly swarm: SwarmEngine = NO_SWARM;
+
   constructor(readonly world: FakeWorld) {}
 
   async ping(): Promise<void> {}
@@ -325,6 +336,14 @@ export class FakeLb implements LoadBalancerDriver {
       this.world.mutate('lb.undo', this.name(id));
       if (before) this.world.lbState.set(id, before);
     };
+  }
+
+  async waitLoaded(id: string): Promise<void> {
+    this.world.mutate('lb.wait-loaded', this.name(id));
+  }
+
+  async waitUpCount(id: string, count: number): Promise<void> {
+    this.world.mutate('lb.wait-up', `${this.name(id)} ${count}`);
   }
 
   async waitUp(id: string, servers: string[]): Promise<void> {

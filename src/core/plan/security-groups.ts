@@ -10,6 +10,7 @@ import type { ContainerSpec } from '../../engine/engine.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { baseLabels, LABEL, names } from '../../model/naming.js';
 import { allowedSources, type SecurityGroup } from '../../model/security-group.js';
+import { planSwarmAllow, type SwarmPlanContext, swarmChangeable } from '../../swarm/plans.js';
 import type { Snapshot } from '../observe.js';
 import type { Plan, Step } from '../steps.js';
 import { changeable, recordSteps } from './change.js';
@@ -50,6 +51,8 @@ export function planSaveGroup(
   group: SecurityGroup,
   mode: 'create' | 'update',
   ctx: GroupContext,
+  /** For each Swarm service using the group: what its plan needs (src/swarm/context.ts). */
+  swarm: Map<string, SwarmPlanContext> = new Map(),
 ): Plan {
   const current = snapshot.groups.find((g) => g.group.name === group.name);
   if (mode === 'create' && current) {
@@ -82,6 +85,18 @@ export function planSaveGroup(
   };
   const using = new Set(servicesUsing(snapshot, group.name));
   for (const s of snapshot.services.filter((x) => using.has(x.name) && x.lb?.state === 'running')) {
+    if (s.backend === 'swarm') {
+      const spec = s.current?.spec;
+      const sctx = swarm.get(s.name);
+      if (!spec || !sctx) continue;
+      const groups = after.groups
+        .filter((g) => spec.SecurityGroups?.includes(g.group.name))
+        .map((g) => g.group);
+      const p = planSwarmAllow(swarmChangeable(s), allowedSources(groups, spec.ServicePort), sctx);
+      phases.push(...p.phases);
+      cleanup.push(...p.cleanup.flat());
+      continue;
+    }
     const c = changeable(s, after);
     const groups = after.groups
       .filter((g) => c.spec.SecurityGroups?.includes(g.group.name))

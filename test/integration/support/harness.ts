@@ -79,7 +79,26 @@ export async function lbServers(
   return [...view.servers].map(([server, v]) => ({ server, status: v.status, check: v.check }));
 }
 
+/** The tenant's Swarm services, configs, secrets and overlay network (when the engine is a manager). */
+async function removeSwarmTenant(tenant: string): Promise<void> {
+  const swarm = engine.swarm;
+  if (!(await swarm.swarmInfo())?.manager) return;
+  const filter = labelFilter(tenant);
+  await Promise.all((await swarm.listServices(filter)).map((s) => swarm.removeService(s.id)));
+  for (let attempt = 1; attempt <= 40; attempt++) {
+    const [configs, secrets] = await Promise.all([swarm.listConfigs(filter), swarm.listSecrets(filter)]);
+    const left = await Promise.allSettled([
+      ...configs.map((c) => swarm.removeConfig(c.id)),
+      ...secrets.map((c) => swarm.removeSecret(c.id)),
+      engine.removeNetwork(names.swarmNetwork(tenant)),
+    ]);
+    if (left.every((r) => r.status === 'fulfilled')) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export async function removeTenant(tenant: string): Promise<void> {
+  await removeSwarmTenant(tenant);
   // A `docker run --rm` client on the network may still be going away: the engine removes it
   // after `docker run` returns, and until then the network has an active endpoint.
   for (let attempt = 1; ; attempt++) {

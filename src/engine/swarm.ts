@@ -1,0 +1,92 @@
+/**
+ * The Swarm part of the engine: services, tasks, configs, secrets and nodes of the swarm the
+ * engine manages, through the Engine API (a manager's; a worker's engine answers 503). Specs are
+ * the Engine API's own JSON (built by src/swarm/specs.ts, pure).
+ */
+import type { Labels, LogLine, LogOptions } from './engine.js';
+
+/** The Engine API's ServiceSpec (the parts svc writes are typed in src/swarm/specs.ts). */
+export type ServiceSpecJson = Record<string, unknown> & { Name: string; Labels: Labels };
+
+export interface SwarmService {
+  id: string;
+  name: string;
+  /** The version the next update must name (the swarm's optimistic lock). */
+  version: number;
+  labels: Labels;
+  spec: ServiceSpecJson;
+  /** The spec before the last update (what Swarm's rollback returns to). */
+  previousSpec: ServiceSpecJson | undefined;
+  /** `updating`, `paused`, `completed`, `rollback_started`, `rollback_paused`, `rollback_completed`; "" when never updated. */
+  updateState: string;
+  updateMessage: string;
+  /** When the last update began (RFC 3339; "" when never): tells one update's status from the next's. */
+  updateStarted: string;
+  /** Published ports. */
+  ports: Array<{ published: number; target: number; mode: string }>;
+  /** Its virtual IP on each network it is on (by network ID), without the prefix length. */
+  virtualIps: Record<string, string>;
+  created: number;
+}
+
+export interface SwarmTask {
+  id: string;
+  serviceId: string;
+  /** The replica's slot, 1…N (what a replica number is on Swarm). */
+  slot: number;
+  nodeId: string;
+  /** `new`, `pending`, `assigned`, `accepted`, `preparing`, `starting`, `running`, `complete`, `failed`, `shutdown`, `rejected`, `orphaned`, `remove`. */
+  state: string;
+  desiredState: string;
+  error: string;
+  containerId: string;
+  image: string;
+  /** RFC 3339. */
+  updated: string;
+}
+
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  role: 'manager' | 'worker';
+  state: string;
+  address: string;
+}
+
+export interface SwarmInfo {
+  /** This engine's node. */
+  nodeId: string;
+  /** Whether this engine can manage the swarm (a manager). */
+  manager: boolean;
+  nodes: number;
+}
+
+export interface SwarmEngine {
+  /** The swarm this engine is part of, or undefined when it is in none. */
+  swarmInfo(): Promise<SwarmInfo | undefined>;
+  listServices(labels: string[]): Promise<SwarmService[]>;
+  createService(spec: ServiceSpecJson): Promise<string>;
+  /** Replace a service's spec; `version` is what the swarm had (a concurrent change makes this fail: 409). */
+  updateService(
+    id: string,
+    version: number,
+    spec: ServiceSpecJson,
+    opts?: { rollback?: boolean },
+  ): Promise<void>;
+  inspectService(id: string): Promise<SwarmService>;
+  /** Removing one that is gone is not an error. */
+  removeService(id: string): Promise<void>;
+  /** Tasks of these services (every state the swarm still keeps). */
+  listTasks(serviceIds: string[]): Promise<SwarmTask[]>;
+  listNodes(): Promise<SwarmNode[]>;
+  createConfig(name: string, labels: Labels, data: string): Promise<string>;
+  createSecret(name: string, labels: Labels, data: string): Promise<string>;
+  /** Configs and secrets with these labels: id and name. */
+  listConfigs(labels: string[]): Promise<Array<{ id: string; name: string; labels: Labels }>>;
+  listSecrets(labels: string[]): Promise<Array<{ id: string; name: string; labels: Labels }>>;
+  /** Gone is not an error; one still in use is a ConflictError. */
+  removeConfig(id: string): Promise<void>;
+  removeSecret(id: string): Promise<void>;
+  /** A service's output, from every task, line by line (as container logs). */
+  serviceLogs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void>;
+}

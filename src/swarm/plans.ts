@@ -1,0 +1,341 @@
+/**
+ * Plans on the swarm backend (pure), in the same Step vocabulary as the local ones and run by the
+ * same executor with its journal. Swarm does the scheduling, the restarts, the rolling update and
+ * its rollback; svc writes the specs, waits until the load balancer sees the replicas UP, and
+ * undoes a change (the service's spec before it) when a step fails.
+ */
+
+import type { ObservedService } from '../core/observe.js';
+import { recordContainer } from '../core/records.js';
+import type { Plan, Step } from '../core/steps.js';
+import type { ServiceSpecJson, SwarmService } from '../engine/swarm.js';
+import { ConflictError, UsageError } from '../errors.js';
+import { renderAllowList } from '../haproxy/render-config.js';
+import { baseLabels, LABEL, names } from '../model/naming.js';
+import type { ServiceSpec } from '../spec/types.js';
+import { lbConfigText, lbService, replicasService, type SwarmContext, swarmLabels } from './specs.js';
+
+/** What a create or change needs beyond the spec: where the load balancer runs, as whom. */
+export interface SwarmPlanContext extends SwarmContext {
+  lbImage: string;
+  /** The user HAProxy runs as in the load balancer image. */
+  lbOwner: { uid: number; gid: number };
+  created: string;
+}
+
+/** The desired state kept in the replicas service's labels (as a local record's). */
+function recordLabels(
+  spec: ServiceSpec,
+  tenant: string,
+  revision: number,
+  created: string,
+  previousImage?: string,
+) {
+  const { labels } = recordContainer({
+    tenant,
+    spec,
+    revision,
+    created,
+    servers: [],
+    image: '',
+    previousImage,
+  });
+  const keep = [LABEL.spec, LABEL.revision, LABEL.created, LABEL.specHash, LABEL.previousImage];
+  return Object.fromEntries(
+    Object.entries(labels).filter(([k]) => keep.includes(k as (typeof keep)[number])),
+  );
+}
+
+/** FIP on Swarm: host mode binds every address of the node, so only 0.0.0.0 says what happens. */
+export function checkSwarmSpec(spec: ServiceSpec): void {
+  if (spec.FIP && spec.FIP !== '0.0.0.0' && spec.FIP !== '::') {
+    throw new UsageError(
+      `FIP ${spec.FIP} cannot be honoured on Swarm: a published port listens on every address of the load balancer's node (host mode); use FIP 0.0.0.0`,
+    );
+  }
+  if (spec.NetMode && spec.NetMode !== 'bridge')
+    throw new UsageError(`NetMode ${spec.NetMode} is not available on Swarm`);
+}
+
+/** A config or secret's name (they cannot change: a change makes a new one, named by revision). */
+const objectName = (tenant: string, service: string, what: string, revision: number) =>
+  names.swarmObject(tenant, service, `${what}-r${revision}`);
+
+function objectLabels(spec: ServiceSpec, tenant: string) {
+  return { ...baseLabels(tenant, 'lb'), [LABEL.service]: spec.Name, [LABEL.backend]: 'swarm' };
+}
+
+export function planSwarmCreate(
+  spec: ServiceSpec,
+  ctx: SwarmPlanContext,
+  existing: string[],
+  allow?: string[],
+): Plan {
+  checkSwarmSpec(spec);
+  if (existing.includes(spec.Name))
+    throw new ConflictError(`service "${spec.Name}" already exists in tenant ${ctx.tenant}`);
+  const labels = objectLabels(spec, ctx.tenant);
+  const objects = { config: objectName(ctx.tenant, spec.Name, 'cfg', 1) } as {
+    config: string;
+    allow?: string;
+    cert?: string;
+  };
+  const made: Step[] = [
+    {
+      op: 'swarm-object',
+      kind: 'config',
+      name: objects.config,
+      labels,
+      data: lbConfigText(spec, ctx.tenant),
+    },
+  ];
+  if (allow !== undefined) {
+    objects.allow = objectName(ctx.tenant, spec.Name, 'allow', 1);
+    made.push({
+      op: 'swarm-object',
+      kind: 'config',
+      name: objects.allow,
+      labels,
+      data: renderAllowList(allow),
+    });
+  }
+  if (spec.SSLCert) {
+    objects.cert = objectName(ctx.tenant, spec.Name, 'cert', 1);
+    made.push({ op: 'swarm-object', kind: 'secret', name: objects.cert, labels, data: spec.SSLCert });
+  }
+  const replicas = replicasService(spec, ctx, recordLabels(spec, ctx.tenant, 1, ctx.created));
+  const lb = lbService(spec, ctx, ctx.lbImage, { ...objects, owner: ctx.lbOwner });
+  const network = names.swarmNetwork(ctx.tenant);
+  return {
+    phases: [
+      [
+        {
+          op: 'ensure-network',
+          network,
+          labels: baseLabels(ctx.tenant, 'network'),
+          lockImage: ctx.lbImage,
+          driver: 'overlay',
+        },
+      ],
+      made,
+      [{ op: 'swarm-create', role: 'replica', spec: replicas }],
+      [{ op: 'swarm-create', role: 'lb', spec: lb }],
+      [{ op: 'swarm-wait', service: spec.Name, replicas: 0, lbLoaded: true }],
+    ],
+    cleanup: [],
+    notes: [],
+  };
+}
+
+/** A Swarm service that can be changed: its parts, its desired spec and next revision. */
+export interface SwarmChangeable {
+  service: ObservedService;
+  spec: ServiceSpec;
+  replicas: SwarmService;
+  lb: SwarmService;
+  revision: number;
+  created: string;
+  previousImage: string | undefined;
+}
+
+export function swarmChangeable(s: ObservedService): SwarmChangeable {
+  const replicas = s.swarm?.replicas;
+  const lb = s.swarm?.lb;
+  const spec = s.current?.spec;
+  if (!replicas || !lb || !spec) {
+    throw new ConflictError(`service "${s.name}" is incomplete (left by an interrupted command)`, {
+      hint: { kind: 'remove', service: s.name },
+    });
+  }
+  if (s.operation)
+    throw new ConflictError(
+      `service "${s.name}" is being changed (${s.operation}); try again when it is done`,
+    );
+  return {
+    service: s,
+    spec,
+    replicas,
+    lb,
+    revision: s.current?.revision ?? 1,
+    created: s.current?.created ?? '',
+    previousImage: s.current?.previousImage,
+  };
+}
+
+/** The replicas service's spec for `next` (its labels the next revision of the desired state). */
+function nextReplicas(
+  c: SwarmChangeable,
+  next: ServiceSpec,
+  ctx: SwarmContext,
+  previousImage?: string,
+): ServiceSpecJson {
+  return replicasService(
+    next,
+    ctx,
+    recordLabels(next, ctx.tenant, c.revision + 1, c.created, previousImage ?? c.previousImage),
+  );
+}
+
+export function planSwarmScale(c: SwarmChangeable, target: number, ctx: SwarmContext): Plan | undefined {
+  const running = c.service.replicas.filter((r) => r.state === 'running').length;
+  if (target === c.spec.Replicas && running === target) return undefined;
+  const next = { ...c.spec, Replicas: target };
+  return {
+    phases: [
+      [{ op: 'swarm-update', service: c.replicas.name, spec: nextReplicas(c, next, ctx) }],
+      [{ op: 'swarm-wait', service: c.service.name, replicas: target, lbLoaded: false }],
+    ],
+    cleanup: [],
+    notes: [],
+  };
+}
+
+export function planSwarmRollingUpdate(
+  c: SwarmChangeable,
+  image: string,
+  ctx: SwarmContext,
+): Plan | undefined {
+  const current = c.service.replicas.map((r) => r.image);
+  if (c.spec.Image === image && current.every((i) => i === image)) return undefined;
+  const next = { ...c.spec, Image: image };
+  const previous = c.spec.Image !== image ? c.spec.Image : c.previousImage;
+  return {
+    phases: [
+      // Swarm's rolling update: one task at a time, the new one first, rolled back by Swarm when a
+      // new task fails; svc then waits until the load balancer sees every new replica UP.
+      [
+        {
+          op: 'swarm-update',
+          service: c.replicas.name,
+          spec: nextReplicas(c, next, ctx, previous),
+          rolling: true,
+        },
+      ],
+      [{ op: 'swarm-wait', service: c.service.name, replicas: next.Replicas, image, lbLoaded: false }],
+    ],
+    cleanup: [],
+    notes: [],
+  };
+}
+
+/** The configs and secret a load balancer service mounts, by what they hold. */
+export function lbMounts(lb: SwarmService): { config?: string; allow?: string; cert?: string } {
+  const cs =
+    (lb.spec.TaskTemplate as { ContainerSpec?: Record<string, unknown> } | undefined)?.ContainerSpec ?? {};
+  const configs = (cs.Configs as Array<{ ConfigName: string; File: { Name: string } }> | undefined) ?? [];
+  const secrets = (cs.Secrets as Array<{ SecretName: string }> | undefined) ?? [];
+  return {
+    config: configs.find((c) => c.File.Name.endsWith('haproxy.cfg'))?.ConfigName,
+    allow: configs.find((c) => c.File.Name.endsWith('.allow'))?.ConfigName,
+    cert: secrets[0]?.SecretName,
+  };
+}
+
+/**
+ * A change of the load balancer (FIP, certificate, allow list): new configs or secrets for what
+ * changed, the load balancer's spec updated (Swarm replaces its task: the old one stops first,
+ * since the host port allows one at a time), the desired state recorded; the replaced objects
+ * removed once it committed.
+ */
+function planLbChange(
+  c: SwarmChangeable,
+  next: ServiceSpec,
+  ctx: SwarmPlanContext,
+  change: { cert?: string; allow?: string[] },
+): Plan {
+  const mounted = lbMounts(c.lb);
+  const r = c.revision + 1;
+  const labels = objectLabels(next, ctx.tenant);
+  const objects = {
+    config: mounted.config ?? objectName(ctx.tenant, next.Name, 'cfg', r),
+    allow: mounted.allow,
+    cert: mounted.cert,
+  };
+  const made: Step[] = [];
+  if (!mounted.config)
+    made.push({
+      op: 'swarm-object',
+      kind: 'config',
+      name: objects.config,
+      labels,
+      data: lbConfigText(next, ctx.tenant),
+    });
+  if (change.allow !== undefined) {
+    objects.allow = objectName(ctx.tenant, next.Name, 'allow', r);
+    made.push({
+      op: 'swarm-object',
+      kind: 'config',
+      name: objects.allow,
+      labels,
+      data: renderAllowList(change.allow),
+    });
+  }
+  if (change.cert !== undefined) {
+    objects.cert = objectName(ctx.tenant, next.Name, 'cert', r);
+    made.push({ op: 'swarm-object', kind: 'secret', name: objects.cert, labels, data: change.cert });
+  }
+  const replaced: Step[] = [];
+  if (mounted.allow && mounted.allow !== objects.allow)
+    replaced.push({ op: 'swarm-remove', kind: 'config', name: mounted.allow });
+  if (mounted.cert && mounted.cert !== objects.cert)
+    replaced.push({ op: 'swarm-remove', kind: 'secret', name: mounted.cert });
+  return {
+    phases: [
+      ...(made.length > 0 ? [made] : []),
+      [
+        {
+          op: 'swarm-update',
+          service: c.lb.name,
+          spec: lbService(next, ctx, ctx.lbImage, { ...objects, owner: ctx.lbOwner }),
+        },
+      ],
+      [{ op: 'swarm-update', service: c.replicas.name, spec: nextReplicas(c, next, ctx) }],
+      [{ op: 'swarm-wait', service: next.Name, replicas: next.Replicas, lbLoaded: true }],
+    ],
+    cleanup: replaced.length > 0 ? [replaced] : [],
+    notes: [],
+  };
+}
+
+export function planSwarmFip(c: SwarmChangeable, fip: string, ctx: SwarmPlanContext): Plan | undefined {
+  if (fip !== '' && c.spec.FIP !== '') {
+    throw new ConflictError(`service "${c.service.name}" already has FIP ${c.spec.FIP}`, {
+      hint: { kind: 'detach-fip', service: c.service.name },
+    });
+  }
+  if (fip === c.spec.FIP) return undefined;
+  const next = { ...c.spec, FIP: fip };
+  checkSwarmSpec(next);
+  return planLbChange(c, next, ctx, {});
+}
+
+export function planSwarmUpdateCert(c: SwarmChangeable, pem: string, ctx: SwarmPlanContext): Plan {
+  if (c.spec.Protocol !== 'httpsTerm') {
+    throw new UsageError(
+      `service "${c.service.name}" has Protocol ${c.spec.Protocol}; only httpsTerm services have a certificate`,
+    );
+  }
+  return planLbChange(c, { ...c.spec, SSLCert: pem }, ctx, { cert: pem });
+}
+
+export function planSwarmAllow(c: SwarmChangeable, allow: string[], ctx: SwarmPlanContext): Plan {
+  return planLbChange(c, c.spec, ctx, { allow });
+}
+
+/** rm: both services, then their configs and secrets; never undone. */
+export function planSwarmRemoval(
+  s: ObservedService,
+  objects: Array<{ kind: 'config' | 'secret'; name: string }>,
+): Plan {
+  const services = [s.swarm?.lb?.name, s.swarm?.replicas?.name].filter((n): n is string => Boolean(n));
+  return {
+    phases: [],
+    cleanup: [
+      services.map((name): Step => ({ op: 'swarm-remove', kind: 'service', name })),
+      objects.map((o): Step => ({ op: 'swarm-remove', kind: o.kind, name: o.name })),
+    ],
+    notes: [],
+  };
+}
+
+export { swarmLabels };

@@ -1,0 +1,349 @@
+/**
+ * The swarm backend on a one-node swarm (initialised here when the engine is in none, and left
+ * again at the end): the same spec, commands and Service JSON as locally. Create --wait, ls and
+ * inspect (task states and nodes), scale up and down, a rolling update, a killed task (each under
+ * load, counting every lost request), a broken release rolled back, FIP, update-cert, a security
+ * group, logs, the API, and rm leaving nothing.
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL, labelFilter } from '../../src/model/naming.js';
+import { createKey, newConfigDir, request, startServer, stopServer } from './serve-client.js';
+import {
+  engine,
+  freePort,
+  HTTP_IMAGE,
+  httpGetMany,
+  LB_IMAGE_DEBIAN,
+  newTenant,
+  removeTenant,
+  run,
+  svc,
+  waitFor,
+} from './support/harness.js';
+import { splitCutResponses, startLoad } from './support/load.js';
+import { makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
+
+const tenant = newTenant();
+const env = { SVC_BACKEND: 'swarm', SVC_LB_IMAGE: LB_IMAGE_DEBIAN };
+const sv = (args: string[]) => svc(args, { tenant, env });
+const V2 = 'svc-test/http:swarm-v2';
+const BROKEN = 'svc-test/http:swarm-exits';
+let initialised = false;
+let certs: TlsCerts;
+
+beforeAll(async () => {
+  if (!(await engine.swarm.swarmInfo())) {
+    await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+    initialised = true;
+  }
+  certs = makeTlsCerts();
+  await run('docker', ['tag', HTTP_IMAGE, V2]);
+  // An image whose replicas exit at once: a release Swarm itself sees failing.
+  const dir = join(tmpdir(), `svc-swarm-broken-${tenant.slice(0, 8)}`);
+  await run('mkdir', ['-p', dir]);
+  writeFileSync(join(dir, 'Dockerfile'), `FROM ${HTTP_IMAGE}\nCMD ["/bin/false"]\n`);
+  await run('docker', ['build', '-q', '-t', BROKEN, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+}, 120_000);
+
+afterAll(async () => {
+  await removeTenant(tenant);
+  certs?.cleanup();
+  for (const image of [V2, BROKEN]) await run('docker', ['rmi', image]).catch(() => undefined);
+  if (initialised) await run('docker', ['swarm', 'leave', '--force']);
+}, 120_000);
+
+async function ok(args: string[]) {
+  const r = await sv(args);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r;
+}
+
+async function inspect(name: string) {
+  const [s] = JSON.parse((await ok(['inspect', name])).stdout);
+  return s;
+}
+
+function lost(result: Awaited<ReturnType<ReturnType<typeof startLoad>['stop']>>): string[] {
+  return splitCutResponses(result.failures).lost;
+}
+
+describe('a service on the swarm', () => {
+  let port: number;
+
+  it('is created with --wait, answers on its FIP, and ls and inspect show it as a swarm one', async () => {
+    port = await freePort();
+    const r = await ok([
+      'create',
+      '--name',
+      'web',
+      '--service-port',
+      String(port),
+      '--container-port',
+      '80',
+      '--protocol',
+      'http',
+      '--replicas',
+      '2',
+      '--fip',
+      '0.0.0.0',
+      '--health-check-interval',
+      '1',
+      '--wait',
+      HTTP_IMAGE,
+    ]);
+    const created = JSON.parse(r.stdout);
+    expect(created).toMatchObject({
+      Name: 'web',
+      Replicas: 2,
+      Status: 'created',
+      Message: 'Service is created',
+    });
+    expect(created.IP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const { bodies, failures } = await httpGetMany(`http://127.0.0.1:${port}/`, 8);
+    expect(failures).toEqual([]);
+    expect(new Set(bodies).size).toBe(2);
+    const ls = (await ok(['ls'])).stdout.split('\n')[1]?.split(/\s{2,}/);
+    expect(ls).toEqual(['web', HTTP_IMAGE, '2/2', 'http', String(port), '0.0.0.0', 'active', 'swarm']);
+    const s = await inspect('web');
+    expect(s).toMatchObject({ Backend: 'swarm', Status: 'active', IP: created.IP });
+    expect(s.ReplicaDetail.map((d: { Number: number; State: string }) => [d.Number, d.State])).toEqual([
+      [1, 'running'],
+      [2, 'running'],
+    ]);
+    expect(s.ReplicaDetail.every((d: { Node: string }) => d.Node.length > 0)).toBe(true);
+    // The Swarm objects carry the same labels.
+    const services = await engine.swarm.listServices(labelFilter(tenant, 'web'));
+    expect(services.map((x) => x.labels[LABEL.role]).sort()).toEqual(['lb', 'replica']);
+  });
+
+  it('refuses what Swarm cannot honour (exit 2), changing nothing', async () => {
+    const r = await sv([
+      'create',
+      '--name',
+      'local-only',
+      '--service-port',
+      '80',
+      '--fip',
+      '127.0.0.1',
+      HTTP_IMAGE,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/FIP 127\.0\.0\.1 cannot be honoured on Swarm.*use FIP 0\.0\.0\.0/);
+    expect(await engine.swarm.listServices(labelFilter(tenant, 'local-only'))).toEqual([]);
+  });
+
+  it('scales up and down under load with no request lost', async () => {
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
+    await ok(['scale', 'web=4']);
+    expect((await inspect('web')).ReplicaDetail).toHaveLength(4);
+    await ok(['scale', 'web=1']);
+    const result = await load.stop();
+    console.log(
+      `swarm scale 2→4→1 under load: ${result.requests} requests, ${result.failures.length} failed`,
+    );
+    expect(lost(result)).toEqual([]);
+    expect(result.requests).toBeGreaterThan(50);
+    const s = await inspect('web');
+    expect([s.Replicas, s.Status, s.ReplicaDetail.length]).toEqual([1, 'active', 1]);
+  });
+
+  it('rolls out a new image with Swarm’s rolling update under load, no request lost', async () => {
+    await ok(['scale', 'web=2']);
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
+    await ok(['rolling-update', '--image', V2, 'web']);
+    const result = await load.stop();
+    console.log(
+      `swarm rolling update under load: ${result.requests} requests, ${result.failures.length} failed`,
+    );
+    expect(lost(result)).toEqual([]);
+    const s = await inspect('web');
+    expect(s.Image).toBe(V2);
+    expect(s.ReplicaDetail.map((d: { Image: string }) => d.Image)).toEqual([V2, V2]);
+  });
+
+  it('a release whose replicas exit is rolled back, and the service is as before', async () => {
+    const before = await inspect('web');
+    const r = await sv(['rolling-update', '--image', BROKEN, '--timeout', '60s', 'web']);
+    expect(r.code).toBe(1);
+    // Swarm saw the new tasks fail, and rolled the update back itself (failure_action rollback).
+    expect(r.stderr).toMatch(/^Error: Swarm rolled the update of web-\w+ back: /);
+    const s = await inspect('web');
+    expect([s.Image, s.Replicas, s.Status]).toEqual([before.Image, before.Replicas, 'active']);
+    expect(s.ReplicaDetail.map((d: { Image: string }) => d.Image)).toEqual(
+      before.ReplicaDetail.map((d: { Image: string }) => d.Image),
+    );
+    expect((await httpGetMany(`http://127.0.0.1:${port}/`, 4)).failures).toEqual([]);
+  });
+
+  it('a killed task loses no request; Swarm starts another', async () => {
+    const [victim] = (await inspect('web')).ReplicaDetail as Array<{ ID: string }>;
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await run('docker', ['kill', victim?.ID as string]);
+    await waitFor('two running replicas again', 60_000, async () => {
+      const s = await inspect('web');
+      return s.ReplicaDetail.filter((d: { State: string }) => d.State === 'running').length === 2
+        ? true
+        : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const result = await load.stop();
+    const { lost: gone, cut } = splitCutResponses(result.failures);
+    console.log(
+      `swarm killed task under load: ${result.requests} requests, ${gone.length} lost, ${cut.length} cut by the kill`,
+    );
+    expect(gone).toEqual([]);
+  });
+
+  it('detach-fip and attach-fip', async () => {
+    await ok(['detach-fip', 'web']);
+    expect((await inspect('web')).FIP).toBe('');
+    await ok(['attach-fip', '--fip', '0.0.0.0', 'web']);
+    expect((await inspect('web')).FIP).toBe('0.0.0.0');
+    expect((await httpGetMany(`http://127.0.0.1:${port}/`, 4)).failures).toEqual([]);
+  });
+
+  it('logs: the replicas’ and the load balancer’s, prefixed', async () => {
+    const r = await ok(['logs', 'web', '--lb', '--tail', '20']);
+    expect(r.stdout).toMatch(/^lb\s+\| /m);
+  });
+});
+
+describe('update-cert and a security group on the swarm', () => {
+  let port: number;
+
+  it('update-cert installs the new certificate', async () => {
+    port = await freePort();
+    await ok([
+      'create',
+      '--name',
+      'sec',
+      '--service-port',
+      String(port),
+      '--container-port',
+      '80',
+      '--protocol',
+      'httpsTerm',
+      '--ssl-cert',
+      certs.leaf.pemFile,
+      '--fip',
+      '0.0.0.0',
+      '--wait',
+      HTTP_IMAGE,
+    ]);
+    const cn = () =>
+      new Promise<string>((resolve, reject) => {
+        const c = tls.connect({ host: '127.0.0.1', port, ca: certs.ca, servername: 'svc.test' }, () => {
+          resolve(String(c.getPeerCertificate().subject?.CN));
+          c.end();
+        });
+        c.on('error', reject);
+        c.setTimeout(5000, () => c.destroy(new Error('TLS timeout')));
+      });
+    expect(await cn()).toBe('svc.test');
+    await ok(['update-cert', '--ssl-cert', certs.renewed.pemFile, 'sec']);
+    expect(await cn()).toBe('svc-renewed.test');
+    expect((await inspect('sec')).SSLCert).toMatch(/svc-renewed\.test/);
+    // The key is in a Swarm secret, never in a label or the service spec.
+    const specs = JSON.stringify(await engine.swarm.listServices(labelFilter(tenant, 'sec')));
+    expect(specs).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('a security group update closes and opens the service', async () => {
+    const file = (prefix: string) => {
+      const f = join(tmpdir(), `svc-swarm-sg-${tenant.slice(0, 8)}-${Date.now()}.yaml`);
+      writeFileSync(
+        f,
+        `name: office\nrules:\n  - direction: ingress\n    protocol: tcp\n    remote_ip_prefix: ${prefix}\n`,
+      );
+      return f;
+    };
+    const p = await freePort();
+    await ok(['sg', 'create', '-f', file('0.0.0.0/0')]);
+    await ok([
+      'create',
+      '--name',
+      'guarded',
+      '--service-port',
+      String(p),
+      '--container-port',
+      '80',
+      '--protocol',
+      'http',
+      '--sg',
+      'office',
+      '--fip',
+      '0.0.0.0',
+      '--wait',
+      HTTP_IMAGE,
+    ]);
+    expect((await httpGetMany(`http://127.0.0.1:${p}/`, 2)).failures).toEqual([]);
+    await ok(['sg', 'update', '-f', file('10.99.0.0/16')]);
+    expect((await httpGetMany(`http://127.0.0.1:${p}/`, 2)).failures).toHaveLength(2);
+    await ok(['sg', 'update', '-f', file('0.0.0.0/0')]);
+    expect((await httpGetMany(`http://127.0.0.1:${p}/`, 2)).failures).toEqual([]);
+  });
+});
+
+describe('the API on the swarm backend (svc serve --backend swarm)', () => {
+  it('creates, lists, updates and removes a swarm service with the original request shapes', async () => {
+    const dir = newConfigDir();
+    const key = await createKey(dir, tenant);
+    const server = await startServer(dir, [
+      '--insecure-http',
+      '--listen',
+      `127.0.0.1:${await freePort()}`,
+      '--backend',
+      'swarm',
+      '--lb-image',
+      LB_IMAGE_DEBIAN,
+    ]);
+    try {
+      const call = (method: string, path: string, body?: unknown) =>
+        request(server.port, method, path, { auth: { key }, body });
+      const port = await freePort();
+      const created = await call('POST', '/v1.23/services/create?wait=true', {
+        Name: 'api',
+        Image: HTTP_IMAGE,
+        ServicePort: port,
+        ContainerPort: 80,
+        Protocol: 'http',
+        Replicas: 1,
+        FIP: '0.0.0.0',
+      });
+      expect(created.status, created.text).toBe(201);
+      expect((await httpGetMany(`http://127.0.0.1:${port}/`, 2)).failures).toEqual([]);
+      const listed = await call('GET', '/v1.23/services');
+      expect(listed.json.map((x: { Name: string }) => x.Name)).toContain('api');
+      const updated = await call('POST', '/v1.23/services/api/update', { Replicas: 2 });
+      expect(updated.status, updated.text).toBe(200);
+      expect(updated.json).toMatchObject({ Name: 'api', Replicas: 2, Backend: 'swarm' });
+      expect((await call('DELETE', '/v1.23/services/api')).status).toBe(204);
+      expect(await engine.swarm.listServices(labelFilter(tenant, 'api'))).toEqual([]);
+    } finally {
+      await stopServer(server);
+    }
+  });
+});
+
+describe('rm on the swarm', () => {
+  it('removes the services, their configs and secrets, and the network with the last one', async () => {
+    const r = await ok(['rm', 'web', 'sec', 'guarded']);
+    expect(r.stdout).toBe('web\nsec\nguarded\n');
+    await ok(['sg', 'rm', 'office']);
+    const filter = labelFilter(tenant);
+    expect(await engine.swarm.listServices(filter)).toEqual([]);
+    expect(await engine.swarm.listConfigs(filter)).toEqual([]);
+    expect(await engine.swarm.listSecrets(filter)).toEqual([]);
+    await waitFor('the overlay network gone', 20_000, async () => {
+      const { stdout } = await run('docker', ['network', 'ls', '--filter', `name=svc-${tenant}-swarm`, '-q']);
+      return stdout.trim() === '' ? true : undefined;
+    });
+    expect((await ok(['ls', '-q'])).stdout).toBe('');
+  });
+});
