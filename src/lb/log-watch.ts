@@ -95,14 +95,14 @@ export class LogWatch {
       const left = deadline - Date.now();
       if (left <= 0) throw opts.onTimeout();
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 1000));
-        const onAbort = () => resolve();
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
-        this.wake = () => {
+        const done = () => {
           clearTimeout(timer);
-          opts.signal?.removeEventListener('abort', onAbort);
+          opts.signal?.removeEventListener('abort', done);
           resolve();
         };
+        const timer = setTimeout(done, Math.min(left, 1000));
+        opts.signal?.addEventListener('abort', done, { once: true });
+        this.wake = done;
       });
       this.wake = undefined;
     }
