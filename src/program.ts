@@ -13,6 +13,7 @@ import { scaleCommand } from './commands/scale.js';
 import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { sgCommand } from './commands/sg.js';
+import { statsCommand } from './commands/stats.js';
 import { updateCertCommand } from './commands/update-cert.js';
 import { versionCommand } from './commands/version.js';
 import { version } from './version.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
     .addCommand(updateCertCommand())
     .addCommand(serveCommand())
     .addCommand(sgCommand())
+    .addCommand(statsCommand())
     .addCommand(schemaCommand())
     .addCommand(completionCommand())
     .addCommand(versionCommand());

@@ -50,6 +50,8 @@ export interface RenderInput {
 }
 
 export const FRONTEND_NAME = 'svc_frontend';
+/** The abstract socket of the read-only stats (`show stat`). */
+export const STATS_SOCKET = 'svc-stats';
 export const BACKEND_NAME = 'svc_replicas';
 /** Affinity cookie (HTTP modes); its value is the server name. */
 export const AFFINITY_COOKIE = 'SVC_SERVER';
@@ -232,12 +234,16 @@ export function renderHaproxyConfig(input: RenderInput): string {
   const sourceAffinity = c.affinity && !http;
   const global = section('global', [
     // Runs in the foreground in master-worker mode (`haproxy -W -db -f ...`); SIGUSR2 to the
-    // master reloads. No user/group/chroot/daemon: the container provides the isolation. No
-    // runtime API either: svc drives HAProxy through files, signals and what it prints on stderr.
+    // master reloads. No user/group/chroot/daemon: the container provides the isolation. svc
+    // drives HAProxy through files, signals and what it prints on stderr, not its runtime API.
     'log stdout format raw local0 info',
     'maxconn 4096',
     // On reload, old workers finish their in-flight requests, but no longer than this.
     'hard-stop-after 30s',
+    // Counters for `svc stats`, on an abstract socket: in the container's network namespace
+    // only, no file, no port (src/lb/stats.ts reads it with the haproxy binary itself). Level
+    // operator, because HAProxy leaves the servers' addresses out of `show stat` below it.
+    `stats socket abns@${STATS_SOCKET} level operator`,
     ...(sourceAffinity ? [`localpeer ${LOCAL_PEER}`] : []),
   ]);
   const peersPort = c.servicePort === PEERS_PORT ? PEERS_PORT_ALT : PEERS_PORT;

@@ -28,6 +28,7 @@ import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, oldWorkersGone, workerPids } from './processes.js';
+import { parseShowStat, type ServerCounters, STATS_DIR, statsClientFiles } from './stats.js';
 
 /** What a load balancer should serve. */
 export interface LbState {
@@ -140,6 +141,8 @@ export interface LoadBalancerDriver {
   apply(id: string, state: LbState, opts: WaitOptions & { up?: string[]; drain?: boolean }): Promise<Undo>;
   waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void>;
   view(id: string): Promise<LbView>;
+  /** HAProxy's own counters per server (src/lb/stats.ts). */
+  stats(id: string): Promise<ServerCounters[]>;
 }
 
 export class LbDriver implements LoadBalancerDriver {
@@ -429,6 +432,27 @@ export class LbDriver implements LoadBalancerDriver {
         );
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  async stats(id: string): Promise<ServerCounters[]> {
+    const dir = `${LB_DIR}/${STATS_DIR}`;
+    const files = statsClientFiles(dir).map((f) => ({
+      name: `${STATS_DIR}/${f.name}`,
+      content: f.content,
+      mode: 0o644,
+    }));
+    await this.engine.writeFiles(id, LB_DIR, [{ name: STATS_DIR, mode: 0o755 }, ...files]);
+    const r = await this.engine.exec(id, ['haproxy', '-db', '-f', `${dir}/client.cfg`]);
+    if (r.exitCode !== 0 || !r.stdout.startsWith('# ')) {
+      const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
+      const noLua = /lua-load|unknown keyword/.test(said)
+        ? ': this needs an HAProxy built with Lua (every official image is)'
+        : '';
+      throw new InternalError(
+        `cannot read the load balancer's counters${noLua} (${said || `exit ${r.exitCode}`})`,
+      );
+    }
+    return parseShowStat(r.stdout);
   }
 
   /** What the load balancer says of its servers now (from its log since it started). */

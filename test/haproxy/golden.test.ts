@@ -116,9 +116,9 @@ describe('golden HAProxy configs', () => {
         expect(renderConfig(c.spec, c.servers)).toBe(actual);
       });
 
-      it('has no runtime API and logs health checks', () => {
+      it('has only the read-only stats socket (no admin runtime API) and logs health checks', () => {
         const text = readFileSync(path, 'utf8');
-        expect(text).not.toContain('stats socket');
+        expect(text.match(/stats socket .*/g)).toEqual(['stats socket abns@svc-stats level operator']);
         expect(text).toMatch(/^defaults\n(?: {4}.*\n)* {4}option log-health-checks\n/m);
       });
 

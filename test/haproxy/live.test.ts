@@ -28,7 +28,7 @@ import { childEnv, freePort, haproxyBin, makeSpec, renderConfig, sleep, tempDir 
 /** The rendered config with the nameserver made local (see the file comment). */
 function localize(cfg: string, dnsPort: number, holds?: string): string {
   expect(cfg).toContain(`nameserver dns ${DOCKER_DNS}`);
-  expect(cfg).not.toContain('stats socket');
+  expect(cfg).toContain('stats socket abns@svc-stats level operator');
   const local = cfg.replace(`nameserver dns ${DOCKER_DNS}`, `nameserver dns 127.0.0.1:${dnsPort}`);
   return holds === undefined ? local : local.replace(/^( {4}hold \w+) 10s$/gm, `$1 ${holds}`);
 }

@@ -65,12 +65,11 @@ describe('renderHaproxyConfig: header and global', () => {
     }
   });
 
-  it('has no runtime API: no stats socket in any protocol or affinity', () => {
+  it('has no admin runtime API: only read-only stats on an abstract socket, in any protocol or affinity', () => {
     for (const Protocol of ['http', 'https', 'tcp', 'httpsTerm'] as const) {
       for (const SessionAffinity of [false, true]) {
         const cfg = render({ Protocol, SessionAffinity, SecurityGroups: ['office'] });
-        expect(cfg).not.toMatch(/^\s*stats /m);
-        expect(cfg).not.toContain('stats socket');
+        expect(cfg.match(/^\s*stats .*/gm)).toEqual(['    stats socket abns@svc-stats level operator']);
         expect(cfg).not.toMatch(/level admin|expose-fd|9999/);
       }
     }

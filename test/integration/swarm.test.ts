@@ -121,6 +121,20 @@ describe('a service on the swarm', () => {
     expect(services.map((x) => x.labels[LABEL.role]).sort()).toEqual(['lb', 'replica']);
   });
 
+  it('stats: the load balancer counts the requests of each task it found through DNS', async () => {
+    const rows = () => ok(['stats', 'web', '--no-stream', '-o', 'json']).then((r) => JSON.parse(r.stdout));
+    const before: Array<{ Replica: string; Requests: number; State: string }> = await rows();
+    // Only the filled server-template slots: one per task, each named by its slot and address.
+    expect(before).toHaveLength(2);
+    for (const r of before) expect(r.Replica).toMatch(/^r\d+ \(\d+\.\d+\.\d+\.\d+:80\)$/);
+    const { failures } = await httpGetMany(`http://127.0.0.1:${port}/`, 10);
+    expect(failures).toEqual([]);
+    const after: typeof before = await rows();
+    const sent = after.map((r) => r.Requests - (before.find((b) => b.Replica === r.Replica)?.Requests ?? 0));
+    expect(sent).toEqual([5, 5]);
+    expect(after.map((r) => r.State)).toEqual(['UP', 'UP']);
+  });
+
   it('refuses what Swarm cannot honour (exit 2), changing nothing', async () => {
     const r = await sv([
       'create',

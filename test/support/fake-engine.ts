@@ -23,6 +23,7 @@ import type { SwarmEngine } from '../../src/engine/swarm.js';
 import { ConflictError, InternalError, NotFoundError } from '../../src/errors.js';
 import type { LbView } from '../../src/haproxy/lb-log.js';
 import type { LbState, LoadBalancerDriver, Undo, WaitOptions } from '../../src/lb/driver.js';
+import type { ServerCounters } from '../../src/lb/stats.js';
 
 interface FakeContainer {
   id: string;
@@ -348,6 +349,10 @@ export class FakeLb implements LoadBalancerDriver {
 
   async waitUp(id: string, servers: string[]): Promise<void> {
     this.world.mutate('lb.wait-up', `${this.name(id)} ${servers.join(' ')}`);
+  }
+
+  async stats(): Promise<ServerCounters[]> {
+    return [];
   }
 
   async view(id: string): Promise<LbView> {

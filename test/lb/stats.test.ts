@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseShowStat, statsClientFiles } from '../../src/lb/stats.js';
+
+// Captured from a real load balancer (svc-test/haproxy:local, HAProxy 2.6) after 7 requests
+// for / and one for a missing page through its published port.
+const SHOW_STAT = readFileSync(new URL('./fixtures/show-stat-http.csv', import.meta.url), 'utf8');
+
+describe('parseShowStat', () => {
+  it('keeps the server rows, with their counters, and leaves FRONTEND and BACKEND out', () => {
+    const rows = parseShowStat(SHOW_STAT);
+    expect(rows.map((r) => [r.backend, r.server, r.status, r.check, r.sessions, r.total, r.errors])).toEqual([
+      ['svc_replicas', 'r1', 'UP', 'L4OK', 0, 4, 0],
+      ['svc_replicas', 'r2', 'UP', 'L4OK', 0, 4, 0],
+    ]);
+    for (const r of rows) expect(r.address).toMatch(/^\d+\.\d+\.\d+\.\d+:80$/);
+  });
+
+  it('counts connection and response errors and 5xx answers as errors', () => {
+    const head = '# pxname,svname,econ,eresp,hrsp_5xx,type,status,stot,addr';
+    const rows = parseShowStat(`${head}\nb,r1,1,2,3,2,DOWN,9,\nb,BACKEND,1,2,3,1,DOWN,9,\n`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ server: 'r1', errors: 6, status: 'DOWN', total: 9, address: '' });
+  });
+
+  it('says what it got when the answer is not show stat', () => {
+    expect(() => parseShowStat('Unknown command\n')).toThrow(/not "show stat" output: "Unknown command"/);
+  });
+});
+
+describe('statsClientFiles', () => {
+  it('is a config loading the Lua client from the given directory, and the client', () => {
+    const [cfg, lua] = statsClientFiles('/usr/local/etc/haproxy/.svc-stats');
+    expect(cfg?.name).toBe('client.cfg');
+    expect(cfg?.content).toContain('lua-load /usr/local/etc/haproxy/.svc-stats/client.lua');
+    expect(lua?.name).toBe('client.lua');
+    expect(lua?.content).toContain('s:send("show stat svc_replicas 4 -1 no-maint\\n")');
+  });
+});
