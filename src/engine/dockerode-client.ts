@@ -75,6 +75,25 @@ export function loadDockerode(): typeof Dockerode {
   return DockerodeClass;
 }
 
+let sshUrlWarningMuted = false;
+
+/**
+ * docker-modem builds each request's URL of an ssh:// engine as `ssh:HOST:PORT…` (never used:
+ * the ssh agent makes the connection), which node's url.parse warns of on stderr, once
+ * (DEP0170; docker-modem issue #184). That one warning is dropped; every other passes.
+ */
+function muteSshUrlWarning(): void {
+  if (sshUrlWarningMuted) return;
+  sshUrlWarningMuted = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const code = typeof rest[0] === 'object' ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0170' && text.startsWith('The URL ssh:')) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 /**
  * A dockerode client for `endpoint`. docker-modem reads DOCKER_HOST and its TLS variables by
  * itself and would mix them into what svc resolved (a --context over a DOCKER_HOST, a
@@ -83,6 +102,7 @@ export function loadDockerode(): typeof Dockerode {
 export function dockerodeFor(endpoint: EngineEndpoint): Dockerode {
   const Docker = loadDockerode();
   const options = dockerodeOptions(endpoint);
+  if (options.protocol === 'ssh') muteSshUrlWarning();
   const host = process.env.DOCKER_HOST;
   delete process.env.DOCKER_HOST;
   try {
