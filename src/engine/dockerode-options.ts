@@ -17,14 +17,18 @@ export interface SshContext {
   user: string;
 }
 
+/** This process's ssh context (only read for an ssh:// endpoint: userInfo() may throw without a passwd entry). */
 function localSsh(env: NodeJS.ProcessEnv): SshContext {
-  return { home: homedir(), agent: env.SSH_AUTH_SOCK || undefined, user: userInfo().username };
+  let user = env.USER || env.LOGNAME || 'root';
+  try {
+    user = userInfo().username;
+  } catch {
+    // a uid with no passwd entry (e.g. a container run with -u): the environment's name
+  }
+  return { home: homedir(), agent: env.SSH_AUTH_SOCK || undefined, user };
 }
 
-export function dockerodeOptions(
-  endpoint: EngineEndpoint,
-  ssh: SshContext = localSsh(process.env),
-): DockerOptions {
+export function dockerodeOptions(endpoint: EngineEndpoint, sshContext?: SshContext): DockerOptions {
   // Unversioned paths: the engine answers in its own (newest) API version, as before.
   const none = {
     socketPath: undefined,
@@ -42,6 +46,7 @@ export function dockerodeOptions(
   if (endpoint.socketPath) return { ...none, socketPath: endpoint.socketPath };
   const at = { ...none, host: endpoint.host, port: endpoint.port };
   if (endpoint.protocol === 'ssh') {
+    const ssh = sshContext ?? localSsh(process.env);
     const host = endpoint.host ?? 'localhost';
     const port = endpoint.port ?? 22;
     return {
