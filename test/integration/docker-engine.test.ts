@@ -2,11 +2,19 @@
  * DockerEngine (src/engine/docker-engine.ts, on dockerode) against the real engine: the calls svc
  * makes, including the streamed ones (exec, logs, archives) and the engine's error answers.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../../src/engine/docker-engine.js';
+import { dockerodeFor } from '../../src/engine/dockerode-client.js';
+import { currentEndpoint } from '../../src/engine/endpoint.js';
 import { NotFoundError, SvcError } from '../../src/errors.js';
 import { LABEL, names } from '../../src/model/naming.js';
-import { HTTP_IMAGE, newTenant, removeTenant } from './support/harness.js';
+import { freePort, HTTP_IMAGE, newTenant, removeTenant } from './support/harness.js';
+import { makeTlsCerts } from './support/tls-certs.js';
 
 const tenant = newTenant();
 const engine = new DockerEngine();
@@ -226,5 +234,55 @@ describe('DockerEngine on the real engine', () => {
     expect(err.message).toMatch(
       /^Docker engine error while trying to pull image svc-test\/never-published:none: |pull image/,
     );
+  });
+});
+
+describe('DockerEngine over TLS (a TLS front of the engine’s tcp://127.0.0.1:2375 that wants a client certificate)', () => {
+  const certs = makeTlsCerts();
+  const dir = mkdtempSync(join(tmpdir(), 'svc-engine-tls-'));
+  const front = tls.createServer(
+    { cert: certs.leaf.cert, key: certs.leaf.key, ca: certs.ca, requestCert: true, rejectUnauthorized: true },
+    (client) => {
+      const engineSide = net.connect(2375, '127.0.0.1');
+      client.pipe(engineSide).pipe(client);
+      engineSide.on('error', () => client.destroy());
+      client.on('error', () => engineSide.destroy());
+    },
+  );
+  let host = '';
+  beforeAll(async () => {
+    const port = await freePort();
+    await new Promise<void>((r) => front.listen(port, '127.0.0.1', r));
+    host = `tcp://127.0.0.1:${port}`;
+    writeFileSync(join(dir, 'ca.pem'), certs.ca);
+    writeFileSync(join(dir, 'cert.pem'), certs.replica.cert);
+    writeFileSync(join(dir, 'key.pem'), certs.replica.key);
+  });
+  afterAll(() => {
+    front.close();
+    certs.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const over = (env: NodeJS.ProcessEnv) => {
+    const endpoint = currentEndpoint({ DOCKER_HOST: host, DOCKER_CERT_PATH: dir, ...env });
+    return new DockerEngine(dockerodeFor(endpoint), endpoint.display);
+  };
+
+  it('verifies the engine with DOCKER_TLS_VERIFY and presents the client certificate', async () => {
+    const engine = over({ DOCKER_TLS_VERIFY: '1' });
+    await engine.ping();
+    expect((await engine.listContainers([`${LABEL.tenant}=${tenant}`])).length).toBeGreaterThan(0);
+  });
+
+  it('refuses an engine its CA did not sign, unless only DOCKER_TLS (no verification) is set', async () => {
+    const other = makeTlsCerts();
+    try {
+      writeFileSync(join(dir, 'ca.pem'), other.ca);
+      await expect(over({ DOCKER_TLS_VERIFY: '1' }).ping()).rejects.toBeInstanceOf(SvcError);
+      await over({ DOCKER_TLS: '1' }).ping();
+    } finally {
+      other.cleanup();
+      writeFileSync(join(dir, 'ca.pem'), certs.ca);
+    }
   });
 });
