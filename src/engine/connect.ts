@@ -1,16 +1,11 @@
-/** Connect to the engine the docker CLI would use (-H, --context, DOCKER_HOST, contexts: endpoint.ts). */
-import { EngineUnavailableError } from '../errors.js';
+/**
+ * Connect to the engine the docker CLI would use (-H, --context, DOCKER_HOST, contexts:
+ * endpoint.ts), through dockerode, loaded here on first use: commands that never reach an engine
+ * (--version, --help, schema, completion) never load it.
+ */
 import type { Engine } from './engine.js';
 
 export async function connectEngine(): Promise<Engine> {
-  const [{ DockerEngine }, { DockerApi, DockerApiError }] = await Promise.all([
-    import('./docker-engine.js'),
-    import('./docker-api.js'),
-  ]);
-  try {
-    return new DockerEngine(new DockerApi());
-  } catch (err) {
-    if (err instanceof DockerApiError) throw new EngineUnavailableError(err.message, { cause: err });
-    throw err;
-  }
+  const { DockerEngine } = await import('./docker-engine.js');
+  return new DockerEngine();
 }

@@ -1,7 +1,12 @@
-/** The SwarmEngine on a Docker engine that manages a swarm (its Engine API). */
-import { createDemuxer, type DockerApi, pathPart } from './docker-api.js';
-import { engineError, isStatus, lineSplitter, unlessStatus } from './docker-engine.js';
+/**
+ * The SwarmEngine on a Docker engine that manages a swarm, through the same dockerode client as
+ * DockerEngine. Bodies go in the body only (`_body`): dockerode would otherwise also put them in
+ * the URL's query, and a secret's data must never be in a URL.
+ */
+import type Dockerode from 'dockerode';
+import { readLogs } from './docker-streams.js';
 import type { Labels, LogLine, LogOptions } from './engine.js';
+import { engineError, isStatus, unlessStatus } from './engine-error.js';
 import type { ServiceSpecJson, SwarmEngine, SwarmInfo, SwarmNode, SwarmService, SwarmTask } from './swarm.js';
 
 interface ApiService {
@@ -68,31 +73,37 @@ function task(t: ApiTask): SwarmTask {
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
+/** Query and body apart (see the file's comment). */
+const apart = (query: Record<string, unknown>, body: unknown) => ({ _query: query, _body: body }) as never;
+
 export class DockerSwarm implements SwarmEngine {
-  constructor(private readonly api: DockerApi) {}
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly where: string,
+  ) {}
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      throw engineError(err, what, this.api.endpoint.display);
+      throw engineError(err, what, this.where);
     }
   }
 
   swarmInfo(): Promise<SwarmInfo | undefined> {
     return this.call('read the swarm', async () => {
-      const info = await this.api.json<{
+      const info = (await this.docker.info()) as {
         Swarm?: { NodeID?: string; LocalNodeState?: string; ControlAvailable?: boolean; Nodes?: number };
-      }>('GET', '/info');
+      };
       const s = info.Swarm;
-      if (!s || s.LocalNodeState !== 'active' || !s.NodeID) return undefined;
+      if (s?.LocalNodeState !== 'active' || !s.NodeID) return undefined;
       return { nodeId: s.NodeID, manager: Boolean(s.ControlAvailable), nodes: s.Nodes ?? 1 };
     });
   }
 
   listServices(labels: string[]): Promise<SwarmService[]> {
     return this.call('list swarm services', async () =>
-      (await this.api.json<ApiService[]>('GET', '/services', { query: { filters: { label: labels } } })).map(
+      ((await this.docker.listServices({ filters: { label: labels } })) as unknown as ApiService[]).map(
         service,
       ),
     );
@@ -100,8 +111,8 @@ export class DockerSwarm implements SwarmEngine {
 
   createService(spec: ServiceSpecJson): Promise<string> {
     return this.call(`create swarm service ${spec.Name}`, async () => {
-      const r = await this.api.json<{ ID: string }>('POST', '/services/create', { body: spec });
-      return r.ID;
+      const created = await this.docker.createService(spec as unknown as Dockerode.CreateServiceOptions);
+      return created.id;
     });
   }
 
@@ -113,41 +124,37 @@ export class DockerSwarm implements SwarmEngine {
   ): Promise<void> {
     return this.call(`update swarm service ${spec.Name}`, async () => {
       const query = { version, ...(opts.rollback ? { rollback: 'previous' } : {}) };
-      await this.api.json('POST', `/services/${pathPart(id)}/update`, { query, body: spec });
+      await this.docker.getService(id).update(apart(query, spec));
     });
   }
 
   inspectService(id: string): Promise<SwarmService> {
     return this.call(`inspect swarm service ${id}`, async () =>
-      service(await this.api.json<ApiService>('GET', `/services/${pathPart(id)}`)),
+      service((await this.docker.getService(id).inspect()) as ApiService),
     );
   }
 
   removeService(id: string): Promise<void> {
     return this.call(`remove swarm service ${id}`, () =>
-      unlessStatus([404], this.api.status('DELETE', `/services/${pathPart(id)}`)),
+      unlessStatus([404], this.docker.getService(id).remove()),
     );
   }
 
   listTasks(serviceIds: string[]): Promise<SwarmTask[]> {
     if (serviceIds.length === 0) return Promise.resolve([]);
     return this.call('list swarm tasks', async () =>
-      (await this.api.json<ApiTask[]>('GET', '/tasks', { query: { filters: { service: serviceIds } } })).map(
-        task,
-      ),
+      ((await this.docker.listTasks({ filters: { service: serviceIds } })) as ApiTask[]).map(task),
     );
   }
 
   listNodes(): Promise<SwarmNode[]> {
     return this.call('list swarm nodes', async () => {
-      const nodes = await this.api.json<
-        Array<{
-          ID: string;
-          Description?: { Hostname?: string };
-          Spec?: { Role?: string };
-          Status?: { State?: string; Addr?: string };
-        }>
-      >('GET', '/nodes');
+      const nodes = (await this.docker.listNodes()) as Array<{
+        ID: string;
+        Description?: { Hostname?: string };
+        Spec?: { Role?: string };
+        Status?: { State?: string; Addr?: string };
+      }>;
       return nodes.map((n) => ({
         id: n.ID,
         hostname: n.Description?.Hostname ?? '',
@@ -160,31 +167,31 @@ export class DockerSwarm implements SwarmEngine {
 
   createConfig(name: string, labels: Labels, data: string): Promise<string> {
     return this.call(`create swarm config ${name}`, async () => {
-      const r = await this.api.json<{ ID: string }>('POST', '/configs/create', {
-        body: { Name: name, Labels: labels, Data: b64(data) },
-      });
-      return r.ID;
+      const created = await this.docker.createConfig(
+        apart({}, { Name: name, Labels: labels, Data: b64(data) }),
+      );
+      return (created as unknown as { id: string }).id;
     });
   }
 
   createSecret(name: string, labels: Labels, data: string): Promise<string> {
     return this.call(`create swarm secret ${name}`, async () => {
-      const r = await this.api.json<{ ID: string }>('POST', '/secrets/create', {
-        body: { Name: name, Labels: labels, Data: b64(data) },
-      });
-      return r.ID;
+      const created = await this.docker.createSecret(
+        apart({}, { Name: name, Labels: labels, Data: b64(data) }),
+      );
+      return (created as unknown as { id: string }).id;
     });
   }
 
   private listObjects(kind: 'configs' | 'secrets', labels: string[]) {
     return this.call(`list swarm ${kind}`, async () => {
-      const list = await this.api.json<Array<{ ID: string; Spec: { Name: string; Labels?: Labels } }>>(
-        'GET',
-        `/${kind}`,
-        {
-          query: { filters: { label: labels } },
-        },
-      );
+      const query = { filters: { label: labels } };
+      const list = (await (kind === 'configs'
+        ? this.docker.listConfigs(query)
+        : this.docker.listSecrets(query))) as unknown as Array<{
+        ID: string;
+        Spec: { Name: string; Labels?: Labels };
+      }>;
       return list.map((o) => ({ id: o.ID, name: o.Spec.Name, labels: o.Spec.Labels ?? {} }));
     });
   }
@@ -199,52 +206,23 @@ export class DockerSwarm implements SwarmEngine {
 
   removeConfig(id: string): Promise<void> {
     return this.call(`remove swarm config ${id}`, () =>
-      unlessStatus([404], this.api.status('DELETE', `/configs/${pathPart(id)}`)),
+      unlessStatus([404], this.docker.getConfig(id).remove()),
     );
   }
 
   removeSecret(id: string): Promise<void> {
     return this.call(`remove swarm secret ${id}`, () =>
-      unlessStatus([404], this.api.status('DELETE', `/secrets/${pathPart(id)}`)),
+      unlessStatus([404], this.docker.getSecret(id).remove()),
     );
   }
 
   serviceLogs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void> {
     return this.call(`read logs of swarm service ${id}`, async () => {
-      const streams = opts.streams ?? 'both';
-      let res: Awaited<ReturnType<DockerApi['stream']>>;
       try {
-        res = await this.api.stream('GET', `/services/${pathPart(id)}/logs`, {
-          query: {
-            stdout: streams !== 'stderr',
-            stderr: streams !== 'stdout',
-            timestamps: opts.timestamps ?? false,
-            tail: opts.tail,
-            since: opts.since ?? 0,
-            follow: opts.follow ?? false,
-            details: opts.details ?? false,
-          },
-        });
+        await readLogs(this.docker, { kind: 'services', id, tty: false }, opts, onLine);
       } catch (err) {
-        if (isStatus(err, 404)) return;
-        throw err;
+        if (!isStatus(err, 404)) throw err;
       }
-      opts.onOpen?.();
-      const out = lineSplitter((text) => onLine({ stream: 'stdout', text }));
-      const errs = lineSplitter((text) => onLine({ stream: 'stderr', text }));
-      const demux = createDemuxer((stream, chunk) => (stream === 'stderr' ? errs : out).write(chunk));
-      const abort = () => res.destroy();
-      if (opts.signal?.aborted) abort();
-      else opts.signal?.addEventListener('abort', abort, { once: true });
-      try {
-        for await (const chunk of res) demux.write(chunk as Buffer);
-      } catch (e) {
-        if (!opts.signal?.aborted) throw e;
-      } finally {
-        opts.signal?.removeEventListener('abort', abort);
-      }
-      out.end();
-      errs.end();
     });
   }
 }

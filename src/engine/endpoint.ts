@@ -3,7 +3,8 @@
  * DOCKER_HOST, DOCKER_CONTEXT, the `currentContext` of $DOCKER_CONFIG/config.json (contexts and
  * their TLS material under $DOCKER_CONFIG/contexts/), else the default socket (and Docker
  * Desktop's ~/.docker/run/docker.sock when the default is absent). The answer is a client-neutral
- * descriptor: a socket path, or host/port with TLS material. Reads files, touches no network.
+ * descriptor: a socket path, host/port with TLS material, or an ssh:// user/host/port (the engine
+ * reached through `docker system dial-stdio` on that host). Reads files, touches no network.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,9 +20,11 @@ export interface EngineEndpoint {
   socketPath?: string;
   host?: string;
   port?: number;
-  protocol?: 'http' | 'https';
+  protocol?: 'http' | 'https' | 'ssh';
+  /** The ssh:// user (else the local user's name, as ssh does). */
+  username?: string;
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; verify: boolean };
-  /** The endpoint as a URL: unix:///var/run/docker.sock, tcp://10.0.0.5:2376. */
+  /** The endpoint as a URL: unix:///var/run/docker.sock, tcp://10.0.0.5:2376, ssh://me@box. */
   url: string;
   /** The docker context it belongs to (`default` for -H, DOCKER_HOST and the default socket). */
   context: string;
@@ -58,9 +61,6 @@ export function contextDigest(name: string): string {
   return createHash('sha256').update(name).digest('hex');
 }
 
-const SSH_HINT =
-  'forward the socket: ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock HOST, then DOCKER_HOST=unix:///tmp/docker.sock';
-
 interface HostSource {
   context: string;
   source: string;
@@ -83,19 +83,36 @@ function readTlsDir(dir: string): TlsFiles {
   return files;
 }
 
-/** Parse an engine URL (unix://, npipe://, tcp://, http(s)://) into a descriptor. */
+/** ssh://[user@]host[:port] as the docker CLI takes it (no path, no password). */
+function fromSshUrl(raw: string, base: Omit<EngineEndpoint, 'protocol'>): EngineEndpoint {
+  const m = /^ssh:\/\/(?:([^@/:]+)@)?(\[[^\]/]+\]|[^@/:[\]]+)(?::(\d+))?\/?$/.exec(raw);
+  if (!m)
+    throw new EngineUnavailableError(
+      `unsupported ${base.display}: an ssh engine is ssh://[user@]host[:port], with no path or password`,
+    );
+  const [, user, host = '', port] = m;
+  const endpoint: EngineEndpoint = {
+    ...base,
+    protocol: 'ssh',
+    host: host.replace(/^\[|\]$/g, ''),
+    port: Number(port ?? 22),
+  };
+  if (user) endpoint.username = decodeURIComponent(user);
+  return endpoint;
+}
+
+/** Parse an engine URL (unix://, npipe://, tcp://, http(s)://, ssh://) into a descriptor. */
 function fromUrl(raw: string, from: HostSource): EngineEndpoint {
   const base = { url: raw, context: from.context, source: from.source, display: from.display };
   if (raw.startsWith('unix://')) return { ...base, socketPath: raw.slice('unix://'.length) };
   if (raw.startsWith('npipe://'))
     return { ...base, socketPath: raw.slice('npipe://'.length).replace(/\//g, '\\') };
+  if (raw.startsWith('ssh://')) return fromSshUrl(raw, base);
   const m = /^(tcp|http|https):\/\/\[?([^\]/]*?)\]?(?::(\d+))?\/?$/.exec(raw);
-  if (!m) {
-    const ssh = raw.startsWith('ssh://') ? ` (ssh is not supported yet; ${SSH_HINT})` : '';
+  if (!m)
     throw new EngineUnavailableError(
-      `unsupported ${from.display}: svc speaks to unix://, npipe:// and tcp:// engines${ssh}`,
+      `unsupported ${from.display}: svc speaks to unix://, npipe://, tcp:// and ssh:// engines`,
     );
-  }
   const [, scheme, host, port] = m;
   const useTls = scheme === 'https' || from.tls !== undefined;
   const endpoint: EngineEndpoint = {

@@ -1,6 +1,6 @@
 /**
- * The engine's version (GET /version): what `svc version` shows of the server. Speaks through
- * the Engine API client (docker-api.ts) to the endpoint this run resolved.
+ * The engine's version (GET /version): what `svc version` shows of the server, asked through
+ * this run's dockerode client (dockerode-client.ts) at the endpoint this run resolved.
  */
 import { EngineUnavailableError } from '../errors.js';
 
@@ -13,13 +13,16 @@ export interface EngineVersion {
 }
 
 export async function engineVersion(): Promise<EngineVersion> {
-  const { DockerApi, DockerApiError, resolveEndpoint } = await import('./docker-api.js');
-  const api = new DockerApi(resolveEndpoint());
+  const [{ sharedDockerode }, { engineWords }] = await Promise.all([
+    import('./dockerode-client.js'),
+    import('./engine-error.js'),
+  ]);
+  const { docker, endpoint } = sharedDockerode();
   try {
     // The engine's own spelling: MinAPIVersion.
-    const v = await api.json<
-      Partial<Record<Exclude<keyof EngineVersion, 'MinApiVersion'> | 'MinAPIVersion', string>>
-    >('GET', '/version');
+    const v = (await docker.version()) as Partial<
+      Record<Exclude<keyof EngineVersion, 'MinApiVersion'> | 'MinAPIVersion', string>
+    >;
     return {
       Version: v.Version ?? '',
       ApiVersion: v.ApiVersion ?? '',
@@ -28,10 +31,10 @@ export async function engineVersion(): Promise<EngineVersion> {
       Arch: v.Arch ?? '',
     };
   } catch (err) {
-    if (!(err instanceof DockerApiError)) throw err;
-    const why = err.code ?? `HTTP ${err.statusCode}: ${err.message}`;
+    const e = err as { code?: string; statusCode?: number };
+    const why = e.code ?? (e.statusCode ? `HTTP ${e.statusCode}: ${engineWords(err)}` : engineWords(err));
     throw new EngineUnavailableError(
-      `cannot reach the Docker engine at ${api.endpoint.display} (${why}). Is the daemon running? ` +
+      `cannot reach the Docker engine at ${endpoint.display} (${why}). Is the daemon running? ` +
         'Choose another engine with -H, --context or DOCKER_HOST.',
       { cause: err },
     );

@@ -1,12 +1,12 @@
 /**
  * The small interface the rest of svc uses to talk to a container engine. src/engine/docker-engine.ts
- * implements it on a Docker engine (through the Engine API client in docker-api.ts).
+ * implements it on a Docker engine, through dockerode (dockerode-client.ts).
  * Errors it throws are already typed (src/errors.ts): engine unreachable → EngineUnavailableError,
  * name taken → ConflictError, missing object → NotFoundError.
  */
 
+import type { ArchiveEntry } from './archive.js';
 import type { SwarmEngine } from './swarm.js';
-import type { ArchiveEntry } from './tar.js';
 
 export type Labels = Record<string, string>;
 
@@ -25,7 +25,7 @@ export interface NetworkRef {
   created: boolean;
 }
 
-export type { ArchiveEntry } from './tar.js';
+export type { ArchiveEntry } from './archive.js';
 
 export interface ContainerSpec {
   name: string;

@@ -122,6 +122,28 @@ describe('resolveEngineEndpoint: the order of the docker CLI', () => {
   });
 });
 
+describe('resolveEngineEndpoint: engine URLs', () => {
+  it('reads unix://, tcp:// (default port, IPv6) and ssh:// like the docker CLI, and refuses the rest', () => {
+    expect(resolve({}, { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toMatchObject({
+      socketPath: '/run/user/1000/docker.sock',
+      display: 'DOCKER_HOST=unix:///run/user/1000/docker.sock',
+    });
+    expect(resolve({}, { DOCKER_HOST: 'tcp://dockerhost' })).toMatchObject({
+      host: 'dockerhost',
+      port: 2375,
+    });
+    expect(resolve({}, { DOCKER_HOST: 'tcp://[::1]:2375' })).toMatchObject({ host: '::1', port: 2375 });
+    expect(resolve({}, { DOCKER_HOST: 'ssh://root@127.0.0.1:2222' })).toMatchObject({
+      protocol: 'ssh',
+      username: 'root',
+      host: '127.0.0.1',
+      port: 2222,
+      display: 'DOCKER_HOST=ssh://root@127.0.0.1:2222',
+    });
+    expect(() => resolve({}, { DOCKER_HOST: 'fd://' })).toThrow(/unsupported DOCKER_HOST=fd:\/\//);
+  });
+});
+
 describe('resolveEngineEndpoint: the default context', () => {
   it('is the default socket', () => {
     expect(resolve({}, {})).toMatchObject({
@@ -216,11 +238,22 @@ describe('resolveEngineEndpoint: named contexts', () => {
     );
   });
 
-  it('on ssh:// are refused, naming the context and how to forward the socket', () => {
+  it('on ssh:// are reached through ssh, as [user@]host[:port]', () => {
     writeContext('far', 'ssh://me@box');
-    expect(() => resolve({ context: 'far' }, {})).toThrow(EngineUnavailableError);
-    expect(() => resolve({ context: 'far' }, {})).toThrow(
-      /unsupported ssh:\/\/me@box \(context "far"\): .*ssh -nNT -L \/tmp\/docker.sock/,
+    expect(resolve({ context: 'far' }, {})).toMatchObject({
+      protocol: 'ssh',
+      username: 'me',
+      host: 'box',
+      port: 22,
+      display: 'ssh://me@box (context "far")',
+    });
+    writeContext('far6', 'ssh://[::1]:2222/');
+    expect(resolve({ context: 'far6' }, {})).toMatchObject({ host: '::1', port: 2222 });
+    expect(resolve({ context: 'far6' }, {}).username).toBeUndefined();
+    writeContext('pathy', 'ssh://me@box/var/run/docker.sock');
+    expect(() => resolve({ context: 'pathy' }, {})).toThrow(EngineUnavailableError);
+    expect(() => resolve({ context: 'pathy' }, {})).toThrow(
+      /unsupported ssh:\/\/me@box\/var\/run\/docker.sock \(context "pathy"\): an ssh engine is ssh:\/\/\[user@\]host\[:port\]/,
     );
   });
 });

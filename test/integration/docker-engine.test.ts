@@ -1,12 +1,20 @@
 /**
- * The Engine API client (src/engine/docker-api.ts) against the real engine: the calls svc makes,
- * including the streamed ones (exec, logs, archives) and the engine's error answers.
+ * DockerEngine (src/engine/docker-engine.ts, on dockerode) against the real engine: the calls svc
+ * makes, including the streamed ones (exec, logs, archives) and the engine's error answers.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../../src/engine/docker-engine.js';
+import { dockerodeFor } from '../../src/engine/dockerode-client.js';
+import { currentEndpoint } from '../../src/engine/endpoint.js';
 import { NotFoundError, SvcError } from '../../src/errors.js';
 import { LABEL, names } from '../../src/model/naming.js';
-import { HTTP_IMAGE, newTenant, removeTenant } from './support/harness.js';
+import { freePort, HTTP_IMAGE, newTenant, removeTenant } from './support/harness.js';
+import { makeTlsCerts } from './support/tls-certs.js';
 
 const tenant = newTenant();
 const engine = new DockerEngine();
@@ -91,6 +99,60 @@ describe('DockerEngine on the real engine', () => {
     expect(followed).toContain('late');
   });
 
+  it('calls onOpen once streaming: a follow with tail 0 misses nothing written after it', async () => {
+    for (let round = 0; round < 3; round++) {
+      const abort = new AbortController();
+      const followed: string[] = [];
+      let opened = 0;
+      const mark = `right-after-${round}`;
+      await new Promise<void>((resolve, reject) => {
+        const following = engine.logs(
+          id,
+          {
+            follow: true,
+            tail: 0,
+            signal: abort.signal,
+            onOpen: () => {
+              opened++;
+              // Written the moment the engine streams: must still arrive.
+              engine.exec(id, ['/bin/sh', '-c', `echo ${mark} > /proc/1/fd/2`]).catch(reject);
+            },
+          },
+          (l) => {
+            followed.push(`${l.stream}:${l.text}`);
+            if (l.text === mark) abort.abort();
+          },
+        );
+        following.then(resolve, reject);
+        setTimeout(() => abort.abort(), 10_000);
+      });
+      expect(opened).toBe(1);
+      expect(followed).toEqual([`stderr:${mark}`]);
+    }
+  });
+
+  it('reads a TTY container’s logs as they are (not multiplexed) and the whole log without follow', async () => {
+    const c = await engine.createContainer({
+      name: `tty-${tenant.slice(0, 8)}`,
+      image: HTTP_IMAGE,
+      labels,
+      network,
+      entrypoint: ['/bin/sh', '-c'],
+      cmd: [`echo '{"json": 1}'; echo 42; exec sleep 600`],
+      tty: true,
+      stopSignal: 'SIGKILL',
+    });
+    await engine.startContainer(c);
+    await engine.startContainer(c); // already running: 304, fine
+    const lines: string[] = [];
+    for (let i = 0; i < 50 && lines.length < 2; i++) {
+      lines.length = 0;
+      await engine.logs(c, {}, (l) => lines.push(`${l.stream}:${l.text.replace(/\r$/, '')}`));
+      if (lines.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(lines).toEqual(['stdout:{"json": 1}', 'stdout:42']);
+  });
+
   it('serves other calls while many log streams are followed (no socket limit)', async () => {
     const abort = new AbortController();
     const follows = Array.from({ length: 24 }, () =>
@@ -127,6 +189,10 @@ describe('DockerEngine on the real engine', () => {
     expect(passwd?.name).toBe('passwd');
     expect(passwd?.content?.toString()).toMatch(/^root:/);
     expect(await engine.readFiles(id, '/no/such/path')).toEqual([]);
+    const [owned, secret] = await engine.readFiles(id, '/data/owned');
+    expect(owned).toEqual({ name: 'owned', mode: 0o700, uid: 99, gid: 98 });
+    expect(secret).toMatchObject({ name: 'owned/secret', mode: 0o600, uid: 99, gid: 98 });
+    await expect(engine.readFiles('no-such-container', '/etc')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('lists a running container’s processes without running anything in it', async () => {
@@ -134,6 +200,8 @@ describe('DockerEngine on the real engine', () => {
     expect(procs.length).toBeGreaterThan(0);
     expect(procs.some((p) => /sleep|sh/.test(p.command))).toBe(true);
     expect(procs.every((p) => Number.isInteger(p.pid) && Number.isInteger(p.ppid))).toBe(true);
+    const sleeper = procs.find((p) => p.command === 'sleep 600');
+    expect(sleeper?.pid).toBeGreaterThan(0);
   });
 
   it('renames (off and on the network), signals, stops twice and removes twice without error', async () => {
@@ -166,5 +234,55 @@ describe('DockerEngine on the real engine', () => {
     expect(err.message).toMatch(
       /^Docker engine error while trying to pull image svc-test\/never-published:none: |pull image/,
     );
+  });
+});
+
+describe('DockerEngine over TLS (a TLS front of the engine’s tcp://127.0.0.1:2375 that wants a client certificate)', () => {
+  const certs = makeTlsCerts();
+  const dir = mkdtempSync(join(tmpdir(), 'svc-engine-tls-'));
+  const front = tls.createServer(
+    { cert: certs.leaf.cert, key: certs.leaf.key, ca: certs.ca, requestCert: true, rejectUnauthorized: true },
+    (client) => {
+      const engineSide = net.connect(2375, '127.0.0.1');
+      client.pipe(engineSide).pipe(client);
+      engineSide.on('error', () => client.destroy());
+      client.on('error', () => engineSide.destroy());
+    },
+  );
+  let host = '';
+  beforeAll(async () => {
+    const port = await freePort();
+    await new Promise<void>((r) => front.listen(port, '127.0.0.1', r));
+    host = `tcp://127.0.0.1:${port}`;
+    writeFileSync(join(dir, 'ca.pem'), certs.ca);
+    writeFileSync(join(dir, 'cert.pem'), certs.replica.cert);
+    writeFileSync(join(dir, 'key.pem'), certs.replica.key);
+  });
+  afterAll(() => {
+    front.close();
+    certs.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const over = (env: NodeJS.ProcessEnv) => {
+    const endpoint = currentEndpoint({ DOCKER_HOST: host, DOCKER_CERT_PATH: dir, ...env });
+    return new DockerEngine(dockerodeFor(endpoint), endpoint.display);
+  };
+
+  it('verifies the engine with DOCKER_TLS_VERIFY and presents the client certificate', async () => {
+    const engine = over({ DOCKER_TLS_VERIFY: '1' });
+    await engine.ping();
+    expect((await engine.listContainers([`${LABEL.tenant}=${tenant}`])).length).toBeGreaterThan(0);
+  });
+
+  it('refuses an engine its CA did not sign, unless only DOCKER_TLS (no verification) is set', async () => {
+    const other = makeTlsCerts();
+    try {
+      writeFileSync(join(dir, 'ca.pem'), other.ca);
+      await expect(over({ DOCKER_TLS_VERIFY: '1' }).ping()).rejects.toBeInstanceOf(SvcError);
+      await over({ DOCKER_TLS: '1' }).ping();
+    } finally {
+      other.cleanup();
+      writeFileSync(join(dir, 'ca.pem'), certs.ca);
+    }
   });
 });

@@ -6,7 +6,9 @@
  */
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerApi, resolveEndpoint } from '../../src/engine/docker-api.js';
+import { DockerEngine } from '../../src/engine/docker-engine.js';
+import { dockerodeFor } from '../../src/engine/dockerode-client.js';
+import { currentEndpoint } from '../../src/engine/endpoint.js';
 import { freePort, HTTP_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
 import { makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
 
@@ -18,9 +20,9 @@ const V2 = 'svc-test/http:remote-v2';
 let certs: TlsCerts;
 
 beforeAll(async () => {
-  const api = new DockerApi(resolveEndpoint({ DOCKER_HOST: ENDPOINT }));
+  const remote = new DockerEngine(dockerodeFor(currentEndpoint({ DOCKER_HOST: ENDPOINT })), ENDPOINT);
   try {
-    await api.status('GET', '/_ping');
+    await remote.ping();
   } catch (err) {
     throw new Error(
       `no Docker engine answers on ${ENDPOINT} (${(err as Error).message}): start dockerd with an extra ` +

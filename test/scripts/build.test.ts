@@ -88,23 +88,44 @@ function packageOf(path: string): string {
 }
 
 describe('the bundle', () => {
-  it('answers svc --version without commander, the engine client, the server or yaml', () => {
+  it('answers svc --version without commander, dockerode, the server or yaml', () => {
     const { sources, status } = loadedSources(['--version']);
     expect(status).toBe(0);
     expect(sources).toEqual(['src/cli.ts', 'src/version.ts']);
     expect(sources).not.toContain('commander');
+    expect(sources).not.toContain('dockerode');
     expect(sources.filter((s) => /^src\/(engine|server|commands|spec)\//.test(s))).toEqual([]);
     expect(sources).not.toContain('yaml');
   });
 
-  it('runs svc ls with the engine client, without the server, yaml or ora', () => {
+  it('runs svc ls with dockerode, without the server, yaml, ora, tar, gRPC or ssh2', () => {
     const { sources, status } = loadedSources(['ls']);
     expect(status).toBe(5); // no engine at that socket
     expect(sources).toContain('commander');
-    expect(sources).toContain('src/engine/docker-api.ts');
+    expect(sources).toContain('src/engine/docker-engine.ts');
+    expect(sources).toContain('dockerode');
+    expect(sources).toContain('docker-modem');
     expect(sources.filter((s) => s.startsWith('src/server/'))).toEqual([]);
     expect(sources).not.toContain('yaml');
     expect(sources).not.toContain('ora');
+    // dockerode requires these eagerly; src/engine/dockerode-client.ts defers them to first use.
+    for (const pkg of [
+      '@grpc/grpc-js',
+      '@grpc/proto-loader',
+      'protobufjs',
+      'ssh2',
+      'tar-stream',
+      'readable-stream',
+    ])
+      expect(sources).not.toContain(pkg);
+  });
+
+  it('never loads dockerode for --help, schema or completion', () => {
+    for (const args of [['--help'], ['schema'], ['completion', 'bash']]) {
+      const { sources, status } = loadedSources(args);
+      expect(status).toBe(0);
+      expect(sources.filter((s) => /^(dockerode|docker-modem|src\/engine\/docker)/.test(s))).toEqual([]);
+    }
   });
 
   it('loads yaml for a YAML spec, still without the server', () => {
@@ -131,7 +152,9 @@ describe('the bundle', () => {
     expect(Object.keys(meta.outputs).filter((o) => o.endsWith('.map'))).toEqual([]);
     const licences = readFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), 'utf8');
     for (const pkg of ['commander', 'chalk', 'ora']) expect(licences).toMatch(new RegExp(`^${pkg}@`, 'm'));
-    expect(licences).not.toMatch(/^yaml@/m);
+    // Runtime dependencies stay in node_modules, with their own licences.
+    for (const pkg of ['yaml', 'dockerode', 'tar-stream'])
+      expect(licences).not.toMatch(new RegExp(`^${pkg}@`, 'm'));
   });
 });
 

@@ -1,0 +1,70 @@
+/**
+ * The resolved endpoint (endpoint.ts: -H, contexts, DOCKER_HOST, TLS material) as dockerode's
+ * (docker-modem's) constructor options. Every field docker-modem would otherwise take from the
+ * environment is given, so what svc resolved is what is used.
+ */
+import https from 'node:https';
+import { homedir, userInfo } from 'node:os';
+import type { DockerOptions } from 'dockerode';
+import type { EngineEndpoint } from './endpoint.js';
+import { defaultIdentity, hostKeyVerifier } from './ssh.js';
+
+export interface SshContext {
+  home: string;
+  /** SSH_AUTH_SOCK. */
+  agent: string | undefined;
+  /** The local user (ssh's default remote user). */
+  user: string;
+}
+
+/** This process's ssh context (only read for an ssh:// endpoint: userInfo() may throw without a passwd entry). */
+function localSsh(env: NodeJS.ProcessEnv): SshContext {
+  let user = env.USER || env.LOGNAME || 'root';
+  try {
+    user = userInfo().username;
+  } catch {
+    // a uid with no passwd entry (e.g. a container run with -u): the environment's name
+  }
+  return { home: homedir(), agent: env.SSH_AUTH_SOCK || undefined, user };
+}
+
+export function dockerodeOptions(endpoint: EngineEndpoint, sshContext?: SshContext): DockerOptions {
+  // Unversioned paths: the engine answers in its own (newest) API version, as before.
+  const none = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    username: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    timeout: undefined,
+    version: undefined,
+    sshOptions: undefined,
+  };
+  if (endpoint.socketPath) return { ...none, socketPath: endpoint.socketPath };
+  const at = { ...none, host: endpoint.host, port: endpoint.port };
+  if (endpoint.protocol === 'ssh') {
+    const ssh = sshContext ?? localSsh(process.env);
+    const host = endpoint.host ?? 'localhost';
+    const port = endpoint.port ?? 22;
+    return {
+      ...at,
+      protocol: 'ssh',
+      username: endpoint.username ?? ssh.user,
+      sshOptions: {
+        agent: ssh.agent,
+        privateKey: defaultIdentity(ssh.home),
+        hostVerifier: hostKeyVerifier(ssh.home, host, port),
+        readyTimeout: 30_000,
+      },
+    };
+  }
+  if (!endpoint.tls) return { ...at, protocol: 'http' };
+  const { ca, cert, key, verify } = endpoint.tls;
+  // docker-modem hands ca/cert/key to each request; whether to verify the engine's certificate
+  // (DOCKER_TLS without DOCKER_TLS_VERIFY, SkipTLSVerify) only an agent can say.
+  const agent = new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: verify });
+  return { ...at, protocol: 'https', ca, cert, key, agent } as DockerOptions;
+}
