@@ -33,6 +33,8 @@ import type { SwarmEngine } from './swarm.js';
 export { engineError } from './engine-error.js';
 
 const short = (id: string) => id.slice(0, 12);
+/** How long removeNetwork waits for a removed network to leave the engine's list. */
+const NETWORK_GONE_MS = 10_000;
 
 export class DockerEngine implements Engine {
   /** The dockerode client, for other engine modules to speak through the same connection. */
@@ -113,8 +115,14 @@ export class DockerEngine implements Engine {
       // A swarm-scoped (overlay) network is found by its ID only: look its name up.
       const found = await this.docker.listNetworks({ filters: { name: [idOrName] } });
       const ids = found.filter((n) => n.Name === idOrName).map((n) => n.Id);
-      for (const id of ids.length > 0 ? ids : [idOrName]) {
-        await unlessStatus([404], this.docker.getNetwork(id).remove());
+      const removing = ids.length > 0 ? ids : [idOrName];
+      for (const id of removing) await unlessStatus([404], this.docker.getNetwork(id).remove());
+      // An overlay network lingers in this node's list until its tasks have left it: a create
+      // right after would find it and then fail with "network not found". Return once it is gone.
+      for (let waited = 0; waited < NETWORK_GONE_MS; waited += 100) {
+        const left = await this.docker.listNetworks({ filters: { id: removing } });
+        if (!left.some((n) => removing.includes(n.Id) || removing.includes(n.Name))) return;
+        await new Promise((r) => setTimeout(r, 100));
       }
     });
   }

@@ -13,6 +13,7 @@ interface ApiService {
   ID: string;
   Version?: { Index?: number };
   CreatedAt?: string;
+  UpdatedAt?: string;
   Spec: ServiceSpecJson;
   PreviousSpec?: ServiceSpecJson;
   UpdateStatus?: { State?: string; Message?: string; StartedAt?: string };
@@ -53,6 +54,7 @@ function service(s: ApiService): SwarmService {
       (s.Endpoint?.VirtualIPs ?? []).map((v) => [v.NetworkID ?? '', (v.Addr ?? '').replace(/\/\d+$/, '')]),
     ),
     created: Math.floor(Date.parse(s.CreatedAt ?? '') / 1000) || 0,
+    updated: s.UpdatedAt ?? s.CreatedAt ?? '',
   };
 }
 

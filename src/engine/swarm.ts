@@ -27,6 +27,8 @@ export interface SwarmService {
   /** Its virtual IP on each network it is on (by network ID), without the prefix length. */
   virtualIps: Record<string, string>;
   created: number;
+  /** When its spec last changed (RFC 3339): tasks failing since then are this version's. */
+  updated: string;
 }
 
 export interface SwarmTask {

@@ -28,7 +28,7 @@ import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, oldWorkersGone, workerPids } from './processes.js';
-import { parseShowStat, type ServerCounters, STATS_DIR, statsClientFiles } from './stats.js';
+import { type ClientKind, parseShowStat, type ServerCounters, STATS_DIR, statsClientFiles } from './stats.js';
 
 /** What a load balancer should serve. */
 export interface LbState {
@@ -59,6 +59,9 @@ const RELOAD_TIMEOUT_MS = 20_000;
 const RELOAD_SIGNAL_MS = 1500;
 /** `hard-stop-after` (render-config.ts) bounds how long an old worker drains; a margin on top. */
 const DRAIN_TIMEOUT_MS = 35_000;
+/** How often waitUpCount probes (each probe is one exec of a short-lived haproxy). */
+const PROBE_MS = 300;
+const NEEDS_LUA = 'this needs an HAProxy built with Lua (every official image is)';
 
 /** The container settings of a load balancer (its name, labels, network and ports come from the plan). */
 export function lbContainerSettings(): Pick<
@@ -141,8 +144,8 @@ export interface LoadBalancerDriver {
   apply(id: string, state: LbState, opts: WaitOptions & { up?: string[]; drain?: boolean }): Promise<Undo>;
   waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void>;
   view(id: string): Promise<LbView>;
-  /** HAProxy's own counters per server (src/lb/stats.ts). */
-  stats(id: string): Promise<ServerCounters[]>;
+  /** HAProxy's own counters per server; `probe` adds whether each one accepts a connection (src/lb/stats.ts). */
+  stats(id: string, kind?: ClientKind): Promise<ServerCounters[]>;
 }
 
 export class LbDriver implements LoadBalancerDriver {
@@ -290,16 +293,40 @@ export class LbDriver implements LoadBalancerDriver {
     }
   }
 
+  /**
+   * Swarm: its servers are `server-template` slots that DNS fills. HAProxy marks a filled slot UP
+   * at once but checks it first at the next `inter` tick (5 s by default), since its check was
+   * skipped while the slot was empty. So besides the log's passed checks, a probe (stats.ts)
+   * counts a slot HAProxy has UP and whose address accepts a connection from the load balancer:
+   * the same evidence a layer-4 check gives, seconds earlier. Without Lua, the log alone decides.
+   */
   async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
+    let probed = 0;
+    let probing = true;
+    const probe = async () => {
+      while (probing) {
+        try {
+          const servers = await this.stats(id, 'probe');
+          probed = servers.filter((sv) => sv.status.startsWith('UP') && sv.reachable).length;
+          watch.poke();
+        } catch (err) {
+          if (err instanceof InternalError && err.message.includes(NEEDS_LUA)) return;
+          // The load balancer not yet loaded, or restarting: the log decides, and the next probe.
+        }
+        await new Promise((r) => setTimeout(r, PROBE_MS));
+      }
+    };
+    const prober = probe();
     try {
       await watch.until(
         () => {
           const v = watch.view;
           if (v.worker === undefined) return undefined;
-          const up = [...v.servers.values()].filter(
+          const checked = [...v.servers.values()].filter(
             (sv) => sv.status === 'UP' && isPassedCheck(sv.check),
           ).length;
+          const up = Math.max(checked, probed);
           opts.onProgress?.(`waiting for replicas: ${up}/${count} UP`);
           return up >= count;
         },
@@ -315,7 +342,9 @@ export class LbDriver implements LoadBalancerDriver {
         },
       );
     } finally {
+      probing = false;
       watch.close();
+      await prober;
     }
   }
 
@@ -434,20 +463,18 @@ export class LbDriver implements LoadBalancerDriver {
     }
   }
 
-  async stats(id: string): Promise<ServerCounters[]> {
+  async stats(id: string, kind: ClientKind = 'stats'): Promise<ServerCounters[]> {
     const dir = `${LB_DIR}/${STATS_DIR}`;
-    const files = statsClientFiles(dir).map((f) => ({
+    const files = statsClientFiles(dir, kind).map((f) => ({
       name: `${STATS_DIR}/${f.name}`,
       content: f.content,
       mode: 0o644,
     }));
     await this.engine.writeFiles(id, LB_DIR, [{ name: STATS_DIR, mode: 0o755 }, ...files]);
-    const r = await this.engine.exec(id, ['haproxy', '-db', '-f', `${dir}/client.cfg`]);
+    const r = await this.engine.exec(id, ['haproxy', '-db', '-f', `${dir}/${kind}.cfg`]);
     if (r.exitCode !== 0 || !r.stdout.startsWith('# ')) {
       const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
-      const noLua = /lua-load|unknown keyword/.test(said)
-        ? ': this needs an HAProxy built with Lua (every official image is)'
-        : '';
+      const noLua = /lua-load|unknown keyword/.test(said) ? `: ${NEEDS_LUA}` : '';
       throw new InternalError(
         `cannot read the load balancer's counters${noLua} (${said || `exit ${r.exitCode}`})`,
       );

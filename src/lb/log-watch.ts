@@ -67,6 +67,11 @@ export class LogWatch {
     this.wake?.();
   }
 
+  /** Ask the waiting `until` again now (something it decides on, besides the log, changed). */
+  poke(): void {
+    this.wake?.();
+  }
+
   get view(): LbView {
     return this.fold.current();
   }

@@ -1,7 +1,7 @@
 /**
  * HAProxy's own counters (`show stat`), read without a client program in the image: the haproxy
  * binary is the client. A second, short-lived haproxy started by exec loads a few lines of Lua
- * that connect to the load balancer's read-only stats socket (an abstract socket, in the
+ * that connect to the load balancer's stats socket (an abstract socket, in the
  * container's network namespace only), print the answer and exit. This needs an HAProxy built
  * with Lua, as every official image is. Pure, but for the file contents it returns.
  *
@@ -11,10 +11,38 @@
  */
 import { BACKEND_NAME, STATS_SOCKET } from '../haproxy/render-config.js';
 
-/** Where the client's two files go (beside the config; written through the archive API). */
+/** Where the client's files go (beside the config; written through the archive API). */
 export const STATS_DIR = '.svc-stats';
 
-const CLIENT_LUA = `-- svc stats: print the load balancer's counters, then exit (written by svc; do not edit).
+/**
+ * What the one-shot client does: `stats` prints `show stat`; `probe` also connects to each
+ * server with an address, from the load balancer's own network namespace (what HAProxy's
+ * layer-4 check does), and prints `#probe <server> ok|failed` lines after it.
+ */
+export type ClientKind = 'stats' | 'probe';
+
+const PROBE_LUA = `
+  local col = {}
+  for line in text:gmatch("[^\\n]+") do
+    if line:sub(1, 2) == "# " then
+      local i = 0
+      for name in (line:sub(3) .. ","):gmatch("([^,]*),") do i = i + 1; col[name] = i end
+    elseif col.addr then
+      local f, i = {}, 0
+      for v in (line .. ","):gmatch("([^,]*),") do i = i + 1; f[i] = v end
+      local ip, port = (f[col.addr] or ""):gsub("[%[%]]", ""):match("^(.+):(%d+)$")
+      if ip and f[col.type] == "2" then
+        local c = core.tcp()
+        c:settimeout(1)
+        local ok = c:connect(ip, tonumber(port))
+        if ok then c:close() end
+        io.stdout:write("#probe " .. f[col.svname] .. " " .. (ok and "ok" or "failed") .. "\\n")
+      end
+    end
+  end`;
+
+function clientLua(kind: ClientKind): string {
+  return `-- svc ${kind}: print the load balancer's counters, then exit (written by svc; do not edit).
 core.register_task(function()
   local s = core.tcp()
   s:settimeout(3)
@@ -23,30 +51,38 @@ core.register_task(function()
     os.exit(3)
   end
   s:send("show stat ${BACKEND_NAME} 4 -1 no-maint\\n")
-  io.stdout:write(s:receive("*a") or "")
+  local text = s:receive("*a") or ""
+  io.stdout:write(text)${kind === 'probe' ? PROBE_LUA : ''}
   io.stdout:flush()
   os.exit(0)
 end)
 `;
+}
 
-/** The client's config: Lua, and a listener on an abstract name (HAProxy wants one to start). */
-export function statsClientFiles(dir: string): Array<{ name: string; content: string }> {
+/**
+ * The client's config (Lua, and a listener on an abstract name: HAProxy wants one to start; the
+ * process id in it lets two svc processes read one load balancer at once) and its Lua.
+ */
+export function statsClientFiles(
+  dir: string,
+  kind: ClientKind = 'stats',
+): Array<{ name: string; content: string }> {
   const cfg = [
-    '# svc stats: a one-shot client of the load balancer (written by svc; do not edit).',
+    `# svc ${kind}: a one-shot client of the load balancer (written by svc; do not edit).`,
     'global',
-    `    lua-load ${dir}/client.lua`,
+    `    lua-load ${dir}/${kind}.lua`,
     '    nbthread 1',
     'defaults',
     '    timeout connect 1s',
     '    timeout client 1s',
     '    timeout server 1s',
     'listen svc_stats_client',
-    `    bind abns@${STATS_SOCKET}-client-${process.pid}`,
+    `    bind abns@${STATS_SOCKET}-${kind}-${process.pid}`,
     '',
   ].join('\n');
   return [
-    { name: 'client.cfg', content: cfg },
-    { name: 'client.lua', content: CLIENT_LUA },
+    { name: `${kind}.cfg`, content: cfg },
+    { name: `${kind}.lua`, content: clientLua(kind) },
   ];
 }
 
@@ -67,6 +103,8 @@ export interface ServerCounters {
   avgResponseMs: number;
   /** `ip:port`, "" when the slot has no address (Swarm's unfilled slots). */
   address: string;
+  /** From a probe only: whether a TCP connection from the load balancer to it was accepted. */
+  reachable?: boolean;
 }
 
 function splitCsv(line: string): string[] {
@@ -81,6 +119,12 @@ export function parseShowStat(text: string): ServerCounters[] {
   const cols = splitCsv(head.slice(2));
   const at = (row: string[], name: string) => row[cols.indexOf(name)] ?? '';
   const num = (row: string[], name: string) => Number(at(row, name)) || 0;
+  const probed = new Map(
+    lines.flatMap((l) => {
+      const m = /^#probe (\S+) (ok|failed)$/.exec(l);
+      return m ? [[m[1], m[2] === 'ok'] as const] : [];
+    }),
+  );
   return lines
     .filter((l) => l && !l.startsWith('#'))
     .map(splitCsv)
@@ -95,5 +139,6 @@ export function parseShowStat(text: string): ServerCounters[] {
       errors: num(row, 'econ') + num(row, 'eresp') + num(row, 'hrsp_5xx'),
       avgResponseMs: num(row, 'rtime'),
       address: at(row, 'addr'),
+      ...(probed.has(at(row, 'svname')) ? { reachable: probed.get(at(row, 'svname')) } : {}),
     }));
 }

@@ -6,7 +6,7 @@
 
 import type { Step } from '../core/steps.js';
 import type { ServiceSpecJson, SwarmEngine, SwarmService, SwarmTask } from '../engine/swarm.js';
-import { InternalError, InterruptedError } from '../errors.js';
+import { ConflictError, InternalError, InterruptedError } from '../errors.js';
 import type { LoadBalancerDriver } from '../lb/driver.js';
 import { names } from '../model/naming.js';
 
@@ -23,24 +23,30 @@ export interface SwarmStepContext {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const POLL_MS = 250;
+/** How long a host port must look taken before a wait gives up on it. */
+const PORT_TAKEN_MS = 3000;
 
+/** Poll `check` until it gives a value (or an Error); on timeout, `why()` says what was seen last. */
 async function poll<T>(
   ctx: SwarmStepContext,
   what: string,
   timeoutMs: number,
   check: () => Promise<T | Error | undefined>,
+  why: () => string = () => '',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
   for (;;) {
     if (ctx.signal?.aborted) throw new InterruptedError('interrupted');
     const r = await check();
     if (r instanceof Error) throw r;
     if (r !== undefined) return r;
-    if (Date.now() > deadline)
-      throw new InternalError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${last}`);
+    if (Date.now() > deadline) {
+      const seen = why();
+      throw new InternalError(
+        `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${seen ? ` (${seen})` : ''}`,
+      );
+    }
     await sleep(POLL_MS);
-    last = '';
   }
 }
 
@@ -56,10 +62,38 @@ function current(tasks: SwarmTask[], serviceId: string): SwarmTask[] {
 }
 
 /** The running task of the load balancer: its container is on this node. */
-async function lbContainer(ctx: SwarmStepContext, lb: SwarmService): Promise<string | Error | undefined> {
-  const tasks = current(await ctx.swarm.listTasks([lb.id]), lb.id);
-  const failed = tasks.find((t) => t.state === 'failed' || t.state === 'rejected');
+async function lbContainer(
+  ctx: SwarmStepContext,
+  lb: SwarmService,
+  seen: { error: string; takenSince?: number },
+): Promise<string | Error | undefined> {
+  const all = await ctx.swarm.listTasks([lb.id]);
+  const tasks = current(all, lb.id);
+  const portWords = /port already in use|address already in use/;
+  const failed = tasks.find(
+    (t) => (t.state === 'failed' || t.state === 'rejected') && !portWords.test(t.error),
+  );
   if (failed) return new InternalError(`the load balancer's task ${failed.state}: ${failed.error}`);
+  // A host port taken will not free itself by waiting: Swarm keeps the task pending (the port is
+  // another swarm task's) or lets it fail at start and tries again (anything else's). Say so,
+  // unless our own older task still holds it (an update of the load balancer: Swarm stops the
+  // old task first), and only once it has been so for a while (Swarm retries pending tasks when
+  // a port frees).
+  const since = Date.parse(lb.updated) || 0;
+  const taken = all.find(
+    (t) => t.serviceId === lb.id && (Date.parse(t.updated) || 0) >= since && portWords.test(t.error),
+  );
+  const ownHolds = all.some((t) => t.serviceId === lb.id && t.state === 'running');
+  if (!taken || ownHolds) seen.takenSince = undefined;
+  else if (seen.takenSince === undefined) seen.takenSince = Date.now();
+  else if (taken && Date.now() - seen.takenSince >= PORT_TAKEN_MS) {
+    const spec = lb.spec.EndpointSpec as { Ports?: Array<{ PublishedPort?: number }> } | undefined;
+    const ports = (spec?.Ports ?? []).map((p) => p.PublishedPort).join(', ');
+    const words = taken.error.replace(/^.*(Error starting userland proxy: )/, '');
+    return new ConflictError(`host port ${ports} is taken (Swarm: ${words})`);
+  }
+  const pending = tasks.find((t) => t.state === 'pending' && t.error);
+  seen.error = pending ? `Swarm: ${pending.error}` : '';
   const running = tasks.find((t) => t.state === 'running' && t.containerId);
   return running?.containerId;
 }
@@ -108,7 +142,14 @@ async function waitFor(step: Extract<Step, { op: 'swarm-wait' }>, ctx: SwarmStep
       ctx.onProgress?.(`waiting for replicas: ${running.length}/${step.replicas} running`);
       return running.length === step.replicas && tasks.length === step.replicas ? true : undefined;
     });
-  const container = await poll(ctx, 'the load balancer to run', ctx.timeoutMs, () => lbContainer(ctx, lb));
+  const seen: { error: string; takenSince?: number } = { error: '' };
+  const container = await poll(
+    ctx,
+    'the load balancer to run',
+    ctx.timeoutMs,
+    () => lbContainer(ctx, lb, seen),
+    () => seen.error,
+  );
   const wait = { timeoutMs: ctx.timeoutMs, signal: ctx.signal, onProgress: ctx.onProgress };
   if (step.lbLoaded) await ctx.lb.waitLoaded(container, wait);
   if (step.replicas > 0) await ctx.lb.waitUpCount(container, step.replicas, wait);

@@ -12,18 +12,22 @@
  * names to resolve and then vanish, as replica containers do. Servers are otherwise given as
  * 127.0.0.1 addresses, which need no resolution. Every wait is bounded.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { request as httpRequest, createServer as httpServer, type Server } from 'node:http';
 import { connect, createServer as tcpServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPassedCheck, type LbLogEvent, LbLogFold, type LbView } from '../../src/haproxy/lb-log.js';
 import { BACKEND_NAME, DOCKER_DNS, type LbServer } from '../../src/haproxy/render-config.js';
+import { parseShowStat, type ServerCounters, statsClientFiles } from '../../src/lb/stats.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { childEnv, freePort, haproxyBin, makeSpec, renderConfig, sleep, tempDir } from './helpers.js';
+
+const run = promisify(execFile);
 
 /** The rendered config with the nameserver made local (see the file comment). */
 function localize(cfg: string, dnsPort: number, holds?: string): string {
@@ -408,6 +412,33 @@ describe('rendered http config in a real HAProxy, read through its stderr', () =
     expect(serverEvents.length).toBeGreaterThanOrEqual(3);
     expect(new Set(serverEvents.map((e) => e.pid))).toEqual(new Set([v.worker]));
   }, 20_000);
+
+  it("the stats client (the haproxy binary running svc's Lua) reads the counters, and its probe connects to each server", async () => {
+    await running().waitFor(
+      'r1, r2 UP and r3 DOWN',
+      (v) => isUp(v, 'r1') && isUp(v, 'r2') && v.servers.get('r3')?.status === 'DOWN',
+    );
+    const read = async (kind: 'stats' | 'probe') => {
+      for (const f of statsClientFiles(tmp.dir, kind)) writeFileSync(join(tmp.dir, f.name), f.content);
+      const cfgFile = join(tmp.dir, `${kind}.cfg`);
+      const r = await run(haproxyBin(), ['-db', '-f', cfgFile], { env: childEnv(), timeout: 10_000 });
+      return parseShowStat(r.stdout);
+    };
+    const byName = (rows: ServerCounters[]) => Object.fromEntries(rows.map((r) => [r.server, r]));
+    const stats = byName(await read('stats'));
+    // r6 never resolved: in maintenance, left out like Swarm's empty slots.
+    expect(Object.keys(stats).sort()).toEqual(['r1', 'r2', 'r3']);
+    expect(stats.r1).toMatchObject({
+      backend: BACKEND_NAME,
+      status: 'UP',
+      check: 'L4OK',
+      address: `127.0.0.1:${a}`,
+    });
+    expect(stats.r3).toMatchObject({ status: 'DOWN', check: 'L4CON', address: `127.0.0.1:${dead}` });
+    expect(stats.r1?.reachable).toBeUndefined();
+    const probed = byName(await read('probe'));
+    expect([probed.r1?.reachable, probed.r2?.reachable, probed.r3?.reachable]).toEqual([true, true, false]);
+  }, 30_000);
 
   it('balances round robin over the UP servers', async () => {
     await running().waitFor('r3 DOWN', (v) => v.servers.get('r3')?.status === 'DOWN');

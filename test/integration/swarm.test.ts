@@ -6,6 +6,7 @@
  * group, logs, the API, and rm leaving nothing.
  */
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -149,6 +150,58 @@ describe('a service on the swarm', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/FIP 127\.0\.0\.1 cannot be honoured on Swarm.*use FIP 0\.0\.0\.0/);
     expect(await engine.swarm.listServices(labelFilter(tenant, 'local-only'))).toEqual([]);
+  });
+
+  it('a host port already taken is a conflict (exit 4) without waiting out --timeout, leaving nothing', async () => {
+    // Taken by a process on the node (the task fails at start), then by another swarm service's
+    // task (Swarm keeps ours pending): neither frees itself by waiting.
+    const byProcess = await freePort();
+    const server = net.createServer().listen(byProcess, '0.0.0.0');
+    await new Promise((r) => server.once('listening', r));
+    const bySwarm = await freePort();
+    const blocker = `blocker-${tenant.slice(0, 8)}`;
+    await run('docker', [
+      'service',
+      'create',
+      '-d',
+      '-q',
+      '--name',
+      blocker,
+      '--label',
+      `${LABEL.tenant}=${tenant}`,
+      '--publish',
+      `mode=host,published=${bySwarm},target=80`,
+      HTTP_IMAGE,
+    ]);
+    try {
+      for (const port of [byProcess, bySwarm]) {
+        const r = await sv([
+          'create',
+          '--name',
+          'taken',
+          '--service-port',
+          String(port),
+          '--container-port',
+          '80',
+          '--fip',
+          '0.0.0.0',
+          '--wait',
+          '--timeout',
+          '90s',
+          HTTP_IMAGE,
+        ]);
+        expect(r.code).toBe(4);
+        expect(r.stderr).toMatch(
+          new RegExp(`host port ${port} is taken \\(Swarm: .*(address|port) already in use`),
+        );
+        expect(r.stderr).toContain('everything it had changed was undone');
+        expect(await engine.swarm.listServices(labelFilter(tenant, 'taken'))).toEqual([]);
+        expect(await engine.swarm.listConfigs(labelFilter(tenant, 'taken'))).toEqual([]);
+      }
+    } finally {
+      server.close();
+      await run('docker', ['service', 'rm', blocker]);
+    }
   });
 
   it('scales up and down under load with no request lost', async () => {

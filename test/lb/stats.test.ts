@@ -23,6 +23,15 @@ describe('parseShowStat', () => {
     expect(rows[0]).toMatchObject({ server: 'r1', errors: 6, status: 'DOWN', total: 9, address: '' });
   });
 
+  it("reads a probe's verdict per server, after the CSV", () => {
+    const rows = parseShowStat(`${SHOW_STAT.trimEnd()}\n#probe r1 ok\n#probe r2 failed\n`);
+    expect(rows.map((r) => [r.server, r.reachable])).toEqual([
+      ['r1', true],
+      ['r2', false],
+    ]);
+    expect(parseShowStat(SHOW_STAT).every((r) => r.reachable === undefined)).toBe(true);
+  });
+
   it('says what it got when the answer is not show stat', () => {
     expect(() => parseShowStat('Unknown command\n')).toThrow(/not "show stat" output: "Unknown command"/);
   });
@@ -31,9 +40,18 @@ describe('parseShowStat', () => {
 describe('statsClientFiles', () => {
   it('is a config loading the Lua client from the given directory, and the client', () => {
     const [cfg, lua] = statsClientFiles('/usr/local/etc/haproxy/.svc-stats');
-    expect(cfg?.name).toBe('client.cfg');
-    expect(cfg?.content).toContain('lua-load /usr/local/etc/haproxy/.svc-stats/client.lua');
-    expect(lua?.name).toBe('client.lua');
+    expect(cfg?.name).toBe('stats.cfg');
+    expect(cfg?.content).toContain('lua-load /usr/local/etc/haproxy/.svc-stats/stats.lua');
+    expect(cfg?.content).toContain(`bind abns@svc-stats-stats-${process.pid}`);
+    expect(lua?.name).toBe('stats.lua');
     expect(lua?.content).toContain('s:send("show stat svc_replicas 4 -1 no-maint\\n")');
+    expect(lua?.content).not.toContain('#probe');
+  });
+
+  it('the probe kind also connects to each server it lists', () => {
+    const [cfg, lua] = statsClientFiles('/d', 'probe');
+    expect(cfg?.content).toContain('lua-load /d/probe.lua');
+    expect(lua?.content).toContain('c:connect(ip, tonumber(port))');
+    expect(lua?.content).toContain('io.stdout:write("#probe "');
   });
 });

@@ -72,6 +72,7 @@ function swarmOf(spec = web, image = spec.Image) {
     ports: [],
     virtualIps: { net: '10.0.3.4' },
     created: 1,
+    updated: '2016-10-08T13:12:15.405946064Z',
   }));
   const task = (serviceId: string, slot: number): SwarmTask => ({
     id: `t-${serviceId}-${slot}`,
