@@ -12,7 +12,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { SpecError, type SpecIssue } from '../errors.js';
-import { isCidr } from '../haproxy/render-config.js';
+import { isCidr } from '../haproxy/check-input.js';
 import type { ParsedSpec } from '../spec/parse-document.js';
 import { SECURITY_GROUP_NAME } from '../spec/schema.js';
 import { suggestOneOf } from '../spec/suggest.js';
