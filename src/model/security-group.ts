@@ -13,8 +13,8 @@
  */
 import { SpecError, type SpecIssue } from '../errors.js';
 import { isCidr } from '../haproxy/check-input.js';
+import { SECURITY_GROUP_NAME } from '../spec/field-rules.js';
 import type { ParsedSpec } from '../spec/parse-document.js';
-import { SECURITY_GROUP_NAME } from '../spec/schema.js';
 import { suggestOneOf } from '../spec/suggest.js';
 import { normaliseCidr } from './cidr.js';
 

@@ -3,25 +3,22 @@
  * SpecError listing every problem (SPEC §1). Rules and defaults come from SCHEMA. Pure.
  */
 import { SpecError, type SpecIssue } from '../errors.js';
-import type { ParsedSpec, PathSegment } from './parse-document.js';
 import {
-  FIELD_NAMES,
   type FieldName,
   type FieldSchema,
   type FlagInput,
   type FlagValue,
-  fieldForKey,
-  fieldSchema,
-  fieldSpellings,
   INVALID,
   type Input,
   type ParseContext,
   type Site,
-} from './schema.js';
+} from './field-schema.js';
+import type { ParsedSpec, PathSegment } from './parse-document.js';
+import { FIELD_NAMES, fieldForKey, fieldSchema, fieldSpellings } from './schema.js';
 import { suggest } from './suggest.js';
 import type { ServiceSpec } from './types.js';
 
-export type { FlagInput, FlagValue } from './schema.js';
+export type { FlagInput, FlagValue } from './field-schema.js';
 
 export interface ResolveOptions {
   /** Accept Replicas 0 (for `svc scale`); create refuses it. */
