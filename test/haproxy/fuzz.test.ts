@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
 import { HaproxyConfigError, isCidr } from '../../src/haproxy/check-input.js';
 import { renderAllowList } from '../../src/haproxy/render-config.js';
@@ -15,6 +15,7 @@ import { allowedSources, parseSecurityGroup } from '../../src/model/security-gro
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
 import {
   haproxyCheck,
   LIVE_PATHS,
@@ -23,7 +24,6 @@ import {
   makeSpec,
   renderConfig,
   replicaNumbers,
-  selfSignedPem,
   tempDir,
 } from './helpers.js';
 
@@ -325,12 +325,18 @@ describe('hostile values through security groups', () => {
 });
 
 describe('accepted configs pass the real haproxy -c', () => {
+  let certs: TestCerts;
+  beforeAll(() => {
+    certs = makeCerts();
+  });
+  afterAll(() => certs.cleanup());
+
   it('every distinct shape found above', () => {
     expect(accepted.size).toBeGreaterThan(2);
     const allow = join(tmp.dir, 'allow');
     writeFileSync(allow, renderAllowList(['10.0.0.0/8', '::1/128']));
     for (const [i, { cfg }] of [...accepted.values()].entries()) {
-      const text = cfg.replace(LIVE_PATHS.cert, selfSignedPem(tmp.dir)).replace(LIVE_PATHS.allow, allow);
+      const text = cfg.replace(LIVE_PATHS.cert, certs.leaf.pemFile).replace(LIVE_PATHS.allow, allow);
       const file = join(tmp.dir, `fuzz-${i}.cfg`);
       writeFileSync(file, text);
       const r = haproxyCheck(file);

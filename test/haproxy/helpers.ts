@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -105,40 +105,6 @@ export function haproxyBin(): string {
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-let cachedPem: string | undefined;
-/** A throwaway self-signed certificate + key (one PEM file), made once per test file. */
-export function selfSignedPem(dir: string): string {
-  if (cachedPem && existsSync(cachedPem)) return cachedPem;
-  const key = join(dir, 'key.pem');
-  const crt = join(dir, 'crt.pem');
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=svc-test',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.error || r.status !== 0) {
-    throw new Error(`openssl could not make a test certificate: ${r.error?.message ?? r.stderr}`);
-  }
-  const pem = join(dir, 'service.pem');
-  writeFileSync(pem, readFileSync(crt, 'utf8') + readFileSync(key, 'utf8'), { mode: 0o600 });
-  cachedPem = pem;
-  return pem;
 }
 
 /**

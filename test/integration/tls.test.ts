@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
+import { keyLeaks, makeCerts, type TestCerts } from '../support/certs.js';
 import {
   engine,
   freePort,
@@ -25,16 +26,15 @@ import {
   svc,
   waitFor,
 } from './support/harness.js';
-import { keyLeaks, makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
 
 const TLS_IMAGE = 'svc-test/tls:local';
 const tenant = newTenant();
-let certs: TlsCerts;
+let certs: TestCerts;
 /** Every svc output of this file, checked for key material at the end. */
 const outputs: string[] = [];
 
 beforeAll(() => {
-  certs = makeTlsCerts();
+  certs = makeCerts();
 });
 afterAll(async () => {
   await removeTenant(tenant);

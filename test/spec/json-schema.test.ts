@@ -12,7 +12,7 @@ import { SpecError } from '../../src/errors.js';
 import { parseSecurityGroup } from '../../src/model/security-group.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
-import { makeCerts, type TestCerts } from './helpers.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
 import { validateSecurityGroup, validateService, verdict, yamlValue } from './json-schema-helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -50,7 +50,7 @@ describe('examples/', () => {
     expect(verdict(validateService, yamlValue(text))).toBe(true);
     // https-term.yaml takes its certificate from --ssl-cert, as its comment says.
     const flags = /Protocol: httpsTerm/.test(text)
-      ? { fields: { SSLCert: [{ flag: '--ssl-cert', value: certs.pem }] } }
+      ? { fields: { SSLCert: [{ flag: '--ssl-cert', value: certs.leaf.pem }] } }
       : undefined;
     expect(resolveSpec({ file: doc, flags }).Name).toBeTruthy();
   });
