@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter, names } from '../../src/model/naming.js';
+import { svc } from '../support/cli.js';
 import { SEED_KEYS } from '../support/seed.js';
 import {
   countBy,
@@ -18,7 +19,6 @@ import {
   removeTenant,
   replicaHostnames,
   run,
-  svc,
   TCP_IMAGE,
 } from './support/harness.js';
 

@@ -13,6 +13,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
+import { svc } from '../support/cli.js';
 import {
   engine,
   freePort,
@@ -22,7 +23,6 @@ import {
   newTenant,
   removeTenant,
   run,
-  svc,
 } from './support/harness.js';
 import { startLoad } from './support/load.js';
 

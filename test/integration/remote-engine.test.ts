@@ -10,7 +10,8 @@ import { DockerEngine } from '../../src/engine/docker-engine.js';
 import { dockerodeFor } from '../../src/engine/dockerode-client.js';
 import { currentEndpoint } from '../../src/engine/endpoint.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
-import { freePort, HTTP_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
+import { svc } from '../support/cli.js';
+import { freePort, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
 
 const ENDPOINT = process.env.SVC_TEST_TCP_ENGINE ?? 'tcp://127.0.0.1:2375';
 const tenant = newTenant();

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
 import { conformanceProblems, type SchemaName } from '../server/conformance/validate.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
+import { svc } from '../support/cli.js';
 import {
   type Answer,
   createKey,
@@ -22,7 +23,7 @@ import {
   startServer,
   stopServer,
 } from './serve-client.js';
-import { engine, freePort, HTTP_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
+import { engine, freePort, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
 
 const TLS_IMAGE = 'svc-test/tls:local';
 const HTTP_V2 = 'svc-test/http:conformance-v2';

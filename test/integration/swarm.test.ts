@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
+import { svc } from '../support/cli.js';
 import { createKey, newConfigDir, request, startServer, stopServer } from './serve-client.js';
 import {
   engine,
@@ -22,7 +23,6 @@ import {
   newTenant,
   removeTenant,
   run,
-  svc,
   waitFor,
 } from './support/harness.js';
 import { splitCutResponses, startLoad } from './support/load.js';

@@ -13,6 +13,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
 import { keyLeaks, makeCerts, type TestCerts } from '../support/certs.js';
+import { type SvcResult, svc } from '../support/cli.js';
 import {
   engine,
   freePort,
@@ -22,8 +23,6 @@ import {
   removeTenant,
   replicaHostnames,
   run,
-  type SvcResult,
-  svc,
   waitFor,
 } from './support/harness.js';
 
