@@ -16,6 +16,7 @@ import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
+import { minimalSpec } from '../support/seed.js';
 import {
   haproxyCheck,
   LIVE_PATHS,
@@ -144,14 +145,8 @@ const CONFIG_FIELDS = [
   'SecurityGroups',
 ] as const;
 
-const BASE = {
-  Name: 'web',
-  Image: 'nginx',
-  ServicePort: 8080,
-  ContainerPort: 80,
-  Protocol: 'http',
-  Replicas: 2,
-};
+/** A request whose every config field is the fuzzed one or a valid value. */
+const BASE = { ...minimalSpec, ServicePort: 8080, ContainerPort: 80, Protocol: 'http', Replicas: 2 };
 
 function resolveJson(doc: Record<string, unknown>): ServiceSpec {
   return resolveSpec({ file: parseSpecDocument('fuzz.json', JSON.stringify(doc)) });

@@ -7,41 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { type ConfigPaths, type LbServer, renderHaproxyConfig } from '../../src/haproxy/render-config.js';
 import { LB_DIR, LB_FILES, names, serverName } from '../../src/model/naming.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
+import { seedSpec } from '../support/seed.js';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const GOLDEN_DIR = join(HERE, 'golden');
 export const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-/** A complete, valid spec (the spec module's defaults), changed by `over`. */
+/**
+ * The seed spec named web (the name the golden files carry), its replicas listening on 8080,
+ * changed by `over`.
+ */
 export function makeSpec(over: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    Name: 'web',
-    Image: 'nginx:alpine',
-    WorkingDir: '',
-    ContainerSize: 's4',
-    SSLCert: '',
-    NetMode: '',
-    StopSignal: '',
-    ServicePort: 80,
-    ContainerPort: 8080,
-    Replicas: 2,
-    HealthCheckInterval: 5,
-    HealthCheckFall: 3,
-    HealthCheckRise: 2,
-    Algorithm: 'roundrobin',
-    Protocol: 'http',
-    Stdin: false,
-    Tty: false,
-    SessionAffinity: false,
-    Entrypoint: null,
-    Cmd: null,
-    Env: null,
-    Volumes: null,
-    Labels: {},
-    SecurityGroups: null,
-    FIP: '',
-    ...over,
-  };
+  return { ...seedSpec, Name: 'web', ContainerPort: 8080, ...over };
 }
 
 /** The paths the live load balancer's config names (src/model/naming.ts: LB_DIR + LB_FILES). */

@@ -3,6 +3,7 @@ import { SpecError, type SpecIssue } from '../../src/errors.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { type ResolveOptions, resolveSpec } from '../../src/spec/resolve-spec.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
+import { minimalSpec } from '../support/seed.js';
 
 /** The issues of the SpecError `fn` throws (fails if it throws nothing or something else). */
 export function issuesOf(fn: () => unknown): SpecIssue[] {
@@ -31,8 +32,10 @@ export function resolveText(text: string, options?: ResolveOptions, origin = 'sp
   return resolveSpec({ file: parseSpecDocument(origin, text) }, options);
 }
 
-/** The minimal valid spec, as YAML lines; add a line to test a field. */
-export const BASE = 'Name: web\nImage: nginx\nServicePort: 80\n';
+/** minimalSpec as YAML, one field a line (lines 1–3); add a line to test a field. */
+export const BASE = Object.entries(minimalSpec)
+  .map(([key, value]) => `${key}: ${value}\n`)
+  .join('');
 
 /** A YAML block scalar of `text`, indented for a top-level key. */
 export function yamlBlock(text: string): string {

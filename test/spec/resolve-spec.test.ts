@@ -6,6 +6,7 @@ import { type FlagInput, resolveField, resolveSpec } from '../../src/spec/resolv
 import { FIELD_NAMES, SCHEMA } from '../../src/spec/schema.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
+import { seedSpec } from '../support/seed.js';
 import { BASE, issuesOf, resolveText, yamlBlock } from './helpers.js';
 
 let certs: TestCerts;
@@ -15,35 +16,6 @@ beforeAll(() => {
 afterAll(() => certs.cleanup());
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-
-/** The seed's example response, without the service state fields. */
-const SEED_SPEC: ServiceSpec = {
-  Name: 'http',
-  Image: 'nginx',
-  WorkingDir: '',
-  ContainerSize: 's4',
-  SSLCert: '',
-  NetMode: '',
-  StopSignal: '',
-  ServicePort: 80,
-  ContainerPort: 80,
-  Replicas: 2,
-  HealthCheckInterval: 5,
-  HealthCheckFall: 3,
-  HealthCheckRise: 2,
-  Algorithm: 'roundrobin',
-  Protocol: 'http',
-  Stdin: false,
-  Tty: false,
-  SessionAffinity: false,
-  Entrypoint: null,
-  Cmd: null,
-  Env: null,
-  Volumes: null,
-  Labels: { app: 'nginx' },
-  SecurityGroups: null,
-  FIP: '',
-};
 
 /** Resolves BASE plus `extra` YAML lines and returns the one field. */
 function field<K extends keyof ServiceSpec>(name: K, extra: string): ServiceSpec[K] {
@@ -66,7 +38,7 @@ function flags(fields: Record<string, [flag: string, value: string | boolean | s
 
 describe('the schema', () => {
   it('has exactly one entry per ServiceSpec field, in the seed order', () => {
-    expect(FIELD_NAMES).toEqual(Object.keys(SEED_SPEC));
+    expect(FIELD_NAMES).toEqual(Object.keys(seedSpec));
     expect(Object.keys(SCHEMA)).toHaveLength(25);
   });
 });
@@ -74,11 +46,11 @@ describe('the schema', () => {
 describe('resolveSpec: the seed example', () => {
   it('resolves the seed request to the seed response defaults (YAML)', () => {
     const spec = resolveText(fixture('seed.yaml'), undefined, 'seed.yaml');
-    expect(spec).toEqual(SEED_SPEC);
-    expect(Object.keys(spec)).toEqual(Object.keys(SEED_SPEC));
+    expect(spec).toEqual(seedSpec);
+    expect(Object.keys(spec)).toEqual(Object.keys(seedSpec));
   });
   it('resolves the same from JSON', () => {
-    expect(resolveText(fixture('seed.json'), undefined, 'seed.json')).toEqual(SEED_SPEC);
+    expect(resolveText(fixture('seed.json'), undefined, 'seed.json')).toEqual(seedSpec);
   });
   it('resolves the same from flags alone', () => {
     const spec = resolveSpec({
@@ -92,7 +64,7 @@ describe('resolveSpec: the seed example', () => {
         Labels: [['--label', 'app=nginx']],
       }),
     });
-    expect(spec).toEqual(SEED_SPEC);
+    expect(spec).toEqual(seedSpec);
   });
 });
 
