@@ -29,34 +29,15 @@ export function keyedList(list: readonly string[] | null): KeyedList {
   return list && list.length > 0 ? Object.fromEntries(list.map((entry) => [entry, {}])) : null;
 }
 
-export interface ServiceJson {
-  Name: string;
-  Image: string;
-  WorkingDir: string;
-  ContainerSize: string;
-  SSLCert: string;
-  NetMode: string;
-  StopSignal: string;
-  ServicePort: number;
-  ContainerPort: number;
-  Replicas: number;
-  HealthCheckInterval: number;
-  HealthCheckFall: number;
-  HealthCheckRise: number;
-  Algorithm: string;
-  Protocol: string;
-  Stdin: boolean;
-  Tty: boolean;
-  SessionAffinity: boolean;
-  Entrypoint: string[] | null;
-  Cmd: string[] | null;
-  Env: string[] | null;
+/**
+ * The spec's fields as the seed shows them (Volumes and SecurityGroups keyed, SSLCert described),
+ * and the service's state; toServiceJson writes them in the seed's order.
+ */
+export interface ServiceJson extends Omit<ServiceSpec, 'Volumes' | 'SecurityGroups'> {
   Volumes: KeyedList;
-  Labels: Record<string, string>;
   SecurityGroups: KeyedList;
   IP: string;
   Tenant: string;
-  FIP: string;
   Message: string;
   Created: string;
   Status: ServiceStatus;

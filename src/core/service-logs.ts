@@ -138,7 +138,7 @@ export async function serviceLogs(
     for (const line of mergeByTime(lists)) onLine(line);
     return;
   }
-  await follow(engine, tenant, name, sources, opts, onLine);
+  await new LogFollower(engine, tenant, name, opts, onLine).run(sources);
 }
 
 interface Followed {
@@ -148,80 +148,97 @@ interface Followed {
   attached: boolean;
 }
 
-async function follow(
-  engine: Engine,
-  tenant: string,
-  name: string,
-  initial: LogSource[],
-  opts: ServiceLogOptions,
-  onLine: (line: ServiceLogLine) => void,
-): Promise<void> {
-  // Aborted by the caller's signal, or here once the service is gone.
-  const stop = new AbortController();
-  const signal = stop.signal;
-  const onAbort = () => stop.abort();
-  if (opts.signal?.aborted) stop.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const startedAt = Math.floor(Date.now() / 1000);
-  const followed = new Map<string, Followed>();
-  const streams = new Set<Promise<void>>();
+/**
+ * `--follow`: a stream of each source's lines, attached again when the source restarts, and a
+ * look at the service every `pollMs` for sources that appeared; until the caller's signal, or
+ * the service is gone.
+ */
+class LogFollower {
+  /** Aborted by the caller's signal, or here once the service is gone. */
+  private readonly stop = new AbortController();
+  private readonly startedAt = Math.floor(Date.now() / 1000);
+  private readonly followed = new Map<string, Followed>();
+  private readonly streams = new Set<Promise<void>>();
 
-  const attach = (f: Followed, first: boolean) => {
-    f.attached = true;
-    const since = first
-      ? opts.since
-      : Math.floor(Date.parse(f.last || new Date(startedAt * 1000).toISOString()) / 1000);
-    const p = engine
-      .logs(
-        f.src.id,
-        { follow: true, timestamps: true, signal, ...(first ? { tail: opts.tail } : {}), since },
-        (l) => {
-          const line = toLine(f.src, l);
-          if (!first && line.time !== '' && line.time <= f.last) return;
-          if (line.time) f.last = line.time;
-          onLine(line);
-        },
-      )
-      .catch(() => undefined) // gone meanwhile: the next look decides
-      .finally(() => {
-        f.attached = false;
-        streams.delete(p);
-      });
-    streams.add(p);
-  };
+  constructor(
+    private readonly engine: Engine,
+    private readonly tenant: string,
+    private readonly name: string,
+    private readonly opts: ServiceLogOptions,
+    private readonly onLine: (line: ServiceLogLine) => void,
+  ) {}
 
-  for (const src of initial) {
-    const f: Followed = { src, last: '', attached: false };
-    followed.set(src.id, f);
-    attach(f, true);
-  }
-  const pollMs = opts.pollMs ?? 1000;
-  while (!signal?.aborted) {
-    await sleep(pollMs, signal);
-    if (signal?.aborted) break;
-    let s: ObservedService | undefined;
-    try {
-      s = (await observe(engine, tenant)).services.find((x) => x.name === name);
-    } catch {
-      continue; // the engine hiccupped; look again
+  async run(initial: LogSource[]): Promise<void> {
+    const { signal } = this.stop;
+    const onAbort = () => this.stop.abort();
+    if (this.opts.signal?.aborted) this.stop.abort();
+    this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+    for (const src of initial) this.attach(this.follow(src), true);
+    const pollMs = this.opts.pollMs ?? 1000;
+    while (!signal.aborted) {
+      await sleep(pollMs, signal);
+      if (signal.aborted) break;
+      let s: ObservedService | undefined;
+      try {
+        s = (await observe(this.engine, this.tenant)).services.find((x) => x.name === this.name);
+      } catch {
+        continue; // the engine hiccupped; look again
+      }
+      if (!s) break; // the service is gone (svc rm)
+      this.refresh(s);
     }
-    if (!s) break; // the service is gone (svc rm)
-    for (const src of logSources(s, opts.lb)) {
-      const known = followed.get(src.id);
+    this.stop.abort();
+    this.opts.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(this.streams);
+  }
+
+  private follow(src: LogSource): Followed {
+    const f: Followed = { src, last: '', attached: false };
+    this.followed.set(src.id, f);
+    return f;
+  }
+
+  /** Sources that appeared are followed from the start of this command; restarted ones again. */
+  private refresh(s: ObservedService): void {
+    for (const src of logSources(s, this.opts.lb)) {
+      const known = this.followed.get(src.id);
       if (!known) {
         // A replica that appeared (scale, rolling update): from the start of this command.
-        const f: Followed = { src, last: '', attached: false };
-        followed.set(src.id, f);
-        opts.onSources?.([...followed.values()].map((x) => x.src.label));
-        if (src.running) attach(f, false);
+        const f = this.follow(src);
+        this.opts.onSources?.([...this.followed.values()].map((x) => x.src.label));
+        if (src.running) this.attach(f, false);
       } else if (!known.attached && src.running) {
-        attach(known, false); // it restarted: carry on after the last line seen
+        this.attach(known, false); // it restarted: carry on after the last line seen
       }
     }
   }
-  stop.abort();
-  opts.signal?.removeEventListener('abort', onAbort);
-  await Promise.all(streams);
+
+  private attach(f: Followed, first: boolean): void {
+    f.attached = true;
+    const since = first
+      ? this.opts.since
+      : Math.floor(Date.parse(f.last || new Date(this.startedAt * 1000).toISOString()) / 1000);
+    const options = {
+      follow: true,
+      timestamps: true,
+      signal: this.stop.signal,
+      ...(first ? { tail: this.opts.tail } : {}),
+      since,
+    };
+    const p = this.engine
+      .logs(f.src.id, options, (l) => {
+        const line = toLine(f.src, l);
+        if (!first && line.time !== '' && line.time <= f.last) return;
+        if (line.time) f.last = line.time;
+        this.onLine(line);
+      })
+      .catch(() => undefined) // gone meanwhile: the next look decides
+      .finally(() => {
+        f.attached = false;
+        this.streams.delete(p);
+      });
+    this.streams.add(p);
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -5,11 +5,12 @@
  * deprecation warnings.
  *
  * Injection safety: every value that reaches the text is checked against a strict allow-list
- * here, even though the spec was validated before; a value outside it throws
- * {@link HaproxyConfigError} instead of producing a config. SSLCert never reaches the text: the
+ * first (check-input.ts), even though the spec was validated before; a value outside it throws
+ * HaproxyConfigError instead of producing a config. SSLCert never reaches the text: the
  * config only names the path (`paths.cert`) where the caller stores the PEM.
  */
-import { ALGORITHMS, type Algorithm, PROTOCOLS, type Protocol, type ServiceSpec } from '../spec/types.js';
+import type { Protocol, ServiceSpec } from '../spec/types.js';
+import { type Checked, checkInput, fail, isCidr } from './check-input.js';
 
 /** One backend server: a replica container, found by name through Docker's embedded DNS. */
 export interface LbServer {
@@ -69,144 +70,6 @@ const PEERS_PORT = 9998;
 const PEERS_PORT_ALT = 9997;
 export const DOCKER_DNS = '127.0.0.11:53';
 
-/** Thrown when a value would not be safe (or valid) in the config text. */
-export class HaproxyConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'HaproxyConfigError';
-  }
-}
-
-// Allow-lists. Anything outside them is refused, whatever the caller validated before.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const HOST = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const SERVER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const MAX_HOST_LENGTH = 253;
-const MAX_SERVER_NAME_LENGTH = 64;
-/** HAProxy timers are milliseconds in a signed 32-bit int: at most 2147483 s. */
-const MAX_INTERVAL_S = 2_147_483;
-const MAX_FALL_RISE = 1_000_000;
-const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
-const IPV4_CIDR = new RegExp(`^${OCTET}(\\.${OCTET}){3}/(3[0-2]|[12]?[0-9])$`);
-const IPV6_CIDR = /^[0-9a-f:.]{2,45}\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
-const IPV6_ADDRESS =
-  /^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$|^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,6}:(\d{1,3}\.){3}\d{1,3}$/;
-const MAX_ALLOW_PREFIXES = 100_000;
-const PATH = /^\/[A-Za-z0-9_./-]+$/;
-
-function fail(what: string, value: unknown, rule: string): never {
-  throw new HaproxyConfigError(
-    `refusing to render the HAProxy config: ${what} ${JSON.stringify(value)} ${rule}`,
-  );
-}
-
-function checkInt(what: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    fail(what, value, `is not an integer in ${min}..${max}`);
-  }
-  return value;
-}
-
-function checkMatch(what: string, value: unknown, re: RegExp, maxLength: number): string {
-  if (typeof value !== 'string' || value.length > maxLength || !re.test(value)) {
-    fail(what, value, `does not match ${re} (at most ${maxLength} characters)`);
-  }
-  return value;
-}
-
-function checkOneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    fail(what, value, `is not one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
-
-/** Orders `r2` before `r10`: digit runs compare as numbers, the rest by code unit. */
-function compareNatural(a: string, b: string): number {
-  const chunks = (s: string) => s.match(/\d+|\D+/g) ?? [];
-  const ca = chunks(a);
-  const cb = chunks(b);
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    const x = ca[i] as string;
-    const y = cb[i] as string;
-    if (x === y) continue;
-    const xd = /^\d/.test(x);
-    const yd = /^\d/.test(y);
-    if (xd && yd) {
-      const diff = x.replace(/^0+/, '').length - y.replace(/^0+/, '').length;
-      if (diff !== 0) return diff;
-      const nx = x.replace(/^0+/, '');
-      const ny = y.replace(/^0+/, '');
-      if (nx !== ny) return nx < ny ? -1 : 1;
-      return x.length - y.length;
-    }
-    return x < y ? -1 : 1;
-  }
-  return ca.length - cb.length;
-}
-
-interface Checked {
-  name: string;
-  template: ServerTemplate | undefined;
-  paths: ConfigPaths;
-  /** The spec names security groups: only the allow-list's sources get in. */
-  restricted: boolean;
-  servicePort: number;
-  protocol: Protocol;
-  algorithm: Algorithm;
-  affinity: boolean;
-  interval: number;
-  fall: number;
-  rise: number;
-  servers: LbServer[];
-}
-
-function checkInput(input: RenderInput): Checked {
-  const { spec, servers } = input;
-  if (typeof spec.SessionAffinity !== 'boolean') {
-    fail('SessionAffinity', spec.SessionAffinity, 'is not a boolean');
-  }
-  if (!Array.isArray(servers)) fail('servers', servers, 'is not a list');
-  if (spec.SecurityGroups !== null && !Array.isArray(spec.SecurityGroups)) {
-    fail('SecurityGroups', spec.SecurityGroups, 'is neither null nor a list');
-  }
-  const seen = new Set<string>();
-  const checkedServers = servers.map((s, i): LbServer => {
-    const name = checkMatch(`servers[${i}].name`, s.name, SERVER_NAME, MAX_SERVER_NAME_LENGTH);
-    if (seen.has(name)) fail(`servers[${i}].name`, name, 'is used by two servers');
-    seen.add(name);
-    return {
-      name,
-      host: checkMatch(`servers[${i}].host`, s.host, HOST, MAX_HOST_LENGTH),
-      port: checkInt(`servers[${i}].port`, s.port, 1, 65535),
-    };
-  });
-  const t = input.template;
-  if (t && servers.length > 0) fail('servers', servers.length, 'must be empty with a server template');
-  return {
-    name: checkMatch('Name', spec.Name, DNS_LABEL, 63),
-    template: t && {
-      count: checkInt('template.count', t.count, 1, 10_000),
-      host: checkMatch('template.host', t.host, HOST, MAX_HOST_LENGTH),
-      port: checkInt('template.port', t.port, 1, 65535),
-    },
-    paths: {
-      cert: checkMatch('paths.cert', input.paths?.cert, PATH, 200),
-      allow: checkMatch('paths.allow', input.paths?.allow, PATH, 200),
-    },
-    // Group names never reach the text: only whether there are any.
-    restricted: Array.isArray(spec.SecurityGroups) && spec.SecurityGroups.length > 0,
-    servicePort: checkInt('ServicePort', spec.ServicePort, 1, 65535),
-    protocol: checkOneOf('Protocol', spec.Protocol, PROTOCOLS),
-    algorithm: checkOneOf('Algorithm', spec.Algorithm, ALGORITHMS),
-    affinity: spec.SessionAffinity,
-    interval: checkInt('HealthCheckInterval', spec.HealthCheckInterval, 1, MAX_INTERVAL_S),
-    fall: checkInt('HealthCheckFall', spec.HealthCheckFall, 1, MAX_FALL_RISE),
-    rise: checkInt('HealthCheckRise', spec.HealthCheckRise, 1, MAX_FALL_RISE),
-    servers: checkedServers.sort((a, b) => compareNatural(a.name, b.name)),
-  };
-}
-
 /** `http` and `httpsTerm` proxy HTTP; `tcp` and `https` (TLS passthrough) proxy TCP. */
 export function isHttpMode(protocol: Protocol): boolean {
   return protocol === 'http' || protocol === 'httpsTerm';
@@ -216,23 +79,21 @@ function section(header: string, lines: string[]): string {
   return [header, ...lines.map((l) => `    ${l}`)].join('\n');
 }
 
-/**
- * Renders haproxy.cfg for one service. Pure and deterministic: servers are ordered by name
- * (naturally: r2 before r10), whatever order they come in, so the same service and replica set
- * always give the same bytes.
- */
-export function renderHaproxyConfig(input: RenderInput): string {
-  const c = checkInput(input);
-  const http = isHttpMode(c.protocol);
-
-  const header = [
+function header(c: Checked): string {
+  return [
     `# HAProxy configuration generated by svc for service "${c.name}". Do not edit:`,
     '# svc rewrites it from the service spec and its replicas whenever they change.',
     `# Protocol ${c.protocol}, Algorithm ${c.algorithm}, SessionAffinity ${c.affinity}, ${c.template ? `up to ${c.template.count} servers found by DNS` : `${c.servers.length} server(s)`}.`,
   ].join('\n');
+}
 
-  const sourceAffinity = c.affinity && !http;
-  const global = section('global', [
+/** Source affinity (tcp modes) keeps its stick table in a `peers` section, across reloads. */
+function hasSourceAffinity(c: Checked): boolean {
+  return c.affinity && !isHttpMode(c.protocol);
+}
+
+function globalSection(c: Checked): string {
+  return section('global', [
     // Runs in the foreground in master-worker mode (`haproxy -W -db -f ...`); SIGUSR2 to the
     // master reloads. No user/group/chroot/daemon: the container provides the isolation. svc
     // drives HAProxy through files, signals and what it prints on stderr, not its runtime API.
@@ -244,14 +105,19 @@ export function renderHaproxyConfig(input: RenderInput): string {
     // only, no file, no port (src/lb/stats.ts reads it with the haproxy binary itself). Level
     // operator, because HAProxy leaves the servers' addresses out of `show stat` below it.
     `stats socket abns@${STATS_SOCKET} level operator`,
-    ...(sourceAffinity ? [`localpeer ${LOCAL_PEER}`] : []),
+    ...(hasSourceAffinity(c) ? [`localpeer ${LOCAL_PEER}`] : []),
   ]);
-  const peersPort = c.servicePort === PEERS_PORT ? PEERS_PORT_ALT : PEERS_PORT;
-  const peers = sourceAffinity
-    ? [section(`peers ${PEERS_NAME}`, [`peer ${LOCAL_PEER} ${LOOPBACK}:${peersPort}`])]
-    : [];
+}
 
-  const resolvers = section(`resolvers ${RESOLVERS_NAME}`, [
+/** The `peers` section, when there is one (none or one). */
+function peersSections(c: Checked): string[] {
+  if (!hasSourceAffinity(c)) return [];
+  const peersPort = c.servicePort === PEERS_PORT ? PEERS_PORT_ALT : PEERS_PORT;
+  return [section(`peers ${PEERS_NAME}`, [`peer ${LOCAL_PEER} ${LOOPBACK}:${peersPort}`])];
+}
+
+function resolversSection(): string {
+  return section(`resolvers ${RESOLVERS_NAME}`, [
     // Docker's embedded DNS: replicas are found by container name and re-resolved when a
     // container comes back with another address.
     `nameserver dns ${DOCKER_DNS}`,
@@ -266,8 +132,11 @@ export function renderHaproxyConfig(input: RenderInput): string {
     'hold timeout 10s',
     'hold obsolete 10s',
   ]);
+}
 
-  const defaults = section('defaults', [
+function defaultsSection(c: Checked): string {
+  const http = isHttpMode(c.protocol);
+  return section('defaults', [
     `mode ${http ? 'http' : 'tcp'}`,
     'log global',
     'option dontlognull',
@@ -291,12 +160,15 @@ export function renderHaproxyConfig(input: RenderInput): string {
         ]
       : ['timeout client 1h', 'timeout server 1h']),
   ]);
+}
 
+function frontendSection(c: Checked): string {
+  const http = isHttpMode(c.protocol);
   const bind =
     c.protocol === 'httpsTerm'
       ? `bind :${c.servicePort} ssl crt ${c.paths.cert} ssl-min-ver TLSv1.2 alpn h2,http/1.1`
       : `bind :${c.servicePort}`;
-  const frontend = section(`frontend ${FRONTEND_NAME}`, [
+  return section(`frontend ${FRONTEND_NAME}`, [
     bind,
     // Security groups: a source outside the allowed prefixes is closed at once, before any byte
     // is read (an empty list closes the service).
@@ -313,64 +185,84 @@ export function renderHaproxyConfig(input: RenderInput): string {
       : []),
     `default_backend ${BACKEND_NAME}`,
   ]);
+}
 
-  const backendLines: string[] = [`balance ${c.algorithm}`];
+function backendSection(c: Checked): string {
+  const http = isHttpMode(c.protocol);
+  const lines: string[] = [`balance ${c.algorithm}`];
   // Consistent hashing: adding or removing a replica moves only that replica's clients.
-  if (c.algorithm === 'source') backendLines.push('hash-type consistent');
-  if (c.protocol === 'https') backendLines.push('option ssl-hello-chk');
+  if (c.algorithm === 'source') lines.push('hash-type consistent');
+  if (c.protocol === 'https') lines.push('option ssl-hello-chk');
   // Replays only what is safe to replay: no response-timeout, which would resend
   // non-idempotent requests a slow server may already have processed.
-  if (http) backendLines.push('retry-on conn-failure empty-response');
+  if (http) lines.push('retry-on conn-failure empty-response');
   if (c.affinity) {
     if (http) {
       const secure = c.protocol === 'httpsTerm' ? ' secure' : '';
       const dynamic = c.template ? ' dynamic' : '';
-      backendLines.push(`cookie ${AFFINITY_COOKIE} insert indirect nocache httponly${secure}${dynamic}`);
+      lines.push(`cookie ${AFFINITY_COOKIE} insert indirect nocache httponly${secure}${dynamic}`);
     } else {
-      backendLines.push(`stick-table type ip size 100k expire 30m peers ${PEERS_NAME}`, 'stick on src');
+      lines.push(`stick-table type ip size 100k expire 30m peers ${PEERS_NAME}`, 'stick on src');
     }
   }
-  // Counting towards fall or rise, check every 250 ms; while DOWN, every second. A new or
-  // returning replica is taken into rotation (and a dying one out) without waiting whole
-  // intervals, and HAProxy spreads a new server's first check over `fastinter`, not `inter`.
-  const check = `check inter ${c.interval}s fastinter 250ms${c.interval > 1 ? ' downinter 1s' : ''} fall ${c.fall} rise ${c.rise}`;
-  if (c.template) {
-    // One slot a task: each resolved address gets a slot, a task gone frees its slot.
-    const t = c.template;
-    if (c.affinity && http) backendLines.push(`dynamic-cookie-key ${c.name}`);
-    backendLines.push(
-      [
-        `server-template r 1-${t.count} ${t.host}:${t.port}`,
-        check,
-        `resolvers ${RESOLVERS_NAME} init-addr none resolve-prefer ipv4`,
-        'observe layer4 error-limit 3 on-error mark-down',
-      ].join(' '),
-    );
-  }
-  for (const s of c.servers) {
-    const words = [
-      `server ${s.name} ${s.host}:${s.port}`,
-      check,
-      `resolvers ${RESOLVERS_NAME} init-addr last,libc,none resolve-prefer ipv4 resolve-opts allow-dup-ip`,
-      // A replica whose connections fail is marked down at once, before its checks fail.
-      'observe layer4 error-limit 3 on-error mark-down',
-    ];
-    if (c.affinity && http) words.push(`cookie ${s.name}`);
-    backendLines.push(words.join(' '));
-  }
-  const backend = section(`backend ${BACKEND_NAME}`, backendLines);
-
-  return `${[header, global, ...peers, resolvers, defaults, frontend, backend].join('\n\n')}\n`;
+  if (c.template) lines.push(...templateLines(c, c.template));
+  for (const s of c.servers) lines.push(serverLine(c, s));
+  return section(`backend ${BACKEND_NAME}`, lines);
 }
 
-/** True for an IPv4 CIDR (`10.0.0.0/8`) or an IPv6 one (`fd00::/8`), lowercase, nothing else. */
-export function isCidr(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 50) return false;
-  if (IPV4_CIDR.test(value)) return true;
-  if (!IPV6_CIDR.test(value)) return false;
-  const address = value.slice(0, value.lastIndexOf('/'));
-  return IPV6_ADDRESS.test(address) && (address.match(/::/g) ?? []).length <= 1;
+/**
+ * Counting towards fall or rise, check every 250 ms; while DOWN, every second. A new or
+ * returning replica is taken into rotation (and a dying one out) without waiting whole
+ * intervals, and HAProxy spreads a new server's first check over `fastinter`, not `inter`.
+ */
+function checkWords(c: Checked): string {
+  return `check inter ${c.interval}s fastinter 250ms${c.interval > 1 ? ' downinter 1s' : ''} fall ${c.fall} rise ${c.rise}`;
 }
+
+/** One slot a task: each resolved address gets a slot, a task gone frees its slot. */
+function templateLines(c: Checked, t: ServerTemplate): string[] {
+  const slots = [
+    `server-template r 1-${t.count} ${t.host}:${t.port}`,
+    checkWords(c),
+    `resolvers ${RESOLVERS_NAME} init-addr none resolve-prefer ipv4`,
+    'observe layer4 error-limit 3 on-error mark-down',
+  ].join(' ');
+  return c.affinity && isHttpMode(c.protocol) ? [`dynamic-cookie-key ${c.name}`, slots] : [slots];
+}
+
+function serverLine(c: Checked, s: LbServer): string {
+  const words = [
+    `server ${s.name} ${s.host}:${s.port}`,
+    checkWords(c),
+    `resolvers ${RESOLVERS_NAME} init-addr last,libc,none resolve-prefer ipv4 resolve-opts allow-dup-ip`,
+    // A replica whose connections fail is marked down at once, before its checks fail.
+    'observe layer4 error-limit 3 on-error mark-down',
+  ];
+  if (c.affinity && isHttpMode(c.protocol)) words.push(`cookie ${s.name}`);
+  return words.join(' ');
+}
+
+/**
+ * Renders haproxy.cfg for one service. Pure and deterministic: servers are ordered by name
+ * (naturally: r2 before r10), whatever order they come in, so the same service and replica set
+ * always give the same bytes.
+ */
+export function renderHaproxyConfig(input: RenderInput): string {
+  const c = checkInput(input);
+  const sections = [
+    header(c),
+    globalSection(c),
+    ...peersSections(c),
+    resolversSection(),
+    defaultsSection(c),
+    frontendSection(c),
+    backendSection(c),
+  ];
+  return `${sections.join('\n\n')}\n`;
+}
+
+/** At most this many prefixes in an allow list. */
+const MAX_ALLOW_PREFIXES = 100_000;
 
 /**
  * The allow-list file of {@link ConfigPaths.allow}: one source prefix a line, sorted, no

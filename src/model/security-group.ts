@@ -1,6 +1,7 @@
 /**
  * Security groups (SPEC §3, the original's model): named rule sets, validated and normalised
- * here (pure); stored and enforced by src/core/security-groups.ts.
+ * here (pure); stored and applied by src/core/groups.ts (planned in
+ * src/core/plan/security-groups.ts).
  *
  * - **Enforced** at the load balancer: a service naming groups gets
  *   `tcp-request connection reject unless { src -f security-groups.allow }` in its frontend
@@ -10,12 +11,12 @@
  * - **Not enforced**: egress rules (validated and stored; replicas reach anything), and
  *   `remote_group_name` rules (stored; they admit no source).
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { SpecError, type SpecIssue } from '../errors.js';
-import { isCidr } from '../haproxy/render-config.js';
+import { isCidr } from '../haproxy/check-input.js';
+import { SECURITY_GROUP_NAME } from '../spec/field-rules.js';
 import type { ParsedSpec } from '../spec/parse-document.js';
-import { SECURITY_GROUP_NAME } from '../spec/schema.js';
 import { suggestOneOf } from '../spec/suggest.js';
+import { normaliseCidr } from './cidr.js';
 
 export const DIRECTIONS = ['ingress', 'egress'] as const;
 export const RULE_PROTOCOLS = ['tcp', 'udp', 'icmp', ''] as const;
@@ -55,88 +56,6 @@ export class SecurityGroupError extends SpecError {
   }
 }
 
-function expandIPv6(address: string): number[] | undefined {
-  let text = address;
-  let tail: number[] = [];
-  const v4 = text.match(/^(.*:)(\d+\.\d+\.\d+\.\d+)$/);
-  if (v4) {
-    if (!isIPv4(v4[2] as string)) return undefined;
-    const o = (v4[2] as string).split('.').map(Number);
-    tail = [((o[0] as number) << 8) | (o[1] as number), ((o[2] as number) << 8) | (o[3] as number)];
-    const lead = v4[1] as string;
-    // `::ffff:1.2.3.4` keeps its `::`; `1:2:3:4:5:6:1.2.3.4` drops the trailing `:`.
-    text = lead.endsWith('::') ? lead : lead.slice(0, -1);
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const part = (s: string) => (s === '' ? [] : s.split(':'));
-  const head = part(halves[0] as string);
-  const rest = halves.length === 2 ? part(halves[1] as string) : [];
-  const groups = [...head, ...rest].map((g) =>
-    /^[0-9a-fA-F]{1,4}$/.test(g) ? Number.parseInt(g, 16) : Number.NaN,
-  );
-  if (groups.some(Number.isNaN)) return undefined;
-  const total = groups.length + tail.length;
-  if (halves.length === 1 && total !== 8) return undefined;
-  if (halves.length === 2 && total > 7) return undefined;
-  const zeros = Array<number>(8 - total).fill(0);
-  const h = groups.slice(0, head.length);
-  const r = groups.slice(head.length);
-  return halves.length === 2 ? [...h, ...zeros, ...r, ...tail] : [...groups, ...tail];
-}
-
-function compressIPv6(groups: number[]): string {
-  let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best.at < 0) return hex.join(':');
-  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
-}
-
-/**
- * A CIDR normalised (`10.1.2.3/32`, `fd00::/8`), or the reason it is not one. Host bits set
- * (`10.0.0.1/8`) are refused with the network it probably means.
- */
-export function normaliseCidr(text: string): { cidr: string } | { error: string } {
-  const m = text.match(/^([^/\s]+)\/(\d{1,3})$/);
-  if (!m) return { error: 'expected a CIDR prefix like 10.0.0.0/8, 192.168.1.7/32 or fd00::/8' };
-  const address = m[1] as string;
-  const bits = Number(m[2]);
-  if (isIPv4(address)) {
-    if (bits > 32) return { error: 'an IPv4 prefix length is 0–32' };
-    const octets = address.split('.').map(Number);
-    const value = octets.reduce((a, o) => a * 256 + o, 0);
-    const size = 2 ** (32 - bits);
-    const network = Math.floor(value / size) * size;
-    const net = [24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join('.');
-    if (network !== value) return { error: `host bits are set; did you mean ${net}/${bits}?` };
-    return { cidr: `${net}/${bits}` };
-  }
-  if (isIPv6(address)) {
-    if (bits > 128) return { error: 'an IPv6 prefix length is 0–128' };
-    const groups = expandIPv6(address);
-    if (!groups) return { error: 'expected a CIDR prefix like fd00::/8' };
-    const masked = groups.map((g, i) => {
-      const keep = Math.max(0, Math.min(16, bits - i * 16));
-      return keep === 0 ? 0 : g & (0xffff << (16 - keep)) & 0xffff;
-    });
-    const net = compressIPv6(masked);
-    if (masked.some((g, i) => g !== groups[i]))
-      return { error: `host bits are set; did you mean ${net}/${bits}?` };
-    return { cidr: `${net}/${bits}` };
-  }
-  return { error: 'expected a CIDR prefix like 10.0.0.0/8, 192.168.1.7/32 or fd00::/8' };
-}
-
 const TOP_KEYS = ['name', 'description', 'rules'] as const;
 const RULE_KEYS = [
   'direction',
@@ -155,14 +74,16 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-/**
- * The group a document describes, validated and normalised, or a SpecError with every problem
- * (`file:line:col` each). `nameArg` (the command line's NAME) wins over `name:` when they agree,
- * and is an error when they don't.
- */
-export function parseSecurityGroup(doc: ParsedSpec, nameArg?: string): SecurityGroup {
-  const issues: SpecIssue[] = [];
-  const issue = (path: (string | number)[], message: string, part: 'key' | 'value' = 'value') => {
+type Path = (string | number)[];
+type Entry = { key: string; value: unknown };
+/** Reports a problem at a place in the document (its value, or with part `key` its key). */
+type Report = (path: Path, message: string, part?: 'key' | 'value') => void;
+
+const GROUP_NAME_RULE =
+  'expected a group name (letters, digits, - _ ., at most 63, starting and ending with a letter or digit)';
+
+function reporter(doc: ParsedSpec, issues: SpecIssue[]): Report {
+  return (path, message, part = 'value') => {
     const location = doc.locate(path, part);
     const p = path
       .map((s) => (typeof s === 'number' ? `[${s}]` : s))
@@ -170,141 +91,191 @@ export function parseSecurityGroup(doc: ParsedSpec, nameArg?: string): SecurityG
       .replace(/\.\[/g, '[');
     issues.push(location ? { path: p, message, location } : { path: p, message });
   };
-  const top = new Map<string, { key: string; value: unknown }>();
-  for (const e of doc.entries) {
-    const k = e.key.toLowerCase();
-    if (!(TOP_KEYS as readonly string[]).includes(k)) {
-      const guess = suggestOneOf(e.key, TOP_KEYS);
-      issue([e.key], guess ? `unknown field; did you mean ${guess}?` : 'unknown field', 'key');
-    } else top.set(k, e);
-  }
+}
 
+/** The entries whose keys are `known` (case-insensitively), by lowercase key; the others reported. */
+function knownFields(
+  entries: Iterable<Entry>,
+  known: readonly string[],
+  pathOf: (key: string) => Path,
+  report: Report,
+): Map<string, Entry> {
+  const fields = new Map<string, Entry>();
+  for (const e of entries) {
+    const k = e.key.toLowerCase();
+    if (!known.includes(k)) {
+      const guess = suggestOneOf(e.key, known);
+      report(pathOf(e.key), guess ? `unknown field; did you mean ${guess}?` : 'unknown field', 'key');
+    } else fields.set(k, e);
+  }
+  return fields;
+}
+
+/** `name:` and the command line's NAME: they must agree; one of them is required. */
+function groupName(
+  entry: Entry | undefined,
+  nameArg: string | undefined,
+  report: Report,
+  issues: SpecIssue[],
+): string {
   let name = '';
-  const nameEntry = top.get('name');
-  if (nameEntry !== undefined) {
-    if (typeof nameEntry.value !== 'string' || !SG_NAME.test(nameEntry.value)) {
-      issue(
-        [nameEntry.key],
-        `expected a group name (letters, digits, - _ ., at most 63, starting and ending with a letter or digit), got ${describe(nameEntry.value)}`,
-      );
-    } else name = nameEntry.value;
+  if (entry !== undefined) {
+    if (typeof entry.value !== 'string' || !SG_NAME.test(entry.value)) {
+      report([entry.key], `${GROUP_NAME_RULE}, got ${describe(entry.value)}`);
+    } else name = entry.value;
   }
   if (nameArg !== undefined) {
     if (!SG_NAME.test(nameArg)) {
-      issues.push({
-        path: 'NAME',
-        message: `expected a group name (letters, digits, - _ ., at most 63, starting and ending with a letter or digit), got ${describe(nameArg)}`,
-      });
+      issues.push({ path: 'NAME', message: `${GROUP_NAME_RULE}, got ${describe(nameArg)}` });
     } else if (name && name !== nameArg) {
-      issue(
-        [nameEntry?.key ?? 'name'],
-        `the file names group "${name}" but the command line says "${nameArg}"`,
-      );
+      report([entry?.key ?? 'name'], `the file names group "${name}" but the command line says "${nameArg}"`);
     } else name = nameArg;
   }
-  if (!name && nameEntry === undefined && nameArg === undefined) {
+  if (!name && entry === undefined && nameArg === undefined) {
     issues.push({ path: 'name', message: 'required: give name: in the file or NAME on the command line' });
   }
+  return name;
+}
 
-  let description = '';
-  const d = top.get('description');
-  if (d !== undefined && d.value !== null) {
-    if (
-      typeof d.value !== 'string' ||
-      d.value.length > MAX_DESCRIPTION ||
-      /[\p{Cc}\p{Cf}\u2028\u2029]/u.test(d.value)
-    ) {
-      issue(
-        [d.key],
-        `expected one line of text, at most ${MAX_DESCRIPTION} characters, got ${describe(d.value)}`,
-      );
-    } else description = d.value;
+function groupDescription(entry: Entry | undefined, report: Report): string {
+  if (entry === undefined || entry.value === null) return '';
+  const { key, value } = entry;
+  if (
+    typeof value !== 'string' ||
+    value.length > MAX_DESCRIPTION ||
+    /[\p{Cc}\p{Cf}\u2028\u2029]/u.test(value)
+  ) {
+    report([key], `expected one line of text, at most ${MAX_DESCRIPTION} characters, got ${describe(value)}`);
+    return '';
   }
+  return value;
+}
 
-  const rules: SecurityGroupRule[] = [];
-  const r = top.get('rules');
-  const list = r === undefined || r.value === null ? [] : r.value;
+function groupRules(entry: Entry | undefined, report: Report): SecurityGroupRule[] {
+  const key = entry?.key ?? 'rules';
+  const list = entry === undefined || entry.value === null ? [] : entry.value;
   if (!Array.isArray(list)) {
-    issue([r?.key ?? 'rules'], `expected a list of rules, got ${describe(list)}`);
-  } else if (list.length > MAX_RULES) {
-    issue([r?.key ?? 'rules'], `at most ${MAX_RULES} rules`);
-  } else {
-    list.forEach((raw, i) => {
-      const at = (k?: string) => (k === undefined ? [r?.key ?? 'rules', i] : [r?.key ?? 'rules', i, k]);
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        issue(at(), `expected a rule (a map with direction, protocol, …), got ${describe(raw)}`);
-        return;
-      }
-      const fields = new Map<string, { key: string; value: unknown }>();
-      for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-        const k = key.toLowerCase();
-        if (!(RULE_KEYS as readonly string[]).includes(k)) {
-          const guess = suggestOneOf(key, RULE_KEYS);
-          issue(at(key), guess ? `unknown field; did you mean ${guess}?` : 'unknown field', 'key');
-        } else fields.set(k, { key, value });
-      }
-      const get = (k: string) => fields.get(k);
-      let ok = true;
-      const bad = (k: string, message: string) => {
-        ok = false;
-        issue(at(get(k)?.key ?? k), message);
-      };
-      const dir = get('direction')?.value;
-      if (dir === undefined) bad('direction', 'required: ingress or egress');
-      else if (typeof dir !== 'string' || !(DIRECTIONS as readonly string[]).includes(dir.toLowerCase()))
-        bad('direction', `expected ingress or egress, got ${describe(dir)}`);
-      const protoRaw = get('protocol')?.value ?? '';
-      const proto = typeof protoRaw === 'string' ? protoRaw.toLowerCase() : protoRaw;
-      if (typeof proto !== 'string' || !(RULE_PROTOCOLS as readonly string[]).includes(proto))
-        bad('protocol', `expected tcp, udp, icmp or "" (any), got ${describe(protoRaw)}`);
-      const port = (k: string): number | null => {
-        const v = get(k)?.value;
-        if (v === undefined || v === null) return null;
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-          bad(k, `expected a port 1–65535, got ${describe(v)}`);
-          return null;
-        }
-        return v;
-      };
-      let min = port('port_range_min');
-      let max = port('port_range_max');
-      if (min !== null && max === null) max = min;
-      if (max !== null && min === null) min = max;
-      if (min !== null && max !== null && min > max)
-        bad('port_range_max', `port_range_max ${max} is below port_range_min ${min}`);
-      if (proto === 'icmp' && (get('port_range_min') || get('port_range_max')))
-        bad('protocol', 'icmp has no ports; remove port_range_min/port_range_max');
-      const prefixRaw = get('remote_ip_prefix')?.value;
-      const groupRaw = get('remote_group_name')?.value;
-      let prefix = '';
-      let group = '';
-      if (prefixRaw !== undefined && prefixRaw !== null && prefixRaw !== '') {
-        if (typeof prefixRaw !== 'string')
-          bad('remote_ip_prefix', `expected a CIDR prefix, got ${describe(prefixRaw)}`);
-        else {
-          const n = normaliseCidr(prefixRaw);
-          if ('error' in n) bad('remote_ip_prefix', `${n.error} (got ${describe(prefixRaw)})`);
-          else prefix = n.cidr;
-        }
-      }
-      if (groupRaw !== undefined && groupRaw !== null && groupRaw !== '') {
-        if (typeof groupRaw !== 'string' || !SG_NAME.test(groupRaw))
-          bad('remote_group_name', `expected a group name, got ${describe(groupRaw)}`);
-        else group = groupRaw;
-      }
-      if (prefix && group) bad('remote_group_name', 'give remote_ip_prefix or remote_group_name, not both');
-      if (ok) {
-        rules.push({
-          direction: (dir as string).toLowerCase() as Direction,
-          protocol: proto as RuleProtocol,
-          port_range_min: min,
-          port_range_max: max,
-          remote_ip_prefix: prefix,
-          remote_group_name: group,
-        });
-      }
-    });
+    report([key], `expected a list of rules, got ${describe(list)}`);
+    return [];
   }
+  if (list.length > MAX_RULES) {
+    report([key], `at most ${MAX_RULES} rules`);
+    return [];
+  }
+  return list.flatMap((raw: unknown, i) => parseRule(raw, [key, i], report) ?? []);
+}
+
+/** One rule's known fields; `bad` reports a problem at a field and marks the rule invalid. */
+function ruleFields(raw: Record<string, unknown>, at: Path, report: Report) {
+  const entries = Object.entries(raw).map(([key, value]) => ({ key, value }));
+  const fields = knownFields(entries, RULE_KEYS, (key) => [...at, key], report);
+  const f = {
+    ok: true,
+    has: (k: string) => fields.has(k),
+    value: (k: string): unknown => fields.get(k)?.value,
+    bad(k: string, message: string) {
+      f.ok = false;
+      report([...at, fields.get(k)?.key ?? k], message);
+    },
+  };
+  return f;
+}
+type RuleFields = ReturnType<typeof ruleFields>;
+
+function parseRule(raw: unknown, at: Path, report: Report): SecurityGroupRule | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    report(at, `expected a rule (a map with direction, protocol, …), got ${describe(raw)}`);
+    return undefined;
+  }
+  const f = ruleFields(raw as Record<string, unknown>, at, report);
+  const direction = ruleDirection(f);
+  const protocol = ruleProtocol(f);
+  const [min, max] = rulePorts(f, protocol);
+  const remote = ruleRemote(f);
+  if (!f.ok) return undefined;
+  return {
+    direction: direction as Direction,
+    protocol: protocol as RuleProtocol,
+    port_range_min: min,
+    port_range_max: max,
+    ...remote,
+  };
+}
+
+function ruleDirection(f: RuleFields): Direction | undefined {
+  const dir = f.value('direction');
+  if (dir === undefined) f.bad('direction', 'required: ingress or egress');
+  else if (typeof dir !== 'string' || !(DIRECTIONS as readonly string[]).includes(dir.toLowerCase()))
+    f.bad('direction', `expected ingress or egress, got ${describe(dir)}`);
+  else return dir.toLowerCase() as Direction;
+  return undefined;
+}
+
+function ruleProtocol(f: RuleFields): RuleProtocol | undefined {
+  const raw = f.value('protocol') ?? '';
+  const proto = typeof raw === 'string' ? raw.toLowerCase() : raw;
+  if (typeof proto === 'string' && (RULE_PROTOCOLS as readonly string[]).includes(proto))
+    return proto as RuleProtocol;
+  f.bad('protocol', `expected tcp, udp, icmp or "" (any), got ${describe(raw)}`);
+  return undefined;
+}
+
+/** The port range: one end given stands for both; none = every port (and icmp has none). */
+function rulePorts(f: RuleFields, protocol: RuleProtocol | undefined): [number | null, number | null] {
+  const port = (k: string): number | null => {
+    const v = f.value(k);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+      f.bad(k, `expected a port 1–65535, got ${describe(v)}`);
+      return null;
+    }
+    return v;
+  };
+  let min = port('port_range_min');
+  let max = port('port_range_max');
+  if (min !== null && max === null) max = min;
+  if (max !== null && min === null) min = max;
+  if (min !== null && max !== null && min > max)
+    f.bad('port_range_max', `port_range_max ${max} is below port_range_min ${min}`);
+  if (protocol === 'icmp' && (f.has('port_range_min') || f.has('port_range_max')))
+    f.bad('protocol', 'icmp has no ports; remove port_range_min/port_range_max');
+  return [min, max];
+}
+
+/** Who the rule admits: a CIDR (normalised), another group's members, or (neither) anyone. */
+function ruleRemote(f: RuleFields): Pick<SecurityGroupRule, 'remote_ip_prefix' | 'remote_group_name'> {
+  const given = (v: unknown) => v !== undefined && v !== null && v !== '';
+  const prefixRaw = f.value('remote_ip_prefix');
+  const groupRaw = f.value('remote_group_name');
+  let prefix = '';
+  let group = '';
+  if (given(prefixRaw)) {
+    const n = typeof prefixRaw === 'string' ? normaliseCidr(prefixRaw) : undefined;
+    if (n === undefined) f.bad('remote_ip_prefix', `expected a CIDR prefix, got ${describe(prefixRaw)}`);
+    else if ('error' in n) f.bad('remote_ip_prefix', `${n.error} (got ${describe(prefixRaw)})`);
+    else prefix = n.cidr;
+  }
+  if (given(groupRaw)) {
+    if (typeof groupRaw !== 'string' || !SG_NAME.test(groupRaw))
+      f.bad('remote_group_name', `expected a group name, got ${describe(groupRaw)}`);
+    else group = groupRaw;
+  }
+  if (prefix && group) f.bad('remote_group_name', 'give remote_ip_prefix or remote_group_name, not both');
+  return { remote_ip_prefix: prefix, remote_group_name: group };
+}
+
+/**
+ * The group a document describes, validated and normalised, or a SpecError with every problem
+ * (`file:line:col` each). `nameArg` (the command line's NAME) wins over `name:` when they agree,
+ * and is an error when they don't.
+ */
+export function parseSecurityGroup(doc: ParsedSpec, nameArg?: string): SecurityGroup {
+  const issues: SpecIssue[] = [];
+  const report = reporter(doc, issues);
+  const top = knownFields(doc.entries, TOP_KEYS, (key) => [key], report);
+  const name = groupName(top.get('name'), nameArg, report, issues);
+  const description = groupDescription(top.get('description'), report);
+  const rules = groupRules(top.get('rules'), report);
   if (issues.length > 0) throw new SecurityGroupError(issues);
   return { name, description, rules };
 }

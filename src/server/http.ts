@@ -1,10 +1,11 @@
 /**
- * The HTTP plumbing of `svc serve`: replies, error answers (`{"message"}` with the status the
- * error carries), bodies read within a limit, and request headers.
+ * The HTTP plumbing of `svc serve`: routing a request, replies, error answers (`{"message"}`
+ * with the status the error carries), bodies read within a limit, and request headers.
  */
 import type http from 'node:http';
 import { SpecError, SvcError } from '../errors.js';
 import { formatJson } from '../output/format.js';
+import { type Route, route } from './router.js';
 import { AuthFailure } from './signing.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -44,6 +45,50 @@ export function errorReply(err: unknown): Reply {
     return json(400, { message: err.message, issues: err.issues.map((i) => ({ ...i })) });
   if (err instanceof SvcError) return json(err.status, { message: err.message });
   return json(500, { message: `unexpected failure: ${err instanceof Error ? err.message : String(err)}` });
+}
+
+/** The `message` of a JSON reply, if it has one. */
+export function replyMessage(reply: Reply): string | undefined {
+  return (JSON.parse(reply.body ?? '{}') as { message?: string }).message;
+}
+
+/**
+ * Writes `reply` with `headers` added. When a streamed answer already started, a failure can only
+ * be said in the stream, as docker does.
+ */
+export function writeReply(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  reply: Reply,
+  headers: Record<string, string>,
+): void {
+  if (res.headersSent) {
+    if (reply.status >= 400 && !res.writableEnded) {
+      const message = replyMessage(reply) ?? 'failed';
+      res.end(`${JSON.stringify({ error: message, errorDetail: { message } })}\n`);
+    }
+    return;
+  }
+  const all: Record<string, string> = { ...reply.headers, ...headers };
+  if (reply.type) all['Content-Type'] = reply.type;
+  res.writeHead(reply.status, all);
+  res.end(req.method === 'HEAD' ? undefined : reply.body);
+}
+
+/** The request's route, path and query string; 404 or 405 (the body left unread) when none. */
+export function routeRequest(req: http.IncomingMessage): { route: Route; path: string; query: string } {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const query = q < 0 ? '' : rawUrl.slice(q + 1);
+  const r = route(req.method ?? 'GET', path);
+  if (!('error' in r)) return { route: r, path, query };
+  req.resume();
+  if (r.error === 405)
+    throw new HttpError(405, `method ${req.method} not allowed on ${path}`, {
+      Allow: (r.allow ?? []).join(', '),
+    });
+  throw new HttpError(404, `page not found: ${req.method} ${path}`);
 }
 
 /** Read and drop the rest of a request (bounded in time), so its client can read the answer. */

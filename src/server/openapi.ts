@@ -154,7 +154,117 @@ const ref = (description: string, name: string) => ({
 });
 const service = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Service' }) });
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const keepParam = {
+  name: 'keep',
+  in: 'query',
+  schema: { type: 'string', enum: ['true', '1', 'yes', 'false', '0', 'no'] },
+  description: "leave the replicas running; the original client's `keey` is ignored",
+};
 
+const securitySchemes = {
+  bearer: { type: 'http', scheme: 'bearer' },
+  hyperHmac: { type: 'apiKey', in: 'header', name: 'Authorization' },
+};
+
+function schemas(): Record<string, JsonSchema> {
+  return {
+    ServiceSpec: serviceSpecSchema(),
+    Service: serviceSchema(),
+    Update: {
+      type: 'object',
+      properties: {
+        Replicas: { type: 'integer', nullable: true },
+        Image: { type: 'string', nullable: true },
+        FIP: { type: 'string', nullable: true, description: '"" detaches' },
+      },
+    },
+    ...systemSchemas(),
+    Error: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+  };
+}
+
+/** The service paths: create, list, inspect, remove, update. */
+function servicePaths(): JsonSchema {
+  return {
+    '/services/create': {
+      post: {
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/ServiceSpec' }) },
+        responses: {
+          201: service('created'),
+          400: error('invalid spec: every problem'),
+          409: error('name or port conflict'),
+          500: error('server error'),
+        },
+      },
+    },
+    '/services': {
+      get: {
+        parameters: [
+          { name: 'filters', in: 'query', schema: { type: 'string' }, description: 'JSON map of lists' },
+        ],
+        responses: {
+          200: {
+            description: 'services',
+            ...json({ type: 'array', items: { $ref: '#/components/schemas/Service' } }),
+          },
+        },
+      },
+    },
+    '/services/{name}': {
+      get: {
+        parameters: [nameParam],
+        responses: { 200: service('the service'), 404: error('no such service') },
+      },
+      delete: {
+        parameters: [nameParam, keepParam],
+        responses: {
+          204: { description: 'removed' },
+          400: error('keep is neither true nor false'),
+          404: error('no such service'),
+        },
+      },
+    },
+    '/services/{name}/update': {
+      post: {
+        parameters: [nameParam],
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/Update' }) },
+        responses: {
+          200: service('updated'),
+          400: error('invalid'),
+          404: error('no such service'),
+          409: error('FIP already attached'),
+        },
+      },
+    },
+  };
+}
+
+/** Images, and the docker-style system paths. */
+function systemPaths(): JsonSchema {
+  return {
+    '/images/{name}/json': {
+      get: {
+        parameters: [nameParam],
+        responses: { 200: ref('the image', 'ImageInspect'), 404: error('absent') },
+      },
+    },
+    '/images/create': {
+      post: {
+        parameters: [
+          { name: 'fromImage', in: 'query', required: true, schema: { type: 'string' } },
+          { name: 'tag', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { 200: { description: 'JSON progress lines' } },
+      },
+    },
+    '/_ping': { get: { security: [], responses: { 200: { description: 'OK' } } } },
+    '/version': { get: { responses: { 200: ref('versions', 'Version') } } },
+    '/info': { get: { responses: { 200: ref('engine and tenant', 'Info') } } },
+    '/openapi.json': { get: { security: [], responses: { 200: { description: 'this document' } } } },
+  };
+}
+
+/** The API's OpenAPI 3 document (`GET /openapi.json`). */
 export function openApiDocument(version: string): JsonSchema {
   return {
     openapi: '3.0.3',
@@ -165,105 +275,8 @@ export function openApiDocument(version: string): JsonSchema {
         'The Hyper.sh Service API (version 1.23 paths, also under any /vX.Y/ prefix) served by `svc serve`. ' +
         'Requests carry Authorization: Bearer SECRET or a HYPER-HMAC-SHA256 signature.',
     },
-    components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer' },
-        hyperHmac: { type: 'apiKey', in: 'header', name: 'Authorization' },
-      },
-      schemas: {
-        ServiceSpec: serviceSpecSchema(),
-        Service: serviceSchema(),
-        Update: {
-          type: 'object',
-          properties: {
-            Replicas: { type: 'integer', nullable: true },
-            Image: { type: 'string', nullable: true },
-            FIP: { type: 'string', nullable: true, description: '"" detaches' },
-          },
-        },
-        ...systemSchemas(),
-        Error: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
-      },
-    },
+    components: { securitySchemes, schemas: schemas() },
     security: [{ bearer: [] }, { hyperHmac: [] }],
-    paths: {
-      '/services/create': {
-        post: {
-          requestBody: { required: true, ...json({ $ref: '#/components/schemas/ServiceSpec' }) },
-          responses: {
-            201: service('created'),
-            400: error('invalid spec: every problem'),
-            409: error('name or port conflict'),
-            500: error('server error'),
-          },
-        },
-      },
-      '/services': {
-        get: {
-          parameters: [
-            { name: 'filters', in: 'query', schema: { type: 'string' }, description: 'JSON map of lists' },
-          ],
-          responses: {
-            200: {
-              description: 'services',
-              ...json({ type: 'array', items: { $ref: '#/components/schemas/Service' } }),
-            },
-          },
-        },
-      },
-      '/services/{name}': {
-        get: {
-          parameters: [nameParam],
-          responses: { 200: service('the service'), 404: error('no such service') },
-        },
-        delete: {
-          parameters: [
-            nameParam,
-            {
-              name: 'keep',
-              in: 'query',
-              schema: { type: 'string', enum: ['true', '1', 'yes', 'false', '0', 'no'] },
-              description: "leave the replicas running; the original client's `keey` is ignored",
-            },
-          ],
-          responses: {
-            204: { description: 'removed' },
-            400: error('keep is neither true nor false'),
-            404: error('no such service'),
-          },
-        },
-      },
-      '/services/{name}/update': {
-        post: {
-          parameters: [nameParam],
-          requestBody: { required: true, ...json({ $ref: '#/components/schemas/Update' }) },
-          responses: {
-            200: service('updated'),
-            400: error('invalid'),
-            404: error('no such service'),
-            409: error('FIP already attached'),
-          },
-        },
-      },
-      '/images/{name}/json': {
-        get: {
-          parameters: [nameParam],
-          responses: { 200: ref('the image', 'ImageInspect'), 404: error('absent') },
-        },
-      },
-      '/images/create': {
-        post: {
-          parameters: [
-            { name: 'fromImage', in: 'query', required: true, schema: { type: 'string' } },
-            { name: 'tag', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { 200: { description: 'JSON progress lines' } },
-        },
-      },
-      '/_ping': { get: { security: [], responses: { 200: { description: 'OK' } } } },
-      '/version': { get: { responses: { 200: ref('versions', 'Version') } } },
-      '/info': { get: { responses: { 200: ref('engine and tenant', 'Info') } } },
-      '/openapi.json': { get: { security: [], responses: { 200: { description: 'this document' } } } },
-    },
+    paths: { ...servicePaths(), ...systemPaths() },
   };
 }

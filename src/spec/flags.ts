@@ -5,17 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type { SpecIssue } from '../errors.js';
-import {
-  FIELD_NAMES,
-  type FieldName,
-  type FieldSchema,
-  type FlagInput,
-  type FlagSpec,
-  type FlagValue,
-  fieldSchema,
-} from './schema.js';
+import type { FieldName, FieldSchema, FlagInput, FlagSpec, FlagValue } from './field-schema.js';
+import { FIELD_NAMES, fieldSchema } from './schema.js';
 
-export type { FlagInput, FlagValue } from './schema.js';
+export type { FlagInput, FlagValue } from './field-schema.js';
 
 export interface CreateFlag {
   /** The spec field the flag sets. */

@@ -7,8 +7,10 @@
  * canonical keys as `properties` and accepts each in any letter case (keysAnyCase); enumerated
  * values likewise (anyCase).
  */
+
+import type { FieldName } from './field-schema.js';
 import { type JsonSchema, keysAnyCase } from './json-fragments.js';
-import { FIELD_NAMES, type FieldName, fieldSchema } from './schema.js';
+import { FIELD_NAMES, fieldSchema } from './schema.js';
 
 function describe(name: FieldName): string {
   const f = fieldSchema(name);

@@ -2,7 +2,7 @@
  * Reads a service spec document (YAML 1.2 core schema, so JSON too) keeping where everything
  * stands, so that every later problem can be reported as `file:line:col`. Pure.
  */
-import type { Node } from 'yaml';
+import type { Document, LineCounter, Node, YAMLMap } from 'yaml';
 import { SpecError, type SpecIssue } from '../errors.js';
 import { yaml } from '../util/yaml.js';
 
@@ -48,35 +48,27 @@ function kindOf(node: unknown): string {
   return 'nothing';
 }
 
-/**
- * Parses `text` (from `origin`, a path or `<stdin>`). Throws one SpecError with every syntax error,
- * duplicate key (top-level keys compared case-insensitively), an empty document or a root that is
- * not a mapping.
- */
-export function parseSpecDocument(origin: string, text: string): ParsedSpec {
-  const { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } = yaml();
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: false,
-    schema: 'core',
-    version: '1.2',
-    merge: false,
-  });
-  const at = (offset: number): string => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `${origin}:${line}:${col}`;
-  };
-  const issues: SpecIssue[] = [];
-  for (const e of [...doc.errors, ...doc.warnings]) {
+/** `origin:line:col` of a character offset. */
+type Locator = (offset: number) => string;
+
+function keyOf(key: unknown): string | undefined {
+  return yaml().isScalar(key) ? String(key.value) : undefined;
+}
+
+/** Every YAML syntax error and warning, at its place. */
+function syntaxIssues(doc: Document.Parsed, at: Locator): SpecIssue[] {
+  return [...doc.errors, ...doc.warnings].map((e) => {
     const message =
       e.code === 'MULTIPLE_DOCS'
         ? 'more than one YAML document (---); put one service spec a file'
         : e.message.split('\n')[0]?.replace(/\s+$/, '') || e.code;
-    issues.push({ path: DOCUMENT_PATH, message: `YAML: ${message}`, location: at(e.pos[0]) });
-  }
+    return { path: DOCUMENT_PATH, message: `YAML: ${message}`, location: at(e.pos[0]) };
+  });
+}
 
+/** The top-level mapping; throws a SpecError (with the syntax `issues`) for anything else. */
+function rootMap(doc: Document.Parsed, origin: string, at: Locator, issues: SpecIssue[]): YAMLMap {
+  const { isMap, isScalar } = yaml();
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null && issues.length === 0)) {
     issues.push({
@@ -96,94 +88,130 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
     }
     throw new SpecError(issues);
   }
+  return root;
+}
 
-  const keyOf = (key: unknown): string | undefined => {
-    if (isScalar(key)) return String(key.value);
-    return undefined;
-  };
+interface KeyCheck {
+  lines: LineCounter;
+  at: Locator;
+  /** Where the problems found go. */
+  issues: SpecIssue[];
+}
 
-  // Duplicate and non-scalar keys, everywhere; at the top level compared case-insensitively.
-  const checkKeys = (node: unknown, path: string, topLevel: boolean): void => {
-    if (isMap(node)) {
-      const seen = new Map<string, { key: string; offset: number }>();
-      for (const pair of node.items) {
-        const offset = isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
-        const key = keyOf(pair.key);
-        if (key === undefined) {
-          issues.push({
-            path: path || DOCUMENT_PATH,
-            message: `keys must be plain strings, got ${kindOf(pair.key)}`,
-            location: at(offset),
-          });
-        } else {
-          const norm = topLevel ? key.toLowerCase() : key;
-          const first = seen.get(norm);
-          const keyPath = path ? `${path}.${key}` : key;
-          if (first) {
-            const { line, col } = lineCounter.linePos(first.offset);
-            const same =
-              first.key === key ? '' : ` (keys match case-insensitively: ${JSON.stringify(first.key)})`;
-            issues.push({
-              path: keyPath,
-              message: `duplicate key ${JSON.stringify(key)}, first at line ${line}:${col}${same}`,
-              location: at(offset),
-            });
-          } else {
-            seen.set(norm, { key, offset });
-          }
-          checkKeys(pair.value, keyPath, false);
-        }
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        checkKeys(item, `${path}[${i}]`, false);
+/**
+ * Duplicate and non-scalar keys in `node` and below, into `issues`; at the top level keys are
+ * compared case-insensitively.
+ */
+function checkKeys(node: unknown, path: string, topLevel: boolean, ctx: KeyCheck): void {
+  const { isMap, isNode, isSeq } = yaml();
+  if (isSeq(node)) {
+    node.items.forEach((item, i) => {
+      checkKeys(item, `${path}[${i}]`, false, ctx);
+    });
+    return;
+  }
+  if (!isMap(node)) return;
+  const { at, issues } = ctx;
+  const seen = new Map<string, { key: string; offset: number }>();
+  for (const pair of node.items) {
+    const offset = isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
+    const key = keyOf(pair.key);
+    if (key === undefined) {
+      issues.push({
+        path: path || DOCUMENT_PATH,
+        message: `keys must be plain strings, got ${kindOf(pair.key)}`,
+        location: at(offset),
       });
+      continue;
     }
+    const norm = topLevel ? key.toLowerCase() : key;
+    const first = seen.get(norm);
+    const keyPath = path ? `${path}.${key}` : key;
+    if (first) {
+      const { line, col } = ctx.lines.linePos(first.offset);
+      const same = first.key === key ? '' : ` (keys match case-insensitively: ${JSON.stringify(first.key)})`;
+      issues.push({
+        path: keyPath,
+        message: `duplicate key ${JSON.stringify(key)}, first at line ${line}:${col}${same}`,
+        location: at(offset),
+      });
+    } else {
+      seen.set(norm, { key, offset });
+    }
+    checkKeys(pair.value, keyPath, false, ctx);
+  }
+}
+
+/** The key node and value node at `path`, as deep as it goes (`complete` when all of it). */
+function walk(
+  doc: Document.Parsed,
+  root: YAMLMap,
+  path: readonly PathSegment[],
+): { key?: Node; value?: Node; complete: boolean } {
+  const { isAlias, isMap, isNode, isPair, isSeq } = yaml();
+  let current: unknown = root;
+  let keyNode: Node | undefined;
+  let last: { key?: Node; value?: Node } = {};
+  for (const seg of path) {
+    if (isAlias(current)) current = current.resolve(doc);
+    if (typeof seg === 'string' && isMap(current)) {
+      const pair = current.items.find((p) => isPair(p) && keyOf(p.key) === seg);
+      if (!pair) return { ...last, complete: false };
+      keyNode = isNode(pair.key) ? pair.key : undefined;
+      current = pair.value;
+    } else if (typeof seg === 'number' && isSeq(current)) {
+      const item = current.items[seg];
+      if (item === undefined) return { ...last, complete: false };
+      keyNode = undefined;
+      current = item;
+    } else {
+      return { ...last, complete: false };
+    }
+    last = { key: keyNode, value: isNode(current) ? current : undefined };
+  }
+  return { ...last, complete: true };
+}
+
+/**
+ * Parses `text` (from `origin`, a path or `<stdin>`). Throws one SpecError with every syntax error,
+ * duplicate key (top-level keys compared case-insensitively), an empty document or a root that is
+ * not a mapping.
+ */
+export function parseSpecDocument(origin: string, text: string): ParsedSpec {
+  const { isNode, isScalar, LineCounter, parseDocument } = yaml();
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: false,
+    schema: 'core',
+    version: '1.2',
+    merge: false,
+  });
+  const at: Locator = (offset) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${origin}:${line}:${col}`;
   };
-  checkKeys(root, '', true);
+  const issues = syntaxIssues(doc, at);
+  const root = rootMap(doc, origin, at, issues);
+  checkKeys(root, '', true, { lines: lineCounter, at, issues });
   if (issues.length > 0) throw new SpecError(issues);
 
   const entries: ParsedEntry[] = root.items.map((pair) => ({
     key: keyOf(pair.key) as string,
     value: isNode(pair.value) ? pair.value.toJS(doc) : null,
   }));
-
-  /** The key node and value node at `path`, as deep as it goes. */
-  const walk = (path: readonly PathSegment[]): { key?: Node; value?: Node; complete: boolean } => {
-    let current: unknown = root;
-    let keyNode: Node | undefined;
-    let last: { key?: Node; value?: Node } = {};
-    for (const seg of path) {
-      if (isAlias(current)) current = current.resolve(doc);
-      if (typeof seg === 'string' && isMap(current)) {
-        const pair = current.items.find((p) => isPair(p) && keyOf(p.key) === seg);
-        if (!pair) return { ...last, complete: false };
-        keyNode = isNode(pair.key) ? pair.key : undefined;
-        current = pair.value;
-      } else if (typeof seg === 'number' && isSeq(current)) {
-        const item = current.items[seg];
-        if (item === undefined) return { ...last, complete: false };
-        keyNode = undefined;
-        current = item;
-      } else {
-        return { ...last, complete: false };
-      }
-      last = { key: keyNode, value: isNode(current) ? current : undefined };
-    }
-    return { ...last, complete: true };
-  };
-
   return {
     origin,
     entries,
     locate(path, part = 'value') {
-      const found = walk(path);
+      const found = walk(doc, root, path);
       const node = part === 'key' && found.complete ? (found.key ?? found.value) : (found.value ?? found.key);
       const offset = node?.range?.[0];
       return offset === undefined ? undefined : at(offset);
     },
     sourceText(path) {
-      const found = walk(path);
+      const found = walk(doc, root, path);
       if (!found.complete || !isScalar(found.value)) return undefined;
       const source = found.value.source;
       return typeof source === 'string' && found.value.type === 'PLAIN' ? source : undefined;

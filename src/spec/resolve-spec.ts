@@ -3,23 +3,22 @@
  * SpecError listing every problem (SPEC §1). Rules and defaults come from SCHEMA. Pure.
  */
 import { SpecError, type SpecIssue } from '../errors.js';
-import type { ParsedSpec, PathSegment } from './parse-document.js';
 import {
-  FIELD_NAMES,
   type FieldName,
+  type FieldSchema,
   type FlagInput,
   type FlagValue,
-  fieldForKey,
-  fieldSchema,
-  fieldSpellings,
   INVALID,
   type Input,
+  type ParseContext,
   type Site,
-} from './schema.js';
+} from './field-schema.js';
+import type { ParsedSpec, PathSegment } from './parse-document.js';
+import { FIELD_NAMES, fieldForKey, fieldSchema, fieldSpellings } from './schema.js';
 import { suggest } from './suggest.js';
 import type { ServiceSpec } from './types.js';
 
-export type { FlagInput, FlagValue } from './schema.js';
+export type { FlagInput, FlagValue } from './field-schema.js';
 
 export interface ResolveOptions {
   /** Accept Replicas 0 (for `svc scale`); create refuses it. */
@@ -84,75 +83,76 @@ function unknownKeyMessage(key: string): string {
   return guess ? `unknown field; did you mean ${guess}?` : 'unknown field';
 }
 
-/**
- * The valid spec of `input.file` overridden by `input.flags` (Env and Labels merge by key, the flag
- * winning), with defaults applied. Throws a SpecError with every problem found, each with its
- * field path (or flag) and, for file values, `file:line:col`.
- */
-export function resolveSpec(input: ResolveInput, options: ResolveOptions = {}): ServiceSpec {
-  const issues: SpecIssue[] = [...(input.flags?.issues ?? [])];
-  const ctx = {
-    allowZeroReplicas: options.allowZeroReplicas ?? false,
-    allowExpired: options.allowExpired ?? false,
-  };
-
+/** The file's values by field; unknown and repeated keys reported. */
+function fileInputs(file: ParsedSpec | undefined, issues: SpecIssue[]): Map<FieldName, Input> {
   const fromFile = new Map<FieldName, Input>();
-  const { file } = input;
-  if (file) {
-    for (const { key, value } of file.entries) {
-      const name = fieldForKey(key);
-      const location = file.locate([key], 'key');
-      const at = location ? { location } : {};
-      if (name === undefined) {
-        issues.push({ path: key, message: unknownKeyMessage(key), ...at });
-      } else if (fromFile.has(name)) {
-        issues.push({
-          path: name,
-          message: `duplicate key ${JSON.stringify(key)} (keys match case-insensitively)`,
-          ...at,
-        });
-      } else {
-        fromFile.set(name, { raw: value, site: fileSite(file, key, name, [], issues) });
-      }
-    }
-  }
-
-  const values = new Map<FieldName, unknown>();
-  const sites = new Map<FieldName, Site>();
-  const bad = new Set<FieldName>();
-  for (const name of FIELD_NAMES) {
-    const field = fieldSchema(name);
-    const fileInput = fromFile.get(name);
-    const flagInputs = (input.flags?.fields[name] ?? []).map((v) => ({
-      raw: v.value,
-      site: flagSite(v, [], issues),
-    }));
-    const fileValue = fileInput ? field.parse([fileInput], ctx) : undefined;
-    const flagValue = flagInputs.length > 0 ? field.parse(flagInputs, ctx) : undefined;
-    if (fileValue === INVALID || flagValue === INVALID) {
-      bad.add(name);
-      continue;
-    }
-    const site = flagInputs[flagInputs.length - 1]?.site ?? fileInput?.site;
-    if (site) sites.set(name, site);
-    if (fileValue !== undefined && flagValue !== undefined) {
-      values.set(name, field.merge ? field.merge(fileValue, flagValue) : flagValue);
-    } else if (flagValue !== undefined || fileValue !== undefined) {
-      values.set(name, flagValue !== undefined ? flagValue : fileValue);
-    } else if (field.required) {
-      const how = [field.positional, ...(field.flags ?? []).map((f) => f.flags.replace(/ <.*$/, ''))].filter(
-        Boolean,
-      );
+  if (!file) return fromFile;
+  for (const { key, value } of file.entries) {
+    const name = fieldForKey(key);
+    const location = file.locate([key], 'key');
+    const at = location ? { location } : {};
+    if (name === undefined) {
+      issues.push({ path: key, message: unknownKeyMessage(key), ...at });
+    } else if (fromFile.has(name)) {
       issues.push({
         path: name,
-        message: `required; set ${name} in the spec file${how.length > 0 ? ` or give ${how.join(' or ')}` : ''}`,
+        message: `duplicate key ${JSON.stringify(key)} (keys match case-insensitively)`,
+        ...at,
       });
-      bad.add(name);
-    } else if (field.defaultFrom === undefined) {
-      values.set(name, structuredClone(field.default));
+    } else {
+      fromFile.set(name, { raw: value, site: fileSite(file, key, name, [], issues) });
     }
   }
-  // Defaults taken from another field (ContainerPort = ServicePort).
+  return fromFile;
+}
+
+/** The fields resolved so far: their values, where each was given, and those that broke a rule. */
+interface Resolved {
+  values: Map<FieldName, unknown>;
+  sites: Map<FieldName, Site>;
+  bad: Set<FieldName>;
+}
+
+function requiredMessage(name: FieldName, field: FieldSchema<unknown>): string {
+  const how = [field.positional, ...(field.flags ?? []).map((f) => f.flags.replace(/ <.*$/, ''))].filter(
+    Boolean,
+  );
+  return `required; set ${name} in the spec file${how.length > 0 ? ` or give ${how.join(' or ')}` : ''}`;
+}
+
+/** One field from the file and the flags (the flags winning, or merged), else its default. */
+function resolveOne(
+  name: FieldName,
+  fileInput: Input | undefined,
+  flagValues: FlagValue[],
+  ctx: ParseContext,
+  out: Resolved,
+  issues: SpecIssue[],
+): void {
+  const field = fieldSchema(name);
+  const flagInputs = flagValues.map((v) => ({ raw: v.value, site: flagSite(v, [], issues) }));
+  const fileValue = fileInput ? field.parse([fileInput], ctx) : undefined;
+  const flagValue = flagInputs.length > 0 ? field.parse(flagInputs, ctx) : undefined;
+  if (fileValue === INVALID || flagValue === INVALID) {
+    out.bad.add(name);
+    return;
+  }
+  const site = flagInputs[flagInputs.length - 1]?.site ?? fileInput?.site;
+  if (site) out.sites.set(name, site);
+  if (fileValue !== undefined && flagValue !== undefined) {
+    out.values.set(name, field.merge ? field.merge(fileValue, flagValue) : flagValue);
+  } else if (flagValue !== undefined || fileValue !== undefined) {
+    out.values.set(name, flagValue !== undefined ? flagValue : fileValue);
+  } else if (field.required) {
+    issues.push({ path: name, message: requiredMessage(name, field) });
+    out.bad.add(name);
+  } else if (field.defaultFrom === undefined) {
+    out.values.set(name, structuredClone(field.default));
+  }
+}
+
+/** Defaults taken from another field (ContainerPort = ServicePort). */
+function applyDefaultsFrom({ values, bad }: Resolved): void {
   for (const name of FIELD_NAMES) {
     const from = fieldSchema(name).defaultFrom;
     if (from !== undefined && !values.has(name) && !bad.has(name)) {
@@ -160,7 +160,10 @@ export function resolveSpec(input: ResolveInput, options: ResolveOptions = {}): 
       else bad.add(name);
     }
   }
+}
 
+/** The rules across fields, each reported at its field's site (or at the one it names). */
+function crossCheck({ values, sites }: Resolved, issues: SpecIssue[]): void {
   const spec = Object.fromEntries(values) as Partial<ServiceSpec>;
   for (const name of FIELD_NAMES) {
     const check = fieldSchema(name).crossCheck;
@@ -175,8 +178,32 @@ export function resolveSpec(input: ResolveInput, options: ResolveOptions = {}): 
       }
     });
   }
+}
 
+function parseContext(options: ResolveOptions): ParseContext {
+  return {
+    allowZeroReplicas: options.allowZeroReplicas ?? false,
+    allowExpired: options.allowExpired ?? false,
+  };
+}
+
+/**
+ * The valid spec of `input.file` overridden by `input.flags` (Env and Labels merge by key, the flag
+ * winning), with defaults applied. Throws a SpecError with every problem found, each with its
+ * field path (or flag) and, for file values, `file:line:col`.
+ */
+export function resolveSpec(input: ResolveInput, options: ResolveOptions = {}): ServiceSpec {
+  const issues: SpecIssue[] = [...(input.flags?.issues ?? [])];
+  const ctx = parseContext(options);
+  const fromFile = fileInputs(input.file, issues);
+  const resolved: Resolved = { values: new Map(), sites: new Map(), bad: new Set() };
+  for (const name of FIELD_NAMES) {
+    resolveOne(name, fromFile.get(name), input.flags?.fields[name] ?? [], ctx, resolved, issues);
+  }
+  applyDefaultsFrom(resolved);
+  crossCheck(resolved, issues);
   if (issues.length > 0) throw new SpecError(issues);
+  const { values } = resolved;
   return Object.fromEntries(FIELD_NAMES.map((name) => [name, values.get(name)])) as unknown as ServiceSpec;
 }
 
@@ -192,10 +219,10 @@ export function resolveField<K extends FieldName>(
   options: ResolveOptions = {},
 ): ServiceSpec[K] {
   const issues: SpecIssue[] = [];
-  const parsed = fieldSchema(name).parse([{ raw: value.value, site: flagSite(value, [], issues) }], {
-    allowZeroReplicas: options.allowZeroReplicas ?? false,
-    allowExpired: options.allowExpired ?? false,
-  });
+  const parsed = fieldSchema(name).parse(
+    [{ raw: value.value, site: flagSite(value, [], issues) }],
+    parseContext(options),
+  );
   if (parsed === INVALID || issues.length > 0) throw new SpecError(issues);
   return parsed as ServiceSpec[K];
 }

@@ -4,7 +4,7 @@
  * failure before the commit must leave the world exactly as it was; one in the cleanup after
  * it leaves the change done and says what was left behind.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { saveGroup } from '../../src/core/groups.js';
 import {
   type ChangeResult,
@@ -18,7 +18,7 @@ import {
 import { SvcError } from '../../src/errors.js';
 import type { SecurityGroup } from '../../src/model/security-group.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
-import { makeCerts } from '../spec/helpers.js';
+import { makeCerts } from '../support/certs.js';
 import { type Call, FakeEngine, FakeLb, FakeWorld } from '../support/fake-engine.js';
 import { seedSpec } from '../support/seed.js';
 
@@ -60,6 +60,7 @@ interface Scenario {
 }
 
 const certs = makeCerts();
+afterAll(() => certs.cleanup());
 const scenarios: Scenario[] = [
   { name: 'create', given: async () => undefined, op: (c) => create(c, seedSpec), noCleanup: true },
   {
@@ -95,8 +96,9 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'update-cert',
-    given: (c) => create(c, { ...seedSpec, Protocol: 'httpsTerm', SSLCert: certs.pem }).then(() => undefined),
-    op: (c) => updateCert(c, 'http', certs.otherCert + certs.otherKey, run),
+    given: (c) =>
+      create(c, { ...seedSpec, Protocol: 'httpsTerm', SSLCert: certs.leaf.pem }).then(() => undefined),
+    op: (c) => updateCert(c, 'http', certs.other.pem, run),
   },
   {
     name: 'security group update',

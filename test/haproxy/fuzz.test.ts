@@ -7,13 +7,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
-import { HaproxyConfigError, isCidr, renderAllowList } from '../../src/haproxy/render-config.js';
+import { HaproxyConfigError, isCidr } from '../../src/haproxy/check-input.js';
+import { renderAllowList } from '../../src/haproxy/render-config.js';
 import { allowedSources, parseSecurityGroup } from '../../src/model/security-group.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
+import { minimalSpec } from '../support/seed.js';
 import {
   haproxyCheck,
   LIVE_PATHS,
@@ -22,7 +25,6 @@ import {
   makeSpec,
   renderConfig,
   replicaNumbers,
-  selfSignedPem,
   tempDir,
 } from './helpers.js';
 
@@ -143,14 +145,8 @@ const CONFIG_FIELDS = [
   'SecurityGroups',
 ] as const;
 
-const BASE = {
-  Name: 'web',
-  Image: 'nginx',
-  ServicePort: 8080,
-  ContainerPort: 80,
-  Protocol: 'http',
-  Replicas: 2,
-};
+/** A request whose every config field is the fuzzed one or a valid value. */
+const BASE = { ...minimalSpec, ServicePort: 8080, ContainerPort: 80, Protocol: 'http', Replicas: 2 };
 
 function resolveJson(doc: Record<string, unknown>): ServiceSpec {
   return resolveSpec({ file: parseSpecDocument('fuzz.json', JSON.stringify(doc)) });
@@ -324,12 +320,18 @@ describe('hostile values through security groups', () => {
 });
 
 describe('accepted configs pass the real haproxy -c', () => {
+  let certs: TestCerts;
+  beforeAll(() => {
+    certs = makeCerts();
+  });
+  afterAll(() => certs.cleanup());
+
   it('every distinct shape found above', () => {
     expect(accepted.size).toBeGreaterThan(2);
     const allow = join(tmp.dir, 'allow');
     writeFileSync(allow, renderAllowList(['10.0.0.0/8', '::1/128']));
     for (const [i, { cfg }] of [...accepted.values()].entries()) {
-      const text = cfg.replace(LIVE_PATHS.cert, selfSignedPem(tmp.dir)).replace(LIVE_PATHS.allow, allow);
+      const text = cfg.replace(LIVE_PATHS.cert, certs.leaf.pemFile).replace(LIVE_PATHS.allow, allow);
       const file = join(tmp.dir, `fuzz-${i}.cfg`);
       writeFileSync(file, text);
       const r = haproxyCheck(file);

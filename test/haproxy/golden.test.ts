@@ -5,9 +5,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LbServer, renderAllowList } from '../../src/haproxy/render-config.js';
 import { ALGORITHMS, PROTOCOLS, type ServiceSpec } from '../../src/spec/types.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
 import {
   GOLDEN_DIR,
   haproxyCheck,
@@ -15,7 +16,6 @@ import {
   makeServers,
   makeSpec,
   renderConfig,
-  selfSignedPem,
   tempDir,
   UPDATE,
 } from './helpers.js';
@@ -89,7 +89,14 @@ CASES.push(
 
 describe('golden HAProxy configs', () => {
   const tmp = tempDir('svc-haproxy-golden-');
-  afterAll(() => tmp.cleanup());
+  let certs: TestCerts;
+  beforeAll(() => {
+    certs = makeCerts();
+  });
+  afterAll(() => {
+    tmp.cleanup();
+    certs.cleanup();
+  });
 
   it('has a golden file for each case and no stale ones', () => {
     if (UPDATE) mkdirSync(GOLDEN_DIR, { recursive: true });
@@ -127,7 +134,7 @@ describe('golden HAProxy configs', () => {
         if (c.spec.Protocol === 'httpsTerm') {
           // Same config, with the certificate path pointing at a real throwaway certificate.
           expect(text).toContain(` crt ${LIVE_PATHS.cert} `);
-          text = text.replace(LIVE_PATHS.cert, selfSignedPem(tmp.dir));
+          text = text.replace(LIVE_PATHS.cert, certs.leaf.pemFile);
         }
         if (c.spec.SecurityGroups?.length) {
           // Same config, with the allow-list path pointing at a real allow-list.

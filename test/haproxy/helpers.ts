@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,41 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { type ConfigPaths, type LbServer, renderHaproxyConfig } from '../../src/haproxy/render-config.js';
 import { LB_DIR, LB_FILES, names, serverName } from '../../src/model/naming.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
+import { seedSpec } from '../support/seed.js';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const GOLDEN_DIR = join(HERE, 'golden');
 export const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-/** A complete, valid spec (the spec module's defaults), changed by `over`. */
+/**
+ * The seed spec named web (the name the golden files carry), its replicas listening on 8080,
+ * changed by `over`.
+ */
 export function makeSpec(over: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    Name: 'web',
-    Image: 'nginx:alpine',
-    WorkingDir: '',
-    ContainerSize: 's4',
-    SSLCert: '',
-    NetMode: '',
-    StopSignal: '',
-    ServicePort: 80,
-    ContainerPort: 8080,
-    Replicas: 2,
-    HealthCheckInterval: 5,
-    HealthCheckFall: 3,
-    HealthCheckRise: 2,
-    Algorithm: 'roundrobin',
-    Protocol: 'http',
-    Stdin: false,
-    Tty: false,
-    SessionAffinity: false,
-    Entrypoint: null,
-    Cmd: null,
-    Env: null,
-    Volumes: null,
-    Labels: {},
-    SecurityGroups: null,
-    FIP: '',
-    ...over,
-  };
+  return { ...seedSpec, Name: 'web', ContainerPort: 8080, ...over };
 }
 
 /** The paths the live load balancer's config names (src/model/naming.ts: LB_DIR + LB_FILES). */
@@ -105,40 +82,6 @@ export function haproxyBin(): string {
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-let cachedPem: string | undefined;
-/** A throwaway self-signed certificate + key (one PEM file), made once per test file. */
-export function selfSignedPem(dir: string): string {
-  if (cachedPem && existsSync(cachedPem)) return cachedPem;
-  const key = join(dir, 'key.pem');
-  const crt = join(dir, 'crt.pem');
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=svc-test',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.error || r.status !== 0) {
-    throw new Error(`openssl could not make a test certificate: ${r.error?.message ?? r.stderr}`);
-  }
-  const pem = join(dir, 'service.pem');
-  writeFileSync(pem, readFileSync(crt, 'utf8') + readFileSync(key, 'utf8'), { mode: 0o600 });
-  cachedPem = pem;
-  return pem;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { HaproxyConfigError } from '../../src/haproxy/check-input.js';
 import {
   BACKEND_NAME,
   type ConfigPaths,
   FRONTEND_NAME,
-  HaproxyConfigError,
   type LbServer,
   renderHaproxyConfig,
 } from '../../src/haproxy/render-config.js';

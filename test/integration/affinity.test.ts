@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { names } from '../../src/model/naming.js';
+import { svc } from '../support/cli.js';
 import {
   countBy,
   freePort,
@@ -15,7 +16,6 @@ import {
   removeTenant,
   replicaHostnames,
   run,
-  svc,
   TCP_IMAGE,
   tcpHello,
 } from './support/harness.js';

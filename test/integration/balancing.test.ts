@@ -5,6 +5,7 @@
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
+import { svc } from '../support/cli.js';
 import {
   countBy,
   engine,
@@ -17,7 +18,6 @@ import {
   removeTenant,
   replicaHostnames,
   run,
-  svc,
   TCP_IMAGE,
   tcpHello,
   waitFor,

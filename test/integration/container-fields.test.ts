@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
+import { svc } from '../support/cli.js';
 import { SEED_KEYS } from '../support/seed.js';
 import {
   engine,
@@ -18,7 +19,6 @@ import {
   removeTenant,
   replicaHostnames,
   run,
-  svc,
   waitFor,
 } from './support/harness.js';
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter, names } from '../../src/model/naming.js';
-import { SEED_KEYS } from '../support/seed.js';
+import { svc } from '../support/cli.js';
+import { SEED_KEYS, seedSpec } from '../support/seed.js';
 import {
   countBy,
   engine,
@@ -18,7 +19,6 @@ import {
   removeTenant,
   replicaHostnames,
   run,
-  svc,
   TCP_IMAGE,
 } from './support/harness.js';
 
@@ -52,30 +52,9 @@ describe('the README example: an http service on a FIP', () => {
   it('prints the Service JSON with the seed fields in the seed order', async () => {
     expect(Object.keys(created)).toEqual(SEED_KEYS);
     expect(created).toMatchObject({
-      Name: 'http',
+      ...seedSpec,
       Image: HTTP_IMAGE,
-      WorkingDir: '',
-      ContainerSize: 's4',
-      SSLCert: '',
-      NetMode: '',
-      StopSignal: '',
       ServicePort: port,
-      ContainerPort: 80,
-      Replicas: 2,
-      HealthCheckInterval: 5,
-      HealthCheckFall: 3,
-      HealthCheckRise: 2,
-      Algorithm: 'roundrobin',
-      Protocol: 'http',
-      Stdin: false,
-      Tty: false,
-      SessionAffinity: false,
-      Entrypoint: null,
-      Cmd: null,
-      Env: null,
-      Volumes: null,
-      Labels: { app: 'nginx' },
-      SecurityGroups: null,
       Tenant: tenant,
       FIP: '127.0.0.1',
       Message: 'Service is created',

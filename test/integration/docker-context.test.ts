@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newTenant, run, svc } from './support/harness.js';
+import { svc } from '../support/cli.js';
+import { newTenant, run } from './support/harness.js';
 
 const config = mkdtempSync(join(tmpdir(), 'svc-docker-config-'));
 const env = { DOCKER_CONFIG: config, DOCKER_HOST: '', DOCKER_CONTEXT: '' };

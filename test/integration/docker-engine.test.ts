@@ -13,8 +13,8 @@ import { dockerodeFor } from '../../src/engine/dockerode-client.js';
 import { currentEndpoint } from '../../src/engine/endpoint.js';
 import { NotFoundError, SvcError } from '../../src/errors.js';
 import { LABEL, names } from '../../src/model/naming.js';
+import { makeCerts } from '../support/certs.js';
 import { freePort, HTTP_IMAGE, newTenant, removeTenant } from './support/harness.js';
-import { makeTlsCerts } from './support/tls-certs.js';
 
 const tenant = newTenant();
 const engine = new DockerEngine();
@@ -238,7 +238,7 @@ describe('DockerEngine on the real engine', () => {
 });
 
 describe('DockerEngine over TLS (a TLS front of the engine’s tcp://127.0.0.1:2375 that wants a client certificate)', () => {
-  const certs = makeTlsCerts();
+  const certs = makeCerts();
   const dir = mkdtempSync(join(tmpdir(), 'svc-engine-tls-'));
   const front = tls.createServer(
     { cert: certs.leaf.cert, key: certs.leaf.key, ca: certs.ca, requestCert: true, rejectUnauthorized: true },
@@ -275,7 +275,7 @@ describe('DockerEngine over TLS (a TLS front of the engine’s tcp://127.0.0.1:2
   });
 
   it('refuses an engine its CA did not sign, unless only DOCKER_TLS (no verification) is set', async () => {
-    const other = makeTlsCerts();
+    const other = makeCerts();
     try {
       writeFileSync(join(dir, 'ca.pem'), other.ca);
       await expect(over({ DOCKER_TLS_VERIFY: '1' }).ping()).rejects.toBeInstanceOf(SvcError);

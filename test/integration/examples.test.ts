@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { svc } from '../support/cli.js';
 import {
   freePort,
   httpGetMany,
   newTenant,
   removeTenant,
   replicaHostnames,
-  svc,
   tcpHello,
 } from './support/harness.js';
 

@@ -2,15 +2,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
-import {
-  engine,
-  freePort,
-  HTTP_IMAGE,
-  httpGetMany,
-  newTenant,
-  removeTenant,
-  svc,
-} from './support/harness.js';
+import { svc } from '../support/cli.js';
+import { engine, freePort, HTTP_IMAGE, httpGetMany, newTenant, removeTenant } from './support/harness.js';
 
 const tenant = newTenant();
 afterAll(() => removeTenant(tenant));

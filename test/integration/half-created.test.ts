@@ -2,13 +2,11 @@
  * A `svc create` killed with SIGKILL half-way (no rollback can run) leaves a half-created
  * service: `ls` and `inspect` show it as such, and `rm` removes all of it.
  */
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter, names } from '../../src/model/naming.js';
-import { engine, HTTP_IMAGE, LB_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
+import { startSvc, svc } from '../support/cli.js';
+import { engine, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
 
-const SVC_BIN = join(resolve(import.meta.dirname, '../..'), 'bin/svc.js');
 const tenants: string[] = [];
 afterAll(async () => {
   for (const t of tenants) await removeTenant(t);
@@ -20,10 +18,8 @@ async function killCreateWhen(
   name: string,
   ready: (roles: string[]) => boolean,
 ): Promise<string[]> {
-  const child = spawn(
-    process.execPath,
+  const { child, ended } = startSvc(
     [
-      SVC_BIN,
       'create',
       '--name',
       name,
@@ -36,9 +32,9 @@ async function killCreateWhen(
       '--size',
       's1',
     ],
-    { env: { ...process.env, SVC_TENANT: tenant, SVC_LB_IMAGE: LB_IMAGE }, stdio: 'ignore' },
+    { tenant },
   );
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exited = ended.then(({ code }) => code);
   const deadline = Date.now() + 30_000;
   let roles: string[] = [];
   while (Date.now() < deadline) {

@@ -1,15 +1,11 @@
 /**
  * Ctrl-C half-way through `svc create` removes what that create had made (SPEC §5).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { labelFilter, names } from '../../src/model/naming.js';
-import { engine, HTTP_IMAGE, LB_IMAGE, newTenant, removeTenant, run, waitFor } from './support/harness.js';
+import { startSvc } from '../support/cli.js';
+import { engine, HTTP_IMAGE, newTenant, removeTenant, run, waitFor } from './support/harness.js';
 
-const SVC_BIN = resolve(import.meta.dirname, '../../bin/svc.js');
 const tenant = newTenant();
 afterAll(() => removeTenant(tenant));
 
@@ -18,10 +14,8 @@ afterAll(() => removeTenant(tenant));
  * send SIGINT, and check it exits 130, says so, and leaves nothing behind.
  */
 async function interruptCreate(name: string, halfWay: string, ready: () => Promise<boolean>): Promise<void> {
-  const child = spawn(
-    process.execPath,
+  const create = startSvc(
     [
-      SVC_BIN,
       'create',
       '--name',
       name,
@@ -34,28 +28,9 @@ async function interruptCreate(name: string, halfWay: string, ready: () => Promi
       '--size',
       's1',
     ],
-    {
-      env: {
-        ...process.env,
-        SVC_TENANT: tenant,
-        SVC_LB_IMAGE: LB_IMAGE,
-        SVC_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'svc-cfg-')),
-        NO_COLOR: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { tenant },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b) => {
-    stdout += b;
-  });
-  child.stderr.on('data', (b) => {
-    stderr += b;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.on('exit', (code, signal) => res({ code, signal })),
-  );
+  const { child, ended: exited } = create;
   let finished = false;
   void exited.then(() => {
     finished = true;
@@ -69,7 +44,7 @@ async function interruptCreate(name: string, halfWay: string, ready: () => Promi
       await new Promise((r) => setTimeout(r, 25));
     }
     // The create must still be running when interrupted; else this test proves nothing.
-    expect(finished, `create finished before the signal: ${stdout}${stderr}`).toBe(false);
+    expect(finished, `create finished before the signal: ${create.stdout}${create.stderr}`).toBe(false);
     const replicasAtSignal = (await engine.listContainers(labelFilter(tenant, name, 'replica'))).length;
     expect(child.kill('SIGINT')).toBe(true);
     const { code, signal } = await exited;
@@ -77,9 +52,9 @@ async function interruptCreate(name: string, halfWay: string, ready: () => Promi
 
     expect(signal).toBeNull();
     expect(code).toBe(130);
-    expect(stdout).toBe('');
-    expect(stderr).toMatch(/^Error: interrupted/);
-    expect(stderr).toMatch(/everything it had changed was undone/);
+    expect(create.stdout).toBe('');
+    expect(create.stderr).toMatch(/^Error: interrupted/);
+    expect(create.stderr).toMatch(/everything it had changed was undone/);
   } finally {
     if (!finished) child.kill('SIGKILL');
     await exited;

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
+import { svc } from '../support/cli.js';
 import {
   engine,
   freePort,
@@ -21,19 +23,17 @@ import {
   newTenant,
   removeTenant,
   run,
-  svc,
 } from './support/harness.js';
 import { startLoad } from './support/load.js';
-import { makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
 
 const tenant = newTenant();
 const V2 = 'svc-test/http:debian-v2';
 const env = { SVC_LB_IMAGE: LB_IMAGE_DEBIAN };
 const sv = (args: string[]) => svc(args, { tenant, env });
-let certs: TlsCerts;
+let certs: TestCerts;
 
 beforeAll(() => {
-  certs = makeTlsCerts();
+  certs = makeCerts();
 });
 afterAll(async () => {
   await removeTenant(tenant);

@@ -2,26 +2,20 @@
  * `svc logs` against the real engine: every replica's lines prefixed by replica, --tail, --since,
  * the load balancer's request log with --lb, JSON lines, and --follow (bounded, ended by SIGINT).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { names } from '../../src/model/naming.js';
+import { startSvc, svc } from '../support/cli.js';
 import {
   freePort,
   HTTP_IMAGE,
   httpGetMany,
-  LB_IMAGE,
   newTenant,
   removeTenant,
   replicaHostnames,
   run,
-  svc,
   waitFor,
 } from './support/harness.js';
 
-const SVC_BIN = resolve(import.meta.dirname, '../../bin/svc.js');
 const tenant = newTenant();
 afterAll(() => removeTenant(tenant));
 
@@ -135,42 +129,24 @@ describe('svc logs', () => {
   });
 
   it('--follow prints new lines as they come (a restarted replica too) and stops on SIGINT', async () => {
-    const child = spawn(process.execPath, [SVC_BIN, 'logs', 'talk', '--follow', '--tail', '0', '--lb'], {
-      env: {
-        ...process.env,
-        SVC_TENANT: tenant,
-        SVC_LB_IMAGE: LB_IMAGE,
-        SVC_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'svc-cfg-')),
-        NO_COLOR: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdout += b;
-    });
-    child.stderr.on('data', (b) => {
-      stderr += b;
-    });
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const follow = startSvc(['logs', 'talk', '--follow', '--tail', '0', '--lb'], { tenant });
     try {
       // Requests through the load balancer show up as they are made.
       await waitFor('a request line from the load balancer', 30_000, async () => {
         await httpGetMany(`http://127.0.0.1:${port}/`, 1);
-        return stdout.includes('"GET / HTTP/1.1"') ? true : undefined;
+        return follow.stdout.includes('"GET / HTTP/1.1"') ? true : undefined;
       });
-      expect(stdout).not.toContain('started'); // --tail 0: nothing from before
+      expect(follow.stdout).not.toContain('started'); // --tail 0: nothing from before
       // A replica that restarts is followed again: its new start line appears, once.
       await run('docker', ['restart', '-t', '0', names.replica(tenant, 'talk', 2)]);
       await waitFor('the restarted replica’s start line', 30_000, async () =>
-        stdout.includes(`talk-2 | started ${hostOf.get(2)}`) ? true : undefined,
+        follow.stdout.includes(`talk-2 | started ${hostOf.get(2)}`) ? true : undefined,
       );
     } finally {
-      child.kill('SIGINT');
+      follow.child.kill('SIGINT');
     }
-    expect(await exited).toBe(0);
-    expect(stderr).toBe('');
-    expect(lines(stdout).filter((l) => l === `talk-2 | started ${hostOf.get(2)}`)).toHaveLength(1);
+    expect((await follow.ended).code).toBe(0);
+    expect(follow.stderr).toBe('');
+    expect(lines(follow.stdout).filter((l) => l === `talk-2 | started ${hostOf.get(2)}`)).toHaveLength(1);
   });
 });

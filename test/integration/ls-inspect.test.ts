@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { LABEL, labelFilter, names } from '../../src/model/naming.js';
+import { svc } from '../support/cli.js';
 import { SEED_KEYS } from '../support/seed.js';
 import {
   engine,
@@ -13,7 +14,6 @@ import {
   newTenant,
   removeTenant,
   run,
-  svc,
   TCP_IMAGE,
   waitFor,
 } from './support/harness.js';

@@ -9,15 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../../src/engine/docker-engine.js';
 import { dockerodeFor } from '../../src/engine/dockerode-client.js';
 import { currentEndpoint } from '../../src/engine/endpoint.js';
-import { freePort, HTTP_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
-import { makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
+import { svc } from '../support/cli.js';
+import { freePort, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
 
 const ENDPOINT = process.env.SVC_TEST_TCP_ENGINE ?? 'tcp://127.0.0.1:2375';
 const tenant = newTenant();
 const env = { DOCKER_HOST: ENDPOINT };
 const sv = (args: string[]) => svc(args, { tenant, env });
 const V2 = 'svc-test/http:remote-v2';
-let certs: TlsCerts;
+let certs: TestCerts;
 
 beforeAll(async () => {
   const remote = new DockerEngine(dockerodeFor(currentEndpoint({ DOCKER_HOST: ENDPOINT })), ENDPOINT);
@@ -29,7 +30,7 @@ beforeAll(async () => {
         '-H tcp://127.0.0.1:2375 (scripts/start-docker.sh does), or set SVC_TEST_TCP_ENGINE',
     );
   }
-  certs = makeTlsCerts();
+  certs = makeCerts();
   await run('docker', ['tag', HTTP_IMAGE, V2]);
 });
 afterAll(async () => {

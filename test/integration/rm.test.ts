@@ -3,27 +3,21 @@
  * last one), --keep leaves the replicas running, and half-created services (a svc create killed
  * with SIGKILL, or parts removed by hand) are listed as such and removed completely.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter, names } from '../../src/model/naming.js';
+import { startSvc, svc } from '../support/cli.js';
 import {
   engine,
   HTTP_IMAGE,
   httpGet,
-  LB_IMAGE,
   lbServers,
   newTenant,
   removeTenant,
   run,
-  svc,
   TCP_IMAGE,
   waitFor,
 } from './support/harness.js';
 
-const SVC_BIN = resolve(import.meta.dirname, '../../bin/svc.js');
 const tenants: string[] = [];
 function tenantForTest(): string {
   const t = newTenant();
@@ -228,38 +222,13 @@ describe('half-created services', () => {
 
   /** Start `svc create` of 30 replicas and SIGKILL it once `ready` says so. */
   async function killCreate(tenant: string, name: string, ready: () => Promise<boolean>): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      [
-        SVC_BIN,
-        'create',
-        '--name',
-        name,
-        '--service-port',
-        '80',
-        '--replicas',
-        '30',
-        '--size',
-        's1',
-        HTTP_IMAGE,
-      ],
-      {
-        env: {
-          ...process.env,
-          SVC_TENANT: tenant,
-          SVC_LB_IMAGE: LB_IMAGE,
-          SVC_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'svc-cfg-')),
-          NO_COLOR: '1',
-        },
-        stdio: 'ignore',
-      },
-    );
-    const exited = new Promise<NodeJS.Signals | null>((res) =>
-      child.on('exit', (_code, signal) => res(signal)),
+    const create = startSvc(
+      ['create', '--name', name, '--service-port', '80', '--replicas', '30', '--size', 's1', HTTP_IMAGE],
+      { tenant },
     );
     await waitFor('create to be half-way', 60_000, async () => ((await ready()) ? true : undefined));
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    create.child.kill('SIGKILL');
+    expect((await create.ended).signal).toBe('SIGKILL');
   }
 
   it('svc create killed (SIGKILL) right after making its load balancer: listed failed, removed by rm', async () => {

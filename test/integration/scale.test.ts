@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
+import { svc } from '../support/cli.js';
 import {
   engine,
   freePort,
@@ -12,7 +13,6 @@ import {
   removeTenant,
   replicaHostnames,
   run,
-  svc,
 } from './support/harness.js';
 import { splitCutResponses, startLoad } from './support/load.js';
 

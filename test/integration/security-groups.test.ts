@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, LABEL_SCHEMA_VERSION, labelFilter, names } from '../../src/model/naming.js';
+import { type SvcResult, svc } from '../support/cli.js';
 import {
   engine,
   freePort,
@@ -18,8 +19,6 @@ import {
   newTenant,
   removeTenant,
   run,
-  type SvcResult,
-  svc,
   TCP_IMAGE,
   waitFor,
 } from './support/harness.js';

@@ -3,15 +3,13 @@
  * requests in the original's HYPER-HMAC-SHA256 scheme, written here from the issue's description
  * (not imported from src/server, so the two are checked against each other).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { LB_IMAGE, svc } from './support/harness.js';
-
-const SVC_BIN = join(resolve(import.meta.dirname, '../..'), 'bin/svc.js');
+import { join } from 'node:path';
+import { startSvc, svc } from '../support/cli.js';
 
 export interface Key {
   AccessKey: string;
@@ -51,16 +49,12 @@ export async function createKey(configDir: string, tenant: string): Promise<Key>
 
 /** Start `svc serve ARGS…` and wait for its "listening" line. */
 export function startServer(configDir: string, args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, [SVC_BIN, 'serve', ...args], {
-    env: { ...process.env, SVC_CONFIG_DIR: configDir, SVC_LB_IMAGE: LB_IMAGE, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, ended } = startSvc(['serve', ...args], { env: { SVC_CONFIG_DIR: configDir } });
   const lines: string[] = [];
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const exited = ended.then(({ code }) => code);
   return new Promise((res, rej) => {
     let buf = '';
     const timer = setTimeout(() => rej(new Error(`svc serve did not start: ${lines.join('\n')}`)), 15_000);
-    child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       buf += chunk;
       let nl = buf.indexOf('\n');

@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
 import { conformanceProblems, type SchemaName } from '../server/conformance/validate.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
+import { svc } from '../support/cli.js';
 import {
   type Answer,
   createKey,
@@ -21,8 +23,7 @@ import {
   startServer,
   stopServer,
 } from './serve-client.js';
-import { engine, freePort, HTTP_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
-import { makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
+import { engine, freePort, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
 
 const TLS_IMAGE = 'svc-test/tls:local';
 const HTTP_V2 = 'svc-test/http:conformance-v2';
@@ -31,12 +32,12 @@ const volume = `svcconf-${tenant.slice(0, 12)}`;
 const hostDir = mkdtempSync(join(tmpdir(), 'svc-conf-'));
 let server: Server;
 let key: Key;
-let certs: TlsCerts;
+let certs: TestCerts;
 let fipPort: number;
 
 beforeAll(async () => {
   await run('docker', ['tag', HTTP_IMAGE, HTTP_V2]);
-  certs = makeTlsCerts();
+  certs = makeCerts();
   const group = resolve(import.meta.dirname, '../../examples/security-group.yaml');
   const sg = await svc(['sg', 'create', '-f', group], { tenant });
   expect(sg.stderr).toBe('');

@@ -7,6 +7,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
+import { svc } from '../support/cli.js';
 import { createKey, newConfigDir, request, type Server, startServer, stopServer } from './serve-client.js';
 import {
   engine,
@@ -16,7 +17,6 @@ import {
   newTenant,
   removeTenant,
   run,
-  svc,
   waitFor,
 } from './support/harness.js';
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
+import { svc } from '../support/cli.js';
 import {
   type Answer,
   createKey,
@@ -22,7 +23,6 @@ import {
   newTenant,
   removeTenant,
   run,
-  svc,
   waitFor,
 } from './support/harness.js';
 

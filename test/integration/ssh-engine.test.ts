@@ -16,7 +16,8 @@ import { DockerEngine } from '../../src/engine/docker-engine.js';
 import { dockerodeFor } from '../../src/engine/dockerode-client.js';
 import { dockerodeOptions } from '../../src/engine/dockerode-options.js';
 import { currentEndpoint } from '../../src/engine/endpoint.js';
-import { freePort, HTTP_IMAGE, newTenant, removeTenant, run, svc } from './support/harness.js';
+import { svc } from '../support/cli.js';
+import { freePort, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
 
 const SSHD = '/usr/sbin/sshd';
 const tenant = newTenant();

@@ -4,16 +4,15 @@
  * requests sent through the published port are counted on the replica that answered them.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { LB_IMAGE, svc } from '../support/cli.js';
 import {
   countBy,
   freePort,
   HTTP_IMAGE,
   httpGetMany,
-  LB_IMAGE,
   LB_IMAGE_DEBIAN,
   newTenant,
   removeTenant,
-  svc,
 } from './support/harness.js';
 
 interface Row {

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
+import { svc } from '../support/cli.js';
 import { createKey, newConfigDir, request, startServer, stopServer } from './serve-client.js';
 import {
   engine,
@@ -22,11 +24,9 @@ import {
   newTenant,
   removeTenant,
   run,
-  svc,
   waitFor,
 } from './support/harness.js';
 import { splitCutResponses, startLoad } from './support/load.js';
-import { makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
 
 const tenant = newTenant();
 const env = { SVC_BACKEND: 'swarm', SVC_LB_IMAGE: LB_IMAGE_DEBIAN };
@@ -34,14 +34,14 @@ const sv = (args: string[]) => svc(args, { tenant, env });
 const V2 = 'svc-test/http:swarm-v2';
 const BROKEN = 'svc-test/http:swarm-exits';
 let initialised = false;
-let certs: TlsCerts;
+let certs: TestCerts;
 
 beforeAll(async () => {
   if (!(await engine.swarm.swarmInfo())) {
     await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
     initialised = true;
   }
-  certs = makeTlsCerts();
+  certs = makeCerts();
   await run('docker', ['tag', HTTP_IMAGE, V2]);
   // An image whose replicas exit at once: a release Swarm itself sees failing.
   const dir = join(tmpdir(), `svc-swarm-broken-${tenant.slice(0, 8)}`);

@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SVC_BIN } from '../support/cli.js';
 import { newTenant } from './support/harness.js';
 
-const SVC = resolve(import.meta.dirname, '../../bin/svc.js');
 const ESC = String.fromCharCode(27);
 const SGR = new RegExp(`${ESC}\\[[0-9;]*m`);
 // A spinner frame, maybe coloured, then the text.
@@ -19,7 +19,7 @@ const FRAME = new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](?:${ESC}\\[39m)? remo
 function rmOnPty(cols: number, env: Record<string, string> = {}) {
   const r = spawnSync(
     'script',
-    ['-qec', `stty cols ${cols} rows 24; node ${SVC} rm nothing-here; echo "exit=$?"`, '/dev/null'],
+    ['-qec', `stty cols ${cols} rows 24; node ${SVC_BIN} rm nothing-here; echo "exit=$?"`, '/dev/null'],
     {
       env: {
         PATH: process.env.PATH,

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
+import { keyLeaks, makeCerts, type TestCerts } from '../support/certs.js';
+import { type SvcResult, svc } from '../support/cli.js';
 import {
   engine,
   freePort,
@@ -21,20 +23,17 @@ import {
   removeTenant,
   replicaHostnames,
   run,
-  type SvcResult,
-  svc,
   waitFor,
 } from './support/harness.js';
-import { keyLeaks, makeTlsCerts, type TlsCerts } from './support/tls-certs.js';
 
 const TLS_IMAGE = 'svc-test/tls:local';
 const tenant = newTenant();
-let certs: TlsCerts;
+let certs: TestCerts;
 /** Every svc output of this file, checked for key material at the end. */
 const outputs: string[] = [];
 
 beforeAll(() => {
-  certs = makeTlsCerts();
+  certs = makeCerts();
 });
 afterAll(async () => {
   await removeTenant(tenant);

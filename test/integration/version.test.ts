@@ -1,6 +1,7 @@
 /** `svc version` against the real engine, and without one. */
 import { describe, expect, it } from 'vitest';
-import { newTenant, run, svc } from './support/harness.js';
+import { svc } from '../support/cli.js';
+import { newTenant, run } from './support/harness.js';
 
 describe('svc version', () => {
   it("reports the engine's version and API version, as docker version does", async () => {

@@ -1,12 +1,8 @@
 /** Security groups, the pure parts: group files, CIDR normalisation, what a service lets in. */
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
-import {
-  allowedSources,
-  normaliseCidr,
-  parseSecurityGroup,
-  type SecurityGroup,
-} from '../../src/model/security-group.js';
+import { normaliseCidr } from '../../src/model/cidr.js';
+import { allowedSources, parseSecurityGroup, type SecurityGroup } from '../../src/model/security-group.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError, UsageError } from '../../src/errors.js';
 import {
-  jsonSyntaxError,
   parseFiltersParam,
   parseJsonBody,
   parseKeepParam,
   parseUpdateBody,
   specFromCreateBody,
 } from '../../src/server/bodies.js';
+import { jsonSyntaxError } from '../../src/server/json-syntax.js';
 
 function specError(f: () => unknown): SpecError {
   try {

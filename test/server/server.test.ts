@@ -11,14 +11,16 @@ import { FakeEngine, FakeWorld } from '../support/fake-engine.js';
 
 const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
 
-/** An engine with no containers (the one fake engine of the tests). */
-const engine = new FakeEngine(new FakeWorld());
+/** An engine with no containers (the one fake engine of the tests); the HTTP layer changes nothing in it. */
+const world = new FakeWorld();
+const engine = new FakeEngine(world);
 
 let api: ApiServer | undefined;
 afterEach(async () => {
   api?.closeNow();
   await api?.close();
   api = undefined;
+  expect(world.calls).toEqual([]);
 });
 
 async function start() {

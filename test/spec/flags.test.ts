@@ -6,7 +6,8 @@ import { CREATE_FLAGS, flagsToInput, parseLinesFile, registerCreateFlags } from 
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
 import { splitShellWords } from '../../src/spec/shell-words.js';
-import { asyncIssuesOf, BASE, issuesOf, makeCerts, type TestCerts } from './helpers.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
+import { asyncIssuesOf, BASE, issuesOf } from './helpers.js';
 
 const fixturePath = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
@@ -155,9 +156,9 @@ describe('flagsToInput', () => {
     expect(input.fields.Env?.map((v) => v.value)).toEqual(['HOME=/root', 'A=1']);
   });
   it('reads --ssl-cert, located at the file', async () => {
-    const input = await flagsToInput({ sslCert: certs.certFile }, { cmd: [] });
+    const input = await flagsToInput({ sslCert: certs.leaf.certFile }, { cmd: [] });
     expect(input.fields.SSLCert).toEqual([
-      { flag: '--ssl-cert', value: certs.cert, location: certs.certFile },
+      { flag: '--ssl-cert', value: certs.leaf.cert, location: certs.leaf.certFile },
     ]);
   });
   it('reports unreadable files at their flag', async () => {
@@ -189,7 +190,7 @@ describe('parseLinesFile', () => {
 describe('create flags end to end', () => {
   it('parse an argv with commander and resolve it', async () => {
     const envFile = fixturePath('env.list');
-    writeFileSync(join(certs.dir, 'both.pem'), certs.pem);
+    writeFileSync(join(certs.dir, 'both.pem'), certs.leaf.pem);
     const ok = await resolveArgv(
       splitShellWords(`
         --name web --service-port 8080 --container-port 80 --replicas 3
@@ -207,7 +208,7 @@ describe('create flags end to end', () => {
       Image: 'nginx:1.27',
       WorkingDir: '/app',
       ContainerSize: 'm1',
-      SSLCert: certs.pem,
+      SSLCert: certs.leaf.pem,
       NetMode: '',
       StopSignal: 'SIGQUIT',
       ServicePort: 8080,

@@ -12,7 +12,9 @@ import { SpecError } from '../../src/errors.js';
 import { parseSecurityGroup } from '../../src/model/security-group.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
-import { makeCerts, type TestCerts } from './helpers.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
+import { minimalSpec } from '../support/seed.js';
+import { BASE } from './helpers.js';
 import { validateSecurityGroup, validateService, verdict, yamlValue } from './json-schema-helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -50,7 +52,7 @@ describe('examples/', () => {
     expect(verdict(validateService, yamlValue(text))).toBe(true);
     // https-term.yaml takes its certificate from --ssl-cert, as its comment says.
     const flags = /Protocol: httpsTerm/.test(text)
-      ? { fields: { SSLCert: [{ flag: '--ssl-cert', value: certs.pem }] } }
+      ? { fields: { SSLCert: [{ flag: '--ssl-cert', value: certs.leaf.pem }] } }
       : undefined;
     expect(resolveSpec({ file: doc, flags }).Name).toBeTruthy();
   });
@@ -59,7 +61,7 @@ describe('examples/', () => {
 /** A minimal valid spec plus `extra` lines; a key that `extra` sets (in any case) is left out of the minimum. */
 function spec(extra: string): string {
   const keys = new Set([...extra.matchAll(/^(\w+):/gm)].map((m) => (m[1] as string).toLowerCase()));
-  const base = ['Name: web', 'Image: nginx', 'ServicePort: 80'];
+  const base = BASE.trimEnd().split('\n');
   return `${base.filter((l) => !keys.has(l.split(':')[0]?.toLowerCase() as string)).join('\n')}\n${extra}`;
 }
 
@@ -222,7 +224,7 @@ describe('the service schema accepts what svc accepts', () => {
     let accepted = 0;
     for (const field of fields) {
       for (const value of values) {
-        const doc = { Name: 'web', Image: 'nginx', ServicePort: 80, [field]: value };
+        const doc = { ...minimalSpec, [field]: value };
         if (!svcAccepts(JSON.stringify(doc))) continue;
         accepted++;
         const v = verdict(validateService, doc);

@@ -5,7 +5,9 @@ import { parseSpecDocument, STDIN_ORIGIN } from '../../src/spec/parse-document.j
 import { type FlagInput, resolveField, resolveSpec } from '../../src/spec/resolve-spec.js';
 import { FIELD_NAMES, SCHEMA } from '../../src/spec/schema.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
-import { BASE, issuesOf, makeCerts, resolveText, type TestCerts, yamlBlock } from './helpers.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
+import { seedSpec } from '../support/seed.js';
+import { BASE, issuesOf, resolveText, yamlBlock } from './helpers.js';
 
 let certs: TestCerts;
 beforeAll(() => {
@@ -14,35 +16,6 @@ beforeAll(() => {
 afterAll(() => certs.cleanup());
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-
-/** The seed's example response, without the service state fields. */
-const SEED_SPEC: ServiceSpec = {
-  Name: 'http',
-  Image: 'nginx',
-  WorkingDir: '',
-  ContainerSize: 's4',
-  SSLCert: '',
-  NetMode: '',
-  StopSignal: '',
-  ServicePort: 80,
-  ContainerPort: 80,
-  Replicas: 2,
-  HealthCheckInterval: 5,
-  HealthCheckFall: 3,
-  HealthCheckRise: 2,
-  Algorithm: 'roundrobin',
-  Protocol: 'http',
-  Stdin: false,
-  Tty: false,
-  SessionAffinity: false,
-  Entrypoint: null,
-  Cmd: null,
-  Env: null,
-  Volumes: null,
-  Labels: { app: 'nginx' },
-  SecurityGroups: null,
-  FIP: '',
-};
 
 /** Resolves BASE plus `extra` YAML lines and returns the one field. */
 function field<K extends keyof ServiceSpec>(name: K, extra: string): ServiceSpec[K] {
@@ -65,7 +38,7 @@ function flags(fields: Record<string, [flag: string, value: string | boolean | s
 
 describe('the schema', () => {
   it('has exactly one entry per ServiceSpec field, in the seed order', () => {
-    expect(FIELD_NAMES).toEqual(Object.keys(SEED_SPEC));
+    expect(FIELD_NAMES).toEqual(Object.keys(seedSpec));
     expect(Object.keys(SCHEMA)).toHaveLength(25);
   });
 });
@@ -73,11 +46,11 @@ describe('the schema', () => {
 describe('resolveSpec: the seed example', () => {
   it('resolves the seed request to the seed response defaults (YAML)', () => {
     const spec = resolveText(fixture('seed.yaml'), undefined, 'seed.yaml');
-    expect(spec).toEqual(SEED_SPEC);
-    expect(Object.keys(spec)).toEqual(Object.keys(SEED_SPEC));
+    expect(spec).toEqual(seedSpec);
+    expect(Object.keys(spec)).toEqual(Object.keys(seedSpec));
   });
   it('resolves the same from JSON', () => {
-    expect(resolveText(fixture('seed.json'), undefined, 'seed.json')).toEqual(SEED_SPEC);
+    expect(resolveText(fixture('seed.json'), undefined, 'seed.json')).toEqual(seedSpec);
   });
   it('resolves the same from flags alone', () => {
     const spec = resolveSpec({
@@ -91,7 +64,7 @@ describe('resolveSpec: the seed example', () => {
         Labels: [['--label', 'app=nginx']],
       }),
     });
-    expect(spec).toEqual(SEED_SPEC);
+    expect(spec).toEqual(seedSpec);
   });
 });
 
@@ -322,7 +295,7 @@ describe('resolveSpec: enums', () => {
     expect(spec).toMatchObject({ Protocol: 'https', Algorithm: 'leastconn', ContainerSize: 'm3' });
   });
   it('canonicalises HTTPSTERM to httpsTerm', () => {
-    expect(field('Protocol', `Protocol: HTTPSTERM\nSSLCert: ${yamlBlock(certs.pem)}`)).toBe('httpsTerm');
+    expect(field('Protocol', `Protocol: HTTPSTERM\nSSLCert: ${yamlBlock(certs.leaf.pem)}`)).toBe('httpsTerm');
   });
   it('refuses other values, listing the allowed ones', () => {
     expect(problems('Algorithm: random\nContainerSize: xl\nProtocol: udp\n')).toEqual([
@@ -373,17 +346,17 @@ describe('resolveSpec: booleans', () => {
 
 describe('resolveSpec: SSLCert', () => {
   it('accepts a certificate with its key for httpsTerm, normalised', () => {
-    const spec = resolveText(`${BASE}Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.pem)}`);
-    expect(spec.SSLCert).toBe(certs.pem);
+    const spec = resolveText(`${BASE}Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.leaf.pem)}`);
+    expect(spec.SSLCert).toBe(certs.leaf.pem);
     const crlf = resolveText(
-      `${BASE}Protocol: httpsTerm\nSSLCert: ${JSON.stringify(`\r\n${certs.pem.replace(/\n/g, '\r\n')}\r\n`)}\n`,
+      `${BASE}Protocol: httpsTerm\nSSLCert: ${JSON.stringify(`\r\n${certs.leaf.pem.replace(/\n/g, '\r\n')}\r\n`)}\n`,
     );
-    expect(crlf.SSLCert).toBe(certs.pem);
+    expect(crlf.SSLCert).toBe(certs.leaf.pem);
   });
   it('accepts the key before the certificate', () => {
-    expect(field('SSLCert', `Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.key + certs.cert)}`)).toContain(
-      'CERTIFICATE',
-    );
+    expect(
+      field('SSLCert', `Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.leaf.key + certs.leaf.cert)}`),
+    ).toContain('CERTIFICATE');
   });
   it('is required with httpsTerm, pointing at the Protocol', () => {
     expect(problems('Protocol: httpsTerm\n')).toEqual([
@@ -396,7 +369,7 @@ describe('resolveSpec: SSLCert', () => {
     ]);
   });
   it('is refused with other protocols', () => {
-    expect(problems(`Protocol: http\nSSLCert: ${yamlBlock(certs.pem)}`)).toEqual([
+    expect(problems(`Protocol: http\nSSLCert: ${yamlBlock(certs.leaf.pem)}`)).toEqual([
       {
         path: 'SSLCert',
         message: 'only used with Protocol httpsTerm (Protocol is http); remove it or change the protocol',
@@ -405,7 +378,7 @@ describe('resolveSpec: SSLCert', () => {
     ]);
   });
   it('needs a certificate and a key', () => {
-    const onlyCert = problems(`Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.cert)}`);
+    const onlyCert = problems(`Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.leaf.cert)}`);
     expect(onlyCert).toEqual([
       {
         path: 'SSLCert',
@@ -413,24 +386,24 @@ describe('resolveSpec: SSLCert', () => {
         location: 'spec.yaml:5:10',
       },
     ]);
-    expect(problems(`Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.key)}`)[0]?.message).toBe(
+    expect(problems(`Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.leaf.key)}`)[0]?.message).toBe(
       'no certificate (-----BEGIN CERTIFICATE-----) in the PEM text',
     );
     expect(problems('Protocol: httpsTerm\nSSLCert: not a pem\n')[0]?.message).toMatch(/^expected PEM text/);
   });
   it('needs the key to match the certificate', () => {
-    const issues = problems(`Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.cert + certs.otherKey)}`);
+    const issues = problems(`Protocol: httpsTerm\nSSLCert: ${yamlBlock(certs.leaf.cert + certs.other.key)}`);
     expect(issues).toEqual([
       {
         path: 'SSLCert',
-        message: 'the private key does not match the certificate (CN=example.com)',
+        message: 'the private key does not match the certificate (CN=svc.test)',
         location: 'spec.yaml:5:10',
       },
     ]);
   });
   it('never shows the PEM text in a problem', () => {
-    const issues = problems(`Protocol: tcp\nSSLCert: ${yamlBlock(certs.cert + certs.otherKey)}`);
-    const keyBody = certs.otherKey.split('\n')[1] as string;
+    const issues = problems(`Protocol: tcp\nSSLCert: ${yamlBlock(certs.leaf.cert + certs.other.key)}`);
+    const keyBody = certs.other.key.split('\n')[1] as string;
     for (const i of issues) expect(i.message).not.toContain(keyBody.slice(0, 20));
     expect(problems('Protocol: httpsTerm\nSSLCert: [a]\n')[0]?.message).toBe('expected PEM text, got list');
   });
@@ -849,15 +822,19 @@ describe('resolveSpec: flags', () => {
     const file = parseSpecDocument('s.yaml', `${BASE}Protocol: httpsTerm\n`);
     const ok = resolveSpec({
       file,
-      flags: { fields: { SSLCert: [{ flag: '--ssl-cert', value: certs.pem, location: certs.certFile }] } },
+      flags: {
+        fields: { SSLCert: [{ flag: '--ssl-cert', value: certs.leaf.pem, location: certs.leaf.certFile }] },
+      },
     });
-    expect(ok.SSLCert).toBe(certs.pem);
+    expect(ok.SSLCert).toBe(certs.leaf.pem);
     expect(
       issuesOf(() =>
         resolveSpec({
           file,
           flags: {
-            fields: { SSLCert: [{ flag: '--ssl-cert', value: certs.cert, location: certs.certFile }] },
+            fields: {
+              SSLCert: [{ flag: '--ssl-cert', value: certs.leaf.cert, location: certs.leaf.certFile }],
+            },
           },
         }),
       ),
@@ -865,7 +842,7 @@ describe('resolveSpec: flags', () => {
       {
         path: '--ssl-cert',
         message: 'no private key (-----BEGIN PRIVATE KEY-----) in the PEM text',
-        location: certs.certFile,
+        location: certs.leaf.certFile,
       },
     ]);
     const http = parseSpecDocument('s.yaml', `${BASE}Protocol: http\n`);
@@ -874,7 +851,9 @@ describe('resolveSpec: flags', () => {
         resolveSpec({
           file: http,
           flags: {
-            fields: { SSLCert: [{ flag: '--ssl-cert', value: certs.pem, location: certs.certFile }] },
+            fields: {
+              SSLCert: [{ flag: '--ssl-cert', value: certs.leaf.pem, location: certs.leaf.certFile }],
+            },
           },
         }),
       ),
@@ -882,7 +861,7 @@ describe('resolveSpec: flags', () => {
       {
         path: '--ssl-cert',
         message: 'only used with Protocol httpsTerm (Protocol is http); remove it or change the protocol',
-        location: certs.certFile,
+        location: certs.leaf.certFile,
       },
     ]);
   });

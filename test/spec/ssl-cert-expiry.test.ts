@@ -1,12 +1,12 @@
 /** SSLCert expiry: an expired certificate is refused, naming its date, unless allowExpired. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSslCert } from '../../src/spec/ssl-cert.js';
-import { makeTlsCerts, type TlsCerts } from '../integration/support/tls-certs.js';
+import { makeCerts, type TestCerts } from '../support/certs.js';
 import { BASE, issuesOf, resolveText } from './helpers.js';
 
-let certs: TlsCerts;
+let certs: TestCerts;
 beforeAll(() => {
-  certs = makeTlsCerts();
+  certs = makeCerts();
 });
 afterAll(() => certs.cleanup());
 

@@ -5,7 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
-import { LB_IMAGE, LB_IMAGE_DEBIAN, removeTestLeftovers, TEST_IMAGES } from './harness.js';
+import { LB_IMAGE } from '../../support/cli.js';
+import { LB_IMAGE_DEBIAN, removeTestLeftovers, TEST_IMAGES } from './harness.js';
 
 export default async function setup(): Promise<void> {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });

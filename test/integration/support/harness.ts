@@ -1,23 +1,19 @@
 /**
- * What the integration tests share: run the built CLI as a user would, talk HTTP/TCP to what it
- * made, and clean up by label (every test tenant starts with 7e57, so leftovers of crashed runs
- * are found and removed too).
+ * What the integration tests share: the test images and tenants, the real engine, talking
+ * HTTP/TCP to what svc made, and cleaning up by label (every test tenant starts with 7e57, so
+ * leftovers of crashed runs are found and removed too). The built CLI is run by
+ * test/support/cli.ts.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { LbDriver } from '../../../src/lb/driver.js';
 import { LABEL, labelFilter, names } from '../../../src/model/naming.js';
 
-/** Laid out like the official Alpine image (haproxy:lts-alpine): USER haproxy, busybox. */
-export const LB_IMAGE = 'svc-test/haproxy:local';
 /** Laid out like the official Debian images (haproxy:lts): USER haproxy, no nc/wget/socat/busybox. */
 export const LB_IMAGE_DEBIAN = 'svc-test/haproxy:debian';
 export const HTTP_IMAGE = 'svc-test/http:local';
@@ -25,48 +21,10 @@ export const TCP_IMAGE = 'svc-test/tcp:local';
 export const TEST_IMAGES = [HTTP_IMAGE, TCP_IMAGE];
 const TEST_TENANT_PREFIX = '7e57';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const SVC_BIN = join(ROOT, 'bin/svc.js');
 export const run = promisify(execFile);
 
 export function newTenant(): string {
   return TEST_TENANT_PREFIX + randomBytes(14).toString('hex');
-}
-
-export interface SvcResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `svc ARGS…` as a user would; never throws on a non-zero exit. */
-export function svc(
-  args: string[],
-  opts: { tenant?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
-): Promise<SvcResult> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [SVC_BIN, ...args], {
-      env: {
-        ...process.env,
-        SVC_LB_IMAGE: LB_IMAGE,
-        SVC_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'svc-cfg-')),
-        ...(opts.tenant ? { SVC_TENANT: opts.tenant } : {}),
-        NO_COLOR: '1',
-        ...opts.env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdout += b;
-    });
-    child.stderr.on('data', (b) => {
-      stderr += b;
-    });
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
 }
 
 export const engine: Engine = new DockerEngine();

@@ -1,0 +1,182 @@
+/**
+ * What each route of `svc serve` does, for one key's tenant: the very operations the commands
+ * call (src/core), one at a time per service, answered in the original's shapes.
+ */
+import type http from 'node:http';
+import { findService, observe } from '../core/observe.js';
+import { inspectServices, listServices } from '../core/reads.js';
+import { removeServices } from '../core/remove.js';
+import { type Core, createService, rollingUpdate, scaleService, setFip } from '../core/services.js';
+import type { Engine } from '../engine/engine.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { LbDriver } from '../lb/driver.js';
+import { type Backend, labelFilter } from '../model/naming.js';
+import { resolveField } from '../spec/resolve-spec.js';
+import { parseFiltersParam, parseKeepParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
+import { json, type Reply, requireJson } from './http.js';
+import { KeyedQueue } from './locks.js';
+import { openApiDocument } from './openapi.js';
+import type { Route } from './router.js';
+import { API_VERSION, imageAnswer, infoAnswer, versionAnswer } from './system.js';
+
+export interface HandlerOptions {
+  engine: Engine;
+  lbImage: string;
+  /** Where created services run (local containers, or swarm services). */
+  backend?: Backend;
+  /** svc's version, for /version. */
+  version: string;
+  /** How long create/update/remove may wait for replicas (ms). */
+  timeoutMs?: number;
+}
+
+export class RouteHandlers {
+  private readonly queue = new KeyedQueue();
+  private readonly lb: LbDriver;
+
+  constructor(private readonly opts: HandlerOptions) {
+    this.lb = new LbDriver(opts.engine);
+  }
+
+  /** How long create and update may wait for replicas. */
+  private get timeoutMs(): number {
+    return this.opts.timeoutMs ?? 120_000;
+  }
+
+  /** What the core operations act on, for one key's tenant. */
+  private core(tenant: string): Core {
+    return { engine: this.opts.engine, lb: this.lb, tenant };
+  }
+
+  private locked<T>(tenant: string, name: string, fn: () => Promise<T>): Promise<T> {
+    return this.queue.run(`${tenant}/${name}`, fn);
+  }
+
+  /** The reply of a routed, authenticated request (undefined when it was streamed to `res`). */
+  async dispatch(
+    r: Route,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    params: URLSearchParams,
+    body: Buffer,
+    tenant: string,
+  ): Promise<Reply | undefined> {
+    const name = r.params.name ?? '';
+    switch (r.name) {
+      case 'ping':
+        return { status: 200, body: 'OK', type: 'text/plain; charset=utf-8' };
+      case 'openapi':
+        return json(200, openApiDocument(this.opts.version));
+      case 'version':
+        return json(200, versionAnswer(this.opts.version));
+      case 'info':
+        return json(200, await this.info(tenant));
+      case 'services.create':
+        requireJson(req);
+        return json(201, await this.create(tenant, body.toString('utf8'), params));
+      case 'services.list': {
+        const list = await listServices(this.core(tenant), parseFiltersParam(params.get('filters')));
+        return json(
+          200,
+          list.map((l) => l.service),
+        );
+      }
+      case 'services.inspect':
+        return json(200, await this.inspectOne(tenant, name));
+      case 'services.update':
+        requireJson(req);
+        return json(200, await this.update(tenant, name, body.toString('utf8')));
+      case 'services.remove':
+        await this.remove(tenant, name, params);
+        return { status: 204 };
+      case 'images.inspect': {
+        const image = await this.opts.engine.inspectImage(name);
+        if (!image) throw new NotFoundError(`no such image: ${name}`);
+        return json(200, imageAnswer(image));
+      }
+      case 'images.create':
+        return this.pull(params, res);
+    }
+  }
+
+  /** POST /services/create: the Service made (`wait`: once its replicas are up). */
+  private async create(tenant: string, text: string, params: URLSearchParams) {
+    const spec = specFromCreateBody(text);
+    const wait = ['1', 'true'].includes(params.get('wait') ?? '');
+    const result = await this.locked(tenant, spec.Name, () =>
+      createService(this.core(tenant), spec, {
+        lbImage: this.opts.lbImage,
+        pull: 'missing',
+        wait,
+        timeoutMs: this.timeoutMs,
+        backend: this.opts.backend,
+      }),
+    );
+    return result.service;
+  }
+
+  /** POST /services/{name}/update: the FIP, then the image, then the replicas; the Service after. */
+  private update(tenant: string, name: string, text: string) {
+    const { engine } = this.opts;
+    const { timeoutMs } = this;
+    const update = parseUpdateBody(text);
+    const core = this.core(tenant);
+    return this.locked(tenant, name, async () => {
+      findService(await observe(engine, tenant), name); // 404 before anything else
+      // FIP first: its conflict (409) stops the update before anything changed.
+      if (update.fip !== undefined) await setFip(core, name, update.fip, { timeoutMs });
+      if (update.image !== undefined) await rollingUpdate(core, name, { image: update.image }, { timeoutMs });
+      if (update.replicas !== undefined) await scaleService(core, name, update.replicas, { timeoutMs });
+      return this.inspectOne(tenant, name);
+    });
+  }
+
+  /** DELETE /services/{name}: `keep` read as parseKeepParam says (`keey` ignored). */
+  private async remove(tenant: string, name: string, params: URLSearchParams): Promise<void> {
+    const keep = parseKeepParam(params);
+    const result = await this.locked(tenant, name, () =>
+      removeServices(this.core(tenant), [name], { keep, graceSeconds: 10 }),
+    );
+    const [failure] = result.failed;
+    if (failure) throw failure.error;
+    if (result.missing.length > 0) throw new NotFoundError(`no such service: ${name}`);
+  }
+
+  /** GET /info: the engine's facts, and the tenant's containers, images and services. */
+  private async info(tenant: string): Promise<Record<string, unknown>> {
+    const { engine } = this.opts;
+    const [info, services, mine] = await Promise.all([
+      engine.info(),
+      listServices(this.core(tenant), parseFiltersParam(null)),
+      engine.listContainers(labelFilter(tenant, undefined, 'replica')),
+    ]);
+    return infoAnswer({ tenant, engine: info, containers: mine, services: services.length });
+  }
+
+  private async inspectOne(tenant: string, name: string) {
+    const { services } = await inspectServices(this.core(tenant), [name]);
+    const [service] = services;
+    if (!service) throw new NotFoundError(`no such service: ${name}`);
+    return service;
+  }
+
+  /** POST /images/create: the engine's progress, one JSON line each, as it comes. */
+  private async pull(params: URLSearchParams, res: http.ServerResponse): Promise<Reply | undefined> {
+    const from = params.get('fromImage');
+    if (!from) throw new UsageError('give the image: /images/create?fromImage=IMAGE[&tag=TAG]');
+    const tag = params.get('tag');
+    const raw = tag && !from.includes('@') ? `${from}:${tag}` : from;
+    const ref = resolveField('Image', { flag: 'fromImage', value: raw });
+    const start = () => {
+      if (!res.headersSent)
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
+    };
+    await this.opts.engine.pullImage(ref, (p) => {
+      start();
+      res.write(`${JSON.stringify(p)}\n`);
+    });
+    start();
+    res.end(`${JSON.stringify({ status: `Status: image ${ref} is present` })}\n`);
+    return undefined;
+  }
+}
