@@ -296,37 +296,42 @@ export class LbDriver implements LoadBalancerDriver {
   /**
    * Swarm: its servers are `server-template` slots that DNS fills. HAProxy marks a filled slot UP
    * at once but checks it first at the next `inter` tick (5 s by default), since its check was
-   * skipped while the slot was empty. So besides the log's passed checks, a probe (stats.ts)
-   * counts a slot HAProxy has UP and whose address accepts a connection from the load balancer:
-   * the same evidence a layer-4 check gives, seconds earlier. Without Lua, the log alone decides.
+   * skipped while the slot was empty. So once the log shows `count` slots UP without a check
+   * yet, a probe (stats.ts) counts those HAProxy has UP and whose address accepts a connection
+   * from the load balancer: the evidence a layer-4 check gives, seconds earlier. The log still
+   * drives: the probe (an exec) runs only in that window, every PROBE_MS, and not at all on an
+   * HAProxy without Lua, where the checks alone decide.
    */
   async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
-    let probed = 0;
-    let probing = true;
-    const probe = async () => {
-      while (probing) {
+    const probe = { up: 0, wanted: false, running: undefined as Promise<void> | undefined, lua: true };
+    const runProbe = async () => {
+      while (probe.wanted && probe.lua) {
         try {
           const servers = await this.stats(id, 'probe');
-          probed = servers.filter((sv) => sv.status.startsWith('UP') && sv.reachable).length;
+          probe.up = servers.filter((sv) => sv.status.startsWith('UP') && sv.reachable).length;
           watch.poke();
         } catch (err) {
-          if (err instanceof InternalError && err.message.includes(NEEDS_LUA)) return;
-          // The load balancer not yet loaded, or restarting: the log decides, and the next probe.
+          // Without Lua the checks decide; else (a reload under way) the next probe will tell.
+          if (err instanceof InternalError && err.message.includes(NEEDS_LUA)) probe.lua = false;
         }
-        await new Promise((r) => setTimeout(r, PROBE_MS));
+        if (probe.wanted) await new Promise((r) => setTimeout(r, PROBE_MS));
       }
+      probe.running = undefined;
     };
-    const prober = probe();
     try {
       await watch.until(
         () => {
           const v = watch.view;
           if (v.worker === undefined) return undefined;
-          const checked = [...v.servers.values()].filter(
-            (sv) => sv.status === 'UP' && isPassedCheck(sv.check),
-          ).length;
-          const up = Math.max(checked, probed);
+          const servers = [...v.servers.values()];
+          const checked = servers.filter((sv) => sv.status === 'UP' && isPassedCheck(sv.check)).length;
+          const filled = servers.filter((sv) => sv.status === 'UP').length;
+          const wanted = checked < count && filled >= count;
+          if (wanted && !probe.wanted) probe.up = 0; // a count from an earlier window says nothing now
+          probe.wanted = wanted;
+          if (probe.wanted && !probe.running) probe.running = runProbe();
+          const up = Math.max(checked, probe.wanted ? probe.up : 0);
           opts.onProgress?.(`waiting for replicas: ${up}/${count} UP`);
           return up >= count;
         },
@@ -342,9 +347,9 @@ export class LbDriver implements LoadBalancerDriver {
         },
       );
     } finally {
-      probing = false;
+      probe.wanted = false;
       watch.close();
-      await prober;
+      await probe.running;
     }
   }
 
