@@ -118,6 +118,25 @@ function readGroups(containers: ContainerSummary[]): StoredGroup[] {
   return out.sort((a, b) => a.group.name.localeCompare(b.group.name));
 }
 
+/** A service seen for the first time, before its objects are read into it. */
+export function emptyService(
+  name: string,
+  tenant: string,
+  backend: ObservedService['backend'],
+): ObservedService {
+  return {
+    name,
+    tenant,
+    backend,
+    lb: undefined,
+    replicas: [],
+    records: [],
+    others: [],
+    current: undefined,
+    operation: undefined,
+    interrupted: undefined,
+  };
+}
 /** The tenant's services and groups from its containers. Pure (`now` and `alive` for tests). */
 export function readSnapshot(
   tenant: string,
@@ -135,18 +154,7 @@ export function readSnapshot(
     if (!name) continue;
     let s = byName.get(name);
     if (!s) {
-      s = {
-        name,
-        tenant,
-        backend: 'local',
-        lb: undefined,
-        replicas: [],
-        records: [],
-        others: [],
-        current: undefined,
-        operation: undefined,
-        interrupted: undefined,
-      };
+      s = emptyService(name, tenant, 'local');
       byName.set(name, s);
     }
     const role = c.labels[LABEL.role];

@@ -6,7 +6,7 @@
  * service spec can change; its version is the lock); an update under way is `updating`.
  */
 
-import type { ObservedReplica, ObservedService } from '../core/observe.js';
+import { emptyService, type ObservedReplica, type ObservedService } from '../core/observe.js';
 import { readRecord } from '../core/records.js';
 import type { ContainerState, ContainerSummary } from '../engine/engine.js';
 import type { SwarmEngine, SwarmNode, SwarmService, SwarmTask } from '../engine/swarm.js';
@@ -90,17 +90,8 @@ export function readSwarm(
     let s = byName.get(name);
     if (!s) {
       s = {
-        name,
-        tenant,
-        backend: 'swarm',
+        ...emptyService(name, tenant, 'swarm'),
         swarm: { replicas: undefined, lb: undefined, tasks, nodes },
-        lb: undefined,
-        replicas: [],
-        records: [],
-        others: [],
-        current: undefined,
-        operation: undefined,
-        interrupted: undefined,
       };
       byName.set(name, s);
     }
