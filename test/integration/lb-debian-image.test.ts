@@ -15,6 +15,7 @@ import { labelFilter } from '../../src/model/naming.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
 import { svc } from '../support/cli.js';
 import {
+  createArgs,
   engine,
   freePort,
   HTTP_IMAGE,
@@ -23,6 +24,7 @@ import {
   newTenant,
   removeTenant,
   run,
+  securityGroupClosesAndOpens,
 } from './support/harness.js';
 import { startLoad } from './support/load.js';
 
@@ -46,15 +48,6 @@ async function ok(args: string[]) {
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r;
-}
-
-function groupFile(prefix: string): string {
-  const file = join(tmpdir(), `svc-sg-${tenant.slice(0, 8)}-${Date.now()}.yaml`);
-  writeFileSync(
-    file,
-    `name: office\nrules:\n  - direction: ingress\n    protocol: tcp\n    remote_ip_prefix: ${prefix}\n`,
-  );
-  return file;
 }
 
 function peerCN(port: number): Promise<string> {
@@ -97,25 +90,16 @@ describe('the Debian-like official layout', () => {
 
   it('create --wait, and inspect shows the load balancer’s view', async () => {
     port = await freePort();
-    await ok([
-      'create',
-      '--name',
-      'deb',
-      '--service-port',
-      String(port),
-      '--container-port',
-      '80',
-      '--protocol',
-      'http',
-      '--replicas',
-      '2',
-      '--fip',
-      '127.0.0.1',
-      '--health-check-interval',
-      '1',
-      '--wait',
-      HTTP_IMAGE,
-    ]);
+    await ok(
+      createArgs('deb', port, '127.0.0.1', [
+        '--protocol',
+        'http',
+        '--replicas',
+        '2',
+        '--health-check-interval',
+        '1',
+      ]),
+    );
     const [svcJson] = JSON.parse((await ok(['inspect', 'deb'])).stdout);
     expect(svcJson.Status).toBe('active');
     expect(svcJson.ReplicaDetail.map((r: { LB: string; Check: string }) => [r.LB, r.Check])).toEqual([
@@ -169,58 +153,19 @@ describe('the Debian-like official layout', () => {
 
 describe('update-cert and security groups on the Debian-like layout', () => {
   let port: number;
-  let sgPort: number;
 
   it('update-cert swaps the certificate hitlessly', async () => {
     port = await freePort();
-    await ok([
-      'create',
-      '--name',
-      'tls',
-      '--service-port',
-      String(port),
-      '--container-port',
-      '80',
-      '--protocol',
-      'httpsTerm',
-      '--ssl-cert',
-      certs.leaf.pemFile,
-      '--fip',
-      '127.0.0.1',
-      '--wait',
-      HTTP_IMAGE,
-    ]);
+    await ok(
+      createArgs('tls', port, '127.0.0.1', ['--protocol', 'httpsTerm', '--ssl-cert', certs.leaf.pemFile]),
+    );
     expect(await peerCN(port)).toBe('svc.test');
     await ok(['update-cert', '--ssl-cert', certs.renewed.pemFile, 'tls']);
     expect(await peerCN(port)).toBe('svc-renewed.test');
   });
 
-  it('a live security group update closes and opens the service', async () => {
-    sgPort = await freePort();
-    await ok(['sg', 'create', '-f', groupFile('0.0.0.0/0')]);
-    await ok([
-      'create',
-      '--name',
-      'guarded',
-      '--service-port',
-      String(sgPort),
-      '--container-port',
-      '80',
-      '--protocol',
-      'http',
-      '--sg',
-      'office',
-      '--fip',
-      '127.0.0.1',
-      '--wait',
-      HTTP_IMAGE,
-    ]);
-    expect((await httpGetMany(`http://127.0.0.1:${sgPort}/`, 2)).failures).toEqual([]);
-    await ok(['sg', 'update', '-f', groupFile('10.99.0.0/16')]);
-    expect((await httpGetMany(`http://127.0.0.1:${sgPort}/`, 2)).failures).toHaveLength(2);
-    await ok(['sg', 'update', '-f', groupFile('0.0.0.0/0')]);
-    expect((await httpGetMany(`http://127.0.0.1:${sgPort}/`, 2)).failures).toEqual([]);
-  });
+  it('a live security group update closes and opens the service', () =>
+    securityGroupClosesAndOpens(tenant, ok, '127.0.0.1'));
 });
 
 describe('an image that breaks the contract', () => {

@@ -11,7 +11,7 @@ import { dockerodeFor } from '../../src/engine/dockerode-client.js';
 import { currentEndpoint } from '../../src/engine/endpoint.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
 import { svc } from '../support/cli.js';
-import { freePort, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
+import { createArgs, freePort, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
 
 const ENDPOINT = process.env.SVC_TEST_TCP_ENGINE ?? 'tcp://127.0.0.1:2375';
 const tenant = newTenant();
@@ -51,25 +51,16 @@ describe(`over ${ENDPOINT}`, () => {
 
   it('create --wait', async () => {
     port = await freePort();
-    await ok([
-      'create',
-      '--name',
-      'far',
-      '--service-port',
-      String(port),
-      '--container-port',
-      '80',
-      '--protocol',
-      'httpsTerm',
-      '--ssl-cert',
-      certs.leaf.pemFile,
-      '--replicas',
-      '2',
-      '--fip',
-      '127.0.0.1',
-      '--wait',
-      HTTP_IMAGE,
-    ]);
+    await ok(
+      createArgs('far', port, '127.0.0.1', [
+        '--protocol',
+        'httpsTerm',
+        '--ssl-cert',
+        certs.leaf.pemFile,
+        '--replicas',
+        '2',
+      ]),
+    );
     const [s] = JSON.parse((await ok(['inspect', 'far'])).stdout);
     expect(s.ReplicaDetail.map((r: { LB: string }) => r.LB)).toEqual(['UP', 'UP']);
   });

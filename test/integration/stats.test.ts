@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LB_IMAGE, svc } from '../support/cli.js';
 import {
   countBy,
+  createArgs,
   freePort,
-  HTTP_IMAGE,
   httpGetMany,
   LB_IMAGE_DEBIAN,
   newTenant,
@@ -36,24 +36,7 @@ describe.each([
 
   it('counts each request on the replica that answered it', async () => {
     const port = await freePort();
-    const created = await sv([
-      'create',
-      '--name',
-      name,
-      '--image',
-      HTTP_IMAGE,
-      '--replicas',
-      '2',
-      '--protocol',
-      'http',
-      '--service-port',
-      String(port),
-      '--container-port',
-      '80',
-      '--fip',
-      '127.0.0.1',
-      '--wait',
-    ]);
+    const created = await sv(createArgs(name, port, '127.0.0.1', ['--protocol', 'http', '--replicas', '2']));
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const replicas = [1, 2].map((n) => `${name}-${n}-${tenant.slice(0, 8)}`);

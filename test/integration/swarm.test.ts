@@ -16,6 +16,7 @@ import { makeCerts, type TestCerts } from '../support/certs.js';
 import { svc } from '../support/cli.js';
 import { createKey, newConfigDir, request, startServer, stopServer } from './serve-client.js';
 import {
+  createArgs,
   engine,
   freePort,
   HTTP_IMAGE,
@@ -24,6 +25,7 @@ import {
   newTenant,
   removeTenant,
   run,
+  securityGroupClosesAndOpens,
   waitFor,
 } from './support/harness.js';
 import { splitCutResponses, startLoad } from './support/load.js';
@@ -78,25 +80,16 @@ describe('a service on the swarm', () => {
 
   it('is created with --wait, answers on its FIP, and ls and inspect show it as a swarm one', async () => {
     port = await freePort();
-    const r = await ok([
-      'create',
-      '--name',
-      'web',
-      '--service-port',
-      String(port),
-      '--container-port',
-      '80',
-      '--protocol',
-      'http',
-      '--replicas',
-      '2',
-      '--fip',
-      '0.0.0.0',
-      '--health-check-interval',
-      '1',
-      '--wait',
-      HTTP_IMAGE,
-    ]);
+    const r = await ok(
+      createArgs('web', port, '0.0.0.0', [
+        '--protocol',
+        'http',
+        '--replicas',
+        '2',
+        '--health-check-interval',
+        '1',
+      ]),
+    );
     const created = JSON.parse(r.stdout);
     expect(created).toMatchObject({
       Name: 'web',
@@ -137,16 +130,7 @@ describe('a service on the swarm', () => {
   });
 
   it('refuses what Swarm cannot honour (exit 2), changing nothing', async () => {
-    const r = await sv([
-      'create',
-      '--name',
-      'local-only',
-      '--service-port',
-      '80',
-      '--fip',
-      '127.0.0.1',
-      HTTP_IMAGE,
-    ]);
+    const r = await sv(createArgs('local-only', 80, '127.0.0.1'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/FIP 127\.0\.0\.1 cannot be honoured on Swarm.*use FIP 0\.0\.0\.0/);
     expect(await engine.swarm.listServices(labelFilter(tenant, 'local-only'))).toEqual([]);
@@ -175,21 +159,7 @@ describe('a service on the swarm', () => {
     ]);
     try {
       for (const port of [byProcess, bySwarm]) {
-        const r = await sv([
-          'create',
-          '--name',
-          'taken',
-          '--service-port',
-          String(port),
-          '--container-port',
-          '80',
-          '--fip',
-          '0.0.0.0',
-          '--wait',
-          '--timeout',
-          '90s',
-          HTTP_IMAGE,
-        ]);
+        const r = await sv(createArgs('taken', port, '0.0.0.0', ['--timeout', '90s']));
         expect(r.code).toBe(4);
         expect(r.stderr).toMatch(
           new RegExp(`host port ${port} is taken \\(Swarm: .*(address|port) already in use`),
@@ -286,23 +256,9 @@ describe('update-cert and a security group on the swarm', () => {
 
   it('update-cert installs the new certificate', async () => {
     port = await freePort();
-    await ok([
-      'create',
-      '--name',
-      'sec',
-      '--service-port',
-      String(port),
-      '--container-port',
-      '80',
-      '--protocol',
-      'httpsTerm',
-      '--ssl-cert',
-      certs.leaf.pemFile,
-      '--fip',
-      '0.0.0.0',
-      '--wait',
-      HTTP_IMAGE,
-    ]);
+    await ok(
+      createArgs('sec', port, '0.0.0.0', ['--protocol', 'httpsTerm', '--ssl-cert', certs.leaf.pemFile]),
+    );
     const cn = () =>
       new Promise<string>((resolve, reject) => {
         const c = tls.connect({ host: '127.0.0.1', port, ca: certs.ca, servername: 'svc.test' }, () => {
@@ -321,40 +277,8 @@ describe('update-cert and a security group on the swarm', () => {
     expect(specs).not.toMatch(/PRIVATE KEY/);
   });
 
-  it('a security group update closes and opens the service', async () => {
-    const file = (prefix: string) => {
-      const f = join(tmpdir(), `svc-swarm-sg-${tenant.slice(0, 8)}-${Date.now()}.yaml`);
-      writeFileSync(
-        f,
-        `name: office\nrules:\n  - direction: ingress\n    protocol: tcp\n    remote_ip_prefix: ${prefix}\n`,
-      );
-      return f;
-    };
-    const p = await freePort();
-    await ok(['sg', 'create', '-f', file('0.0.0.0/0')]);
-    await ok([
-      'create',
-      '--name',
-      'guarded',
-      '--service-port',
-      String(p),
-      '--container-port',
-      '80',
-      '--protocol',
-      'http',
-      '--sg',
-      'office',
-      '--fip',
-      '0.0.0.0',
-      '--wait',
-      HTTP_IMAGE,
-    ]);
-    expect((await httpGetMany(`http://127.0.0.1:${p}/`, 2)).failures).toEqual([]);
-    await ok(['sg', 'update', '-f', file('10.99.0.0/16')]);
-    expect((await httpGetMany(`http://127.0.0.1:${p}/`, 2)).failures).toHaveLength(2);
-    await ok(['sg', 'update', '-f', file('0.0.0.0/0')]);
-    expect((await httpGetMany(`http://127.0.0.1:${p}/`, 2)).failures).toEqual([]);
-  });
+  it('a security group update closes and opens the service', () =>
+    securityGroupClosesAndOpens(tenant, ok, '0.0.0.0'));
 });
 
 describe('the API on the swarm backend (svc serve --backend swarm)', () => {

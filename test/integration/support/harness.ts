@@ -6,9 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { LbDriver } from '../../../src/lb/driver.js';
@@ -101,6 +105,60 @@ export async function removeTestLeftovers(e: Engine = engine): Promise<void> {
 }
 
 /** A TCP port on 127.0.0.1 nobody listens on right now. */
+/**
+ * `svc create` argv for the usual test service: HTTP_IMAGE (listening on 80), its service port
+ * published on `fip`, `--wait`; `more` adds flags (protocol, replicas, certificate…).
+ */
+export function createArgs(name: string, port: number, fip: string, more: string[] = []): string[] {
+  return [
+    'create',
+    '--name',
+    name,
+    '--service-port',
+    String(port),
+    '--container-port',
+    '80',
+    '--fip',
+    fip,
+    '--wait',
+    ...more,
+    HTTP_IMAGE,
+  ];
+}
+
+/** A security group file `office` letting TCP in from `prefix` only. */
+export function groupFile(tenant: string, prefix: string): string {
+  const file = join(
+    tmpdir(),
+    `svc-sg-${tenant.slice(0, 8)}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}.yaml`,
+  );
+  writeFileSync(
+    file,
+    `name: office\nrules:\n  - direction: ingress\n    protocol: tcp\n    remote_ip_prefix: ${prefix}\n`,
+  );
+  return file;
+}
+
+/**
+ * Create `guarded` behind security group `office` (open to all), then a live update to a group
+ * 127.0.0.1 is not in closes it, and one back to all opens it. `ok` runs svc and expects success.
+ */
+export async function securityGroupClosesAndOpens(
+  tenant: string,
+  ok: (args: string[]) => Promise<unknown>,
+  fip: string,
+): Promise<void> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  await ok(['sg', 'create', '-f', groupFile(tenant, '0.0.0.0/0')]);
+  await ok(createArgs('guarded', port, fip, ['--protocol', 'http', '--sg', 'office']));
+  expect((await httpGetMany(url, 2)).failures).toEqual([]);
+  await ok(['sg', 'update', '-f', groupFile(tenant, '10.99.0.0/16')]);
+  expect((await httpGetMany(url, 2)).failures).toHaveLength(2);
+  await ok(['sg', 'update', '-f', groupFile(tenant, '0.0.0.0/0')]);
+  expect((await httpGetMany(url, 2)).failures).toEqual([]);
+}
+
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = net.createServer();
