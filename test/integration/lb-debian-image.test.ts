@@ -21,6 +21,7 @@ import {
   HTTP_IMAGE,
   httpGetMany,
   LB_IMAGE_DEBIAN,
+  mustSucceed,
   newTenant,
   removeTenant,
   run,
@@ -43,12 +44,7 @@ afterAll(async () => {
   await run('docker', ['rmi', V2]).catch(() => undefined);
 });
 
-async function ok(args: string[]) {
-  const r = await sv(args);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r;
-}
+const ok = mustSucceed(sv);
 
 function peerCN(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

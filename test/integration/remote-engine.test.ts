@@ -11,7 +11,15 @@ import { dockerodeFor } from '../../src/engine/dockerode-client.js';
 import { currentEndpoint } from '../../src/engine/endpoint.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
 import { svc } from '../support/cli.js';
-import { createArgs, freePort, HTTP_IMAGE, newTenant, removeTenant, run } from './support/harness.js';
+import {
+  createArgs,
+  freePort,
+  HTTP_IMAGE,
+  mustSucceed,
+  newTenant,
+  removeTenant,
+  run,
+} from './support/harness.js';
 
 const ENDPOINT = process.env.SVC_TEST_TCP_ENGINE ?? 'tcp://127.0.0.1:2375';
 const tenant = newTenant();
@@ -39,12 +47,7 @@ afterAll(async () => {
   await run('docker', ['rmi', V2]).catch(() => undefined);
 });
 
-async function ok(args: string[]) {
-  const r = await sv(args);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r;
-}
+const ok = mustSucceed(sv);
 
 describe(`over ${ENDPOINT}`, () => {
   let port: number;

@@ -22,6 +22,7 @@ import {
   HTTP_IMAGE,
   httpGetMany,
   LB_IMAGE_DEBIAN,
+  mustSucceed,
   newTenant,
   removeTenant,
   run,
@@ -59,12 +60,7 @@ afterAll(async () => {
   if (initialised) await run('docker', ['swarm', 'leave', '--force']);
 }, 120_000);
 
-async function ok(args: string[]) {
-  const r = await sv(args);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r;
-}
+const ok = mustSucceed(sv);
 
 async function inspect(name: string) {
   const [s] = JSON.parse((await ok(['inspect', name])).stdout);

@@ -17,6 +17,7 @@ import { DockerEngine } from '../../../src/engine/docker-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { LbDriver } from '../../../src/lb/driver.js';
 import { LABEL, labelFilter, names } from '../../../src/model/naming.js';
+import type { SvcResult } from '../../support/cli.js';
 
 /** Laid out like the official Debian images (haproxy:lts): USER haproxy, no nc/wget/socat/busybox. */
 export const LB_IMAGE_DEBIAN = 'svc-test/haproxy:debian';
@@ -124,6 +125,18 @@ export function createArgs(name: string, port: number, fip: string, more: string
     ...more,
     HTTP_IMAGE,
   ];
+}
+
+/** `sv` (svc with a suite's tenant and environment) as a step that must succeed: exit 0, nothing on stderr. */
+export function mustSucceed(
+  sv: (args: string[]) => Promise<SvcResult>,
+): (args: string[]) => Promise<SvcResult> {
+  return async (args) => {
+    const r = await sv(args);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return r;
+  };
 }
 
 /** A security group file `office` letting TCP in from `prefix` only. */
