@@ -14,21 +14,18 @@
  *   drain          reload without the leaving servers: the old worker finishes what it has in
  *                  flight and exits; done when the engine's process list has no old worker left
  */
-import type { ArchiveEntry, ContainerSpec, Engine } from '../engine/engine.js';
+import type { ArchiveEntry, Engine } from '../engine/engine.js';
 import { InternalError, NotFoundError, SvcError, UsageError } from '../errors.js';
-import { foldLbLog, isPassedCheck, type LbView } from '../haproxy/lb-log.js';
-import {
-  BACKEND_NAME,
-  type ConfigPaths,
-  type LbServer,
-  renderAllowList,
-  renderHaproxyConfig,
-} from '../haproxy/render-config.js';
+import { foldLbLog, type LbView } from '../haproxy/lb-log.js';
+import { BACKEND_NAME, type LbServer, renderAllowList } from '../haproxy/render-config.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
+import { LB_IMAGE_CONTRACT, NEEDS_LUA } from './contract.js';
+import { entries, LIVE, render, restricted, STAGED } from './files.js';
 import { LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, oldWorkersGone, workerPids } from './processes.js';
 import { type ClientKind, parseShowStat, type ServerCounters, STATS_DIR, statsClientFiles } from './stats.js';
+import { lastWords, untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
 
 /** What a load balancer should serve. */
 export interface LbState {
@@ -40,98 +37,17 @@ export interface LbState {
   allow?: string[];
 }
 
-export interface WaitOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  onProgress?: (text: string) => void;
-}
-
 /** Undo a change: put the files back as they were and reload. */
 export type Undo = () => Promise<void>;
 
-export const LB_IMAGE_CONTRACT =
-  'a load balancer image must provide the haproxy binary (2.6 or newer) on its PATH and the ' +
-  'directory /usr/local/etc/haproxy, as the official haproxy images do';
+export { LB_IMAGE_CONTRACT } from './contract.js';
+export { lbContainerSettings } from './files.js';
+export type { WaitOptions } from './waits.js';
 
-const CONFIG_PATH = `${LB_DIR}/${LB_FILES.config}`;
-const RELOAD_TIMEOUT_MS = 20_000;
 /** How long a reload signal may go unanswered before it is sent again. */
 const RELOAD_SIGNAL_MS = 1500;
 /** `hard-stop-after` (render-config.ts) bounds how long an old worker drains; a margin on top. */
 const DRAIN_TIMEOUT_MS = 35_000;
-/** How often waitUpCount probes (each probe is one exec of a short-lived haproxy). */
-const PROBE_MS = 300;
-const NEEDS_LUA = 'this needs an HAProxy built with Lua (every official image is)';
-
-/** The container settings of a load balancer (its name, labels, network and ports come from the plan). */
-export function lbContainerSettings(): Pick<
-  ContainerSpec,
-  'entrypoint' | 'cmd' | 'stopSignal' | 'sysctls' | 'logConfig' | 'restartPolicy'
-> {
-  return {
-    // Master-worker in the foreground whatever the image's entrypoint does: SIGUSR2 reloads,
-    // and every state change is printed on stderr.
-    entrypoint: ['haproxy'],
-    cmd: ['-W', '-db', '-f', CONFIG_PATH],
-    // A soft stop: in-flight requests finish.
-    stopSignal: 'SIGUSR1',
-    restartPolicy: 'unless-stopped',
-    // HAProxy runs as the image's user; let it bind service ports below 1024.
-    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
-    // svc reads HAProxy's account of itself from this log: a driver it can read, bounded.
-    logConfig: { type: 'json-file', config: { 'max-size': '10m', 'max-file': '3' } },
-  };
-}
-
-function paths(base: string): ConfigPaths & { config: string } {
-  return {
-    config: `${base}/${LB_FILES.config}`,
-    cert: `${base}/${LB_FILES.cert}`,
-    allow: `${base}/${LB_FILES.allow}`,
-  };
-}
-
-const LIVE = paths(LB_DIR);
-const STAGED = paths(`${LB_DIR}/${LB_STAGING}`);
-
-/** Archive entries (relative to LB_DIR) for these files under `prefix` ('' or the staging dir). */
-function entries(
-  files: { config?: string; cert?: string; allow?: string },
-  prefix: string,
-  owner: Owner,
-): ArchiveEntry[] {
-  const at = (name: string) => (prefix ? `${prefix}/${name}` : name);
-  const out: ArchiveEntry[] = prefix ? [{ name: prefix, mode: 0o755 }] : [];
-  if (files.config !== undefined) out.push({ name: at(LB_FILES.config), content: files.config, mode: 0o644 });
-  if (files.cert !== undefined) {
-    const dir = LB_FILES.cert.slice(0, LB_FILES.cert.lastIndexOf('/'));
-    out.push({ name: at(dir), mode: 0o700, ...owner });
-    out.push({ name: at(LB_FILES.cert), content: files.cert, mode: 0o600, ...owner });
-  }
-  if (files.allow !== undefined) out.push({ name: at(LB_FILES.allow), content: files.allow, mode: 0o644 });
-  return out;
-}
-
-function render(state: LbState, where: ConfigPaths): string {
-  return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where });
-}
-
-const restricted = (spec: ServiceSpec) => (spec.SecurityGroups?.length ?? 0) > 0;
-
-function describeServers(view: LbView, servers: string[]): string {
-  return servers
-    .map((s) => {
-      const v = view.servers.get(s);
-      return v ? `${s} ${v.status}${v.check ? ` (${v.check})` : ''}` : `${s} not checked yet`;
-    })
-    .join(', ');
-}
-
-function lastWords(watch: LogWatch): string {
-  const alerts = watch.view.alerts;
-  const lines = alerts.length > 0 ? alerts : watch.tail;
-  return lines.length > 0 ? `: ${lines.slice(-4).join(' | ')}` : '';
-}
 
 /** What the core asks of a load balancer (src/lb/ implements it; tests fake it). */
 export interface LoadBalancerDriver {
@@ -198,35 +114,10 @@ export class LbDriver implements LoadBalancerDriver {
     }
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
     try {
-      await this.waitLoadedIn(watch, 'start', opts);
+      await untilLoaded(watch, 'start', opts);
     } finally {
       watch.close();
     }
-  }
-
-  private waitLoadedIn(watch: LogWatch, what: 'start' | 'reload', opts: WaitOptions): Promise<void> {
-    return watch.until(
-      () => {
-        const v = watch.view;
-        if (v.failedLoads > 0)
-          return new InternalError(
-            `the load balancer refused its configuration on ${what}${lastWords(watch)}`,
-          );
-        return v.complete && v.worker !== undefined;
-      },
-      {
-        timeoutMs: Math.min(opts.timeoutMs, RELOAD_TIMEOUT_MS),
-        signal: opts.signal,
-        onTimeout: () =>
-          new InternalError(
-            `the load balancer did not report a loaded configuration within ${RELOAD_TIMEOUT_MS / 1000}s after its ${what}${lastWords(watch)}; ${LB_IMAGE_CONTRACT}`,
-          ),
-        onEnd: () =>
-          new InternalError(
-            `the load balancer stopped during its ${what}${lastWords(watch)}; ${LB_IMAGE_CONTRACT}`,
-          ),
-      },
-    );
   }
 
   /**
@@ -250,106 +141,25 @@ export class LbDriver implements LoadBalancerDriver {
         if (attempt >= 4 || !(err instanceof InternalError) || watch.closed) throw err;
       }
     }
-    await this.waitLoadedIn(watch, 'reload', opts);
+    await untilLoaded(watch, 'reload', opts);
   }
 
-  private waitUpIn(watch: LogWatch, servers: string[], opts: WaitOptions): Promise<void> {
-    let said = '';
-    return watch.until(
-      () => {
-        const v = watch.view;
-        // A worker known to be current (or, the log rotated, the newest one printing).
-        if (v.worker === undefined) return undefined;
-        const up = servers.filter((s) => {
-          const sv = v.servers.get(s);
-          return sv?.status === 'UP' && isPassedCheck(sv.check);
-        });
-        const text = `waiting for replicas: ${up.length}/${servers.length} UP`;
-        if (text !== said) {
-          said = text;
-          opts.onProgress?.(text);
-        }
-        return up.length === servers.length;
-      },
-      {
-        timeoutMs: opts.timeoutMs,
-        signal: opts.signal,
-        onTimeout: () =>
-          new InternalError(
-            `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for replicas to be UP: ${describeServers(watch.view, servers)}`,
-          ),
-        onEnd: () =>
-          new InternalError(`the load balancer stopped while waiting for replicas${lastWords(watch)}`),
-      },
-    );
-  }
-
-  async waitLoaded(id: string, opts: WaitOptions): Promise<void> {
+  /** Swarm's DNS-filled slots: see untilUpCount (waits.ts). */
+  async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
     try {
-      await this.waitLoadedIn(watch, 'start', opts);
+      await untilUpCount(watch, count, opts, () => this.stats(id, 'probe'));
     } finally {
       watch.close();
     }
   }
 
-  /**
-   * Swarm: its servers are `server-template` slots that DNS fills. HAProxy marks a filled slot UP
-   * at once but checks it first at the next `inter` tick (5 s by default), since its check was
-   * skipped while the slot was empty. So once the log shows `count` slots UP without a check
-   * yet, a probe (stats.ts) counts those HAProxy has UP and whose address accepts a connection
-   * from the load balancer: the evidence a layer-4 check gives, seconds earlier. The log still
-   * drives: the probe (an exec) runs only in that window, every PROBE_MS, and not at all on an
-   * HAProxy without Lua, where the checks alone decide.
-   */
-  async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
+  async waitLoaded(id: string, opts: WaitOptions): Promise<void> {
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
-    const probe = { up: 0, wanted: false, running: undefined as Promise<void> | undefined, lua: true };
-    const runProbe = async () => {
-      while (probe.wanted && probe.lua) {
-        try {
-          const servers = await this.stats(id, 'probe');
-          probe.up = servers.filter((sv) => sv.status.startsWith('UP') && sv.reachable).length;
-          watch.poke();
-        } catch (err) {
-          // Without Lua the checks decide; else (a reload under way) the next probe will tell.
-          if (err instanceof InternalError && err.message.includes(NEEDS_LUA)) probe.lua = false;
-        }
-        if (probe.wanted) await new Promise((r) => setTimeout(r, PROBE_MS));
-      }
-      probe.running = undefined;
-    };
     try {
-      await watch.until(
-        () => {
-          const v = watch.view;
-          if (v.worker === undefined) return undefined;
-          const servers = [...v.servers.values()];
-          const checked = servers.filter((sv) => sv.status === 'UP' && isPassedCheck(sv.check)).length;
-          const filled = servers.filter((sv) => sv.status === 'UP').length;
-          const wanted = checked < count && filled >= count;
-          if (wanted && !probe.wanted) probe.up = 0; // a count from an earlier window says nothing now
-          probe.wanted = wanted;
-          if (probe.wanted && !probe.running) probe.running = runProbe();
-          const up = Math.max(checked, probe.wanted ? probe.up : 0);
-          opts.onProgress?.(`waiting for replicas: ${up}/${count} UP`);
-          return up >= count;
-        },
-        {
-          timeoutMs: opts.timeoutMs,
-          signal: opts.signal,
-          onTimeout: () =>
-            new InternalError(
-              `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${count} replicas to be UP`,
-            ),
-          onEnd: () =>
-            new InternalError(`the load balancer stopped while waiting for replicas${lastWords(watch)}`),
-        },
-      );
+      await untilLoaded(watch, 'start', opts);
     } finally {
-      probe.wanted = false;
       watch.close();
-      await probe.running;
     }
   }
 
@@ -360,7 +170,7 @@ export class LbDriver implements LoadBalancerDriver {
     const since = Math.floor(Date.parse(detail.startedAt) / 1000) || 0;
     const watch = await LogWatch.open(this.engine, id, { since });
     try {
-      await this.waitUpIn(watch, servers, opts);
+      await untilUp(watch, servers, opts);
     } finally {
       watch.close();
     }
@@ -401,7 +211,7 @@ export class LbDriver implements LoadBalancerDriver {
         throw err;
       }
       try {
-        if (opts.up?.length) await this.waitUpIn(watch, opts.up, opts);
+        if (opts.up?.length) await untilUp(watch, opts.up, opts);
         if (opts.drain) await this.waitDrained(id, workers, opts);
       } catch (err) {
         await undo().catch(() => undefined);

@@ -24,7 +24,7 @@ export interface SwarmPlanContext extends SwarmContext {
 }
 
 /** The desired state kept in the replicas service's labels (as a local record's). */
-function recordLabels(
+export function recordLabels(
   spec: ServiceSpec,
   tenant: string,
   revision: number,
@@ -58,11 +58,41 @@ export function checkSwarmSpec(spec: ServiceSpec): void {
 }
 
 /** A config or secret's name (they cannot change: a change makes a new one, named by revision). */
-const objectName = (tenant: string, service: string, what: string, revision: number) =>
+export const objectName = (tenant: string, service: string, what: string, revision: number) =>
   names.swarmObject(tenant, service, `${what}-r${revision}`);
 
-function objectLabels(spec: ServiceSpec, tenant: string) {
+export function objectLabels(spec: ServiceSpec, tenant: string) {
   return { ...baseLabels(tenant, 'lb'), [LABEL.service]: spec.Name, [LABEL.backend]: 'swarm' };
+}
+
+/** A new load balancer's config, allow list and certificate: their names, and the steps making them. */
+function firstObjects(
+  spec: ServiceSpec,
+  tenant: string,
+  allow: string[] | undefined,
+): { objects: { config: string; allow?: string; cert?: string }; made: Step[] } {
+  const labels = objectLabels(spec, tenant);
+  const objects: { config: string; allow?: string; cert?: string } = {
+    config: objectName(tenant, spec.Name, 'cfg', 1),
+  };
+  const made: Step[] = [
+    { op: 'swarm-object', kind: 'config', name: objects.config, labels, data: lbConfigText(spec, tenant) },
+  ];
+  if (allow !== undefined) {
+    objects.allow = objectName(tenant, spec.Name, 'allow', 1);
+    made.push({
+      op: 'swarm-object',
+      kind: 'config',
+      name: objects.allow,
+      labels,
+      data: renderAllowList(allow),
+    });
+  }
+  if (spec.SSLCert) {
+    objects.cert = objectName(tenant, spec.Name, 'cert', 1);
+    made.push({ op: 'swarm-object', kind: 'secret', name: objects.cert, labels, data: spec.SSLCert });
+  }
+  return { objects, made };
 }
 
 export function planSwarmCreate(
@@ -74,35 +104,7 @@ export function planSwarmCreate(
   checkSwarmSpec(spec);
   if (existing.includes(spec.Name))
     throw new ConflictError(`service "${spec.Name}" already exists in tenant ${ctx.tenant}`);
-  const labels = objectLabels(spec, ctx.tenant);
-  const objects = { config: objectName(ctx.tenant, spec.Name, 'cfg', 1) } as {
-    config: string;
-    allow?: string;
-    cert?: string;
-  };
-  const made: Step[] = [
-    {
-      op: 'swarm-object',
-      kind: 'config',
-      name: objects.config,
-      labels,
-      data: lbConfigText(spec, ctx.tenant),
-    },
-  ];
-  if (allow !== undefined) {
-    objects.allow = objectName(ctx.tenant, spec.Name, 'allow', 1);
-    made.push({
-      op: 'swarm-object',
-      kind: 'config',
-      name: objects.allow,
-      labels,
-      data: renderAllowList(allow),
-    });
-  }
-  if (spec.SSLCert) {
-    objects.cert = objectName(ctx.tenant, spec.Name, 'cert', 1);
-    made.push({ op: 'swarm-object', kind: 'secret', name: objects.cert, labels, data: spec.SSLCert });
-  }
+  const { objects, made } = firstObjects(spec, ctx.tenant, allow);
   const replicas = replicasService(spec, ctx, recordLabels(spec, ctx.tenant, 1, ctx.created));
   const lb = lbService(spec, ctx, ctx.lbImage, { ...objects, owner: ctx.lbOwner });
   const network = names.swarmNetwork(ctx.tenant);
@@ -163,7 +165,7 @@ export function swarmChangeable(s: ObservedService): SwarmChangeable {
 }
 
 /** The replicas service's spec for `next` (its labels the next revision of the desired state). */
-function nextReplicas(
+export function nextReplicas(
   c: SwarmChangeable,
   next: ServiceSpec,
   ctx: SwarmContext,
@@ -218,110 +220,6 @@ export function planSwarmRollingUpdate(
   };
 }
 
-/** The configs and secret a load balancer service mounts, by what they hold. */
-export function lbMounts(lb: SwarmService): { config?: string; allow?: string; cert?: string } {
-  const cs =
-    (lb.spec.TaskTemplate as { ContainerSpec?: Record<string, unknown> } | undefined)?.ContainerSpec ?? {};
-  const configs = (cs.Configs as Array<{ ConfigName: string; File: { Name: string } }> | undefined) ?? [];
-  const secrets = (cs.Secrets as Array<{ SecretName: string }> | undefined) ?? [];
-  return {
-    config: configs.find((c) => c.File.Name.endsWith('haproxy.cfg'))?.ConfigName,
-    allow: configs.find((c) => c.File.Name.endsWith('.allow'))?.ConfigName,
-    cert: secrets[0]?.SecretName,
-  };
-}
-
-/**
- * A change of the load balancer (FIP, certificate, allow list): new configs or secrets for what
- * changed, the load balancer's spec updated (Swarm replaces its task: the old one stops first,
- * since the host port allows one at a time), the desired state recorded; the replaced objects
- * removed once it committed.
- */
-function planLbChange(
-  c: SwarmChangeable,
-  next: ServiceSpec,
-  ctx: SwarmPlanContext,
-  change: { cert?: string; allow?: string[] },
-): Plan {
-  const mounted = lbMounts(c.lb);
-  const r = c.revision + 1;
-  const labels = objectLabels(next, ctx.tenant);
-  const objects = {
-    config: mounted.config ?? objectName(ctx.tenant, next.Name, 'cfg', r),
-    allow: mounted.allow,
-    cert: mounted.cert,
-  };
-  const made: Step[] = [];
-  if (!mounted.config)
-    made.push({
-      op: 'swarm-object',
-      kind: 'config',
-      name: objects.config,
-      labels,
-      data: lbConfigText(next, ctx.tenant),
-    });
-  if (change.allow !== undefined) {
-    objects.allow = objectName(ctx.tenant, next.Name, 'allow', r);
-    made.push({
-      op: 'swarm-object',
-      kind: 'config',
-      name: objects.allow,
-      labels,
-      data: renderAllowList(change.allow),
-    });
-  }
-  if (change.cert !== undefined) {
-    objects.cert = objectName(ctx.tenant, next.Name, 'cert', r);
-    made.push({ op: 'swarm-object', kind: 'secret', name: objects.cert, labels, data: change.cert });
-  }
-  const replaced: Step[] = [];
-  if (mounted.allow && mounted.allow !== objects.allow)
-    replaced.push({ op: 'swarm-remove', kind: 'config', name: mounted.allow });
-  if (mounted.cert && mounted.cert !== objects.cert)
-    replaced.push({ op: 'swarm-remove', kind: 'secret', name: mounted.cert });
-  return {
-    phases: [
-      ...(made.length > 0 ? [made] : []),
-      [
-        {
-          op: 'swarm-update',
-          service: c.lb.name,
-          spec: lbService(next, ctx, ctx.lbImage, { ...objects, owner: ctx.lbOwner }),
-        },
-      ],
-      [{ op: 'swarm-update', service: c.replicas.name, spec: nextReplicas(c, next, ctx) }],
-      [{ op: 'swarm-wait', service: next.Name, replicas: next.Replicas, lbLoaded: true }],
-    ],
-    cleanup: replaced.length > 0 ? [replaced] : [],
-    notes: [],
-  };
-}
-
-export function planSwarmFip(c: SwarmChangeable, fip: string, ctx: SwarmPlanContext): Plan | undefined {
-  if (fip !== '' && c.spec.FIP !== '') {
-    throw new ConflictError(`service "${c.service.name}" already has FIP ${c.spec.FIP}`, {
-      hint: { kind: 'detach-fip', service: c.service.name },
-    });
-  }
-  if (fip === c.spec.FIP) return undefined;
-  const next = { ...c.spec, FIP: fip };
-  checkSwarmSpec(next);
-  return planLbChange(c, next, ctx, {});
-}
-
-export function planSwarmUpdateCert(c: SwarmChangeable, pem: string, ctx: SwarmPlanContext): Plan {
-  if (c.spec.Protocol !== 'httpsTerm') {
-    throw new UsageError(
-      `service "${c.service.name}" has Protocol ${c.spec.Protocol}; only httpsTerm services have a certificate`,
-    );
-  }
-  return planLbChange(c, { ...c.spec, SSLCert: pem }, ctx, { cert: pem });
-}
-
-export function planSwarmAllow(c: SwarmChangeable, allow: string[], ctx: SwarmPlanContext): Plan {
-  return planLbChange(c, c.spec, ctx, { allow });
-}
-
 /** rm: both services, then their configs and secrets; never undone. */
 export function planSwarmRemoval(
   s: ObservedService,
@@ -338,4 +236,5 @@ export function planSwarmRemoval(
   };
 }
 
+export { lbMounts, planSwarmAllow, planSwarmFip, planSwarmUpdateCert } from './lb-plans.js';
 export { swarmLabels };

@@ -43,7 +43,7 @@ export function replicaNumbers(count: number): number[] {
 
 /**
  * The config svc gives a service's load balancer: server `rN` is replica N's container, by name
- * (as src/core/execute.ts lbState builds it), with the live paths.
+ * (as lbState in src/core/step-runner.ts builds it), with the live paths.
  */
 export function lbConfigFor(spec: ServiceSpec, tenant: string, replicas: number[]): string {
   const servers = replicas.map((n) => ({

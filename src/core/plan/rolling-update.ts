@@ -31,36 +31,29 @@ export function rollbackImage(c: Changeable): string {
   return c.previousImage;
 }
 
-export function planRollingUpdate(
+/**
+ * One new replica at a time: create them all, then each starts and joins the config (as the old
+ * one before it leaves) and must be UP; a last reload drains the old ones.
+ */
+function replacePhases(
   c: Changeable,
-  image: string,
-  ctx: { engineCpus: number },
-): Plan | undefined {
-  const inConfig = new Set(c.servers);
-  const serving = c.service.replicas.filter((r) => inConfig.has(r.number));
-  const old = serving.filter((r) => replicaImage(r) !== image);
-  if (old.length === 0 && c.spec.Image === image) return undefined;
-  const next: ServiceSpec = { ...c.spec, Image: image };
+  next: ServiceSpec,
+  fresh: number[],
+  old: Changeable['service']['replicas'],
+  final: number[],
+  engineCpus: number,
+): Step[][] {
+  if (fresh.length === 0) return [];
   const hash = specHash(next);
-  const tenant = c.service.tenant;
-  const fresh = freeNumbers([...c.service.replicas.map((r) => r.number), ...c.servers], old.length);
-  const leaving = new Set(old.map((r) => r.number));
-  const final = [...c.servers.filter((n) => !leaving.has(n)), ...fresh].sort((a, b) => a - b);
-  const previous = previousImageOf(old.map(replicaImage), c.spec.Image, image) ?? c.previousImage;
-  const records = recordSteps(c, 'rolling-update', next, final, previous);
-
-  const phases: Step[][] = [[records.lock]];
-  if (fresh.length > 0) {
-    phases.push(
-      fresh.map(
-        (n): Step => ({
-          op: 'create',
-          role: 'replica',
-          container: replicaContainer(next, tenant, n, ctx.engineCpus, hash),
-        }),
-      ),
-    );
-  }
+  const phases: Step[][] = [
+    fresh.map(
+      (n): Step => ({
+        op: 'create',
+        role: 'replica',
+        container: replicaContainer(next, c.service.tenant, n, engineCpus, hash),
+      }),
+    ),
+  ];
   let servers = [...c.servers];
   fresh.forEach((n, i) => {
     // Replica old[i-1] leaves the config as new replica n joins it; old[i] stays until n is UP.
@@ -71,17 +64,29 @@ export function planRollingUpdate(
       { op: 'lb-apply', lb: c.lb, target: { spec: next, servers, allow: c.allow }, up: [n], drain: false },
     ]);
   });
-  if (fresh.length > 0) {
-    phases.push([
-      {
-        op: 'lb-apply',
-        lb: c.lb,
-        target: { spec: next, servers: final, allow: c.allow },
-        up: [],
-        drain: true,
-      },
-    ]);
-  }
+  phases.push([
+    { op: 'lb-apply', lb: c.lb, target: { spec: next, servers: final, allow: c.allow }, up: [], drain: true },
+  ]);
+  return phases;
+}
+
+export function planRollingUpdate(
+  c: Changeable,
+  image: string,
+  ctx: { engineCpus: number },
+): Plan | undefined {
+  const inConfig = new Set(c.servers);
+  const serving = c.service.replicas.filter((r) => inConfig.has(r.number));
+  const old = serving.filter((r) => replicaImage(r) !== image);
+  if (old.length === 0 && c.spec.Image === image) return undefined;
+  const next: ServiceSpec = { ...c.spec, Image: image };
+  const fresh = freeNumbers([...c.service.replicas.map((r) => r.number), ...c.servers], old.length);
+  const leaving = new Set(old.map((r) => r.number));
+  const final = [...c.servers.filter((n) => !leaving.has(n)), ...fresh].sort((a, b) => a - b);
+  const previous = previousImageOf(old.map(replicaImage), c.spec.Image, image) ?? c.previousImage;
+  const records = recordSteps(c, 'rolling-update', next, final, previous);
+
+  const phases: Step[][] = [[records.lock], ...replacePhases(c, next, fresh, old, final, ctx.engineCpus)];
   phases.push([records.outcome]);
 
   const names = old.map((r) => r.name);

@@ -10,8 +10,9 @@ import type { ContainerSpec } from '../../engine/engine.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { baseLabels, LABEL, names } from '../../model/naming.js';
 import { allowedSources, type SecurityGroup } from '../../model/security-group.js';
+import type { ServiceSpec } from '../../spec/types.js';
 import { planSwarmAllow, type SwarmPlanContext, swarmChangeable } from '../../swarm/plans.js';
-import type { Snapshot } from '../observe.js';
+import type { ObservedService, Snapshot } from '../observe.js';
 import type { Plan, Step } from '../steps.js';
 import { changeable, recordSteps } from './change.js';
 
@@ -44,6 +45,32 @@ export function groupRecord(group: SecurityGroup, revision: number, ctx: GroupCo
 /** Names of the services whose desired spec names group `name`. */
 export function servicesUsing(snapshot: Snapshot, name: string): string[] {
   return snapshot.services.filter((s) => s.current?.spec?.SecurityGroups?.includes(name)).map((s) => s.name);
+}
+
+/** The steps that give a running service's load balancer the allow list of `after`'s groups. */
+function reapplyGroups(
+  s: ObservedService,
+  after: Snapshot,
+  sctx: SwarmPlanContext | undefined,
+): { phases: Step[][]; cleanup: Step[] } {
+  const allowFor = (spec: ServiceSpec) =>
+    allowedSources(
+      after.groups.filter((g) => spec.SecurityGroups?.includes(g.group.name)).map((g) => g.group),
+      spec.ServicePort,
+    );
+  if (s.backend === 'swarm') {
+    const spec = s.current?.spec;
+    if (!spec || !sctx) return { phases: [], cleanup: [] };
+    const p = planSwarmAllow(swarmChangeable(s), allowFor(spec), sctx);
+    return { phases: p.phases, cleanup: p.cleanup.flat() };
+  }
+  const c = changeable(s, after);
+  const records = recordSteps(c, 'security-groups', c.spec, c.servers);
+  const target = { spec: c.spec, servers: c.servers, allow: allowFor(c.spec) };
+  return {
+    phases: [[records.lock], [{ op: 'lb-apply', lb: c.lb, target, up: [], drain: false }], [records.outcome]],
+    cleanup: records.cleanup,
+  };
 }
 
 export function planSaveGroup(
@@ -85,30 +112,9 @@ export function planSaveGroup(
   };
   const using = new Set(servicesUsing(snapshot, group.name));
   for (const s of snapshot.services.filter((x) => using.has(x.name) && x.lb?.state === 'running')) {
-    if (s.backend === 'swarm') {
-      const spec = s.current?.spec;
-      const sctx = swarm.get(s.name);
-      if (!spec || !sctx) continue;
-      const groups = after.groups
-        .filter((g) => spec.SecurityGroups?.includes(g.group.name))
-        .map((g) => g.group);
-      const p = planSwarmAllow(swarmChangeable(s), allowedSources(groups, spec.ServicePort), sctx);
-      phases.push(...p.phases);
-      cleanup.push(...p.cleanup.flat());
-      continue;
-    }
-    const c = changeable(s, after);
-    const groups = after.groups
-      .filter((g) => c.spec.SecurityGroups?.includes(g.group.name))
-      .map((g) => g.group);
-    const records = recordSteps(c, 'security-groups', c.spec, c.servers);
-    const target = { spec: c.spec, servers: c.servers, allow: allowedSources(groups, c.spec.ServicePort) };
-    phases.push(
-      [records.lock],
-      [{ op: 'lb-apply', lb: c.lb, target, up: [], drain: false }],
-      [records.outcome],
-    );
-    cleanup.push(...records.cleanup);
+    const p = reapplyGroups(s, after, swarm.get(s.name));
+    phases.push(...p.phases);
+    cleanup.push(...p.cleanup);
   }
   return { phases, cleanup: [cleanup], notes: [] };
 }

@@ -1,0 +1,251 @@
+/**
+ * One step of a plan on the engine, the load balancer driver or the swarm, leaving in the
+ * journal how to undo what it changed (execute.ts runs the steps and undoes the journal).
+ */
+import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
+import type { LbState } from '../lb/driver.js';
+import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
+import { runSwarmStep } from '../swarm/steps.js';
+import type { Context } from './execute.js';
+import type { LbTarget, Step } from './steps.js';
+
+/** The steps of one kind (or kinds). */
+type StepOf<Op extends string> = Extract<Step, { op: Op }>;
+
+export interface JournalEntry {
+  what: string;
+  undo: () => Promise<void>;
+}
+
+/** The load balancer's view of a target: server `rN` is replica N's container, by name. */
+export function lbState(tenant: string, t: LbTarget): LbState {
+  return {
+    spec: t.spec,
+    servers: t.servers.map((n) => ({
+      name: serverName(n),
+      host: names.replica(tenant, t.spec.Name, n),
+      port: t.spec.ContainerPort,
+    })),
+    cert: t.cert,
+    allow: t.allow,
+  };
+}
+
+/** The engine's refusal to start a published load balancer, in terms of the spec. */
+function explainStartFailure(
+  err: unknown,
+  publish: { hostIp: string; hostPort: number } | undefined,
+): unknown {
+  if (!(err instanceof SvcError) || !publish) return err;
+  if (/port is already allocated|address already in use/i.test(err.message)) {
+    return new ConflictError(`host port ${publish.hostIp}:${publish.hostPort} is already in use`, {
+      cause: err,
+    });
+  }
+  if (/cannot assign requested address/i.test(err.message)) {
+    return new UsageError(
+      `FIP ${publish.hostIp} is not an address of the engine's host (use 127.0.0.1, 0.0.0.0 or one of its own addresses)`,
+    );
+  }
+  return err;
+}
+
+/** A wait for replicas that failed names them (and the image they run) in its error. */
+async function unhealthy<T>(
+  target: LbTarget,
+  up: number[],
+  tenant: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (
+      up.length > 0 &&
+      err instanceof SvcError &&
+      !(err instanceof InterruptedError) &&
+      /^timed out/.test(err.message)
+    ) {
+      const who = up.map((n) => names.replica(tenant, target.spec.Name, n)).join(', ');
+      err.message = `${who} did not become healthy (image ${target.spec.Image}): ${err.message}`;
+    }
+    throw err;
+  }
+}
+
+export class StepRunner {
+  readonly journal: JournalEntry[] = [];
+  private readonly created = new Set<string>();
+  private readonly networks = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: Context,
+    readonly ids: Map<string, string>,
+  ) {}
+
+  private id(name: string): string {
+    const id = this.ids.get(name);
+    if (!id) throw new NotFoundError(`no container named ${name}`);
+    return id;
+  }
+
+  private done(what: string, undo: () => Promise<void>): void {
+    this.journal.push({ what, undo });
+  }
+
+  private wait() {
+    const { timeoutMs, signal, onProgress } = this.ctx;
+    return { timeoutMs, signal, onProgress };
+  }
+
+  private progress(text: string): void {
+    this.ctx.onProgress?.(text);
+  }
+
+  async step(step: Step): Promise<void> {
+    switch (step.op) {
+      case 'pull-image':
+        return this.pull(step);
+      case 'ensure-network':
+        return this.ensureNetwork(step);
+      case 'create':
+        return this.create(step);
+      case 'start':
+      case 'rename':
+      case 'stop':
+      case 'remove':
+        return this.containerStep(step);
+      case 'lb-configure':
+      case 'lb-start':
+      case 'lb-apply':
+      case 'lb-wait':
+        return this.lbStep(step);
+      case 'swarm-object':
+      case 'swarm-create':
+      case 'swarm-update':
+      case 'swarm-wait':
+      case 'swarm-remove':
+        return this.swarmStep(step);
+    }
+  }
+
+  private async pull(step: StepOf<'pull-image'>): Promise<void> {
+    this.progress(`pulling ${step.image}`);
+    try {
+      await this.ctx.engine.pullImage(step.image, (p) =>
+        this.progress(`pulling ${step.image}: ${p.status} ${p.progress ?? ''}`),
+      );
+    } catch (err) {
+      if (err instanceof SvcError && err.status === 503) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new NotFoundError(`image "${step.image}" is not present and could not be pulled: ${why}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private async ensureNetwork(step: StepOf<'ensure-network'>): Promise<void> {
+    const net = await this.ctx.engine.ensureNetwork(step.network, step.labels, step.lockImage, step.driver);
+    this.networks.set(step.network, net.id);
+    if (net.created)
+      this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id, step.driver));
+  }
+
+  private async create(step: StepOf<'create'>): Promise<void> {
+    const { engine } = this.ctx;
+    const c = step.container;
+    this.progress(`creating ${c.name}`);
+    let id: string;
+    try {
+      // By ID: for a moment a concurrent create may have made a second network of that name.
+      id = await engine.createContainer({ ...c, network: this.networks.get(c.network) ?? c.network });
+    } catch (err) {
+      if (err instanceof ConflictError && (step.role === 'lb' || step.role === 'record')) {
+        const service = c.labels[LABEL.service] ?? c.name;
+        throw new ConflictError(
+          step.role === 'lb'
+            ? `service "${service}" already exists (its load balancer ${c.name} is there)`
+            : `service "${service}" is being changed by another command; try again when it is done`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    this.ids.set(c.name, id);
+    this.created.add(id);
+    this.done(`${step.role} ${c.name}`, () => engine.removeContainer(id));
+  }
+
+  private async containerStep(step: StepOf<'start' | 'rename' | 'stop' | 'remove'>): Promise<void> {
+    const { engine } = this.ctx;
+    const id = this.id(step.name);
+    switch (step.op) {
+      case 'start':
+        this.progress(`starting ${step.name}`);
+        await engine.startContainer(id);
+        if (!this.created.has(id)) this.done(`start of ${step.name}`, () => engine.stopContainer(id, 10));
+        return;
+      case 'rename':
+        await engine.renameContainer(id, step.to, step.network);
+        this.ids.set(step.to, id);
+        this.done(`the name of ${step.name}`, () => engine.renameContainer(id, step.name, step.network));
+        return;
+      case 'stop':
+        this.progress(`stopping ${step.name}`);
+        await engine.stopContainer(id, step.graceSeconds);
+        return;
+      case 'remove':
+        await engine.removeContainer(id);
+        return;
+    }
+  }
+
+  private async lbStep(step: StepOf<'lb-configure' | 'lb-start' | 'lb-apply' | 'lb-wait'>): Promise<void> {
+    const { lb, tenant } = this.ctx;
+    const id = this.id(step.lb);
+    switch (step.op) {
+      case 'lb-configure':
+        await lb.configure(id, lbState(tenant, step.target), {
+          certFrom: step.certFrom ? this.id(step.certFrom) : undefined,
+        });
+        return;
+      case 'lb-start':
+        this.progress(`starting ${step.lb}`);
+        try {
+          await lb.start(id, this.wait());
+        } catch (err) {
+          throw explainStartFailure(err, step.publish);
+        }
+        return;
+      case 'lb-apply': {
+        this.progress('reloading the load balancer');
+        const state = lbState(tenant, step.target);
+        const up = step.up.map(serverName);
+        const undo = await unhealthy(step.target, step.up, tenant, () =>
+          lb.apply(id, state, { ...this.wait(), up, drain: step.drain }),
+        );
+        this.done(`the config of ${step.lb}`, undo);
+        return;
+      }
+      case 'lb-wait':
+        await lb.waitUp(id, step.up.map(serverName), this.wait());
+        return;
+    }
+  }
+
+  private async swarmStep(step: StepOf<`swarm-${string}`>): Promise<void> {
+    const undo = await runSwarmStep(step, { ...this.ctx, swarm: this.ctx.engine.swarm });
+    const what = 'name' in step ? step.name : 'service' in step ? step.service : step.spec.Name;
+    if (undo) this.done(`${step.op} ${what}`, undo);
+  }
+
+  /** The tenant network goes only when no object of the tenant that joins it is left. */
+  private async removeNetworkIfUnused(network: string, driver?: 'bridge' | 'overlay'): Promise<void> {
+    const { engine, tenant } = this.ctx;
+    const users =
+      driver === 'overlay'
+        ? await engine.swarm.listServices(labelFilter(tenant))
+        : (await engine.listContainers(labelFilter(tenant))).filter((c) => usesTenantNetwork(c.labels));
+    if (users.length === 0) await engine.removeNetwork(network);
+  }
+}

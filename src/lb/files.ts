@@ -1,0 +1,67 @@
+/**
+ * A load balancer's files (where they go, as archive entries with their owners) and its
+ * container settings: what the driver writes and how the container runs HAProxy (pure).
+ */
+import type { ArchiveEntry, ContainerSpec } from '../engine/engine.js';
+import { type ConfigPaths, renderHaproxyConfig } from '../haproxy/render-config.js';
+import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
+import type { ServiceSpec } from '../spec/types.js';
+import type { LbState } from './driver.js';
+import type { Owner } from './processes.js';
+
+const CONFIG_PATH = `${LB_DIR}/${LB_FILES.config}`;
+
+/** The container settings of a load balancer (its name, labels, network and ports come from the plan). */
+export function lbContainerSettings(): Pick<
+  ContainerSpec,
+  'entrypoint' | 'cmd' | 'stopSignal' | 'sysctls' | 'logConfig' | 'restartPolicy'
+> {
+  return {
+    // Master-worker in the foreground whatever the image's entrypoint does: SIGUSR2 reloads,
+    // and every state change is printed on stderr.
+    entrypoint: ['haproxy'],
+    cmd: ['-W', '-db', '-f', CONFIG_PATH],
+    // A soft stop: in-flight requests finish.
+    stopSignal: 'SIGUSR1',
+    restartPolicy: 'unless-stopped',
+    // HAProxy runs as the image's user; let it bind service ports below 1024.
+    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
+    // svc reads HAProxy's account of itself from this log: a driver it can read, bounded.
+    logConfig: { type: 'json-file', config: { 'max-size': '10m', 'max-file': '3' } },
+  };
+}
+
+export function paths(base: string): ConfigPaths & { config: string } {
+  return {
+    config: `${base}/${LB_FILES.config}`,
+    cert: `${base}/${LB_FILES.cert}`,
+    allow: `${base}/${LB_FILES.allow}`,
+  };
+}
+
+export const LIVE = paths(LB_DIR);
+export const STAGED = paths(`${LB_DIR}/${LB_STAGING}`);
+
+/** Archive entries (relative to LB_DIR) for these files under `prefix` ('' or the staging dir). */
+export function entries(
+  files: { config?: string; cert?: string; allow?: string },
+  prefix: string,
+  owner: Owner,
+): ArchiveEntry[] {
+  const at = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const out: ArchiveEntry[] = prefix ? [{ name: prefix, mode: 0o755 }] : [];
+  if (files.config !== undefined) out.push({ name: at(LB_FILES.config), content: files.config, mode: 0o644 });
+  if (files.cert !== undefined) {
+    const dir = LB_FILES.cert.slice(0, LB_FILES.cert.lastIndexOf('/'));
+    out.push({ name: at(dir), mode: 0o700, ...owner });
+    out.push({ name: at(LB_FILES.cert), content: files.cert, mode: 0o600, ...owner });
+  }
+  if (files.allow !== undefined) out.push({ name: at(LB_FILES.allow), content: files.allow, mode: 0o644 });
+  return out;
+}
+
+export function render(state: LbState, where: ConfigPaths): string {
+  return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where });
+}
+
+export const restricted = (spec: ServiceSpec) => (spec.SecurityGroups?.length ?? 0) > 0;
