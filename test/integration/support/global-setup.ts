@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
 import { LB_IMAGE } from '../../support/cli.js';
 import { LB_IMAGE_DEBIAN, removeTestLeftovers, TEST_IMAGES } from './harness.js';
+import { NODE_IMAGE } from './swarm-node.js';
 
 export default async function setup(): Promise<void> {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -25,6 +26,11 @@ export default async function setup(): Promise<void> {
         `test image ${image} is missing; build it with: sudo bash scripts/build-test-images.sh`,
       );
     }
+  }
+  if (!(await engine.imageExists(NODE_IMAGE))) {
+    throw new Error(
+      `test image ${NODE_IMAGE} (the second Swarm node) is missing; build it with: sudo bash scripts/build-node-image.sh`,
+    );
   }
   await removeTestLeftovers(engine);
 }
