@@ -19,9 +19,9 @@ if ! command -v debootstrap >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 fi
-# The release and mirror this machine's apt uses.
-. /etc/os-release
-SUITE="${DEBIAN_SUITE:-${VERSION_CODENAME:-bookworm}}"
+# This machine's Debian release (the same one its apt uses), and Debian's archive.
+codename="$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)"
+SUITE="${DEBIAN_SUITE:-${codename:-bookworm}}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 root="$(mktemp -d)"
