@@ -116,7 +116,7 @@ function peersSections(c: Checked): string[] {
   return [section(`peers ${PEERS_NAME}`, [`peer ${LOCAL_PEER} ${LOOPBACK}:${peersPort}`])];
 }
 
-function resolversSection(): string {
+function resolversSection(c: Checked): string {
   return section(`resolvers ${RESOLVERS_NAME}`, [
     // Docker's embedded DNS: replicas are found by container name and re-resolved when a
     // container comes back with another address.
@@ -130,7 +130,9 @@ function resolversSection(): string {
     'hold refused 10s',
     'hold nx 10s',
     'hold timeout 10s',
-    'hold obsolete 10s',
+    // A server-template slot whose address left the DNS answer (a task Swarm is stopping: it
+    // leaves DNS first, and stops ~2 s later) is freed at once, not kept for new connections.
+    `hold obsolete ${c.template ? '0s' : '10s'}`,
   ]);
 }
 
@@ -253,7 +255,7 @@ export function renderHaproxyConfig(input: RenderInput): string {
     header(c),
     globalSection(c),
     ...peersSections(c),
-    resolversSection(),
+    resolversSection(c),
     defaultsSection(c),
     frontendSection(c),
     backendSection(c),

@@ -6,24 +6,26 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LbServer, renderAllowList } from '../../src/haproxy/render-config.js';
+import {
+  type LbServer,
+  renderAllowList,
+  renderHaproxyConfig,
+  type ServerTemplate,
+} from '../../src/haproxy/render-config.js';
 import { ALGORITHMS, PROTOCOLS, type ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
-import {
-  GOLDEN_DIR,
-  haproxyCheck,
-  LIVE_PATHS,
-  makeServers,
-  makeSpec,
-  renderConfig,
-  tempDir,
-  UPDATE,
-} from './helpers.js';
+import { GOLDEN_DIR, haproxyCheck, LIVE_PATHS, makeServers, makeSpec, tempDir, UPDATE } from './helpers.js';
 
 interface GoldenCase {
   file: string;
   spec: ServiceSpec;
   servers: LbServer[];
+  /** Swarm: servers found through DNS instead of listed. */
+  template?: ServerTemplate;
+}
+
+function render(c: GoldenCase): string {
+  return renderHaproxyConfig({ spec: c.spec, servers: c.servers, paths: LIVE_PATHS, template: c.template });
 }
 
 const CERT = '-----BEGIN CERTIFICATE-----\nnot-a-real-cert\n-----END CERTIFICATE-----\n';
@@ -85,6 +87,14 @@ CASES.push(
     spec: specFor('tcp', { Algorithm: 'source', SecurityGroups: ['office'] }),
     servers: makeServers(2, 6379),
   },
+  {
+    // Swarm: one slot a task, found through Swarm's DNS, and a slot freed as soon as its task
+    // leaves the answer.
+    file: 'http-roundrobin-affinity-swarm-template.cfg',
+    spec: specFor('http', { SessionAffinity: true }),
+    servers: [],
+    template: { count: 1000, host: 'tasks.web-0123abcd', port: 8080 },
+  },
 );
 
 describe('golden HAProxy configs', () => {
@@ -110,7 +120,7 @@ describe('golden HAProxy configs', () => {
       const path = join(GOLDEN_DIR, c.file);
 
       it('matches the golden file byte for byte', () => {
-        const actual = renderConfig(c.spec, c.servers);
+        const actual = render(c);
         if (UPDATE) {
           mkdirSync(GOLDEN_DIR, { recursive: true });
           writeFileSync(path, actual);
@@ -120,7 +130,7 @@ describe('golden HAProxy configs', () => {
         }
         expect(actual).toBe(readFileSync(path, 'utf8'));
         // Rendering is deterministic.
-        expect(renderConfig(c.spec, c.servers)).toBe(actual);
+        expect(render(c)).toBe(actual);
       });
 
       it('has only the read-only stats socket (no admin runtime API) and logs health checks', () => {
