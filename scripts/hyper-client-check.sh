@@ -11,11 +11,15 @@
 #   GO111MODULE=off GOPATH=~/go bash build.sh          # makes hyper/hyper
 # Then:
 #   HYPER=~/go/src/github.com/hyperhq/hypercli/hyper/hyper bash scripts/hyper-client-check.sh
+# SVC_BACKEND=swarm runs it on the swarm backend (the engine must be a swarm manager; the FIP is
+# then 0.0.0.0, the only one Swarm's host-mode ports can honour).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${HYPER:?set HYPER to the hyper binary}"
 LB_IMAGE="${SVC_LB_IMAGE:-svc-test/haproxy:local}"
 IMAGE=svc-test/http:local
+FIP=127.0.0.1
+if [ "${SVC_BACKEND:-local}" = swarm ]; then FIP=0.0.0.0; fi
 
 work="$(mktemp -d)"
 export SVC_CONFIG_DIR="$work/svc" SVC_LB_IMAGE="$LB_IMAGE"
@@ -72,6 +76,7 @@ check 'create, every option' 0 'Service web is created' \
   --protocol http -e A=1 -e B=two -l app=web -l tier=front -v "hvol-${SVC_TENANT:0:8}:/data" \
   --sg office --stop-signal SIGTERM -w /tmp --health-check-interval 1 --algorithm leastconn \
   --size s3 --entrypoint /bin/serve-http "$IMAGE"
+check "on the ${SVC_BACKEND:-local} backend" 0 "\"Backend\": \"${SVC_BACKEND:-local}\"" svc inspect web
 check 'ls' 0 '^web +[0-9a-f]{12}, [0-9a-f]{12} +active' hyper service ls
 check 'ls -f name=' 0 '^web ' hyper service ls -f name=web
 check 'ls -f label=' 0 '^web ' hyper service ls -f label=app=web
@@ -79,10 +84,10 @@ check 'ls -f label=, no match' 0 '^0$' rows -f label=app=none
 check 'inspect -f: maps, lists, status' 0 \
   "^web 2 map\[hvol-${SVC_TENANT:0:8}:/data:\{\}\] map\[office:\{\}\] \[A=1 B=two\] map\[app:web tier:front\] active$" \
   hyper service inspect -f '{{.Name}} {{.Replicas}} {{.Volumes}} {{.SecurityGroups}} {{.Env}} {{.Labels}} {{.Status}}' web
-check 'attach-fip' 0 '^web$' hyper service attach-fip --fip 127.0.0.1 web
+check 'attach-fip' 0 '^web$' hyper service attach-fip --fip "$FIP" web
 check 'the FIP answers' 0 '^[0-9a-f]{12}$' curl -sf -m 5 "http://127.0.0.1:$WEB_PORT/"
 check 'scale' 0 '^web$' hyper service scale web=3
-check 'inspect after scale' 0 '^3 127\.0\.0\.1 active$' hyper service inspect -f '{{.Replicas}} {{.FIP}} {{.Status}}' web
+check 'inspect after scale' 0 "^3 ${FIP//./\\.} active\$" hyper service inspect -f '{{.Replicas}} {{.FIP}} {{.Status}}' web
 docker tag "$IMAGE" svc-test/http:hyper-v2
 check 'rolling-update' 0 'Rolling-update is requested for service web' \
   hyper service rolling-update --image svc-test/http:hyper-v2 web
@@ -119,6 +124,11 @@ check 'ls, three services' 0 '^secure ' hyper service ls
 check 'rm two' 0 '^secure$' hyper service rm secure echo
 check 'rm' 0 '^web$' hyper service rm web
 check 'ls, none left' 0 '^0$' rows
-left="$(docker ps -aq --filter "label=io.svc.tenant=$SVC_TENANT" --filter label=io.svc.role=replica)"
+# (Swarm removes a removed service's task containers in the seconds after.)
+for _ in $(seq 30); do
+  left="$(docker ps -aq --filter "label=io.svc.tenant=$SVC_TENANT" --filter label=io.svc.role=replica)"
+  [ -z "$left" ] && break
+  sleep 1
+done
 [ -z "$left" ] || { echo "FAIL rm left replicas: $left" >&2; exit 1; }
 echo "all $passed checks passed: $("$HYPER" --version) against svc serve $(svc --version)"
