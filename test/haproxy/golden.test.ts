@@ -6,15 +6,19 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type LbServer,
-  renderAllowList,
-  renderHaproxyConfig,
-  type ServerTemplate,
-} from '../../src/haproxy/render-config.js';
+import { type LbServer, renderAllowList, type ServerTemplate } from '../../src/haproxy/render-config.js';
 import { ALGORITHMS, PROTOCOLS, type ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
-import { GOLDEN_DIR, haproxyCheck, LIVE_PATHS, makeServers, makeSpec, tempDir, UPDATE } from './helpers.js';
+import {
+  GOLDEN_DIR,
+  haproxyCheck,
+  LIVE_PATHS,
+  makeServers,
+  makeSpec,
+  renderConfig,
+  tempDir,
+  UPDATE,
+} from './helpers.js';
 
 interface GoldenCase {
   file: string;
@@ -22,10 +26,6 @@ interface GoldenCase {
   servers: LbServer[];
   /** Swarm: servers found through DNS instead of listed. */
   template?: ServerTemplate;
-}
-
-function render(c: GoldenCase): string {
-  return renderHaproxyConfig({ spec: c.spec, servers: c.servers, paths: LIVE_PATHS, template: c.template });
 }
 
 const CERT = '-----BEGIN CERTIFICATE-----\nnot-a-real-cert\n-----END CERTIFICATE-----\n';
@@ -120,7 +120,7 @@ describe('golden HAProxy configs', () => {
       const path = join(GOLDEN_DIR, c.file);
 
       it('matches the golden file byte for byte', () => {
-        const actual = render(c);
+        const actual = renderConfig(c.spec, c.servers, LIVE_PATHS, c.template);
         if (UPDATE) {
           mkdirSync(GOLDEN_DIR, { recursive: true });
           writeFileSync(path, actual);
@@ -130,7 +130,7 @@ describe('golden HAProxy configs', () => {
         }
         expect(actual).toBe(readFileSync(path, 'utf8'));
         // Rendering is deterministic.
-        expect(render(c)).toBe(actual);
+        expect(renderConfig(c.spec, c.servers, LIVE_PATHS, c.template)).toBe(actual);
       });
 
       it('has only the read-only stats socket (no admin runtime API) and logs health checks', () => {

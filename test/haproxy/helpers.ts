@@ -4,7 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ConfigPaths, type LbServer, renderHaproxyConfig } from '../../src/haproxy/render-config.js';
+import {
+  type ConfigPaths,
+  type LbServer,
+  renderHaproxyConfig,
+  type ServerTemplate,
+} from '../../src/haproxy/render-config.js';
 import { LB_DIR, LB_FILES, names, serverName } from '../../src/model/naming.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { seedSpec } from '../support/seed.js';
@@ -27,13 +32,14 @@ export const LIVE_PATHS: ConfigPaths = {
   allow: `${LB_DIR}/${LB_FILES.allow}`,
 };
 
-/** renderHaproxyConfig with the live paths (or `paths`). */
+/** renderHaproxyConfig with the live paths (or `paths`); `template` for Swarm's DNS-found servers. */
 export function renderConfig(
   spec: ServiceSpec,
   servers: LbServer[],
   paths: ConfigPaths = LIVE_PATHS,
+  template?: ServerTemplate,
 ): string {
-  return renderHaproxyConfig({ spec, servers, paths });
+  return renderHaproxyConfig({ spec, servers, paths, template });
 }
 
 /** Replicas 1…count. */
