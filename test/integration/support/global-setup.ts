@@ -20,17 +20,14 @@ export default async function setup(): Promise<void> {
         'Start one with: sudo bash scripts/start-docker.sh',
     );
   }
-  for (const image of [LB_IMAGE, LB_IMAGE_DEBIAN, ...TEST_IMAGES]) {
+  const builtBy: Array<[string, string]> = [
+    ...[LB_IMAGE, LB_IMAGE_DEBIAN, ...TEST_IMAGES].map((i): [string, string] => [i, 'build-test-images.sh']),
+    [NODE_IMAGE, 'build-node-image.sh'],
+  ];
+  for (const [image, script] of builtBy) {
     if (!(await engine.imageExists(image))) {
-      throw new Error(
-        `test image ${image} is missing; build it with: sudo bash scripts/build-test-images.sh`,
-      );
+      throw new Error(`test image ${image} is missing; build it with: sudo bash scripts/${script}`);
     }
-  }
-  if (!(await engine.imageExists(NODE_IMAGE))) {
-    throw new Error(
-      `test image ${NODE_IMAGE} (the second Swarm node) is missing; build it with: sudo bash scripts/build-node-image.sh`,
-    );
   }
   await removeTestLeftovers(engine);
 }
