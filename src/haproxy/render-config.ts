@@ -123,7 +123,8 @@ function resolversSection(c: Checked): string {
     `nameserver dns ${DOCKER_DNS}`,
     'accepted_payload_size 8192',
     'resolve_retries 3',
-    'timeout resolve 1s',
+    // Swarm's task list is read from DNS: a slot fills within 250 ms of its task joining DNS.
+    `timeout resolve ${c.template ? '250ms' : '1s'}`,
     'timeout retry 1s',
     'hold valid 10s',
     'hold other 10s',

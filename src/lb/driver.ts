@@ -66,6 +66,8 @@ export interface LoadBalancerDriver {
 
 export class LbDriver implements LoadBalancerDriver {
   private readonly owners = new Map<string, Owner>();
+  /** The one-shot client's files, written once a container and kind (an archive write is ~0.2 s). */
+  private readonly clients = new Map<string, Promise<void>>();
 
   constructor(private readonly engine: Engine) {}
 
@@ -146,6 +148,8 @@ export class LbDriver implements LoadBalancerDriver {
 
   /** Swarm's DNS-filled slots: see untilUpCount (waits.ts). */
   async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
+    // The probe's files are written while the wait begins, not when the first probe is due.
+    this.client(id, 'probe').catch(() => undefined);
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
     try {
       await untilUpCount(watch, count, opts, () => this.stats(id, 'probe'));
@@ -278,14 +282,26 @@ export class LbDriver implements LoadBalancerDriver {
     }
   }
 
+  /** Write the one-shot client's files into the load balancer (once; again after a failure). */
+  private client(id: string, kind: ClientKind): Promise<void> {
+    const key = `${id} ${kind}`;
+    let written = this.clients.get(key);
+    if (!written) {
+      const files = statsClientFiles(`${LB_DIR}/${STATS_DIR}`, kind).map((f) => ({
+        name: `${STATS_DIR}/${f.name}`,
+        content: f.content,
+        mode: 0o644,
+      }));
+      written = this.engine.writeFiles(id, LB_DIR, [{ name: STATS_DIR, mode: 0o755 }, ...files]);
+      written.catch(() => this.clients.delete(key));
+      this.clients.set(key, written);
+    }
+    return written;
+  }
+
   async stats(id: string, kind: ClientKind = 'stats'): Promise<ServerCounters[]> {
     const dir = `${LB_DIR}/${STATS_DIR}`;
-    const files = statsClientFiles(dir, kind).map((f) => ({
-      name: `${STATS_DIR}/${f.name}`,
-      content: f.content,
-      mode: 0o644,
-    }));
-    await this.engine.writeFiles(id, LB_DIR, [{ name: STATS_DIR, mode: 0o755 }, ...files]);
+    await this.client(id, kind);
     const r = await this.engine.exec(id, ['haproxy', '-db', '-f', `${dir}/${kind}.cfg`]);
     if (r.exitCode !== 0 || !r.stdout.startsWith('# ')) {
       const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');

@@ -105,7 +105,22 @@ export async function untilUpCount(
   opts: WaitOptions,
   probeServers: () => Promise<ServerCounters[]>,
 ): Promise<void> {
-  const probe = { up: 0, wanted: false, running: undefined as Promise<void> | undefined, lua: true };
+  const probe = {
+    up: 0,
+    wanted: false,
+    running: undefined as Promise<void> | undefined,
+    lua: true,
+    /** Ends the pause between probes (the wait decided: nothing more to probe). */
+    wake: () => {},
+  };
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, PROBE_MS);
+      probe.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   const runProbe = async () => {
     while (probe.wanted && probe.lua) {
       try {
@@ -116,7 +131,7 @@ export async function untilUpCount(
         // Without Lua the checks decide; else (a reload under way) the next probe will tell.
         if (err instanceof InternalError && err.message.includes(NEEDS_LUA)) probe.lua = false;
       }
-      if (probe.wanted) await new Promise((r) => setTimeout(r, PROBE_MS));
+      if (probe.wanted) await pause();
     }
     probe.running = undefined;
   };
@@ -149,6 +164,7 @@ export async function untilUpCount(
     );
   } finally {
     probe.wanted = false;
+    probe.wake();
     await probe.running;
   }
 }

@@ -1,16 +1,25 @@
 /** What a Swarm plan needs from the engine before it is made: the node, its CPUs, HAProxy's user. */
 import type { Engine } from '../engine/engine.js';
-import { UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { imageOwner } from '../lb/processes.js';
 import type { SwarmPlanContext } from './plans.js';
 
+/**
+ * `withCert`: the load balancer mounts a certificate, whose file must belong to the user HAProxy
+ * runs as; that is read from the image (a container created and removed at once, ~0.2 s), so
+ * only then. Otherwise the image need only be on this node, where the load balancer runs.
+ */
 export async function swarmContext(
   engine: Engine,
   tenant: string,
   lbImage: string,
-  created = '',
+  opts: { created?: string; withCert: boolean },
 ): Promise<SwarmPlanContext> {
-  const [swarm, info] = await Promise.all([engine.swarm.swarmInfo(), engine.info()]);
+  const [swarm, info, present] = await Promise.all([
+    engine.swarm.swarmInfo(),
+    engine.info(),
+    engine.imageExists(lbImage),
+  ]);
   if (!swarm?.manager) {
     throw new UsageError(
       swarm
@@ -18,10 +27,20 @@ export async function swarmContext(
         : 'the Docker engine is not part of a swarm (docker swarm init makes it the manager of one)',
     );
   }
-  const lbOwner = await imageOwner(
-    engine,
+  if (!present) {
+    throw new NotFoundError(
+      `load balancer image "${lbImage}" is not on this engine; the load balancer runs on this node (docker pull it, or give --lb-image)`,
+    );
+  }
+  const lbOwner = opts.withCert
+    ? await imageOwner(engine, lbImage, `svc-owner-${tenant.slice(0, 8)}-${process.pid}-${Date.now()}`)
+    : undefined;
+  return {
+    tenant,
+    nodeId: swarm.nodeId,
+    engineCpus: info.cpus,
     lbImage,
-    `svc-owner-${tenant.slice(0, 8)}-${process.pid}-${Date.now()}`,
-  );
-  return { tenant, nodeId: swarm.nodeId, engineCpus: info.cpus, lbImage, lbOwner, created };
+    lbOwner,
+    created: opts.created ?? '',
+  };
 }

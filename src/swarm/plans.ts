@@ -18,8 +18,8 @@ import { lbConfigText, lbService, replicasService, type SwarmContext, swarmLabel
 /** What a create or change needs beyond the spec: where the load balancer runs, as whom. */
 export interface SwarmPlanContext extends SwarmContext {
   lbImage: string;
-  /** The user HAProxy runs as in the load balancer image. */
-  lbOwner: { uid: number; gid: number };
+  /** The user HAProxy runs as in the load balancer image (read only for a service with a certificate). */
+  lbOwner?: { uid: number; gid: number };
   created: string;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { Labels } from '../engine/engine.js';
 import type { ServiceSpecJson } from '../engine/swarm.js';
+import { InternalError } from '../errors.js';
 import { renderHaproxyConfig } from '../haproxy/render-config.js';
 import { baseLabels, LABEL, LB_DIR, LB_FILES, names } from '../model/naming.js';
 import { CONTAINER_SIZES, type ServiceSpec } from '../spec/types.js';
@@ -112,8 +113,8 @@ export interface LbObjects {
   config: string;
   allow?: string;
   cert?: string;
-  /** The user HAProxy runs as in the image (owner of the certificate). */
-  owner: { uid: number; gid: number };
+  /** The user HAProxy runs as in the image (owner of the certificate; needed with `cert`). */
+  owner?: { uid: number; gid: number };
 }
 
 export function lbService(
@@ -130,6 +131,8 @@ export function lbService(
   });
   const configs = [{ File: file(LB_FILES.config, 0o444), ConfigName: objects.config }];
   if (objects.allow) configs.push({ File: file(LB_FILES.allow, 0o444), ConfigName: objects.allow });
+  if (objects.cert && !objects.owner)
+    throw new InternalError('the owner of the certificate file was not read from the load balancer image');
   const secrets = objects.cert
     ? [{ File: file(LB_FILES.cert, 0o400, objects.owner), SecretName: objects.cert }]
     : [];

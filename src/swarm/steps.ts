@@ -22,7 +22,7 @@ export interface SwarmStepContext {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const POLL_MS = 250;
+const POLL_MS = 100;
 /** How long a host port must look taken before a wait gives up on it. */
 const PORT_TAKEN_MS = 3000;
 

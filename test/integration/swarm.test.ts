@@ -132,6 +132,15 @@ describe('a service on the swarm', () => {
     expect(await engine.swarm.listServices(labelFilter(tenant, 'local-only'))).toEqual([]);
   });
 
+  it('a load balancer image this node lacks is not found (exit 3) before anything is made', async () => {
+    const lbImage = 'svc-test/no-such-lb:1';
+    const r = await sv(createArgs('no-lb-image', await freePort(), '0.0.0.0', ['--lb-image', lbImage]));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`load balancer image "${lbImage}" is not on this engine`);
+    expect(await engine.swarm.listServices(labelFilter(tenant, 'no-lb-image'))).toEqual([]);
+    expect(await engine.swarm.listConfigs(labelFilter(tenant, 'no-lb-image'))).toEqual([]);
+  });
+
   it('a host port already taken is a conflict (exit 4) without waiting out --timeout, leaving nothing', async () => {
     // Taken by a process on the node (the task fails at start), then by another swarm service's
     // task (Swarm keeps ours pending): neither frees itself by waiting.

@@ -155,6 +155,16 @@ describe('the spec as Swarm services', () => {
     );
   });
 
+  it('needs the image user only for a certificate (reading it costs a container)', () => {
+    expect(() => lbService(web, ctx, 'haproxy:lts', { config: 'cfg', cert: 'cert' })).toThrow(
+      /owner of the certificate file/,
+    );
+    const plain = lbService(web, ctx, 'haproxy:lts', { config: 'cfg' });
+    expect(plain.TaskTemplate).toMatchObject({ ContainerSpec: { Secrets: [] } });
+    const noOwner = { ...ctx, lbOwner: undefined };
+    expect(() => planSwarmCreate({ ...web, SSLCert: '' }, noOwner, [])).not.toThrow();
+  });
+
   it('refuses what Swarm cannot honour', () => {
     expect(() => checkSwarmSpec({ ...web, FIP: '127.0.0.1' })).toThrow(
       /cannot be honoured on Swarm.*0\.0\.0\.0/,
