@@ -356,6 +356,44 @@ async function swarmReady(n) {
   return { cmd: tCmd - t0, ready: tSeen - t0, cmdDone };
 }
 
+/**
+ * Swarm's floor for what svc asks of it: a new overlay network and N+1 tasks of the same image on
+ * it (the replicas and the load balancer), each publishing a host port so it can be seen
+ * answering; `docker service create -d`, tasks polled from the start.
+ */
+async function swarmFloorReady(n) {
+  const network = `svc-bench-swarm-floor-${TAG}`;
+  const name = `bench-floor-${TAG}-${n}-${randomBytes(2).toString('hex')}`;
+  swarmServices.add(name);
+  const t0 = now();
+  await must('docker', ['network', 'create', '-d', 'overlay', '--attachable', network]);
+  const poll = pollDistinct(() => swarmUrls(name), n + 1, t0 + 300_000);
+  const r = await docker(
+    [
+      'service',
+      'create',
+      '-d',
+      '-q',
+      '--name',
+      name,
+      '--replicas',
+      String(n + 1),
+      '--network',
+      network,
+      '--publish',
+      'mode=host,target=80',
+      HTTP_IMAGE,
+    ],
+    300_000,
+  );
+  const tSeen = await poll;
+  await swarmRm(name);
+  await docker(['network', 'rm', network]);
+  if (r.code !== 0) throw new Error(`docker service create failed: ${r.stderr.slice(0, 400)}`);
+  if (tSeen === undefined) throw new Error(`swarm floor: not all ${n + 1} tasks answered`);
+  return tSeen - t0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // docker-compose + a hand-written HAProxy
 
@@ -517,15 +555,17 @@ async function scenarioSwarm(opts, out) {
   const raw = {};
   const rows = [];
   for (const n of [2, 10]) {
-    const m = { svc: [], swarm: [], swarmSync: [] };
+    const m = { svc: [], swarm: [], swarmSync: [], floor: [] };
     for (let i = 0; i < opts.runs && b.ok(out.notes); i++) {
       const s = await svcSwarmReady(n);
       const w = await swarmReady(n);
+      const f = await swarmFloorReady(n);
       m.svc.push(s.ready);
       m.swarm.push(w.ready);
       m.swarmSync.push(w.cmd);
+      m.floor.push(f);
       log(
-        `swarm n=${n} run ${i + 1}: svc ${fmt(s.ready, 's')}, docker service create ${fmt(w.cmd, 's')} (tasks answer ${fmt(w.ready, 's')})`,
+        `swarm n=${n} run ${i + 1}: svc ${fmt(s.ready, 's')}, docker service create ${fmt(w.cmd, 's')} (tasks answer ${fmt(w.ready, 's')}), floor ${fmt(f, 's')}`,
       );
     }
     raw[n] = m;
@@ -542,6 +582,12 @@ async function scenarioSwarm(opts, out) {
         'docker service create -d (tasks answer, polled)',
         cell(m.swarm, 's'),
         ratioCell(m.svc, m.swarm),
+      ],
+      [
+        `${n}`,
+        `floor: new overlay network + ${n + 1} tasks on it (-d, tasks answer, polled)`,
+        cell(m.floor, 's'),
+        ratioCell(m.svc, m.floor),
       ],
     );
     out.targets.push(
@@ -1120,6 +1166,7 @@ async function main() {
     }
   } finally {
     for (const name of [...swarmServices]) await swarmRm(name);
+    await docker(['network', 'rm', `svc-bench-swarm-floor-${TAG}`]);
     await leaveSwarm();
     await svcCleanup();
   }
