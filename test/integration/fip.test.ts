@@ -3,7 +3,15 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelFilter } from '../../src/model/naming.js';
 import { svc } from '../support/cli.js';
-import { engine, freePort, HTTP_IMAGE, httpGetMany, newTenant, removeTenant } from './support/harness.js';
+import {
+  engine,
+  freePort,
+  HTTP_IMAGE,
+  httpGetMany,
+  newTenant,
+  removeTenant,
+  TWO_HTTP_REPLICAS,
+} from './support/harness.js';
 
 const tenant = newTenant();
 afterAll(() => removeTenant(tenant));
@@ -29,12 +37,7 @@ describe('attach-fip and detach-fip', () => {
         String(port),
         '--container-port',
         '80',
-        '--protocol',
-        'http',
-        '--replicas',
-        '2',
-        '--health-check-interval',
-        '1',
+        ...TWO_HTTP_REPLICAS,
         '--wait',
       ],
       { tenant },

@@ -26,6 +26,7 @@ import {
   removeTenant,
   run,
   securityGroupClosesAndOpens,
+  TWO_HTTP_REPLICAS,
 } from './support/harness.js';
 import { startLoad } from './support/load.js';
 
@@ -86,16 +87,7 @@ describe('the Debian-like official layout', () => {
 
   it('create --wait, and inspect shows the load balancer’s view', async () => {
     port = await freePort();
-    await ok(
-      createArgs('deb', port, '127.0.0.1', [
-        '--protocol',
-        'http',
-        '--replicas',
-        '2',
-        '--health-check-interval',
-        '1',
-      ]),
-    );
+    await ok(createArgs('deb', port, '127.0.0.1', TWO_HTTP_REPLICAS));
     const [svcJson] = JSON.parse((await ok(['inspect', 'deb'])).stdout);
     expect(svcJson.Status).toBe('active');
     expect(svcJson.ReplicaDetail.map((r: { LB: string; Check: string }) => [r.LB, r.Check])).toEqual([

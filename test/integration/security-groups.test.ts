@@ -20,6 +20,7 @@ import {
   removeTenant,
   run,
   TCP_IMAGE,
+  TWO_HTTP_REPLICAS,
   waitFor,
 } from './support/harness.js';
 
@@ -79,12 +80,7 @@ async function create(service: string, port: number, extra: string[]): Promise<S
     String(port),
     '--container-port',
     '80',
-    '--protocol',
-    'http',
-    '--replicas',
-    '2',
-    '--health-check-interval',
-    '1',
+    ...TWO_HTTP_REPLICAS,
     '--wait',
     ...extra,
   ]);

@@ -27,6 +27,7 @@ import {
   removeTenant,
   run,
   securityGroupClosesAndOpens,
+  TWO_HTTP_REPLICAS,
   waitFor,
 } from './support/harness.js';
 import { splitCutResponses, startLoad } from './support/load.js';
@@ -76,16 +77,7 @@ describe('a service on the swarm', () => {
 
   it('is created with --wait, answers on its FIP, and ls and inspect show it as a swarm one', async () => {
     port = await freePort();
-    const r = await ok(
-      createArgs('web', port, '0.0.0.0', [
-        '--protocol',
-        'http',
-        '--replicas',
-        '2',
-        '--health-check-interval',
-        '1',
-      ]),
-    );
+    const r = await ok(createArgs('web', port, '0.0.0.0', TWO_HTTP_REPLICAS));
     const created = JSON.parse(r.stdout);
     expect(created).toMatchObject({
       Name: 'web',

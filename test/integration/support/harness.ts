@@ -24,6 +24,8 @@ export const LB_IMAGE_DEBIAN = 'svc-test/haproxy:debian';
 export const HTTP_IMAGE = 'svc-test/http:local';
 export const TCP_IMAGE = 'svc-test/tcp:local';
 export const TEST_IMAGES = [HTTP_IMAGE, TCP_IMAGE];
+/** Two http replicas checked every second: what most load tests create. */
+export const TWO_HTTP_REPLICAS = ['--protocol', 'http', '--replicas', '2', '--health-check-interval', '1'];
 const TEST_TENANT_PREFIX = '7e57';
 
 export const run = promisify(execFile);
