@@ -28,8 +28,8 @@ export async function saveGroup(
   const using = new Set(servicesUsing(snapshot, group.name));
   const swarm = new Map<string, SwarmPlanContext>();
   for (const s of snapshot.services.filter((x) => x.backend === 'swarm' && using.has(x.name))) {
-    const withCert = Boolean(s.current?.spec?.SSLCert);
-    swarm.set(s.name, await swarmContext(core.engine, core.tenant, s.lb?.image ?? opts.image, { withCert }));
+    const spec = { SSLCert: s.current?.spec?.SSLCert ?? '' };
+    swarm.set(s.name, await swarmContext(core.engine, core.tenant, s.lb?.image ?? opts.image, spec));
   }
   const ctx = { tenant: core.tenant, image: opts.image, created: rfc3339Nano() };
   const plan = planSaveGroup(snapshot, group, mode, ctx, swarm);

@@ -2,18 +2,21 @@
 import type { Engine } from '../engine/engine.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { imageOwner } from '../lb/processes.js';
+import type { ServiceSpec } from '../spec/types.js';
 import type { SwarmPlanContext } from './plans.js';
 
 /**
- * `withCert`: the load balancer mounts a certificate, whose file must belong to the user HAProxy
- * runs as; that is read from the image (a container created and removed at once, ~0.2 s), so
- * only then. Otherwise the image need only be on this node, where the load balancer runs.
+ * A load balancer of a service with a certificate mounts it as a file that must belong to the
+ * user HAProxy runs as; that is read from the image (a container created and removed at once,
+ * ~0.2 s), so only then. Otherwise the image need only be on this node, where the load balancer
+ * runs. `spec` is the service's spec (for update-cert, the one before: httpsTerm has a cert).
  */
 export async function swarmContext(
   engine: Engine,
   tenant: string,
   lbImage: string,
-  opts: { created?: string; withCert: boolean },
+  spec: Pick<ServiceSpec, 'SSLCert'>,
+  created = '',
 ): Promise<SwarmPlanContext> {
   const [swarm, info, present] = await Promise.all([
     engine.swarm.swarmInfo(),
@@ -32,7 +35,7 @@ export async function swarmContext(
       `load balancer image "${lbImage}" is not on this engine; the load balancer runs on this node (docker pull it, or give --lb-image)`,
     );
   }
-  const lbOwner = opts.withCert
+  const lbOwner = spec.SSLCert
     ? await imageOwner(engine, lbImage, `svc-owner-${tenant.slice(0, 8)}-${process.pid}-${Date.now()}`)
     : undefined;
   return {
@@ -41,6 +44,6 @@ export async function swarmContext(
     engineCpus: info.cpus,
     lbImage,
     lbOwner,
-    created: opts.created ?? '',
+    created,
   };
 }

@@ -43,7 +43,7 @@ export async function swarmCreate(core: Core, spec: ServiceSpec, opts: CreateOpt
   opts.onProgress?.('reading the swarm');
   const [snapshot, ctx] = await Promise.all([
     observe(engine, tenant),
-    swarmContext(engine, tenant, opts.lbImage, { created, withCert: Boolean(spec.SSLCert) }),
+    swarmContext(engine, tenant, opts.lbImage, spec, created),
   ]);
   const plan = planSwarmCreate(
     spec,
@@ -130,9 +130,7 @@ export async function swarmFip(
   opts: RunOptions,
 ): Promise<ChangeResult> {
   const c = swarmChangeable(s);
-  const ctx = await swarmContext(core.engine, core.tenant, imageOfLb(s), {
-    withCert: Boolean(c.spec.SSLCert),
-  });
+  const ctx = await swarmContext(core.engine, core.tenant, imageOfLb(s), c.spec);
   const plan = planSwarmFip(c, fip, ctx);
   const summary = fip
     ? `published on ${fip}:${c.spec.ServicePort} (host mode)`
@@ -148,7 +146,7 @@ export async function swarmUpdateCert(
   opts: RunOptions,
 ): Promise<ChangeResult> {
   const c = swarmChangeable(s);
-  const ctx = await swarmContext(core.engine, core.tenant, imageOfLb(s), { withCert: true });
+  const ctx = await swarmContext(core.engine, core.tenant, imageOfLb(s), c.spec);
   const plan = planSwarmUpdateCert(c, pem, ctx);
   return runPlan(core, snapshot, plan, opts, {
     name: s.name,
