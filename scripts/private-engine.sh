@@ -6,8 +6,9 @@
 # restart or kill that engine. Needs root and Debian's docker.io (dockerd).
 #
 #   private-engine.sh start NAME [INDEX]  start (or keep) engine NAME; INDEX 1-50 picks its
-#                                         address pools (default: from the name); copies the
-#                                         svc-test/* images from the machine's engine
+#                                         address pools in 100.64.0.0/10 (default: from the
+#                                         name), outside the ranges tests use; copies svc-test/*
+#                                         images from the machine's engine
 #   private-engine.sh exec NAME CMD...    run CMD in NAME's namespace with DOCKER_HOST set
 #   private-engine.sh env NAME            print the DOCKER_HOST line for NAME
 #   private-engine.sh stop NAME           stop NAME's dockerd (TERM, as an engine restart does)
@@ -38,8 +39,8 @@ start() {
     # nsenter, not `ip netns exec`: that remounts /sys, and dockerd needs the host's cgroups.
     nohup nsenter --net="/var/run/netns/$name" dockerd --data-root "$data" --exec-root "$run/exec" \
       --pidfile "$run/docker.pid" -H "$sock" \
-      --default-address-pool "base=10.$((100 + index)).0.0/16,size=24" \
-      --bip "10.$((200 + index)).0.1/24" >>"$log" 2>&1 &
+      --default-address-pool "base=100.$((64 + index)).0.0/17,size=24" \
+      --bip "100.$((64 + index)).200.1/24" >>"$log" 2>&1 &
   fi
   for _ in $(seq 1 60); do
     if answers; then break; fi
