@@ -48,6 +48,7 @@ fi
 
 step "Docker engine"
 bash scripts/start-docker.sh
+echo "engine ${DOCKER_HOST:-unix:///var/run/docker.sock}: Docker $(docker version --format '{{.Server.Version}}')"
 
 need_packages curl curl
 if [ "$tests" = 1 ]; then
