@@ -122,6 +122,30 @@ export function budget(name: string, seconds: number, opts: Options): Budget {
   };
 }
 
+/**
+ * Measures each replica count up to `runs` times while `ok()` (the budget) allows: `once(n, run)`
+ * gives one run's numbers, its tools one after the other so that each pair shares the machine's
+ * load. Returns, by count, each key's numbers across the runs.
+ */
+export async function sampleByCount<K extends string>(
+  keys: readonly K[],
+  counts: number[],
+  runs: number,
+  ok: () => boolean,
+  once: (n: number, run: number) => Promise<Record<K, number>>,
+): Promise<Map<number, Record<K, number[]>>> {
+  const byCount = new Map<number, Record<K, number[]>>();
+  for (const n of counts) {
+    const m = Object.fromEntries(keys.map((k) => [k, []])) as unknown as Record<K, number[]>;
+    for (let i = 0; i < runs && ok(); i++) {
+      const r = await once(n, i + 1);
+      for (const k of keys) m[k].push(r[k]);
+    }
+    byCount.set(n, m);
+  }
+  return byCount;
+}
+
 /** One scenario of `npm run bench`: its name for --only, a line for --help, and its run. */
 export interface Scenario {
   name: string;

@@ -1,7 +1,17 @@
 /** `curve`: time to ready of svc and Swarm by replica count (--counts), drawn in docs/bench-scaling.svg. */
 import { join } from 'node:path';
 import { writeScalingSvg } from '../lib/chart.js';
-import { budget, cell, fmt, ratioCell, type Scenario, stat, table, target } from '../lib/report.js';
+import {
+  budget,
+  cell,
+  fmt,
+  ratioCell,
+  type Scenario,
+  sampleByCount,
+  stat,
+  table,
+  target,
+} from '../lib/report.js';
 import { log, ROOT } from '../lib/run.js';
 import { svcReady } from '../lib/svc.js';
 import { ensureSwarm, swarmReady } from '../lib/swarm.js';
@@ -16,25 +26,34 @@ export const curve: Scenario = {
   async run(opts, out) {
     const b = budget('curve', 2400, opts);
     await ensureSwarm();
-    const raw = { counts: opts.counts, svc: {} as ByCount, swarm: {} as ByCount, swarmSync: {} as ByCount };
-    const rows: string[][] = [];
-    for (const n of opts.counts) {
-      const svc: number[] = [];
-      const swarm: number[] = [];
-      const swarmSync: number[] = [];
-      for (let i = 0; i < opts.curveRuns && b.ok(out.notes); i++) {
+    const keys = ['svc', 'swarm', 'swarmSync'] as const;
+    const byCount = await sampleByCount(
+      keys,
+      opts.counts,
+      opts.curveRuns,
+      () => b.ok(out.notes),
+      async (n, run) => {
         const s = await svcReady(n);
         const w = await swarmReady(n);
-        svc.push(s.ready);
-        swarm.push(w.ready);
-        swarmSync.push(w.cmd);
-        log(`curve n=${n} run ${i + 1}: svc ${fmt(s.ready, 's')}, swarm ${fmt(w.ready, 's')}`);
-      }
-      raw.svc[n] = svc;
-      raw.swarm[n] = swarm;
-      raw.swarmSync[n] = swarmSync;
-      rows.push([`${n}`, cell(svc, 's'), cell(swarm, 's'), cell(swarmSync, 's'), ratioCell(svc, swarm)]);
-    }
+        log(`curve n=${n} run ${run}: svc ${fmt(s.ready, 's')}, swarm ${fmt(w.ready, 's')}`);
+        return { svc: s.ready, swarm: w.ready, swarmSync: w.cmd };
+      },
+    );
+    const byKey = (k: (typeof keys)[number]): ByCount =>
+      Object.fromEntries([...byCount].map(([n, m]) => [n, m[k]]));
+    const raw = {
+      counts: opts.counts,
+      svc: byKey('svc'),
+      swarm: byKey('swarm'),
+      swarmSync: byKey('swarmSync'),
+    };
+    const rows = [...byCount].map(([n, m]) => [
+      `${n}`,
+      cell(m.svc, 's'),
+      cell(m.swarm, 's'),
+      cell(m.swarmSync, 's'),
+      ratioCell(m.svc, m.swarm),
+    ]);
     const [lo, hi] = [medianAt(raw.svc, 5), medianAt(raw.svc, 50)];
     if (lo && hi) out.targets.push(target('50 replicas ≤ 5× the time of 5 (svc)', hi / lo, 5));
     const [wlo, whi] = [medianAt(raw.swarm, 5), medianAt(raw.swarm, 50)];

@@ -1,5 +1,15 @@
 /** `floor`: svc create --wait against the engine's floor (network + N+1 × docker run -d), paired in each run. */
-import { budget, cell, fmt, ratioCell, ratioMedian, type Scenario, table, target } from '../lib/report.js';
+import {
+  budget,
+  cell,
+  fmt,
+  ratioCell,
+  ratioMedian,
+  type Scenario,
+  sampleByCount,
+  table,
+  target,
+} from '../lib/report.js';
 import { log } from '../lib/run.js';
 import { floorReady, svcReady } from '../lib/svc.js';
 
@@ -8,18 +18,20 @@ export const floor: Scenario = {
   about: 'svc create --wait (2 and 10 replicas) against network + N+1 × docker run -d in parallel',
   async run(opts, out) {
     const b = budget('floor', 600, opts);
-    const raw: Record<number, { svc: number[]; floor: number[] }> = {};
-    const rows: string[][] = [];
-    for (const n of [2, 10]) {
-      const m = { svc: [] as number[], floor: [] as number[] };
-      for (let i = 0; i < opts.runs && b.ok(out.notes); i++) {
+    const byCount = await sampleByCount(
+      ['svc', 'floor'],
+      [2, 10],
+      opts.runs,
+      () => b.ok(out.notes),
+      async (n, run) => {
         const f = await floorReady(n);
         const s = await svcReady(n);
-        m.floor.push(f);
-        m.svc.push(s.cmd);
-        log(`floor n=${n} run ${i + 1}: svc create --wait ${fmt(s.cmd, 's')}, floor ${fmt(f, 's')}`);
-      }
-      raw[n] = m;
+        log(`floor n=${n} run ${run}: svc create --wait ${fmt(s.cmd, 's')}, floor ${fmt(f, 's')}`);
+        return { svc: s.cmd, floor: f };
+      },
+    );
+    const rows: string[][] = [];
+    for (const [n, m] of byCount) {
       rows.push(
         [`${n}`, 'svc create --wait (returns)', cell(m.svc, 's'), '–'],
         [
@@ -33,7 +45,7 @@ export const floor: Scenario = {
         target(`svc create --wait ≤ 1.25× the floor (${n} replicas)`, ratioMedian(m.svc, m.floor), 1.25),
       );
     }
-    out.raw.floor = raw;
+    out.raw.floor = Object.fromEntries(byCount);
     out.tables.push(
       table(
         'svc create --wait against the engine floor',

@@ -1,6 +1,16 @@
 /** `ready`: time to ready of svc, Swarm, compose + HAProxy and the engine's floor, one after the other in each run. */
 import { composeReady } from '../lib/compose.js';
-import { budget, cell, fmt, ratioCell, ratioMedian, type Scenario, table, target } from '../lib/report.js';
+import {
+  budget,
+  cell,
+  fmt,
+  ratioCell,
+  ratioMedian,
+  type Scenario,
+  sampleByCount,
+  table,
+  target,
+} from '../lib/report.js';
 import { ensureTool, log } from '../lib/run.js';
 import { floorReady, svcReady } from '../lib/svc.js';
 import { ensureSwarm, swarmReady } from '../lib/swarm.js';
@@ -41,33 +51,31 @@ export const ready: Scenario = {
     const b = budget('ready', 1500, opts);
     await ensureSwarm();
     await ensureTool('docker-compose', 'docker-compose');
-    const raw: Record<number, Runs> = {};
-    const rows: string[][] = [];
-    for (const n of [2, 10]) {
-      const m: Runs = { svc: [], svcCmd: [], swarm: [], swarmSync: [], compose: [], floor: [] };
-      for (let i = 0; i < opts.runs && b.ok(out.notes); i++) {
-        // The tools one after the other in each run, so pairs share the machine's load.
+    const keys = ['svc', 'svcCmd', 'swarm', 'swarmSync', 'compose', 'floor'] as const;
+    const byCount = await sampleByCount(
+      keys,
+      [2, 10],
+      opts.runs,
+      () => b.ok(out.notes),
+      async (n, run) => {
         const s = await svcReady(n);
         const w = await swarmReady(n);
         const c = await composeReady(n);
-        m.floor.push(await floorReady(n));
-        m.svc.push(s.ready);
-        m.svcCmd.push(s.cmd);
-        m.swarm.push(w.ready);
-        m.swarmSync.push(w.cmd);
-        m.compose.push(c.ready);
+        const floor = await floorReady(n);
         log(
-          `ready n=${n} run ${i + 1}: svc ${fmt(s.ready, 's')}, swarm ${fmt(w.ready, 's')} (sync ${fmt(w.cmd, 's')}), compose ${fmt(c.ready, 's')}`,
+          `ready n=${n} run ${run}: svc ${fmt(s.ready, 's')}, swarm ${fmt(w.ready, 's')} (sync ${fmt(w.cmd, 's')}), compose ${fmt(c.ready, 's')}`,
         );
-      }
-      raw[n] = m;
-      rows.push(...rowsOf(n, m));
+        return { svc: s.ready, svcCmd: s.cmd, swarm: w.ready, swarmSync: w.cmd, compose: c.ready, floor };
+      },
+    );
+    const rows = [...byCount].flatMap(([n, m]) => rowsOf(n, m));
+    for (const [n, m] of byCount) {
       out.targets.push(
         target(`time to ready ≤ 0.5× swarm (${n} replicas)`, ratioMedian(m.svc, m.swarm), 0.5),
         target(`time to ready ≤ 0.5× compose (${n} replicas)`, ratioMedian(m.svc, m.compose), 0.5),
       );
     }
-    out.raw.ready = raw;
+    out.raw.ready = Object.fromEntries(byCount);
     out.tables.push(
       table(
         'Time to ready (command start → every replica answered once)',

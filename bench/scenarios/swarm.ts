@@ -1,5 +1,15 @@
 /** `swarm`: svc on Swarm against docker service create (synchronous, and its tasks polled) and Swarm's floor, paired. */
-import { budget, cell, fmt, ratioCell, ratioMedian, type Scenario, table, target } from '../lib/report.js';
+import {
+  budget,
+  cell,
+  fmt,
+  ratioCell,
+  ratioMedian,
+  type Scenario,
+  sampleByCount,
+  table,
+  target,
+} from '../lib/report.js';
 import { log } from '../lib/run.js';
 import { svcSwarmReady } from '../lib/svc.js';
 import { ensureSwarm, swarmFloorReady, swarmReady } from '../lib/swarm.js';
@@ -41,24 +51,24 @@ export const swarm: Scenario = {
   async run(opts, out) {
     const b = budget('swarm', 1200, opts);
     await ensureSwarm();
-    const raw: Record<number, Runs> = {};
-    const rows: string[][] = [];
-    for (const n of [2, 10]) {
-      const m: Runs = { svc: [], swarm: [], swarmSync: [], floor: [] };
-      for (let i = 0; i < opts.runs && b.ok(out.notes); i++) {
+    const keys = ['svc', 'swarm', 'swarmSync', 'floor'] as const;
+    const byCount = await sampleByCount(
+      keys,
+      [2, 10],
+      opts.runs,
+      () => b.ok(out.notes),
+      async (n, run) => {
         const s = await svcSwarmReady(n);
         const w = await swarmReady(n);
         const f = await swarmFloorReady(n);
-        m.svc.push(s.ready);
-        m.swarm.push(w.ready);
-        m.swarmSync.push(w.cmd);
-        m.floor.push(f);
         log(
-          `swarm n=${n} run ${i + 1}: svc ${fmt(s.ready, 's')}, docker service create ${fmt(w.cmd, 's')} (tasks answer ${fmt(w.ready, 's')}), floor ${fmt(f, 's')}`,
+          `swarm n=${n} run ${run}: svc ${fmt(s.ready, 's')}, docker service create ${fmt(w.cmd, 's')} (tasks answer ${fmt(w.ready, 's')}), floor ${fmt(f, 's')}`,
         );
-      }
-      raw[n] = m;
-      rows.push(...rowsOf(n, m));
+        return { svc: s.ready, swarm: w.ready, swarmSync: w.cmd, floor: f };
+      },
+    );
+    const rows = [...byCount].flatMap(([n, m]) => rowsOf(n, m));
+    for (const [n, m] of byCount) {
       out.targets.push(
         target(
           `swarm: svc create --wait ≤ 0.5× docker service create (${n} replicas)`,
@@ -67,7 +77,7 @@ export const swarm: Scenario = {
         ),
       );
     }
-    out.raw.swarm = raw;
+    out.raw.swarm = Object.fromEntries(byCount);
     out.tables.push(
       table(
         'On Swarm: time to ready (command start → every replica answered once)',
