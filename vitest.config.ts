@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: fast unit tests of the pure parts, and integration tests against a real Docker
-// engine with real HAProxy (they need `bash scripts/start-docker.sh` and the test images; see
-// README "Tests"). Integration files run one at a time: they share one engine and two cores.
+// engine with real HAProxy (they need what `bash scripts/setup.sh --tests` sets up; see
+// docs/testing.md). Integration files run one at a time: they share one engine and two cores.
 export default defineConfig({
   test: {
     projects: [

@@ -6,7 +6,8 @@
  * API server (`svc serve`) and ora are chunks of their own. The packages in `dependencies` stay
  * outside the bundle and load from node_modules when used (yaml); everything else (commander,
  * chalk, ora…) is bundled, its licences collected in dist/THIRD-PARTY-LICENSES.txt. No source
- * maps: the package ships no sources for them to point at.
+ * maps: the package ships no sources for them to point at. `node scripts/build.mjs bench` builds
+ * the benchmark instead (buildBench).
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -60,7 +61,29 @@ function thirdPartyLicenses(metafile) {
   return `svc bundles these packages:\n\n${sections.join(`\n${'-'.repeat(72)}\n\n`)}`;
 }
 
+/**
+ * The benchmark (bench/main.ts and its modules, TypeScript checked by `npm run lint`) as one file,
+ * bench/.build/bench.mjs, which `npm run bench` runs; its packages load from node_modules.
+ */
+export async function buildBench() {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['bench/main.ts'],
+    outfile: join(ROOT, 'bench', '.build', 'bench.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await buildCli();
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('build: dist/cli.js is missing');
+  if (process.argv[2] === 'bench') await buildBench();
+  else {
+    await buildCli();
+    if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('build: dist/cli.js is missing');
+  }
 }

@@ -12,7 +12,7 @@ tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 files=$(tar -tzf "$work/$tarball" | sed 's|^package/||' | sort)
 echo "$tarball: $(echo "$files" | wc -l) files"
 for want in package.json README.md LICENSE bin/svc.js dist/cli.js dist/THIRD-PARTY-LICENSES.txt \
-  schema/service.schema.json schema/security-group.schema.json; do
+  docs/commands.md schema/service.schema.json schema/security-group.schema.json; do
   grep -qx "$want" <<<"$files" || { echo "missing from the package: $want" >&2; exit 1; }
 done
 if grep -E '\.map$|^src/|^test/' <<<"$files"; then

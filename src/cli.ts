@@ -1,6 +1,6 @@
 /**
  * The command line: wires commander to the commands, and is the one place errors are caught and
- * turned into `Error: …` (or a JSON object with -o json) on stderr and the exit codes of SPEC §5.
+ * turned into `Error: …` (or a JSON object with -o json) on stderr and the exit codes (docs/commands.md).
  */
 import type { Hint } from './errors.js';
 import { version } from './version.js';

@@ -1,6 +1,6 @@
 /**
  * Typed errors. Each is thrown where the problem happens, with context, and caught once in
- * src/cli.ts, which maps `status` (the original API's HTTP status) to an exit code (SPEC §5).
+ * src/cli.ts, which maps `status` (the original API's HTTP status) to an exit code (`exitCodeFor`).
  */
 export type ErrorStatus = 400 | 404 | 409 | 500 | 503;
 
@@ -96,7 +96,7 @@ export class InternalError extends SvcError {
   }
 }
 
-/** SPEC §5: exit code for an API status. */
+/** The exit code of an API status: 2 for 400, 3 for 404, 4 for 409, 5 for 503, else 1. */
 export function exitCodeFor(status: ErrorStatus): number {
   switch (status) {
     case 400:

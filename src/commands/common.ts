@@ -1,4 +1,4 @@
-/** What the commands share (SPEC §2): options, the core they act on, reading inputs, printing. */
+/** What the commands share: options, the core they act on, reading inputs, printing. */
 import { readFileSync } from 'node:fs';
 import { chalkStderr } from 'chalk';
 import { type Command, Option } from 'commander';

@@ -18,7 +18,7 @@ Examples:
   $ curl -H "Authorization: Bearer $SECRET" http://127.0.0.1:8080/v1.23/services
 
 Requests carry Authorization: Bearer SECRET, or the original's HYPER-HMAC-SHA256 signature
-(see README, "HTTP API"). Each access key belongs to one tenant and sees only its services.
+(see docs/api.md). Each access key belongs to one tenant and sees only its services.
 One JSON access-log line per request goes to stderr. SIGTERM/SIGINT: requests in flight finish,
 no new ones are taken; a second signal stops at once.
 `;

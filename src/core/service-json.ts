@@ -1,5 +1,5 @@
 /**
- * The Service JSON of the seed's `POST /services/create` response: exactly its fields, in its
+ * The Service JSON of the original API's `POST /services/create` response: exactly its fields, in its
  * order, with its conventions (unset strings "", unset lists null; Volumes and SecurityGroups as
  * objects keyed by entry, the original API's `map[string]struct{}`). Pure.
  */
@@ -30,8 +30,8 @@ export function keyedList(list: readonly string[] | null): KeyedList {
 }
 
 /**
- * The spec's fields as the seed shows them (Volumes and SecurityGroups keyed, SSLCert described),
- * and the service's state; toServiceJson writes them in the seed's order.
+ * The spec's fields as the original API shows them (Volumes and SecurityGroups keyed, SSLCert described),
+ * and the service's state; toServiceJson writes them in its order.
  */
 export interface ServiceJson extends Omit<ServiceSpec, 'Volumes' | 'SecurityGroups'> {
   Volumes: KeyedList;
@@ -88,7 +88,7 @@ export function toServiceJson(spec: ServiceSpec, state: ServiceState): ServiceJs
 }
 
 /**
- * RFC 3339 in UTC with nanoseconds, as the seed writes `Created` (2016-10-08T13:12:15.405946064Z).
+ * RFC 3339 in UTC with nanoseconds, as the original API writes `Created` (2016-10-08T13:12:15.405946064Z).
  * JavaScript clocks give milliseconds; the sub-millisecond digits come from the monotonic clock.
  */
 export function rfc3339Nano(date: Date = new Date(), subMillisNanos?: number): string {

@@ -1,5 +1,5 @@
 /**
- * A service's Status and Message (SPEC §3 "Health"), from facts `ls` and `inspect` both have:
+ * A service's Status and Message (docs/commands.md, "Status"), from facts `ls` and `inspect` both have:
  * its records and its containers' states (one list call). Pure.
  *   active   every desired replica runs and is in the load balancer's config
  *   degraded some do not (stopped, missing, or a mix of images after an interrupted update)

@@ -1,6 +1,6 @@
 /**
- * What `ls` and `inspect` show of observed services (observe.ts): the seed's Service JSON, the
- * `ls` table and filters, and `inspect`'s detail after the seed's fields (the load balancer's own
+ * What `ls` and `inspect` show of observed services (observe.ts): the original API's Service JSON, the
+ * `ls` table and filters, and `inspect`'s detail after the original API's fields (the load balancer's own
  * view of every replica, from its log). Pure.
  */
 import type { ContainerState } from '../engine/engine.js';
@@ -65,7 +65,7 @@ function createdOf(s: ObservedService): string {
   return times.length > 0 ? rfc3339Nano(new Date(Math.min(...times) * 1000), 0) : '';
 }
 
-/** The seed's Service JSON of an observed service, with this status. */
+/** The original API's Service JSON of an observed service, with this status. */
 export function serviceJsonOf(s: ObservedService, status: StatusResult): ServiceJson {
   return toServiceJson(desiredSpec(s) ?? unknownSpec(s), {
     tenant: s.tenant,
@@ -210,7 +210,7 @@ export function lsRows(list: ListedService[]): string[][] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// inspect: the seed's fields, then the detail
+// inspect: the original API's fields, then the detail
 
 /** How the load balancer sees a replica: its status, or NONE when its config has no such server. */
 export type LbStatus = ServerStatus | 'NONE';

@@ -1,6 +1,6 @@
 /**
  * The load balancer's configuration: a pure function of the service spec and the replica set
- * (SPEC §3 "Load balancer"). The text must be valid for Debian's HAProxy 2.6 (tests) and the
+ * (docs/internals.md, "How a service maps onto Docker"). The text must be valid for Debian's HAProxy 2.6 (tests) and the
  * official HAProxy 3.x LTS image (production), so it sticks to keywords both accept without
  * deprecation warnings.
  *

@@ -1,5 +1,5 @@
 /**
- * Security groups (SPEC §3, the original's model): named rule sets, validated and normalised
+ * Security groups (the original API's model; docs/spec.md): named rule sets, validated and normalised
  * here (pure); stored and applied by src/core/groups.ts (planned in
  * src/core/plan/security-groups.ts).
  *

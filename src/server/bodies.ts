@@ -157,7 +157,7 @@ const NO = ['', '0', 'false', 'no'];
  * DELETE's `keep` query parameter: `true`/`1`/`yes` leave the replicas running; absent,
  * `false`/`0`/`no` remove them; anything else is a 400. The original client's `keey=yes` is
  * ignored on purpose: it sends it on every `hyper service rm`, whether `--keep` was given or not,
- * so it says nothing about what the user asked (README "HTTP API").
+ * so it says nothing about what the user asked (docs/api.md, "The original client, unchanged").
  */
 export function parseKeepParam(params: URLSearchParams): boolean {
   const value = (params.get('keep') ?? '').trim().toLowerCase();

@@ -50,7 +50,7 @@ function longOf(flags: string): string {
   return long;
 }
 
-/** The spec flags of `svc create`, in the schema's (the seed's) field order. */
+/** The spec flags of `svc create`, in the schema's (the original API's) field order. */
 export const CREATE_FLAGS: readonly CreateFlag[] = FIELD_NAMES.flatMap((name) => {
   const field = fieldSchema(name);
   return (field.flags ?? []).map((spec): CreateFlag => {

@@ -1,6 +1,6 @@
 /**
  * Turns a spec file and/or create flags into one valid, normalised ServiceSpec, or throws one
- * SpecError listing every problem (SPEC §1). Rules and defaults come from SCHEMA. Pure.
+ * SpecError listing every problem (docs/spec.md). Rules and defaults come from SCHEMA. Pure.
  */
 import { SpecError, type SpecIssue } from '../errors.js';
 import {

@@ -1,5 +1,5 @@
 /**
- * The one table of service spec fields (SPEC §1): for each field of ServiceSpec its type, default,
+ * The one table of service spec fields (docs/spec.md): for each field of ServiceSpec its type, default,
  * rules and create flags. Validation (resolve-spec.ts), defaults, the flags with their help
  * (flags.ts) and the JSON Schema of spec files (json-schema.ts) are all derived from SCHEMA; there
  * is no other list of fields. The checks it is made of are in value-checks.ts (shared),
@@ -47,7 +47,7 @@ const list = (values: readonly string[]) => values.join(', ');
 
 type Schema = { readonly [K in FieldName]: FieldSchema<ServiceSpec[K]> };
 
-/** Every ServiceSpec field, in the seed's order. */
+/** Every ServiceSpec field, in the original API's order. */
 export const SCHEMA: Schema = {
   Name: {
     type: 'string',
@@ -275,7 +275,7 @@ export const SCHEMA: Schema = {
   },
 };
 
-/** The field names in the seed's order. */
+/** The field names in the original API's order. */
 export const FIELD_NAMES = Object.keys(SCHEMA) as FieldName[];
 
 /** A field's schema, typed loosely for code that walks all fields. */

@@ -1,4 +1,4 @@
-/** The normalised service spec: the seed's fields, every default applied, every rule checked. */
+/** The normalised service spec: the original API's fields, every default applied, every rule checked. */
 
 export const PROTOCOLS = ['http', 'https', 'tcp', 'httpsTerm'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -6,7 +6,7 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export const ALGORITHMS = ['roundrobin', 'leastconn', 'source'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
-/** Container sizes of the original (reference/hyper-service.md). */
+/** Container sizes of the original Hyper.sh (its s1–l3 table; docs/spec.md). */
 export const CONTAINER_SIZES = {
   s1: { cpus: 1, memoryMiB: 64 },
   s2: { cpus: 1, memoryMiB: 128 },

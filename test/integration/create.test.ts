@@ -32,7 +32,7 @@ function specFile(name: string, text: string): string {
 const tenant = newTenant();
 afterAll(() => removeTenant(tenant));
 
-describe('the README example: an http service on a FIP', () => {
+describe('an http service on a FIP', () => {
   let port: number;
   let file: string;
   let created: Record<string, unknown>;

@@ -15,6 +15,7 @@ import { NotFoundError, SvcError } from '../../src/errors.js';
 import { LABEL, names } from '../../src/model/naming.js';
 import { makeCerts } from '../support/certs.js';
 import { freePort, HTTP_IMAGE, newTenant, removeTenant } from './support/harness.js';
+import { startTcpFront, type TcpFront } from './support/tcp-front.js';
 
 const tenant = newTenant();
 const engine = new DockerEngine();
@@ -237,13 +238,14 @@ describe('DockerEngine on the real engine', () => {
   });
 });
 
-describe('DockerEngine over TLS (a TLS front of the engine’s tcp://127.0.0.1:2375 that wants a client certificate)', () => {
+describe('DockerEngine over TLS (a TLS front, wanting a client certificate, of a TCP front of the engine)', () => {
   const certs = makeCerts();
   const dir = mkdtempSync(join(tmpdir(), 'svc-engine-tls-'));
+  let tcp: TcpFront | undefined;
   const front = tls.createServer(
     { cert: certs.leaf.cert, key: certs.leaf.key, ca: certs.ca, requestCert: true, rejectUnauthorized: true },
     (client) => {
-      const engineSide = net.connect(2375, '127.0.0.1');
+      const engineSide = net.connect(tcp?.port ?? 0, '127.0.0.1');
       client.pipe(engineSide).pipe(client);
       engineSide.on('error', () => client.destroy());
       client.on('error', () => engineSide.destroy());
@@ -251,6 +253,7 @@ describe('DockerEngine over TLS (a TLS front of the engine’s tcp://127.0.0.1:2
   );
   let host = '';
   beforeAll(async () => {
+    tcp = await startTcpFront();
     const port = await freePort();
     await new Promise<void>((r) => front.listen(port, '127.0.0.1', r));
     host = `tcp://127.0.0.1:${port}`;
@@ -258,8 +261,9 @@ describe('DockerEngine over TLS (a TLS front of the engine’s tcp://127.0.0.1:2
     writeFileSync(join(dir, 'cert.pem'), certs.replica.cert);
     writeFileSync(join(dir, 'key.pem'), certs.replica.key);
   });
-  afterAll(() => {
+  afterAll(async () => {
     front.close();
+    await tcp?.close();
     certs.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });

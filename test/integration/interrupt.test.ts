@@ -1,5 +1,5 @@
 /**
- * Ctrl-C half-way through `svc create` removes what that create had made (SPEC §5).
+ * Ctrl-C half-way through `svc create` removes what that create had made (exit 130).
  */
 import { afterAll, expect, it } from 'vitest';
 import { labelFilter, names } from '../../src/model/naming.js';

@@ -1,8 +1,9 @@
 /**
  * svc against an engine it reaches over TCP only (DOCKER_HOST=tcp://…), as a remote engine:
- * no host path, no host-to-container network, Engine API calls alone. The same dockerd listens
- * on 127.0.0.1:2375 too (scripts/start-docker.sh starts it so; SVC_TEST_TCP_ENGINE overrides).
- * Not reachable is a failure, never a skip.
+ * no host path, no host-to-container network, Engine API calls alone. The engine is the tests'
+ * own, reached through a TCP front the test starts on a free loopback port (support/tcp-front.ts),
+ * so it needs no TCP listener of dockerd's; SVC_TEST_TCP_ENGINE names another tcp:// endpoint of
+ * it instead. Not reachable is a failure, never a skip.
  */
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,36 +21,41 @@ import {
   removeTenant,
   run,
 } from './support/harness.js';
+import { startTcpFront, type TcpFront } from './support/tcp-front.js';
 
-const ENDPOINT = process.env.SVC_TEST_TCP_ENGINE ?? 'tcp://127.0.0.1:2375';
 const tenant = newTenant();
-const env = { DOCKER_HOST: ENDPOINT };
+const env = { DOCKER_HOST: '' };
 const sv = (args: string[]) => svc(args, { tenant, env });
 const V2 = 'svc-test/http:remote-v2';
 let certs: TestCerts;
+let front: TcpFront | undefined;
 
 beforeAll(async () => {
-  const remote = new DockerEngine(dockerodeFor(currentEndpoint({ DOCKER_HOST: ENDPOINT })), ENDPOINT);
+  const given = process.env.SVC_TEST_TCP_ENGINE;
+  if (given) env.DOCKER_HOST = given;
+  else {
+    front = await startTcpFront();
+    env.DOCKER_HOST = front.url;
+  }
+  const remote = new DockerEngine(dockerodeFor(currentEndpoint(env)), env.DOCKER_HOST);
   try {
     await remote.ping();
   } catch (err) {
-    throw new Error(
-      `no Docker engine answers on ${ENDPOINT} (${(err as Error).message}): start dockerd with an extra ` +
-        '-H tcp://127.0.0.1:2375 (scripts/start-docker.sh does), or set SVC_TEST_TCP_ENGINE',
-    );
+    throw new Error(`no Docker engine answers on ${env.DOCKER_HOST} (${(err as Error).message})`);
   }
   certs = makeCerts();
   await run('docker', ['tag', HTTP_IMAGE, V2]);
 });
 afterAll(async () => {
   await removeTenant(tenant);
+  await front?.close();
   certs?.cleanup();
   await run('docker', ['rmi', V2]).catch(() => undefined);
 });
 
 const ok = mustSucceed(sv);
 
-describe(`over ${ENDPOINT}`, () => {
+describe('over tcp://, as a remote engine', () => {
   let port: number;
 
   it('create --wait', async () => {

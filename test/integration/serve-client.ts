@@ -1,6 +1,6 @@
 /**
  * What the `svc serve` integration tests share: a real server process, and a client that signs
- * requests in the original's HYPER-HMAC-SHA256 scheme, written here from the issue's description
+ * requests in the original's HYPER-HMAC-SHA256 scheme, written here from its description in docs/api.md
  * (not imported from src/server, so the two are checked against each other).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -83,7 +83,7 @@ export async function stopServer(s: Server | undefined): Promise<void> {
   await s.exited;
 }
 
-// --- the signer, from the description in the issue -------------------------------------------
+// --- the signer, from its description in docs/api.md -------------------------------------------
 
 const hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();

@@ -225,7 +225,7 @@ describe('httpsTerm', () => {
     expect(a.body).toContain('HTTP_X_FORWARDED_PROTO=https');
     const xff = a.body.match(/^HTTP_X_FORWARDED_FOR=(.*)$/m)?.[1];
     expect(xff).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    // What source address a host client reaching a FIP on 127.0.0.1 appears as (README).
+    // What source address a host client reaching a FIP on 127.0.0.1 appears as (docs/spec.md).
     console.log(`httpsTerm: a host client on 127.0.0.1 appears to HAProxy as ${xff}`);
   });
 

@@ -1,5 +1,5 @@
 /**
- * The swarm backend's pure parts: the spec as Swarm services (the mapping the README states), its
+ * The swarm backend's pure parts: the spec as Swarm services (the mapping docs/swarm.md states), its
  * observation back into the core's shape, and every plan's text (golden files in golden/).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -17,7 +17,7 @@ export default async function setup(): Promise<void> {
   } catch (err) {
     throw new Error(
       `The integration tests need a running Docker engine (${(err as Error).message}). ` +
-        'Start one with: sudo bash scripts/start-docker.sh',
+        'Start one (and set up the rest) with: bash scripts/setup.sh --tests',
     );
   }
   const builtBy: Array<[string, string]> = [

@@ -2,23 +2,28 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = (s: string): string =>
+  String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/**
- * counts: the x values (replica counts); series: [{ name, color, points: [ms | undefined] }].
- * Linear axes, seconds on y.
- */
-export function writeScalingSvg(path, counts, series) {
+export interface Series {
+  name: string;
+  color: string;
+  /** ms, one per count (undefined: not measured). */
+  points: Array<number | undefined>;
+}
+
+/** counts: the x values (replica counts). Linear axes, seconds on y. */
+export function writeScalingSvg(path: string, counts: number[], series: Series[]): void {
   const W = 720;
   const H = 420;
   const m = { l: 60, r: 20, t: 40, b: 50 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
-  const ys = series.flatMap((s) => s.points.filter((p) => Number.isFinite(p))).map((p) => p / 1000);
+  const ys = series.flatMap((s) => s.points.filter(finite)).map((p) => p / 1000);
   const maxY = niceCeil(Math.max(1, ...ys));
   const maxX = Math.max(1, ...counts);
-  const x = (n) => m.l + (n / maxX) * pw;
-  const y = (v) => m.t + ph - (v / maxY) * ph;
+  const x = (n: number): number => m.l + (n / maxX) * pw;
+  const y = (v: number): number => m.t + ph - (v / maxY) * ph;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     '<title>Time to ready by replica count (median)</title>',
@@ -44,10 +49,10 @@ export function writeScalingSvg(path, counts, series) {
     `<text x="${m.l + pw / 2}" y="${H - 10}" text-anchor="middle">replicas</text>`,
   );
   series.forEach((s, i) => {
-    const pts = counts
-      .map((n, j) => [n, s.points[j]])
-      .filter(([, p]) => Number.isFinite(p))
-      .map(([n, p]) => [x(n), y(p / 1000)]);
+    const pts = counts.flatMap((n, j) => {
+      const p = s.points[j];
+      return finite(p) ? [[x(n), y(p / 1000)] as const] : [];
+    });
     if (pts.length > 1)
       parts.push(
         `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => p.join(',')).join(' ')}"/>`,
@@ -64,9 +69,11 @@ export function writeScalingSvg(path, counts, series) {
   writeFileSync(path, parts.join('\n'));
 }
 
-function niceCeil(v) {
+const finite = (p: number | undefined): p is number => p !== undefined && Number.isFinite(p);
+
+function niceCeil(v: number): number {
   const p = 10 ** Math.floor(Math.log10(v));
   for (const k of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (k * p >= v) return k * p;
   return 10 * p;
 }
-const round = (v) => Math.round(v * 10) / 10;
+const round = (v: number): number => Math.round(v * 10) / 10;
