@@ -1,6 +1,6 @@
 /** `svc create`: from a spec (flags and/or a YAML/JSON file) to a load-balanced service. */
 import { Command, Option } from 'commander';
-import type { PullPolicy } from '../core/plan/create.js';
+import type { PullPolicy } from '../backends/local/plan/create.js';
 import { createService } from '../core/services.js';
 import { parseOutputFormat } from '../output/format.js';
 import { flagsToInput, registerCreateFlags } from '../spec/flags.js';

@@ -1,7 +1,8 @@
 /** The operations on security groups (`svc sg`), as the CLI and the API call them. */
+
+import { swarmContext } from '../backends/swarm/context.js';
+import type { SwarmPlanContext } from '../backends/swarm/plans.js';
 import type { SecurityGroup } from '../model/security-group.js';
-import { swarmContext } from '../swarm/context.js';
-import type { SwarmPlanContext } from '../swarm/plans.js';
 import { execute } from './execute.js';
 import { findGroup, observe, type StoredGroup } from './observe.js';
 import { planRemoveGroup, planSaveGroup, servicesUsing } from './plan/security-groups.js';

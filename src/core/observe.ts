@@ -2,13 +2,14 @@
  * Observing a tenant: one list call returns every container of the tenant, and its services and
  * security groups are read back from their labels. `readSnapshot` is pure.
  */
+
+import { observeSwarm } from '../backends/swarm/observe.js';
 import type { ContainerSummary, Engine } from '../engine/engine.js';
 import type { SwarmNode, SwarmService, SwarmTask } from '../engine/swarm.js';
 import { NotFoundError } from '../errors.js';
 import { type Backend, isKept, LABEL, labelFilter, names, replicaNumberOf } from '../model/naming.js';
 import type { SecurityGroup } from '../model/security-group.js';
 import type { ServiceSpec } from '../spec/types.js';
-import { observeSwarm } from '../swarm/observe.js';
 import { type ObservedRecord, type Operation, ownerMayRun, readRecord } from './records.js';
 
 export interface ObservedReplica extends ContainerSummary {

@@ -3,12 +3,13 @@
  * own, so one that fails does not stop the others; then the tenant network goes when nothing of
  * the tenant uses it.
  */
+
+import { keptReplicas, planRemoval, type RemoveOptions } from '../backends/local/plan/remove.js';
+import { planSwarmRemoval } from '../backends/swarm/plans.js';
 import { SvcError, UsageError } from '../errors.js';
 import { LABEL, labelFilter, names, usesTenantNetwork } from '../model/naming.js';
-import { planSwarmRemoval } from '../swarm/plans.js';
 import { execute } from './execute.js';
 import { type ObservedService, observe, type Snapshot } from './observe.js';
-import { keptReplicas, planRemoval, type RemoveOptions } from './plan/remove.js';
 import { type Core, knownIds } from './services.js';
 
 export interface KeptReplica {

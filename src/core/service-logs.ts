@@ -122,7 +122,7 @@ export async function serviceLogs(
 ): Promise<void> {
   const service = findService(await observe(engine, tenant), name);
   if (service.backend === 'swarm')
-    return (await import('../swarm/logs.js')).swarmServiceLogs(engine, service, opts, onLine);
+    return (await import('../backends/swarm/logs.js')).swarmServiceLogs(engine, service, opts, onLine);
   const sources = logSources(service, opts.lb);
   opts.onSources?.(sources.map((s) => s.label));
   if (!opts.follow) {

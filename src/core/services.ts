@@ -3,6 +3,13 @@
  * list call), plans (a pure function, src/core/plan/), and executes the plan (execute.ts), or
  * with `dryRun` returns the plan's text and changes nothing.
  */
+
+import { changeable } from '../backends/local/plan/change.js';
+import { type PullPolicy, planCreate, replicaNumbers } from '../backends/local/plan/create.js';
+import { planFip } from '../backends/local/plan/fip.js';
+import { planRollingUpdate, rollbackImage } from '../backends/local/plan/rolling-update.js';
+import { describeScale, planScale, planScaleSteps } from '../backends/local/plan/scale.js';
+import { planUpdateCert } from '../backends/local/plan/update-cert.js';
 import type { Engine } from '../engine/engine.js';
 import { InterruptedError, NotFoundError, SvcError } from '../errors.js';
 import type { LoadBalancerDriver } from '../lb/driver.js';
@@ -11,12 +18,6 @@ import { describeCertificate } from '../spec/ssl-cert.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { type Context, execute } from './execute.js';
 import { findService, observe, type Snapshot } from './observe.js';
-import { changeable } from './plan/change.js';
-import { type PullPolicy, planCreate, replicaNumbers } from './plan/create.js';
-import { planFip } from './plan/fip.js';
-import { planRollingUpdate, rollbackImage } from './plan/rolling-update.js';
-import { describeScale, planScale, planScaleSteps } from './plan/scale.js';
-import { planUpdateCert } from './plan/update-cert.js';
 import { rfc3339Nano, type ServiceJson, toServiceJson } from './service-json.js';
 import { describePlan, type Plan } from './steps.js';
 
@@ -96,7 +97,8 @@ export async function createService(
   spec: ServiceSpec,
   opts: CreateOptions,
 ): Promise<CreateResult> {
-  if (opts.backend === 'swarm') return (await import('../swarm/operations.js')).swarmCreate(core, spec, opts);
+  if (opts.backend === 'swarm')
+    return (await import('../backends/swarm/operations.js')).swarmCreate(core, spec, opts);
   const { engine, tenant } = core;
   const created = rfc3339Nano();
   opts.onProgress?.('reading the engine');
@@ -152,7 +154,7 @@ export async function scaleService(
   const [snapshot, info] = await Promise.all([observe(core.engine, core.tenant), core.engine.info()]);
   const s = findService(snapshot, name);
   if (s.backend === 'swarm')
-    return (await import('../swarm/operations.js')).swarmScale(core, snapshot, s, target, opts);
+    return (await import('../backends/swarm/operations.js')).swarmScale(core, snapshot, s, target, opts);
   const c = changeable(s, snapshot);
   const numbers = planScale(
     c.service.replicas.map((r) => ({ number: r.number, running: r.state === 'running' })),
@@ -172,7 +174,13 @@ export async function rollingUpdate(
   const [snapshot, info] = await Promise.all([observe(core.engine, core.tenant), core.engine.info()]);
   const s = findService(snapshot, name);
   if (s.backend === 'swarm')
-    return (await import('../swarm/operations.js')).swarmRollingUpdate(core, snapshot, s, target, opts);
+    return (await import('../backends/swarm/operations.js')).swarmRollingUpdate(
+      core,
+      snapshot,
+      s,
+      target,
+      opts,
+    );
   const c = changeable(s, snapshot);
   const image = 'image' in target ? target.image : rollbackImage(c);
   if (!opts.dryRun && !(await core.engine.imageExists(image))) {
@@ -200,7 +208,7 @@ export async function setFip(core: Core, name: string, fip: string, opts: RunOpt
   const snapshot = await observe(core.engine, core.tenant);
   const s = findService(snapshot, name);
   if (s.backend === 'swarm')
-    return (await import('../swarm/operations.js')).swarmFip(core, snapshot, s, fip, opts);
+    return (await import('../backends/swarm/operations.js')).swarmFip(core, snapshot, s, fip, opts);
   const c = changeable(s, snapshot);
   const plan = planFip(c, fip);
   const summary = fip
@@ -219,7 +227,7 @@ export async function updateCert(
   const snapshot = await observe(core.engine, core.tenant);
   const s = findService(snapshot, name);
   if (s.backend === 'swarm')
-    return (await import('../swarm/operations.js')).swarmUpdateCert(core, snapshot, s, pem, opts);
+    return (await import('../backends/swarm/operations.js')).swarmUpdateCert(core, snapshot, s, pem, opts);
   const c = changeable(s, snapshot);
   const plan = planUpdateCert(c, pem);
   const summary = `certificate ${c.spec.SSLCert} → ${describeCertificate(pem)}`;

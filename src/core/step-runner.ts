@@ -2,10 +2,11 @@
  * One step of a plan on the engine, the load balancer driver or the swarm, leaving in the
  * journal how to undo what it changed (execute.ts runs the steps and undoes the journal).
  */
+
+import { runSwarmStep } from '../backends/swarm/steps.js';
 import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
-import { runSwarmStep } from '../swarm/steps.js';
 import type { Context } from './execute.js';
 import type { LbTarget, Step } from './steps.js';
 

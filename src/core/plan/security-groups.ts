@@ -6,15 +6,16 @@
  * and a checked, hitless reload; a failure at any of them undoes all of them and the new
  * revision. Pure.
  */
+
+import { changeable, recordSteps } from '../../backends/local/plan/change.js';
+import { planSwarmAllow, type SwarmPlanContext, swarmChangeable } from '../../backends/swarm/plans.js';
 import type { ContainerSpec } from '../../engine/engine.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { baseLabels, LABEL, names } from '../../model/naming.js';
 import { allowedSources, type SecurityGroup } from '../../model/security-group.js';
 import type { ServiceSpec } from '../../spec/types.js';
-import { planSwarmAllow, type SwarmPlanContext, swarmChangeable } from '../../swarm/plans.js';
 import type { ObservedService, Snapshot } from '../observe.js';
 import type { Plan, Step } from '../steps.js';
-import { changeable, recordSteps } from './change.js';
 
 export interface GroupContext {
   tenant: string;

@@ -1,8 +1,8 @@
 /** What a Swarm plan needs from the engine before it is made: the node, its CPUs, HAProxy's user. */
-import type { Engine } from '../engine/engine.js';
-import { NotFoundError, UsageError } from '../errors.js';
-import { imageOwner } from '../lb/processes.js';
-import type { ServiceSpec } from '../spec/types.js';
+import type { Engine } from '../../engine/engine.js';
+import { NotFoundError, UsageError } from '../../errors.js';
+import { imageOwner } from '../../lb/processes.js';
+import type { ServiceSpec } from '../../spec/types.js';
 import type { SwarmPlanContext } from './plans.js';
 
 /**

@@ -6,11 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { computeStatus } from '../../src/core/status.js';
-import { describePlan, type Plan } from '../../src/core/steps.js';
-import type { SwarmService, SwarmTask } from '../../src/engine/swarm.js';
-import { LABEL } from '../../src/model/naming.js';
-import { readSwarm } from '../../src/swarm/observe.js';
+import { readSwarm } from '../../../src/backends/swarm/observe.js';
 import {
   checkSwarmSpec,
   planSwarmAllow,
@@ -22,9 +18,13 @@ import {
   planSwarmUpdateCert,
   type SwarmPlanContext,
   swarmChangeable,
-} from '../../src/swarm/plans.js';
-import { lbConfigText, lbService, replicasService } from '../../src/swarm/specs.js';
-import { specNamed, TENANT } from '../support/containers.js';
+} from '../../../src/backends/swarm/plans.js';
+import { lbConfigText, lbService, replicasService } from '../../../src/backends/swarm/specs.js';
+import { computeStatus } from '../../../src/core/status.js';
+import { describePlan, type Plan } from '../../../src/core/steps.js';
+import type { SwarmService, SwarmTask } from '../../../src/engine/swarm.js';
+import { LABEL } from '../../../src/model/naming.js';
+import { specNamed, TENANT } from '../../support/containers.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 function golden(name: string, plan: Plan | undefined): void {

@@ -4,16 +4,17 @@
  * one service the engine lets exactly one make it); the replicas start before it, so HAProxy
  * resolves them when it starts and its first checks find them listening.
  */
-import type { ContainerSpec, Labels } from '../../engine/engine.js';
-import { ConflictError, NotFoundError } from '../../errors.js';
-import { lbContainerSettings } from '../../lb/driver.js';
-import { baseLabels, LABEL, names } from '../../model/naming.js';
-import { allowedSources } from '../../model/security-group.js';
-import { CONTAINER_SIZES, type ServiceSpec } from '../../spec/types.js';
-import type { Snapshot } from '../observe.js';
-import { recordContainer, specHash } from '../records.js';
-import { publicSpec } from '../service-json.js';
-import type { Plan, Step } from '../steps.js';
+
+import type { Snapshot } from '../../../core/observe.js';
+import { recordContainer, specHash } from '../../../core/records.js';
+import { publicSpec } from '../../../core/service-json.js';
+import type { Plan, Step } from '../../../core/steps.js';
+import type { ContainerSpec, Labels } from '../../../engine/engine.js';
+import { ConflictError, NotFoundError } from '../../../errors.js';
+import { lbContainerSettings } from '../../../lb/driver.js';
+import { baseLabels, LABEL, names } from '../../../model/naming.js';
+import { allowedSources } from '../../../model/security-group.js';
+import { CONTAINER_SIZES, type ServiceSpec } from '../../../spec/types.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 

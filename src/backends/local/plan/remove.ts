@@ -7,10 +7,11 @@
  * renamed, see naming.ts keptName). Removal is never undone: every step is cleanup, and a
  * removal that fails half-way is finished by running it again. Pure.
  */
-import type { ContainerSummary } from '../../engine/engine.js';
-import { keptName, names } from '../../model/naming.js';
-import type { ObservedService } from '../observe.js';
-import type { Plan, Step } from '../steps.js';
+
+import type { ObservedService } from '../../../core/observe.js';
+import type { Plan, Step } from '../../../core/steps.js';
+import type { ContainerSummary } from '../../../engine/engine.js';
+import { keptName, names } from '../../../model/naming.js';
 
 export interface RemoveOptions {
   /** Leave the replicas running, no longer part of the service. */

@@ -4,11 +4,11 @@
  * account of its servers from its log (it runs on this node: src/swarm/specs.ts pins it).
  */
 
-import type { Step } from '../core/steps.js';
-import type { ServiceSpecJson, SwarmEngine, SwarmService, SwarmTask } from '../engine/swarm.js';
-import { ConflictError, InternalError, InterruptedError } from '../errors.js';
-import type { LoadBalancerDriver } from '../lb/driver.js';
-import { names } from '../model/naming.js';
+import type { Step } from '../../core/steps.js';
+import type { ServiceSpecJson, SwarmEngine, SwarmService, SwarmTask } from '../../engine/swarm.js';
+import { ConflictError, InternalError, InterruptedError } from '../../errors.js';
+import type { LoadBalancerDriver } from '../../lb/driver.js';
+import { names } from '../../model/naming.js';
 
 type SwarmStep = Extract<Step, { op: `swarm-${string}` }>;
 

@@ -2,11 +2,11 @@
  * Swarm plans that change only the load balancer (FIP, certificate, allow list): Docker configs
  * and secrets cannot change, so each change makes new ones and updates the service (pure).
  */
-import type { Plan, Step } from '../core/steps.js';
-import type { SwarmService } from '../engine/swarm.js';
-import { ConflictError, UsageError } from '../errors.js';
-import { renderAllowList } from '../haproxy/render-config.js';
-import type { ServiceSpec } from '../spec/types.js';
+import type { Plan, Step } from '../../core/steps.js';
+import type { SwarmService } from '../../engine/swarm.js';
+import { ConflictError, UsageError } from '../../errors.js';
+import { renderAllowList } from '../../haproxy/render-config.js';
+import type { ServiceSpec } from '../../spec/types.js';
 import {
   checkSwarmSpec,
   nextReplicas,

@@ -5,8 +5,9 @@
  * certificate until they end, new ones get the new one. The records make `SSLCert` (subject,
  * notAfter, fingerprint) show the new one. Pure.
  */
-import { UsageError } from '../../errors.js';
-import type { Plan } from '../steps.js';
+
+import type { Plan } from '../../../core/steps.js';
+import { UsageError } from '../../../errors.js';
 import { type Changeable, recordSteps } from './change.js';
 
 export function planUpdateCert(c: Changeable, pem: string): Plan {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeScale, planScale } from '../../../src/core/plan/scale.js';
+import { describeScale, planScale } from '../../../../src/backends/local/plan/scale.js';
 
 const running = (...numbers: number[]) => numbers.map((number) => ({ number, running: true }));
 

@@ -5,14 +5,14 @@
  * undoes a change (the service's spec before it) when a step fails.
  */
 
-import type { ObservedService } from '../core/observe.js';
-import { recordContainer } from '../core/records.js';
-import type { Plan, Step } from '../core/steps.js';
-import type { ServiceSpecJson, SwarmService } from '../engine/swarm.js';
-import { ConflictError, UsageError } from '../errors.js';
-import { renderAllowList } from '../haproxy/render-config.js';
-import { baseLabels, LABEL, names } from '../model/naming.js';
-import type { ServiceSpec } from '../spec/types.js';
+import type { ObservedService } from '../../core/observe.js';
+import { recordContainer } from '../../core/records.js';
+import type { Plan, Step } from '../../core/steps.js';
+import type { ServiceSpecJson, SwarmService } from '../../engine/swarm.js';
+import { ConflictError, UsageError } from '../../errors.js';
+import { renderAllowList } from '../../haproxy/render-config.js';
+import { baseLabels, LABEL, names } from '../../model/naming.js';
+import type { ServiceSpec } from '../../spec/types.js';
 import { lbConfigText, lbService, replicasService, type SwarmContext, swarmLabels } from './specs.js';
 
 /** What a create or change needs beyond the spec: where the load balancer runs, as whom. */

@@ -7,10 +7,11 @@
  * failure (e.g. the host port is taken) removes the new one and gives the old one its name back.
  * Pure.
  */
-import { ConflictError } from '../../errors.js';
-import { names } from '../../model/naming.js';
-import { specHash } from '../records.js';
-import type { Plan, Step } from '../steps.js';
+
+import { specHash } from '../../../core/records.js';
+import type { Plan, Step } from '../../../core/steps.js';
+import { ConflictError } from '../../../errors.js';
+import { names } from '../../../model/naming.js';
 import { type Changeable, recordSteps } from './change.js';
 import { lbContainer } from './create.js';
 

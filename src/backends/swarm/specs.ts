@@ -5,12 +5,12 @@
  * `server-template`), so that scaling changes nothing in it. Its config and certificate are
  * Swarm configs and secrets, mounted where the official image reads them.
  */
-import type { Labels } from '../engine/engine.js';
-import type { ServiceSpecJson } from '../engine/swarm.js';
-import { InternalError } from '../errors.js';
-import { renderHaproxyConfig } from '../haproxy/render-config.js';
-import { baseLabels, LABEL, LB_DIR, LB_FILES, names } from '../model/naming.js';
-import { CONTAINER_SIZES, type ServiceSpec } from '../spec/types.js';
+import type { Labels } from '../../engine/engine.js';
+import type { ServiceSpecJson } from '../../engine/swarm.js';
+import { InternalError } from '../../errors.js';
+import { renderHaproxyConfig } from '../../haproxy/render-config.js';
+import { baseLabels, LABEL, LB_DIR, LB_FILES, names } from '../../model/naming.js';
+import { CONTAINER_SIZES, type ServiceSpec } from '../../spec/types.js';
 
 /** Server slots of the load balancer: how many replicas it can take without a change. */
 export const SWARM_SLOTS = 1000;

@@ -2,12 +2,10 @@
  * The operations on the swarm backend, as src/core/services.ts hands them over: the same
  * observe → plan (src/swarm/plans.ts) → execute (the one executor and its journal) as locally.
  */
-import { execute } from '../core/execute.js';
-import type { ObservedService, Snapshot } from '../core/observe.js';
-import { findService, observe } from '../core/observe.js';
-import { allowFor } from '../core/plan/create.js';
-import { rollbackImage } from '../core/plan/rolling-update.js';
-import { rfc3339Nano, toServiceJson } from '../core/service-json.js';
+import { execute } from '../../core/execute.js';
+import type { ObservedService, Snapshot } from '../../core/observe.js';
+import { findService, observe } from '../../core/observe.js';
+import { rfc3339Nano, toServiceJson } from '../../core/service-json.js';
 import {
   type ChangeResult,
   type Core,
@@ -17,12 +15,14 @@ import {
   knownIds,
   type RunOptions,
   runPlan,
-} from '../core/services.js';
-import { describePlan } from '../core/steps.js';
-import { InterruptedError, SvcError } from '../errors.js';
-import { names } from '../model/naming.js';
-import { describeCertificate } from '../spec/ssl-cert.js';
-import type { ServiceSpec } from '../spec/types.js';
+} from '../../core/services.js';
+import { describePlan } from '../../core/steps.js';
+import { InterruptedError, SvcError } from '../../errors.js';
+import { names } from '../../model/naming.js';
+import { describeCertificate } from '../../spec/ssl-cert.js';
+import type { ServiceSpec } from '../../spec/types.js';
+import { allowFor } from '../local/plan/create.js';
+import { rollbackImage } from '../local/plan/rolling-update.js';
 import { swarmContext } from './context.js';
 import {
   checkSwarmSpec,

@@ -6,11 +6,11 @@
  * service spec can change; its version is the lock); an update under way is `updating`.
  */
 
-import { emptyService, type ObservedReplica, type ObservedService } from '../core/observe.js';
-import { readRecord } from '../core/records.js';
-import type { ContainerState, ContainerSummary } from '../engine/engine.js';
-import type { SwarmEngine, SwarmNode, SwarmService, SwarmTask } from '../engine/swarm.js';
-import { LABEL, labelFilter, names, parseNumbers } from '../model/naming.js';
+import { emptyService, type ObservedReplica, type ObservedService } from '../../core/observe.js';
+import { readRecord } from '../../core/records.js';
+import type { ContainerState, ContainerSummary } from '../../engine/engine.js';
+import type { SwarmEngine, SwarmNode, SwarmService, SwarmTask } from '../../engine/swarm.js';
+import { LABEL, labelFilter, names, parseNumbers } from '../../model/naming.js';
 
 /** A task's state as a container's (what status and inspect read). */
 export function containerState(t: SwarmTask | undefined): ContainerState {

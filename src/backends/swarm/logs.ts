@@ -3,10 +3,10 @@
  * on whichever node), each line told apart by its task (the stream's details name it), prefixed by
  * the task's slot like a local replica; and the load balancer's with `lb`.
  */
-import type { ObservedService } from '../core/observe.js';
-import type { LogSource, ServiceLogLine, ServiceLogOptions } from '../core/service-logs.js';
-import { mergeByTime, splitTimestamp } from '../core/service-logs.js';
-import type { Engine, LogLine } from '../engine/engine.js';
+import type { ObservedService } from '../../core/observe.js';
+import type { LogSource, ServiceLogLine, ServiceLogOptions } from '../../core/service-logs.js';
+import { mergeByTime, splitTimestamp } from '../../core/service-logs.js';
+import type { Engine, LogLine } from '../../engine/engine.js';
 
 const DETAILS = /^com\.docker\.swarm\.[^ ]*task\.id=([a-z0-9]+)[^ ]* (.*)$/s;
 

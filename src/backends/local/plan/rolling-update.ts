@@ -6,11 +6,12 @@
  * Swarm's `failure_action: rollback` does. Once every new replica is UP, the last reload drains
  * the old ones, the change commits, and the cleanup stops and removes them. Pure.
  */
-import { UsageError } from '../../errors.js';
-import type { ServiceSpec } from '../../spec/types.js';
-import { specHash } from '../records.js';
-import { replicaImage } from '../status.js';
-import type { Plan, Step } from '../steps.js';
+
+import { specHash } from '../../../core/records.js';
+import { replicaImage } from '../../../core/status.js';
+import type { Plan, Step } from '../../../core/steps.js';
+import { UsageError } from '../../../errors.js';
+import type { ServiceSpec } from '../../../spec/types.js';
 import { type Changeable, freeNumbers, recordSteps, replicaName } from './change.js';
 import { replicaContainer } from './create.js';
 import { STOP_GRACE_SECONDS } from './scale.js';

@@ -3,12 +3,13 @@
  * records around it (the lock K+1 first, the outcome K+2 last, the older ones removed in the
  * cleanup). Pure.
  */
-import { ConflictError } from '../../errors.js';
-import { names } from '../../model/naming.js';
-import type { ServiceSpec } from '../../spec/types.js';
-import { configServers, type ObservedService, type Snapshot } from '../observe.js';
-import { type Operation, recordContainer } from '../records.js';
-import type { Step } from '../steps.js';
+
+import { configServers, type ObservedService, type Snapshot } from '../../../core/observe.js';
+import { type Operation, recordContainer } from '../../../core/records.js';
+import type { Step } from '../../../core/steps.js';
+import { ConflictError } from '../../../errors.js';
+import { names } from '../../../model/naming.js';
+import type { ServiceSpec } from '../../../spec/types.js';
 import { allowFor } from './create.js';
 
 /** A service that can be changed: its desired state and its running load balancer. */
