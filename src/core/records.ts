@@ -94,7 +94,8 @@ function parseSpec(text: string | undefined): ServiceSpec | undefined {
   }
 }
 
-export function readRecord(c: ContainerSummary): ObservedRecord {
+/** A record as stored: on a container, or on the service object holding the desired state. */
+export function readRecord(c: Pick<ContainerSummary, 'id' | 'name' | 'labels' | 'created'>): ObservedRecord {
   const l = c.labels;
   const operation = l[LABEL.operation];
   return {
@@ -125,6 +126,27 @@ export function ownerMayRun(
   const [host, pid] = (record.owner ?? '').split('/');
   if (host === hostname() && pid && /^\d+$/.test(pid)) return alive(Number(pid));
   return now - record.written < 3600;
+}
+
+/** Which record is the desired state, and whether an operation runs or was interrupted. */
+export function judgeRecords(
+  records: ObservedRecord[],
+  now: number,
+  alive?: (pid: number) => boolean,
+): {
+  current: ObservedRecord | undefined;
+  operation: Operation | undefined;
+  interrupted: { operation: Operation; record: ObservedRecord } | undefined;
+} {
+  const latest = records.at(-1);
+  if (!latest?.operation) return { current: latest, operation: undefined, interrupted: undefined };
+  if (ownerMayRun(latest, now, alive))
+    return { current: latest, operation: latest.operation, interrupted: undefined };
+  return {
+    current: [...records].reverse().find((r) => !r.operation) ?? latest,
+    operation: undefined,
+    interrupted: { operation: latest.operation, record: latest },
+  };
 }
 
 function processAlive(pid: number): boolean {

@@ -1,14 +1,11 @@
 /**
- * One step of a plan on the engine, the load balancer driver or the swarm, leaving in the
- * journal how to undo what it changed (execute.ts runs the steps and undoes the journal).
+ * One step of a plan on the engine or the load balancer driver (or a backend's own step), leaving
+ * in the journal how to undo what it changed (execute.ts runs the steps and undoes the journal).
  */
-
-import { runSwarmStep } from '../backends/swarm/steps.js';
 import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
-import type { Context } from './execute.js';
-import type { LbTarget, Step } from './steps.js';
+import type { Context, LbTarget, Step } from './steps.js';
 
 /** The steps of one kind (or kinds). */
 type StepOf<Op extends string> = Extract<Step, { op: Op }>;
@@ -121,12 +118,11 @@ export class StepRunner {
       case 'lb-apply':
       case 'lb-wait':
         return this.lbStep(step);
-      case 'swarm-object':
-      case 'swarm-create':
-      case 'swarm-update':
-      case 'swarm-wait':
-      case 'swarm-remove':
-        return this.swarmStep(step);
+      case 'backend': {
+        const undo = await step.run(this.ctx);
+        if (undo) this.done(step.what, undo);
+        return;
+      }
     }
   }
 
@@ -146,10 +142,9 @@ export class StepRunner {
   }
 
   private async ensureNetwork(step: StepOf<'ensure-network'>): Promise<void> {
-    const net = await this.ctx.engine.ensureNetwork(step.network, step.labels, step.lockImage, step.driver);
+    const net = await this.ctx.engine.ensureNetwork(step.network, step.labels, step.lockImage);
     this.networks.set(step.network, net.id);
-    if (net.created)
-      this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id, step.driver));
+    if (net.created) this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id));
   }
 
   private async create(step: StepOf<'create'>): Promise<void> {
@@ -234,19 +229,12 @@ export class StepRunner {
     }
   }
 
-  private async swarmStep(step: StepOf<`swarm-${string}`>): Promise<void> {
-    const undo = await runSwarmStep(step, { ...this.ctx, swarm: this.ctx.engine.swarm });
-    const what = 'name' in step ? step.name : 'service' in step ? step.service : step.spec.Name;
-    if (undo) this.done(`${step.op} ${what}`, undo);
-  }
-
   /** The tenant network goes only when no object of the tenant that joins it is left. */
-  private async removeNetworkIfUnused(network: string, driver?: 'bridge' | 'overlay'): Promise<void> {
+  private async removeNetworkIfUnused(network: string): Promise<void> {
     const { engine, tenant } = this.ctx;
-    const users =
-      driver === 'overlay'
-        ? await engine.swarm.listServices(labelFilter(tenant))
-        : (await engine.listContainers(labelFilter(tenant))).filter((c) => usesTenantNetwork(c.labels));
+    const users = (await engine.listContainers(labelFilter(tenant))).filter((c) =>
+      usesTenantNetwork(c.labels),
+    );
     if (users.length === 0) await engine.removeNetwork(network);
   }
 }

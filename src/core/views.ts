@@ -6,9 +6,10 @@
 import type { ContainerState } from '../engine/engine.js';
 import { UsageError } from '../errors.js';
 import type { LbView, ServerStatus } from '../haproxy/lb-log.js';
-import { type Backend, names, serverName } from '../model/naming.js';
+import { names, serverName } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
-import { configServers, desiredSpec, type ObservedService } from './observe.js';
+import type { ObservedService } from './backend.js';
+import { configServers, desiredSpec } from './observe.js';
 import { rfc3339Nano, type ServiceJson, type ServiceStatus, toServiceJson } from './service-json.js';
 import { computeStatus, replicaImage, type StatusResult } from './status.js';
 
@@ -69,7 +70,7 @@ function createdOf(s: ObservedService): string {
 export function serviceJsonOf(s: ObservedService, status: StatusResult): ServiceJson {
   return toServiceJson(desiredSpec(s) ?? unknownSpec(s), {
     tenant: s.tenant,
-    ip: s.lb?.addresses[s.backend === 'swarm' ? names.swarmNetwork(s.tenant) : names.network(s.tenant)] ?? '',
+    ip: s.ip,
     created: createdOf(s),
     status: status.status,
     message: status.message,
@@ -162,7 +163,7 @@ export interface ListedService {
   desired: number;
   /** The images those replicas run, most used first (the spec's Image when there are none). */
   images: string[];
-  backend: Backend;
+  backend: string;
 }
 
 /** `ls` of observed services: status from container states, filtered, sorted by name. */
@@ -228,7 +229,7 @@ export interface ReplicaDetail {
   LB: LbStatus | null;
   /** Its last health check (`L4OK`, `L4CON`, …); "" when none yet; null without the view. */
   Check: string | null;
-  /** Swarm: the node its task runs on (hostname). */
+  /** The node it runs on (hostname), where the load balancer's servers are slots filled by DNS. */
   Node?: string;
 }
 
@@ -240,8 +241,8 @@ export interface LoadBalancerDetail {
 }
 
 export interface InspectedService extends ServiceJson {
-  /** `local` (containers on this engine) or `swarm` (services of the swarm it manages). */
-  Backend: Backend;
+  /** Where it runs: its backend's name. */
+  Backend: string;
   /** The revision of the service's record (its desired state); null when it has none. */
   Revision: number | null;
   LoadBalancer: LoadBalancerDetail | null;
@@ -289,12 +290,10 @@ export function replicaDetail(s: ObservedService, view: LbView | undefined): Rep
 /** `inspect` of one observed service, with the load balancer's view when it could be read. */
 export function inspectObserved(s: ObservedService, view: LbView | undefined): InspectedService {
   const detail = replicaDetail(s, view);
-  if (s.swarm) {
-    const tasks = new Map(s.swarm.tasks.map((t) => [t.containerId || t.id, t.nodeId]));
-    const hosts = new Map(s.swarm.nodes.map((n) => [n.id, n.hostname]));
-    // Swarm's slots are filled by DNS in any order: which server is which task is not known.
-    for (const d of detail)
-      Object.assign(d, { LB: null, Check: null, Node: hosts.get(tasks.get(d.ID) ?? '') ?? '' });
+  if (!s.numberedServers) {
+    // Slots filled by DNS in any order: which server is which replica is not known.
+    const nodes = new Map(s.replicas.map((r) => [r.number, r.node ?? '']));
+    for (const d of detail) Object.assign(d, { LB: null, Check: null, Node: nodes.get(d.Number) ?? '' });
   }
   return {
     ...serviceJsonOf(s, computeStatus(s)),

@@ -15,7 +15,6 @@ interface ApiService {
   CreatedAt?: string;
   UpdatedAt?: string;
   Spec: ServiceSpecJson;
-  PreviousSpec?: ServiceSpecJson;
   UpdateStatus?: { State?: string; Message?: string; StartedAt?: string };
   Endpoint?: {
     Ports?: Array<{ PublishedPort?: number; TargetPort?: number; PublishMode?: string }>;
@@ -41,7 +40,6 @@ function service(s: ApiService): SwarmService {
     version: s.Version?.Index ?? 0,
     labels: s.Spec.Labels ?? {},
     spec: s.Spec,
-    previousSpec: s.PreviousSpec,
     updateState: s.UpdateStatus?.State ?? '',
     updateMessage: s.UpdateStatus?.Message ?? '',
     updateStarted: s.UpdateStatus?.StartedAt ?? '',
@@ -73,6 +71,15 @@ function task(t: ApiTask): SwarmTask {
   };
 }
 
+/** The swarm part of the engine's `/info`: this node, if it is in a swarm, and whether it manages it. */
+export function swarmInfoOf(info: {
+  Swarm?: { NodeID?: string; LocalNodeState?: string; ControlAvailable?: boolean };
+}): SwarmInfo | undefined {
+  const s = info.Swarm;
+  if (s?.LocalNodeState !== 'active' || !s.NodeID) return undefined;
+  return { nodeId: s.NodeID, manager: Boolean(s.ControlAvailable) };
+}
+
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** Query and body apart (see the file's comment). */
@@ -92,17 +99,6 @@ export class DockerSwarm implements SwarmEngine {
     }
   }
 
-  swarmInfo(): Promise<SwarmInfo | undefined> {
-    return this.call('read the swarm', async () => {
-      const info = (await this.docker.info()) as {
-        Swarm?: { NodeID?: string; LocalNodeState?: string; ControlAvailable?: boolean; Nodes?: number };
-      };
-      const s = info.Swarm;
-      if (s?.LocalNodeState !== 'active' || !s.NodeID) return undefined;
-      return { nodeId: s.NodeID, manager: Boolean(s.ControlAvailable), nodes: s.Nodes ?? 1 };
-    });
-  }
-
   listServices(labels: string[]): Promise<SwarmService[]> {
     return this.call('list swarm services', async () =>
       ((await this.docker.listServices({ filters: { label: labels } })) as unknown as ApiService[]).map(
@@ -118,15 +114,9 @@ export class DockerSwarm implements SwarmEngine {
     });
   }
 
-  updateService(
-    id: string,
-    version: number,
-    spec: ServiceSpecJson,
-    opts: { rollback?: boolean } = {},
-  ): Promise<void> {
+  updateService(id: string, version: number, spec: ServiceSpecJson): Promise<void> {
     return this.call(`update swarm service ${spec.Name}`, async () => {
-      const query = { version, ...(opts.rollback ? { rollback: 'previous' } : {}) };
-      await this.docker.getService(id).update(apart(query, spec));
+      await this.docker.getService(id).update(apart({ version }, spec));
     });
   }
 

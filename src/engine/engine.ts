@@ -6,7 +6,7 @@
  */
 
 import type { ArchiveEntry } from './archive.js';
-import type { SwarmEngine } from './swarm.js';
+import type { SwarmEngine, SwarmInfo } from './swarm.js';
 
 export type Labels = Record<string, string>;
 
@@ -14,6 +14,8 @@ export interface EngineInfo {
   cpus: number;
   memoryBytes: number;
   serverVersion: string;
+  /** The swarm this engine is part of; undefined when it is in none. */
+  swarm?: SwarmInfo;
   /** The engine's whole `/info` answer, in its own field names (the API's /info picks from it). */
   raw?: Record<string, unknown>;
 }

@@ -57,6 +57,11 @@ export function baseLabels(tenant: string, role: Role): Record<string, string> {
   return { [LABEL.managed]: LABEL_SCHEMA_VERSION, [LABEL.tenant]: tenant, [LABEL.role]: role };
 }
 
+/** The labels of every object of a service. */
+export function serviceLabels(tenant: string, service: string, role: Role): Record<string, string> {
+  return { ...baseLabels(tenant, role), [LABEL.service]: service };
+}
+
 const short = (tenant: string) => tenant.slice(0, 8);
 
 /**

@@ -5,10 +5,11 @@
  * it leaves the change done and says what was left behind.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { localBackend } from '../../src/backends/local/index.js';
+import type { Core } from '../../src/core/backend.js';
 import { saveGroup } from '../../src/core/groups.js';
 import {
   type ChangeResult,
-  type Core,
   createService,
   rollingUpdate,
   scaleService,
@@ -19,7 +20,7 @@ import { SvcError } from '../../src/errors.js';
 import type { SecurityGroup } from '../../src/model/security-group.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts } from '../support/certs.js';
-import { type Call, FakeEngine, FakeLb, FakeWorld } from '../support/fake-engine.js';
+import { type Call, FakeWorld, fakeCore } from '../support/fake-engine.js';
 import { seedSpec } from '../support/seed.js';
 
 const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
@@ -28,11 +29,17 @@ const run = { timeoutMs: 1000 };
 
 function world(): { world: FakeWorld; core: Core } {
   const w = new FakeWorld(['nginx', 'app:2', LB_IMAGE]);
-  return { world: w, core: { engine: new FakeEngine(w), lb: new FakeLb(w), tenant: TENANT } };
+  return { world: w, core: fakeCore(w, TENANT) };
 }
 
 async function create(core: Core, spec: ServiceSpec) {
-  return createService(core, spec, { ...run, lbImage: LB_IMAGE, pull: 'missing', wait: false });
+  return createService(core, spec, {
+    ...run,
+    lbImage: LB_IMAGE,
+    pull: 'missing',
+    wait: false,
+    backend: localBackend,
+  });
 }
 
 const office: SecurityGroup = {

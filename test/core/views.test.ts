@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { readSnapshot } from '../../src/core/observe.js';
 import {
   filtersFrom,
   inspectObserved,
@@ -18,6 +17,7 @@ import {
   CREATED,
   lbOf,
   OTHER_TENANT,
+  readSnapshot,
   recordOf,
   replicaOf,
   serviceOf,

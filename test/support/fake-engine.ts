@@ -4,6 +4,8 @@
  * changes something is recorded, and a failure can be injected at the Nth one, so that each
  * operation's rollback is driven through every step it has.
  */
+import { BACKENDS } from '../../src/backends/index.js';
+import type { Core } from '../../src/core/backend.js';
 import type {
   ArchiveEntry,
   ContainerDetail,
@@ -366,4 +368,9 @@ export class FakeLb implements LoadBalancerDriver {
       exited: new Set(),
     };
   }
+}
+
+/** What the core operations act on, in this world: its engine and load balancers, every backend. */
+export function fakeCore(world: FakeWorld, tenant: string): Core {
+  return { engine: new FakeEngine(world), lb: new FakeLb(world), tenant, backends: BACKENDS };
 }

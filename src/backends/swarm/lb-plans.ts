@@ -4,18 +4,12 @@
  */
 import type { Plan, Step } from '../../core/steps.js';
 import type { SwarmService } from '../../engine/swarm.js';
-import { ConflictError, UsageError } from '../../errors.js';
 import { renderAllowList } from '../../haproxy/render-config.js';
 import type { ServiceSpec } from '../../spec/types.js';
-import {
-  checkSwarmSpec,
-  nextReplicas,
-  objectLabels,
-  objectName,
-  type SwarmChangeable,
-  type SwarmPlanContext,
-} from './plans.js';
+import { swarmLabels, swarmNames } from './names.js';
+import { checkSwarmSpec, nextReplicas, type SwarmChangeable, type SwarmPlanContext } from './plans.js';
 import { lbConfigText, lbService } from './specs.js';
+import { createObject, removeObject, updateService, waitUntil } from './steps.js';
 
 /** The configs and secret a load balancer service mounts, by what they hold. */
 export function lbMounts(lb: SwarmService): { config?: string; allow?: string; cert?: string } {
@@ -44,52 +38,32 @@ function planLbChange(
 ): Plan {
   const mounted = lbMounts(c.lb);
   const r = c.revision + 1;
-  const labels = objectLabels(next, ctx.tenant);
+  const labels = swarmLabels(next.Name, ctx.tenant, 'lb');
   const objects = {
-    config: mounted.config ?? objectName(ctx.tenant, next.Name, 'cfg', r),
+    config: mounted.config ?? swarmNames.object(ctx.tenant, next.Name, 'cfg', r),
     allow: mounted.allow,
     cert: mounted.cert,
   };
   const made: Step[] = [];
   if (!mounted.config)
-    made.push({
-      op: 'swarm-object',
-      kind: 'config',
-      name: objects.config,
-      labels,
-      data: lbConfigText(next, ctx.tenant),
-    });
+    made.push(createObject('config', objects.config, labels, lbConfigText(next, ctx.tenant)));
   if (change.allow !== undefined) {
-    objects.allow = objectName(ctx.tenant, next.Name, 'allow', r);
-    made.push({
-      op: 'swarm-object',
-      kind: 'config',
-      name: objects.allow,
-      labels,
-      data: renderAllowList(change.allow),
-    });
+    objects.allow = swarmNames.object(ctx.tenant, next.Name, 'allow', r);
+    made.push(createObject('config', objects.allow, labels, renderAllowList(change.allow)));
   }
   if (change.cert !== undefined) {
-    objects.cert = objectName(ctx.tenant, next.Name, 'cert', r);
-    made.push({ op: 'swarm-object', kind: 'secret', name: objects.cert, labels, data: change.cert });
+    objects.cert = swarmNames.object(ctx.tenant, next.Name, 'cert', r);
+    made.push(createObject('secret', objects.cert, labels, change.cert));
   }
   const replaced: Step[] = [];
-  if (mounted.allow && mounted.allow !== objects.allow)
-    replaced.push({ op: 'swarm-remove', kind: 'config', name: mounted.allow });
-  if (mounted.cert && mounted.cert !== objects.cert)
-    replaced.push({ op: 'swarm-remove', kind: 'secret', name: mounted.cert });
+  if (mounted.allow && mounted.allow !== objects.allow) replaced.push(removeObject('config', mounted.allow));
+  if (mounted.cert && mounted.cert !== objects.cert) replaced.push(removeObject('secret', mounted.cert));
   return {
     phases: [
       ...(made.length > 0 ? [made] : []),
-      [
-        {
-          op: 'swarm-update',
-          service: c.lb.name,
-          spec: lbService(next, ctx, ctx.lbImage, { ...objects, owner: ctx.lbOwner }),
-        },
-      ],
-      [{ op: 'swarm-update', service: c.replicas.name, spec: nextReplicas(c, next, ctx) }],
-      [{ op: 'swarm-wait', service: next.Name, replicas: next.Replicas, lbLoaded: true }],
+      [updateService(c.lb.name, lbService(next, ctx, ctx.lbImage, { ...objects, owner: ctx.lbOwner }))],
+      [updateService(c.replicas.name, nextReplicas(c, next, ctx))],
+      [waitUntil({ service: next.Name, replicas: next.Replicas, lbLoaded: true })],
     ],
     cleanup: replaced.length > 0 ? [replaced] : [],
     notes: [],
@@ -97,11 +71,6 @@ function planLbChange(
 }
 
 export function planSwarmFip(c: SwarmChangeable, fip: string, ctx: SwarmPlanContext): Plan | undefined {
-  if (fip !== '' && c.spec.FIP !== '') {
-    throw new ConflictError(`service "${c.service.name}" already has FIP ${c.spec.FIP}`, {
-      hint: { kind: 'detach-fip', service: c.service.name },
-    });
-  }
   if (fip === c.spec.FIP) return undefined;
   const next = { ...c.spec, FIP: fip };
   checkSwarmSpec(next);
@@ -109,11 +78,6 @@ export function planSwarmFip(c: SwarmChangeable, fip: string, ctx: SwarmPlanCont
 }
 
 export function planSwarmUpdateCert(c: SwarmChangeable, pem: string, ctx: SwarmPlanContext): Plan {
-  if (c.spec.Protocol !== 'httpsTerm') {
-    throw new UsageError(
-      `service "${c.service.name}" has Protocol ${c.spec.Protocol}; only httpsTerm services have a certificate`,
-    );
-  }
   return planLbChange(c, { ...c.spec, SSLCert: pem }, ctx, { cert: pem });
 }
 

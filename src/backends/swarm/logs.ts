@@ -3,10 +3,17 @@
  * on whichever node), each line told apart by its task (the stream's details name it), prefixed by
  * the task's slot like a local replica; and the load balancer's with `lb`.
  */
-import type { ObservedService } from '../../core/observe.js';
-import type { LogSource, ServiceLogLine, ServiceLogOptions } from '../../core/service-logs.js';
-import { mergeByTime, splitTimestamp } from '../../core/service-logs.js';
-import type { Engine, LogLine } from '../../engine/engine.js';
+import type { Core } from '../../core/backend.js';
+import {
+  LB_SOURCE,
+  type LogSource,
+  mergeByTime,
+  type ServiceLogLine,
+  type ServiceLogOptions,
+  splitTimestamp,
+} from '../../core/log-lines.js';
+import type { LogLine } from '../../engine/engine.js';
+import type { SwarmObserved } from './observe.js';
 
 const DETAILS = /^com\.docker\.swarm\.[^ ]*task\.id=([a-z0-9]+)[^ ]* (.*)$/s;
 
@@ -16,32 +23,25 @@ export function splitDetails(text: string): { task: string; text: string } {
   return m ? { task: m[1] as string, text: m[2] as string } : { task: '', text };
 }
 
-export async function swarmServiceLogs(
-  engine: Engine,
-  s: ObservedService,
+export async function swarmLogs(
+  core: Core,
+  s: SwarmObserved,
   opts: ServiceLogOptions,
   onLine: (line: ServiceLogLine) => void,
 ): Promise<void> {
-  const slots = new Map((s.swarm?.tasks ?? []).map((t) => [t.id, t.slot]));
+  const { replicas, lb, tasks } = s.parts;
+  const slots = new Map(tasks.map((t) => [t.id, t.slot]));
   const sources: Array<{ id: string; src: LogSource }> = [];
-  if (s.swarm?.replicas)
-    sources.push({
-      id: s.swarm.replicas.id,
-      src: { label: s.name, replica: null, id: s.swarm.replicas.id, running: true },
-    });
-  if (opts.lb && s.swarm?.lb)
-    sources.push({
-      id: s.swarm.lb.id,
-      src: { label: 'lb', replica: null, id: s.swarm.lb.id, running: true },
-    });
-  const labels = [...(s.swarm?.tasks ?? [])]
-    .filter((t) => t.serviceId === s.swarm?.replicas?.id)
-    .map((t) => `${s.name}-${t.slot}`);
-  opts.onSources?.([...new Set(labels)].sort().concat(opts.lb ? ['lb'] : []));
+  if (replicas)
+    sources.push({ id: replicas.id, src: { label: s.name, replica: null, id: replicas.id, running: true } });
+  if (opts.lb && lb)
+    sources.push({ id: lb.id, src: { label: LB_SOURCE, replica: null, id: lb.id, running: true } });
+  const labels = tasks.filter((t) => t.serviceId === replicas?.id).map((t) => `${s.name}-${t.slot}`);
+  opts.onSources?.([...new Set(labels)].sort().concat(opts.lb ? [LB_SOURCE] : []));
   const toLine = (src: LogSource, l: LogLine): ServiceLogLine => {
     const { time, text } = splitTimestamp(l.text);
     const d = splitDetails(text);
-    const slot = src.label === 'lb' ? undefined : slots.get(d.task);
+    const slot = src.label === LB_SOURCE ? undefined : slots.get(d.task);
     const label = slot === undefined ? src.label : `${s.name}-${slot}`;
     return { source: label, replica: slot ?? null, stream: l.stream, time, text: d.text };
   };
@@ -57,7 +57,7 @@ export async function swarmServiceLogs(
     const lists = await Promise.all(
       sources.map(async ({ id, src }) => {
         const lines: ServiceLogLine[] = [];
-        await engine.swarm.serviceLogs(id, logOpts, (l) => lines.push(toLine(src, l)));
+        await core.engine.swarm.serviceLogs(id, logOpts, (l) => lines.push(toLine(src, l)));
         return lines;
       }),
     );
@@ -65,6 +65,6 @@ export async function swarmServiceLogs(
     return;
   }
   await Promise.all(
-    sources.map(({ id, src }) => engine.swarm.serviceLogs(id, logOpts, (l) => onLine(toLine(src, l)))),
+    sources.map(({ id, src }) => core.engine.swarm.serviceLogs(id, logOpts, (l) => onLine(toLine(src, l)))),
   );
 }

@@ -1,50 +1,30 @@
 /**
  * A tenant's Swarm services read back (pure): each svc service's two Swarm services and their
- * tasks, shaped as the core observes a local service, so that status, the Service JSON, ls and
+ * tasks, shaped as every backend's services are, so that status, the Service JSON, ls and
  * inspect are the same code for both backends. A replica is a task the swarm wants running (its
  * slot is the replica number); the desired state is the replicas service's own labels (a Swarm
  * service spec can change; its version is the lock); an update under way is `updating`.
  */
-
-import { emptyService, type ObservedReplica, type ObservedService } from '../../core/observe.js';
+import type { Backend, ObservedReplica, ObservedService, ObserveEnv } from '../../core/backend.js';
+import { emptyService } from '../../core/observe.js';
 import { readRecord } from '../../core/records.js';
-import type { ContainerState, ContainerSummary } from '../../engine/engine.js';
-import type { SwarmEngine, SwarmNode, SwarmService, SwarmTask } from '../../engine/swarm.js';
-import { LABEL, labelFilter, names, parseNumbers } from '../../model/naming.js';
+import type { ContainerSummary } from '../../engine/engine.js';
+import type { SwarmNode, SwarmService, SwarmTask } from '../../engine/swarm.js';
+import { LABEL, labelFilter } from '../../model/naming.js';
+import { swarmNames } from './names.js';
+import { containerState, currentTasks } from './tasks.js';
 
-/** A task's state as a container's (what status and inspect read). */
-export function containerState(t: SwarmTask | undefined): ContainerState {
-  switch (t?.state) {
-    case 'running':
-      return 'running';
-    case 'new':
-    case 'pending':
-    case 'assigned':
-    case 'accepted':
-    case 'preparing':
-    case 'starting':
-      return 'created';
-    case 'failed':
-    case 'rejected':
-    case 'orphaned':
-      return 'dead';
-    default:
-      return 'exited';
-  }
+/** What only the Swarm backend reads of a service: its two Swarm services and their tasks. */
+export interface SwarmParts {
+  replicas: SwarmService | undefined;
+  lb: SwarmService | undefined;
+  /** Tasks of both, every state the swarm keeps. */
+  tasks: SwarmTask[];
 }
 
-/** The task of each slot the swarm wants running (the newest when there are several). */
-function currentTasks(service: SwarmService, tasks: SwarmTask[]): SwarmTask[] {
-  const bySlot = new Map<number, SwarmTask>();
-  for (const t of tasks) {
-    if (t.serviceId !== service.id || t.desiredState !== 'running') continue;
-    const had = bySlot.get(t.slot);
-    if (!had || t.updated > had.updated) bySlot.set(t.slot, t);
-  }
-  return [...bySlot.values()].sort((a, b) => a.slot - b.slot);
-}
+export type SwarmObserved = ObservedService<SwarmParts>;
 
-function replicaOf(s: SwarmService, t: SwarmTask): ObservedReplica {
+function replicaOf(s: SwarmService, t: SwarmTask, hosts: Map<string, string>): ObservedReplica {
   return {
     id: t.containerId || t.id,
     name: `${s.name}.${t.slot}`,
@@ -55,12 +35,13 @@ function replicaOf(s: SwarmService, t: SwarmTask): ObservedReplica {
     addresses: {},
     ports: [],
     number: t.slot,
-    specHash: '',
+    outdated: false,
+    node: hosts.get(t.nodeId) ?? '',
   };
 }
 
 function lbOf(tenant: string, s: SwarmService, tasks: SwarmTask[]): ContainerSummary {
-  const [t] = currentTasks(s, tasks);
+  const [t] = currentTasks(tasks, s.id);
   const [ip] = Object.values(s.virtualIps);
   return {
     id: s.id,
@@ -71,65 +52,65 @@ function lbOf(tenant: string, s: SwarmService, tasks: SwarmTask[]): ContainerSum
     state: containerState(t),
     labels: s.labels,
     created: s.created,
-    addresses: ip ? { [names.swarmNetwork(tenant)]: ip } : {},
+    addresses: ip ? { [swarmNames.network(tenant)]: ip } : {},
     ports: s.ports.map((p) => `0.0.0.0:${p.published}->${p.target}/tcp`),
   };
 }
 
+/** The replicas service: its tasks are the replicas, its labels the desired state. */
+function readReplicas(s: SwarmObserved, svc: SwarmService, hosts: Map<string, string>): void {
+  s.parts.replicas = svc;
+  s.replicas = currentTasks(s.parts.tasks, svc.id).map((t) => replicaOf(svc, t, hosts));
+  const record = readRecord({ id: svc.id, name: svc.name, labels: svc.labels, created: svc.created });
+  // Every task is in the load balancer (server-template): the config lists what runs.
+  record.servers = s.replicas.map((r) => r.number);
+  s.records = [record];
+  s.current = record;
+  if (svc.updateState === 'updating' || svc.updateState === 'rollback_started')
+    s.operation = 'rolling-update';
+}
+
+/** The load balancer service: where it runs on this engine, its address. */
+function readLb(s: SwarmObserved, svc: SwarmService): void {
+  s.parts.lb = svc;
+  s.lb = lbOf(s.tenant, svc, s.parts.tasks);
+  s.ip = s.lb.addresses[swarmNames.network(s.tenant)] ?? '';
+  s.lbContainer = s.parts.tasks.find(
+    (t) => t.serviceId === svc.id && t.state === 'running' && t.containerId,
+  )?.containerId;
+}
+
 /** The tenant's Swarm services, as observed services (sorted by name). Pure. */
 export function readSwarm(
+  backend: Backend<SwarmParts>,
   tenant: string,
   services: SwarmService[],
   tasks: SwarmTask[],
   nodes: SwarmNode[],
-): ObservedService[] {
-  const byName = new Map<string, ObservedService>();
+): SwarmObserved[] {
+  const hosts = new Map(nodes.map((n) => [n.id, n.hostname]));
+  const byName = new Map<string, SwarmObserved>();
   for (const svc of services) {
     const name = svc.labels[LABEL.service];
     if (!name || svc.labels[LABEL.tenant] !== tenant) continue;
     let s = byName.get(name);
     if (!s) {
-      s = {
-        ...emptyService(name, tenant, 'swarm'),
-        swarm: { replicas: undefined, lb: undefined, tasks, nodes },
-      };
+      s = emptyService(name, tenant, backend, { replicas: undefined, lb: undefined, tasks });
+      s.numberedServers = false;
       byName.set(name, s);
     }
-    const parts = s.swarm as NonNullable<ObservedService['swarm']>;
-    if (svc.labels[LABEL.role] === 'lb') {
-      parts.lb = svc;
-      s.lb = lbOf(tenant, svc, tasks);
-    } else {
-      parts.replicas = svc;
-      s.replicas = currentTasks(svc, tasks).map((t) => replicaOf(svc, t));
-      const summary = {
-        id: svc.id,
-        name: svc.name,
-        image: '',
-        state: 'created' as const,
-        labels: svc.labels,
-        created: svc.created,
-        addresses: {},
-        ports: [],
-      };
-      const record = readRecord(summary);
-      // Every task is in the load balancer (server-template): the config lists what runs.
-      record.servers = parseNumbers(s.replicas.map((r) => r.number).join(',')) ?? [];
-      s.records = [record];
-      s.current = record;
-      if (svc.updateState === 'updating' || svc.updateState === 'rollback_started')
-        s.operation = 'rolling-update';
-    }
+    if (svc.labels[LABEL.role] === 'lb') readLb(s, svc);
+    else readReplicas(s, svc, hosts);
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The tenant's Swarm services (none when the engine is in no swarm, or is not a manager). */
-export async function observeSwarm(swarm: SwarmEngine, tenant: string): Promise<ObservedService[]> {
-  const info = await swarm.swarmInfo();
-  if (!info?.manager) return [];
-  const services = await swarm.listServices(labelFilter(tenant));
+export async function observeSwarm(backend: Backend<SwarmParts>, env: ObserveEnv): Promise<SwarmObserved[]> {
+  if (!(await env.info()).swarm?.manager) return [];
+  const { swarm } = env.engine;
+  const services = await swarm.listServices(labelFilter(env.tenant, env.service));
   if (services.length === 0) return [];
   const [tasks, nodes] = await Promise.all([swarm.listTasks(services.map((s) => s.id)), swarm.listNodes()]);
-  return readSwarm(tenant, services, tasks, nodes);
+  return readSwarm(backend, env.tenant, services, tasks, nodes);
 }

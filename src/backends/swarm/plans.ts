@@ -1,19 +1,29 @@
 /**
- * Plans on the swarm backend (pure), in the same Step vocabulary as the local ones and run by the
- * same executor with its journal. Swarm does the scheduling, the restarts, the rolling update and
- * its rollback; svc writes the specs, waits until the load balancer sees the replicas UP, and
- * undoes a change (the service's spec before it) when a step fails.
+ * Plans on the swarm backend (pure), in the core's step vocabulary with the Swarm steps added
+ * (steps.ts), run by the one executor with its journal. Swarm does the scheduling, the restarts,
+ * the rolling update and its rollback; svc writes the specs, waits until the load balancer sees
+ * the replicas UP, and undoes a change (the service's spec before it) when a step fails.
  */
-
-import type { ObservedService } from '../../core/observe.js';
+import type { Changeable } from '../../core/backend.js';
 import { recordContainer } from '../../core/records.js';
+import { incomplete } from '../../core/services.js';
 import type { Plan, Step } from '../../core/steps.js';
 import type { ServiceSpecJson, SwarmService } from '../../engine/swarm.js';
 import { ConflictError, UsageError } from '../../errors.js';
 import { renderAllowList } from '../../haproxy/render-config.js';
-import { baseLabels, LABEL, names } from '../../model/naming.js';
+import { baseLabels, LABEL } from '../../model/naming.js';
 import type { ServiceSpec } from '../../spec/types.js';
-import { lbConfigText, lbService, replicasService, type SwarmContext, swarmLabels } from './specs.js';
+import { swarmLabels, swarmNames } from './names.js';
+import type { SwarmParts } from './observe.js';
+import { lbConfigText, lbService, replicasService, type SwarmContext } from './specs.js';
+import {
+  createObject,
+  createService,
+  ensureOverlay,
+  removeObject,
+  updateService,
+  waitUntil,
+} from './steps.js';
 
 /** What a create or change needs beyond the spec: where the load balancer runs, as whom. */
 export interface SwarmPlanContext extends SwarmContext {
@@ -57,40 +67,24 @@ export function checkSwarmSpec(spec: ServiceSpec): void {
     throw new UsageError(`NetMode ${spec.NetMode} is not available on Swarm`);
 }
 
-/** A config or secret's name (they cannot change: a change makes a new one, named by revision). */
-export const objectName = (tenant: string, service: string, what: string, revision: number) =>
-  names.swarmObject(tenant, service, `${what}-r${revision}`);
-
-export function objectLabels(spec: ServiceSpec, tenant: string) {
-  return { ...baseLabels(tenant, 'lb'), [LABEL.service]: spec.Name, [LABEL.backend]: 'swarm' };
-}
-
 /** A new load balancer's config, allow list and certificate: their names, and the steps making them. */
 function firstObjects(
   spec: ServiceSpec,
   tenant: string,
   allow: string[] | undefined,
 ): { objects: { config: string; allow?: string; cert?: string }; made: Step[] } {
-  const labels = objectLabels(spec, tenant);
+  const labels = swarmLabels(spec.Name, tenant, 'lb');
   const objects: { config: string; allow?: string; cert?: string } = {
-    config: objectName(tenant, spec.Name, 'cfg', 1),
+    config: swarmNames.object(tenant, spec.Name, 'cfg', 1),
   };
-  const made: Step[] = [
-    { op: 'swarm-object', kind: 'config', name: objects.config, labels, data: lbConfigText(spec, tenant) },
-  ];
+  const made: Step[] = [createObject('config', objects.config, labels, lbConfigText(spec, tenant))];
   if (allow !== undefined) {
-    objects.allow = objectName(tenant, spec.Name, 'allow', 1);
-    made.push({
-      op: 'swarm-object',
-      kind: 'config',
-      name: objects.allow,
-      labels,
-      data: renderAllowList(allow),
-    });
+    objects.allow = swarmNames.object(tenant, spec.Name, 'allow', 1);
+    made.push(createObject('config', objects.allow, labels, renderAllowList(allow)));
   }
   if (spec.SSLCert) {
-    objects.cert = objectName(tenant, spec.Name, 'cert', 1);
-    made.push({ op: 'swarm-object', kind: 'secret', name: objects.cert, labels, data: spec.SSLCert });
+    objects.cert = swarmNames.object(tenant, spec.Name, 'cert', 1);
+    made.push(createObject('secret', objects.cert, labels, spec.SSLCert));
   }
   return { objects, made };
 }
@@ -107,61 +101,30 @@ export function planSwarmCreate(
   const { objects, made } = firstObjects(spec, ctx.tenant, allow);
   const replicas = replicasService(spec, ctx, recordLabels(spec, ctx.tenant, 1, ctx.created));
   const lb = lbService(spec, ctx, ctx.lbImage, { ...objects, owner: ctx.lbOwner });
-  const network = names.swarmNetwork(ctx.tenant);
+  const network = swarmNames.network(ctx.tenant);
   return {
     phases: [
-      [
-        {
-          op: 'ensure-network',
-          network,
-          labels: baseLabels(ctx.tenant, 'network'),
-          lockImage: ctx.lbImage,
-          driver: 'overlay',
-        },
-      ],
+      [ensureOverlay(network, baseLabels(ctx.tenant, 'network'), ctx.lbImage)],
       made,
-      [{ op: 'swarm-create', role: 'replica', spec: replicas }],
-      [{ op: 'swarm-create', role: 'lb', spec: lb }],
-      [{ op: 'swarm-wait', service: spec.Name, replicas: 0, lbLoaded: true }],
+      [createService('replica', replicas)],
+      [createService('lb', lb)],
+      [waitUntil({ service: spec.Name, replicas: 0, lbLoaded: true })],
     ],
     cleanup: [],
     notes: [],
   };
 }
 
-/** A Swarm service that can be changed: its parts, its desired spec and next revision. */
-export interface SwarmChangeable {
-  service: ObservedService;
-  spec: ServiceSpec;
+/** A Swarm service that can be changed: its two Swarm services too. */
+export interface SwarmChangeable extends Changeable<SwarmParts> {
   replicas: SwarmService;
   lb: SwarmService;
-  revision: number;
-  created: string;
-  previousImage: string | undefined;
 }
 
-export function swarmChangeable(s: ObservedService): SwarmChangeable {
-  const replicas = s.swarm?.replicas;
-  const lb = s.swarm?.lb;
-  const spec = s.current?.spec;
-  if (!replicas || !lb || !spec) {
-    throw new ConflictError(`service "${s.name}" is incomplete (left by an interrupted command)`, {
-      hint: { kind: 'remove', service: s.name },
-    });
-  }
-  if (s.operation)
-    throw new ConflictError(
-      `service "${s.name}" is being changed (${s.operation}); try again when it is done`,
-    );
-  return {
-    service: s,
-    spec,
-    replicas,
-    lb,
-    revision: s.current?.revision ?? 1,
-    created: s.current?.created ?? '',
-    previousImage: s.current?.previousImage,
-  };
+export function swarmChangeable(c: Changeable<SwarmParts>): SwarmChangeable {
+  const { replicas, lb } = c.service.parts;
+  if (!replicas || !lb) throw incomplete(c.service);
+  return { ...c, replicas, lb };
 }
 
 /** The replicas service's spec for `next` (its labels the next revision of the desired state). */
@@ -184,8 +147,8 @@ export function planSwarmScale(c: SwarmChangeable, target: number, ctx: SwarmCon
   const next = { ...c.spec, Replicas: target };
   return {
     phases: [
-      [{ op: 'swarm-update', service: c.replicas.name, spec: nextReplicas(c, next, ctx) }],
-      [{ op: 'swarm-wait', service: c.service.name, replicas: target, lbLoaded: false }],
+      [updateService(c.replicas.name, nextReplicas(c, next, ctx))],
+      [waitUntil({ service: c.service.name, replicas: target, lbLoaded: false })],
     ],
     cleanup: [],
     notes: [],
@@ -205,15 +168,8 @@ export function planSwarmRollingUpdate(
     phases: [
       // Swarm's rolling update: one task at a time, the new one first, rolled back by Swarm when a
       // new task fails; svc then waits until the load balancer sees every new replica UP.
-      [
-        {
-          op: 'swarm-update',
-          service: c.replicas.name,
-          spec: nextReplicas(c, next, ctx, previous),
-          rolling: true,
-        },
-      ],
-      [{ op: 'swarm-wait', service: c.service.name, replicas: next.Replicas, image, lbLoaded: false }],
+      [updateService(c.replicas.name, nextReplicas(c, next, ctx, previous), true)],
+      [waitUntil({ service: c.service.name, replicas: next.Replicas, image, lbLoaded: false })],
     ],
     cleanup: [],
     notes: [],
@@ -222,19 +178,16 @@ export function planSwarmRollingUpdate(
 
 /** rm: both services, then their configs and secrets; never undone. */
 export function planSwarmRemoval(
-  s: ObservedService,
+  parts: SwarmParts,
   objects: Array<{ kind: 'config' | 'secret'; name: string }>,
 ): Plan {
-  const services = [s.swarm?.lb?.name, s.swarm?.replicas?.name].filter((n): n is string => Boolean(n));
+  const services = [parts.lb?.name, parts.replicas?.name].filter((n): n is string => Boolean(n));
   return {
     phases: [],
     cleanup: [
-      services.map((name): Step => ({ op: 'swarm-remove', kind: 'service', name })),
-      objects.map((o): Step => ({ op: 'swarm-remove', kind: o.kind, name: o.name })),
+      services.map((name) => removeObject('service', name)),
+      objects.map((o) => removeObject(o.kind, o.name)),
     ],
     notes: [],
   };
 }
-
-export { lbMounts, planSwarmAllow, planSwarmFip, planSwarmUpdateCert } from './lb-plans.js';
-export { swarmLabels };

@@ -9,8 +9,9 @@ import type { Labels } from '../../engine/engine.js';
 import type { ServiceSpecJson } from '../../engine/swarm.js';
 import { InternalError } from '../../errors.js';
 import { renderHaproxyConfig } from '../../haproxy/render-config.js';
-import { baseLabels, LABEL, LB_DIR, LB_FILES, names } from '../../model/naming.js';
+import { LABEL, LB_DIR, LB_FILES, names } from '../../model/naming.js';
 import { CONTAINER_SIZES, type ServiceSpec } from '../../spec/types.js';
+import { swarmLabels, swarmNames } from './names.js';
 
 /** Server slots of the load balancer: how many replicas it can take without a change. */
 export const SWARM_SLOTS = 1000;
@@ -22,11 +23,6 @@ export interface SwarmContext {
   nodeId: string;
   /** CPUs a node has (a size's CPUs are capped at this). */
   engineCpus: number;
-}
-
-/** Labels of a service's Swarm objects. */
-export function swarmLabels(spec: ServiceSpec, tenant: string, role: 'lb' | 'replica'): Labels {
-  return { ...baseLabels(tenant, role), [LABEL.service]: spec.Name, [LABEL.backend]: 'swarm' };
 }
 
 /** `volume:/path[:ro]` or `/host:/path[:ro]` as a Swarm mount. */
@@ -47,10 +43,10 @@ function mountOf(bind: string): Record<string, unknown> {
  */
 export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: Labels): ServiceSpecJson {
   const size = CONTAINER_SIZES[spec.ContainerSize];
-  const labels = { ...swarmLabels(spec, ctx.tenant, 'replica'), ...record };
+  const labels = { ...swarmLabels(spec.Name, ctx.tenant, 'replica'), ...record };
   const container: Record<string, unknown> = {
     Image: spec.Image,
-    Labels: { ...spec.Labels, ...swarmLabels(spec, ctx.tenant, 'replica'), [LABEL.image]: spec.Image },
+    Labels: { ...spec.Labels, ...swarmLabels(spec.Name, ctx.tenant, 'replica'), [LABEL.image]: spec.Image },
     Env: spec.Env ?? undefined,
     Dir: spec.WorkingDir || undefined,
     TTY: spec.Tty,
@@ -62,7 +58,7 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
   if (spec.Entrypoint) container.Command = spec.Entrypoint;
   if (spec.Cmd) container.Args = spec.Cmd;
   return {
-    Name: names.swarmReplicas(ctx.tenant, spec.Name),
+    Name: swarmNames.replicas(ctx.tenant, spec.Name),
     Labels: labels,
     TaskTemplate: {
       ContainerSpec: container,
@@ -72,7 +68,7 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
           NanoCPUs: Math.min(size.cpus, ctx.engineCpus) * 1e9,
         },
       },
-      Networks: [{ Target: names.swarmNetwork(ctx.tenant) }],
+      Networks: [{ Target: swarmNames.network(ctx.tenant) }],
     },
     Mode: { Replicated: { Replicas: spec.Replicas } },
     UpdateConfig: {
@@ -102,7 +98,7 @@ export function lbConfigText(spec: ServiceSpec, tenant: string): string {
     paths: { cert: `${LB_DIR}/${LB_FILES.cert}`, allow: `${LB_DIR}/${LB_FILES.allow}` },
     template: {
       count: SWARM_SLOTS,
-      host: `tasks.${names.swarmReplicas(tenant, spec.Name)}`,
+      host: `tasks.${swarmNames.replicas(tenant, spec.Name)}`,
       port: spec.ContainerPort,
     },
   });
@@ -138,11 +134,11 @@ export function lbService(
     : [];
   return {
     Name: names.lb(ctx.tenant, spec.Name),
-    Labels: swarmLabels(spec, ctx.tenant, 'lb'),
+    Labels: swarmLabels(spec.Name, ctx.tenant, 'lb'),
     TaskTemplate: {
       ContainerSpec: {
         Image: image,
-        Labels: swarmLabels(spec, ctx.tenant, 'lb'),
+        Labels: swarmLabels(spec.Name, ctx.tenant, 'lb'),
         Command: ['haproxy'],
         Args: ['-W', '-db', '-f', `${LB_DIR}/${LB_FILES.config}`],
         StopSignal: 'SIGUSR1',
@@ -153,7 +149,7 @@ export function lbService(
       },
       // Pinned to the node svc talks to: its FIP is that node's port, and it is where one looks.
       Placement: { Constraints: [`node.id == ${ctx.nodeId}`] },
-      Networks: [{ Target: names.swarmNetwork(ctx.tenant), Aliases: [spec.Name] }],
+      Networks: [{ Target: swarmNames.network(ctx.tenant), Aliases: [spec.Name] }],
       LogDriver: { Name: 'json-file', Options: { 'max-size': '10m', 'max-file': '3' } },
     },
     Mode: { Replicated: { Replicas: 1 } },

@@ -6,20 +6,21 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readSwarm } from '../../../src/backends/swarm/observe.js';
+import { swarmBackend } from '../../../src/backends/swarm/index.js';
+import { planSwarmAllow, planSwarmFip, planSwarmUpdateCert } from '../../../src/backends/swarm/lb-plans.js';
+import { readSwarm, type SwarmObserved } from '../../../src/backends/swarm/observe.js';
 import {
   checkSwarmSpec,
-  planSwarmAllow,
   planSwarmCreate,
-  planSwarmFip,
   planSwarmRemoval,
   planSwarmRollingUpdate,
   planSwarmScale,
-  planSwarmUpdateCert,
+  recordLabels,
   type SwarmPlanContext,
   swarmChangeable,
 } from '../../../src/backends/swarm/plans.js';
 import { lbConfigText, lbService, replicasService } from '../../../src/backends/swarm/specs.js';
+import { changeable } from '../../../src/core/services.js';
 import { computeStatus } from '../../../src/core/status.js';
 import { describePlan, type Plan } from '../../../src/core/steps.js';
 import type { SwarmService, SwarmTask } from '../../../src/engine/swarm.js';
@@ -56,16 +57,18 @@ const web = specNamed('web', {
 });
 
 /** The swarm's answer for a created service: its two services and a running task a replica. */
-function swarmOf(spec = web, image = spec.Image) {
-  const plan = planSwarmCreate(spec, ctx, []);
-  const creates = plan.phases.flat().flatMap((s) => (s.op === 'swarm-create' ? [s.spec] : []));
+function swarmOf(spec = web, image = spec.Image): SwarmObserved[] {
+  const cert = spec.SSLCert ? 'web-lb-b8dc3686-cert-r1' : undefined;
+  const creates = [
+    replicasService(spec, ctx, recordLabels(spec, TENANT, 1, ctx.created)),
+    lbService(spec, ctx, ctx.lbImage, { config: 'web-lb-b8dc3686-cfg-r1', cert, owner: ctx.lbOwner }),
+  ];
   const services: SwarmService[] = creates.map((sp, i) => ({
     id: `svc${i}`,
     name: sp.Name,
     version: 10,
     labels: sp.Labels,
     spec: sp,
-    previousSpec: undefined,
     updateState: '',
     updateMessage: '',
     updateStarted: '',
@@ -92,10 +95,13 @@ function swarmOf(spec = web, image = spec.Image) {
     ...Array.from({ length: spec.Replicas }, (_, i) => task(replicas.id, i + 1)),
     task(lb.id, 1),
   ];
-  return readSwarm(TENANT, services, tasks, [
+  return readSwarm(swarmBackend, TENANT, services, tasks, [
     { id: 'node1', hostname: 'vm', role: 'manager', state: 'ready', address: '127.0.0.1' },
   ]);
 }
+
+/** A created service, checked that it can be changed. */
+const change = (spec = web) => swarmChangeable(changeable(swarmOf(spec)[0] as SwarmObserved));
 
 describe('the spec as Swarm services', () => {
   it('maps every container field into the task template, the size into limits, and rolls with rollback', () => {
@@ -189,19 +195,19 @@ describe('observing Swarm services', () => {
 
 describe('Swarm plans, as text', () => {
   it('create', () => golden('create', planSwarmCreate({ ...web, SSLCert: '' }, ctx, [])));
-  it('scale', () => golden('scale', planSwarmScale(swarmChangeable(swarmOf()[0] as never), 5, ctx)));
-  it('rolling update', () =>
-    golden('rolling-update', planSwarmRollingUpdate(swarmChangeable(swarmOf()[0] as never), 'app:2', ctx)));
-  it('fip', () => golden('detach-fip', planSwarmFip(swarmChangeable(swarmOf()[0] as never), '', ctx)));
+  it('scale', () => golden('scale', planSwarmScale(change(), 5, ctx)));
+  it('rolling update', () => golden('rolling-update', planSwarmRollingUpdate(change(), 'app:2', ctx)));
+  it('fip', () => golden('detach-fip', planSwarmFip(change(), '', ctx)));
   it('update-cert', () => {
     const https = { ...web, Protocol: 'httpsTerm' as const, SSLCert: 'PEM' };
-    golden('update-cert', planSwarmUpdateCert(swarmChangeable(swarmOf(https)[0] as never), 'NEW PEM', ctx));
+    golden('update-cert', planSwarmUpdateCert(change(https), 'NEW PEM', ctx));
   });
-  it('allow list', () =>
-    golden('allow', planSwarmAllow(swarmChangeable(swarmOf()[0] as never), ['10.0.0.0/8'], ctx)));
+  it('allow list', () => golden('allow', planSwarmAllow(change(), ['10.0.0.0/8'], ctx)));
   it('rm', () =>
     golden(
       'remove',
-      planSwarmRemoval(swarmOf()[0] as never, [{ kind: 'config', name: 'web-lb-b8dc3686-cfg-r1' }]),
+      planSwarmRemoval((swarmOf()[0] as SwarmObserved).parts, [
+        { kind: 'config', name: 'web-lb-b8dc3686-cfg-r1' },
+      ]),
     ));
 });

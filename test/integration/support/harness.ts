@@ -47,7 +47,7 @@ export async function lbServers(
 /** The tenant's Swarm services, configs, secrets and overlay network (when the engine is a manager). */
 async function removeSwarmTenant(tenant: string): Promise<void> {
   const swarm = engine.swarm;
-  if (!(await swarm.swarmInfo())?.manager) return;
+  if (!(await engine.info()).swarm?.manager) return;
   const filter = labelFilter(tenant);
   await Promise.all((await swarm.listServices(filter)).map((s) => swarm.removeService(s.id)));
   for (let attempt = 1; attempt <= 40; attempt++) {

@@ -1,60 +1,42 @@
 /**
- * What every change of an existing service shares: the checks that it can be changed, and the
- * records around it (the lock K+1 first, the outcome K+2 last, the older ones removed in the
+ * What every change of an existing local service shares: the checks that it can be changed, and
+ * the records around it (the lock K+1 first, the outcome K+2 last, the older ones removed in the
  * cleanup). Pure.
  */
-
-import { configServers, type ObservedService, type Snapshot } from '../../../core/observe.js';
+import type { Changeable as CoreChangeable, ObservedService, Snapshot } from '../../../core/backend.js';
+import { configServers } from '../../../core/observe.js';
+import { allowFor } from '../../../core/plan/security-groups.js';
 import { type Operation, recordContainer } from '../../../core/records.js';
+import { changeable as checked } from '../../../core/services.js';
 import type { Step } from '../../../core/steps.js';
 import { ConflictError } from '../../../errors.js';
 import { names } from '../../../model/naming.js';
 import type { ServiceSpec } from '../../../spec/types.js';
-import { allowFor } from './create.js';
 
-/** A service that can be changed: its desired state and its running load balancer. */
-export interface Changeable {
-  service: ObservedService;
-  spec: ServiceSpec;
-  /** The highest revision stored (the lock is the next one). */
-  revision: number;
-  created: string;
+/** A local service that can be changed: its desired state and its running load balancer. */
+export interface Changeable extends CoreChangeable {
   /** Replica numbers the load balancer's config lists now. */
   servers: number[];
   lb: string;
   lbImage: string;
-  previousImage: string | undefined;
   /** The sources its security groups allow now (undefined when it names none). */
   allow: string[] | undefined;
 }
 
-export function changeable(s: ObservedService, snapshot: Snapshot): Changeable {
-  const spec = s.current?.spec;
-  if (!spec || !s.lb) {
-    throw new ConflictError(`service "${s.name}" is incomplete (left by an interrupted command)`, {
-      hint: { kind: 'remove', service: s.name },
-    });
-  }
-  if (s.operation) {
-    throw new ConflictError(
-      `service "${s.name}" is being changed (${s.operation}); try again when it is done`,
-    );
-  }
-  if (s.lb.state !== 'running') {
-    throw new ConflictError(`the load balancer of "${s.name}" is ${s.lb.state}; start it first`, {
-      hint: { kind: 'start-lb', container: s.lb.name },
+export function changeable(s: ObservedService, snapshot: Pick<Snapshot, 'groups'>): Changeable {
+  const c = checked(s);
+  const lb = c.loadBalancer;
+  if (lb.state !== 'running') {
+    throw new ConflictError(`the load balancer of "${s.name}" is ${lb.state}; start it first`, {
+      hint: { kind: 'start-lb', container: lb.name },
     });
   }
   return {
-    service: s,
-    spec,
-    revision: s.records.at(-1)?.revision ?? 0,
-    created: s.current?.created ?? '',
+    ...c,
     servers: configServers(s),
-    lb: s.lb.name,
-    lbImage: s.lb.image,
-    previousImage: s.current?.previousImage,
-    allow: allowFor(spec, snapshot),
+    lb: lb.name,
+    lbImage: lb.image,
+    allow: allowFor(c.spec, snapshot),
   };
 }
 

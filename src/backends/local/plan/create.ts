@@ -5,18 +5,16 @@
  * resolves them when it starts and its first checks find them listening.
  */
 
-import type { Snapshot } from '../../../core/observe.js';
+import type { PullPolicy, Snapshot } from '../../../core/backend.js';
+import { allowFor } from '../../../core/plan/security-groups.js';
 import { recordContainer, specHash } from '../../../core/records.js';
 import { publicSpec } from '../../../core/service-json.js';
 import type { Plan, Step } from '../../../core/steps.js';
 import type { ContainerSpec, Labels } from '../../../engine/engine.js';
 import { ConflictError, NotFoundError } from '../../../errors.js';
 import { lbContainerSettings } from '../../../lb/driver.js';
-import { baseLabels, LABEL, names } from '../../../model/naming.js';
-import { allowedSources } from '../../../model/security-group.js';
+import { baseLabels, LABEL, names, serviceLabels } from '../../../model/naming.js';
 import { CONTAINER_SIZES, type ServiceSpec } from '../../../spec/types.js';
-
-export type PullPolicy = 'missing' | 'always' | 'never';
 
 export interface CreateContext {
   tenant: string;
@@ -31,13 +29,8 @@ export interface CreateContext {
 }
 
 /** The labels every container of the service carries (`hash`: of the public spec, computed once). */
-export function objectLabels(
-  spec: ServiceSpec,
-  tenant: string,
-  role: 'lb' | 'replica',
-  hash: string,
-): Labels {
-  return { ...baseLabels(tenant, role), [LABEL.service]: spec.Name, [LABEL.specHash]: hash };
+function objectLabels(spec: ServiceSpec, tenant: string, role: 'lb' | 'replica', hash: string): Labels {
+  return { ...serviceLabels(tenant, spec.Name, role), [LABEL.specHash]: hash };
 }
 
 /** The load balancer container: on the tenant network with the service name as alias. */
@@ -101,19 +94,6 @@ export function replicaContainer(
 
 export function replicaNumbers(count: number): number[] {
   return Array.from({ length: count }, (_, i) => i + 1);
-}
-
-/** The groups' allowed sources for a spec naming groups (undefined when it names none). */
-export function allowFor(spec: ServiceSpec, snapshot: Snapshot): string[] | undefined {
-  if (!spec.SecurityGroups?.length) return undefined;
-  const missing = spec.SecurityGroups.filter((n) => !snapshot.groups.some((g) => g.group.name === n));
-  if (missing.length > 0) {
-    throw new NotFoundError(`no such security group${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
-  }
-  const groups = snapshot.groups
-    .filter((g) => spec.SecurityGroups?.includes(g.group.name))
-    .map((g) => g.group);
-  return allowedSources(groups, spec.ServicePort);
 }
 
 function pulls(spec: ServiceSpec, ctx: CreateContext): Step[] {

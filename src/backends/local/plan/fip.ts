@@ -10,7 +10,6 @@
 
 import { specHash } from '../../../core/records.js';
 import type { Plan, Step } from '../../../core/steps.js';
-import { ConflictError } from '../../../errors.js';
 import { names } from '../../../model/naming.js';
 import { type Changeable, recordSteps } from './change.js';
 import { lbContainer } from './create.js';
@@ -21,11 +20,6 @@ export const OLD_LB_GRACE_SECONDS = 30;
 /** `fip` "" detaches. Undefined when there is nothing to do. */
 export function planFip(c: Changeable, fip: string): Plan | undefined {
   const { service: s, spec } = c;
-  if (fip !== '' && spec.FIP !== '') {
-    throw new ConflictError(`service "${s.name}" already has FIP ${spec.FIP}`, {
-      hint: { kind: 'detach-fip', service: s.name },
-    });
-  }
   if (fip === spec.FIP) return undefined;
   const next = { ...spec, FIP: fip };
   const aside = names.lbAside(s.tenant, s.name);

@@ -8,17 +8,10 @@
  * removal that fails half-way is finished by running it again. Pure.
  */
 
-import type { ObservedService } from '../../../core/observe.js';
+import type { ObservedService, RemoveOptions } from '../../../core/backend.js';
 import type { Plan, Step } from '../../../core/steps.js';
 import type { ContainerSummary } from '../../../engine/engine.js';
 import { keptName, names } from '../../../model/naming.js';
-
-export interface RemoveOptions {
-  /** Leave the replicas running, no longer part of the service. */
-  keep: boolean;
-  /** How long containers get to stop (their stop signal, then SIGKILL). */
-  graceSeconds: number;
-}
 
 const live = (c: ContainerSummary) =>
   c.state === 'running' || c.state === 'restarting' || c.state === 'paused';

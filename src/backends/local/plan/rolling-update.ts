@@ -10,7 +10,6 @@
 import { specHash } from '../../../core/records.js';
 import { replicaImage } from '../../../core/status.js';
 import type { Plan, Step } from '../../../core/steps.js';
-import { UsageError } from '../../../errors.js';
 import type { ServiceSpec } from '../../../spec/types.js';
 import { type Changeable, freeNumbers, recordSteps, replicaName } from './change.js';
 import { replicaContainer } from './create.js';
@@ -23,13 +22,6 @@ export function previousImageOf(running: string[], desired: string, next: string
   const [top] = [...counts.entries()].sort((a, b) => b[1] - a[1]);
   const previous = top?.[0] ?? desired;
   return previous !== next ? previous : undefined;
-}
-
-/** The image a rollback returns to: the one before the last rolling update. */
-export function rollbackImage(c: Changeable): string {
-  if (!c.previousImage)
-    throw new UsageError(`service "${c.service.name}" has no earlier image to roll back to`);
-  return c.previousImage;
 }
 
 /**

@@ -67,11 +67,16 @@ export interface ScaleContext {
 const sameSet = (a: number[], b: number[]) => a.length === b.length && a.every((n) => b.includes(n));
 
 /**
- * The steps that converge `c` to `target` replicas, or undefined when there is nothing to do. New
- * replicas start and must pass a check before the change commits; leaving ones leave the config
- * first and are stopped only once the load balancer's old workers have finished with them.
+ * The steps that converge `c` to `target` replicas (no plan when there is nothing to do), and the
+ * replica numbers they add, restart and remove. New replicas start and must pass a check before
+ * the change commits; leaving ones leave the config first and are stopped only once the load
+ * balancer's old workers have finished with them.
  */
-export function planScaleSteps(c: Changeable, target: number, ctx: ScaleContext): Plan | undefined {
+export function planScaleSteps(
+  c: Changeable,
+  target: number,
+  ctx: ScaleContext,
+): { plan: Plan | undefined; numbers: ScalePlan } {
   const numbers = planScale(
     c.service.replicas.map((r) => ({ number: r.number, running: r.state === 'running' })),
     target,
@@ -82,7 +87,7 @@ export function planScaleSteps(c: Changeable, target: number, ctx: ScaleContext)
     c.spec.Replicas === target &&
     sameSet(final, c.servers)
   )
-    return undefined;
+    return { plan: undefined, numbers };
   const next = { ...c.spec, Replicas: target };
   const hash = specHash(next);
   const tenant = c.service.tenant;
@@ -110,5 +115,5 @@ export function planScaleSteps(c: Changeable, target: number, ctx: ScaleContext)
     cleanup.push(leaving.map((name): Step => ({ op: 'remove', name })));
   }
   cleanup.push(records.cleanup);
-  return { phases, cleanup, notes: [] };
+  return { plan: { phases, cleanup, notes: [] }, numbers };
 }

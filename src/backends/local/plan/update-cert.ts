@@ -7,15 +7,9 @@
  */
 
 import type { Plan } from '../../../core/steps.js';
-import { UsageError } from '../../../errors.js';
 import { type Changeable, recordSteps } from './change.js';
 
 export function planUpdateCert(c: Changeable, pem: string): Plan {
-  if (c.spec.Protocol !== 'httpsTerm') {
-    throw new UsageError(
-      `service "${c.service.name}" has Protocol ${c.spec.Protocol}; only httpsTerm services have a certificate`,
-    );
-  }
   const next = { ...c.spec, SSLCert: pem };
   const records = recordSteps(c, 'update-cert', next, c.servers);
   return {

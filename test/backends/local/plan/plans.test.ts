@@ -14,13 +14,23 @@ import { planRemoval } from '../../../../src/backends/local/plan/remove.js';
 import { planRollingUpdate } from '../../../../src/backends/local/plan/rolling-update.js';
 import { planScaleSteps } from '../../../../src/backends/local/plan/scale.js';
 import { planUpdateCert } from '../../../../src/backends/local/plan/update-cert.js';
-import { readSnapshot, type Snapshot } from '../../../../src/core/observe.js';
-import { planRemoveGroup, planSaveGroup } from '../../../../src/core/plan/security-groups.js';
+import type { Snapshot } from '../../../../src/core/backend.js';
+import { planGroup } from '../../../../src/core/groups.js';
+import { planRemoveGroup } from '../../../../src/core/plan/security-groups.js';
 import { describePlan, type Plan } from '../../../../src/core/steps.js';
 import type { ContainerSummary } from '../../../../src/engine/engine.js';
 import { LABEL } from '../../../../src/model/naming.js';
 import type { SecurityGroup } from '../../../../src/model/security-group.js';
-import { lbOf, recordOf, replicaOf, serviceOf, specNamed, TENANT } from '../../../support/containers.js';
+import {
+  lbOf,
+  readSnapshot,
+  recordOf,
+  replicaOf,
+  serviceOf,
+  specNamed,
+  TENANT,
+} from '../../../support/containers.js';
+import { FakeWorld, fakeCore } from '../../../support/fake-engine.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -105,19 +115,22 @@ describe('plans, as text', () => {
   });
 
   it('scale up: new replicas must pass a check before the commit', () => {
-    golden('scale-up', planScaleSteps(one(serviceOf(web)).c, 4, { engineCpus: 2 }));
+    golden('scale-up', planScaleSteps(one(serviceOf(web)).c, 4, { engineCpus: 2 }).plan);
   });
 
   it('scale down: leaving replicas leave the config and drain before the commit; stopped after', () => {
-    golden('scale-down', planScaleSteps(one(serviceOf({ ...web, Replicas: 3 })).c, 1, { engineCpus: 2 }));
+    golden(
+      'scale-down',
+      planScaleSteps(one(serviceOf({ ...web, Replicas: 3 })).c, 1, { engineCpus: 2 }).plan,
+    );
   });
 
   it('scale to the same number: nothing to do; with a replica removed by hand, it is re-created', () => {
-    golden('scale-same', planScaleSteps(one(serviceOf(web)).c, 2, { engineCpus: 2 }));
+    golden('scale-same', planScaleSteps(one(serviceOf(web)).c, 2, { engineCpus: 2 }).plan);
     const [lb, record, r1] = serviceOf(web);
     golden(
       'scale-repair',
-      planScaleSteps(one([lb, record, r1] as ContainerSummary[]).c, 2, { engineCpus: 2 }),
+      planScaleSteps(one([lb, record, r1] as ContainerSummary[]).c, 2, { engineCpus: 2 }).plan,
     );
   });
 
@@ -140,7 +153,7 @@ describe('plans, as text', () => {
     );
   });
 
-  it('security group update: every service using it, each with its records', () => {
+  it('security group update: every service using it, each with its records', async () => {
     const api = specNamed('api', { ServicePort: 8080, Replicas: 1, SecurityGroups: ['office'] });
     const s = snap([
       groupRecord(office),
@@ -151,10 +164,12 @@ describe('plans, as text', () => {
       ...office,
       rules: [{ ...(office.rules[0] as SecurityGroup['rules'][0]), remote_ip_prefix: '10.1.0.0/16' }],
     };
-    golden(
-      'sg-update',
-      planSaveGroup(s, narrower, 'update', { tenant: TENANT, image: 'haproxy:lts-alpine', created: 'T' }),
-    );
+    const core = fakeCore(new FakeWorld(), TENANT);
+    const { plan } = await planGroup(core, s, narrower, 'update', {
+      timeoutMs: 0,
+      image: 'haproxy:lts-alpine',
+    });
+    golden('sg-update', plan);
     expect(() => planRemoveGroup(s, 'office')).toThrow(/used by services api, web/);
   });
 
@@ -195,7 +210,7 @@ describe('plans, as text', () => {
     // A later scale starts replicas of the image the service had, never the interrupted one's.
     golden(
       'scale-after-interrupted-update',
-      planScaleSteps(changeable(svc as never, s), 3, { engineCpus: 2 }),
+      planScaleSteps(changeable(svc as never, s), 3, { engineCpus: 2 }).plan,
     );
   });
 });
