@@ -3,7 +3,7 @@
  * engine manages, through the Engine API (a manager's; a worker's engine answers 503). Specs are
  * the Engine API's own JSON (built by src/backends/swarm/specs.ts, pure).
  */
-import type { Labels, LogLine, LogOptions } from './engine.js';
+import type { Labels, LogLine, LogOptions } from './types.js';
 
 /** The Engine API's ServiceSpec (the parts svc writes are typed in src/backends/swarm/specs.ts). */
 export type ServiceSpecJson = Record<string, unknown> & { Name: string; Labels: Labels };

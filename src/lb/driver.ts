@@ -17,31 +17,19 @@
 import type { ArchiveEntry, Engine } from '../engine/engine.js';
 import { InternalError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import { foldLbLog, type LbView } from '../haproxy/lb-log.js';
-import { BACKEND_NAME, type LbServer, renderAllowList } from '../haproxy/render-config.js';
+import { BACKEND_NAME, renderAllowList } from '../haproxy/render-config.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
-import type { ServiceSpec } from '../spec/types.js';
 import { LB_IMAGE_CONTRACT, NEEDS_LUA } from './contract.js';
-import { entries, LIVE, render, restricted, STAGED } from './files.js';
+import { entries, type LbState, LIVE, render, restricted, STAGED } from './files.js';
 import { LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, oldWorkersGone, workerPids } from './processes.js';
 import { type ClientKind, parseShowStat, type ServerCounters, STATS_DIR, statsClientFiles } from './stats.js';
 import { lastWords, untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
 
-/** What a load balancer should serve. */
-export interface LbState {
-  spec: ServiceSpec;
-  servers: LbServer[];
-  /** A new SSLCert PEM; undefined keeps the certificate the load balancer has. */
-  cert?: string;
-  /** The allowed source prefixes when the spec names security groups; undefined keeps the file it has. */
-  allow?: string[];
-}
-
 /** Undo a change: put the files back as they were and reload. */
 export type Undo = () => Promise<void>;
 
-export { LB_IMAGE_CONTRACT } from './contract.js';
-export { lbContainerSettings } from './files.js';
+export { type LbState, lbContainerSettings } from './files.js';
 export type { WaitOptions } from './waits.js';
 
 /** How long a reload signal may go unanswered before it is sent again. */
