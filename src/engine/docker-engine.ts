@@ -30,8 +30,6 @@ import { engineError, engineWords, isStatus, unlessStatus } from './engine-error
 import { addressesOf, containerBody, summaryOf } from './specs.js';
 import type { SwarmEngine } from './swarm.js';
 
-export { engineError } from './engine-error.js';
-
 const short = (id: string) => id.slice(0, 12);
 /** How long removeNetwork waits for a removed network to leave the engine's list. */
 const NETWORK_GONE_MS = 10_000;
