@@ -6,10 +6,10 @@
  * that name, so two commands cannot change one service at once), K+2 is the outcome. A change
  * that fails removes its records again, so K stays the desired state.
  */
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ContainerSpec, ContainerSummary } from '../engine/engine.js';
 import { baseLabels, formatNumbers, LABEL, names, parseNumbers } from '../model/naming.js';
+import { specHash } from '../model/spec-hash.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { publicSpec } from './service-json.js';
 
@@ -46,11 +46,6 @@ export interface ObservedRecord {
   previousImage: string | undefined;
   /** When the record was written (Unix seconds). */
   written: number;
-}
-
-/** A short hash of a public spec (without key material); computed once per plan. */
-export function specHash(spec: ServiceSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
 }
 
 /** Who runs an operation: this process. */

@@ -29,7 +29,7 @@ interface ApiTask {
   NodeID?: string;
   UpdatedAt?: string;
   DesiredState?: string;
-  Spec?: { ContainerSpec?: { Image?: string } };
+  Spec?: { ContainerSpec?: { Image?: string; Labels?: Record<string, string> } };
   Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
 }
 
@@ -67,6 +67,7 @@ function task(t: ApiTask): SwarmTask {
     error: t.Status?.Err ?? '',
     containerId: t.Status?.ContainerStatus?.ContainerID ?? '',
     image: (t.Spec?.ContainerSpec?.Image ?? '').replace(/@sha256:[0-9a-f]+$/, ''),
+    labels: t.Spec?.ContainerSpec?.Labels ?? {},
     updated: t.UpdatedAt ?? '',
   };
 }

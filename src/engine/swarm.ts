@@ -41,6 +41,8 @@ export interface SwarmTask {
   error: string;
   containerId: string;
   image: string;
+  /** Its container's labels (the task template's when it was made). */
+  labels: Labels;
   /** RFC 3339. */
   updated: string;
 }

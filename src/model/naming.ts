@@ -16,7 +16,7 @@ export const LABEL = {
   replica: `${LABEL_PREFIX}replica`,
   /** On a replica: the image it was made from, as the spec names it (the engine may show an ID). */
   image: `${LABEL_PREFIX}image`,
-  /** Hash of the normalised spec the object was made from. */
+  /** The hash of the replica fields of the spec the object was made from (spec-hash.ts). */
   specHash: `${LABEL_PREFIX}spec-hash`,
   /** On a record: the normalised spec as JSON, with no key material. */
   spec: `${LABEL_PREFIX}spec`,

@@ -7,6 +7,7 @@ import { emptyService } from '../../core/observe.js';
 import { judgeRecords, readRecord } from '../../core/records.js';
 import type { ContainerSummary } from '../../engine/engine.js';
 import { isKept, LABEL, names, replicaNumberOf } from '../../model/naming.js';
+import { specHash } from '../../model/spec-hash.js';
 
 /** Whether a container is one of the local backend's (another backend's objects carry its name). */
 const isLocal = (c: ContainerSummary) => c.labels[LABEL.backend] === undefined;
@@ -39,6 +40,9 @@ export function readLocal(
     s.replicas.sort((a, b) => a.number - b.number);
     s.records.sort((a, b) => a.revision - b.revision);
     Object.assign(s, judgeRecords(s.records, now, alive));
+    const spec = s.current?.spec;
+    const desired = spec ? specHash(spec) : undefined;
+    for (const r of s.replicas) r.outdated = desired !== undefined && r.labels[LABEL.specHash] !== desired;
     s.ip = s.lb?.addresses[names.network(tenant)] ?? '';
     s.lbContainer = s.lb?.state === 'running' ? s.lb.id : undefined;
     s.numberedServers = true;

@@ -11,6 +11,7 @@ import { readRecord } from '../../core/records.js';
 import type { ContainerSummary } from '../../engine/engine.js';
 import type { SwarmNode, SwarmService, SwarmTask } from '../../engine/swarm.js';
 import { LABEL, labelFilter } from '../../model/naming.js';
+import { specHash } from '../../model/spec-hash.js';
 import { swarmNames } from './names.js';
 import { containerState, currentTasks } from './tasks.js';
 
@@ -24,7 +25,12 @@ export interface SwarmParts {
 
 export type SwarmObserved = ObservedService<SwarmParts>;
 
-function replicaOf(s: SwarmService, t: SwarmTask, hosts: Map<string, string>): ObservedReplica {
+function replicaOf(
+  s: SwarmService,
+  t: SwarmTask,
+  hosts: Map<string, string>,
+  desired?: string,
+): ObservedReplica {
   return {
     id: t.containerId || t.id,
     name: `${s.name}.${t.slot}`,
@@ -35,7 +41,7 @@ function replicaOf(s: SwarmService, t: SwarmTask, hosts: Map<string, string>): O
     addresses: {},
     ports: [],
     number: t.slot,
-    outdated: false,
+    outdated: desired !== undefined && t.labels[LABEL.specHash] !== desired,
     node: hosts.get(t.nodeId) ?? '',
   };
 }
@@ -60,8 +66,9 @@ function lbOf(tenant: string, s: SwarmService, tasks: SwarmTask[]): ContainerSum
 /** The replicas service: its tasks are the replicas, its labels the desired state. */
 function readReplicas(s: SwarmObserved, svc: SwarmService, hosts: Map<string, string>): void {
   s.parts.replicas = svc;
-  s.replicas = currentTasks(s.parts.tasks, svc.id).map((t) => replicaOf(svc, t, hosts));
   const record = readRecord({ id: svc.id, name: svc.name, labels: svc.labels, created: svc.created });
+  const desired = record.spec ? specHash(record.spec) : undefined;
+  s.replicas = currentTasks(s.parts.tasks, svc.id).map((t) => replicaOf(svc, t, hosts, desired));
   // Every task is in the load balancer (server-template): the config lists what runs.
   record.servers = s.replicas.map((r) => r.number);
   s.records = [record];

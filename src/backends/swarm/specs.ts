@@ -10,6 +10,7 @@ import type { ServiceSpecJson } from '../../engine/swarm.js';
 import { InternalError } from '../../errors.js';
 import { renderHaproxyConfig } from '../../haproxy/render-config.js';
 import { LABEL, LB_DIR, LB_FILES, names } from '../../model/naming.js';
+import { specHash } from '../../model/spec-hash.js';
 import { CONTAINER_SIZES, type ServiceSpec } from '../../spec/types.js';
 import { swarmLabels, swarmNames } from './names.js';
 
@@ -46,7 +47,12 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
   const labels = { ...swarmLabels(spec.Name, ctx.tenant, 'replica'), ...record };
   const container: Record<string, unknown> = {
     Image: spec.Image,
-    Labels: { ...spec.Labels, ...swarmLabels(spec.Name, ctx.tenant, 'replica'), [LABEL.image]: spec.Image },
+    Labels: {
+      ...spec.Labels,
+      ...swarmLabels(spec.Name, ctx.tenant, 'replica'),
+      [LABEL.image]: spec.Image,
+      [LABEL.specHash]: specHash(spec),
+    },
     Env: spec.Env ?? undefined,
     Dir: spec.WorkingDir || undefined,
     TTY: spec.Tty,

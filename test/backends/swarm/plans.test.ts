@@ -23,8 +23,10 @@ import { lbConfigText, lbService, replicasService } from '../../../src/backends/
 import { changeable } from '../../../src/core/services.js';
 import { computeStatus } from '../../../src/core/status.js';
 import { describePlan, type Plan } from '../../../src/core/steps.js';
-import type { SwarmService, SwarmTask } from '../../../src/engine/swarm.js';
+import type { Labels } from '../../../src/engine/engine.js';
+import type { ServiceSpecJson, SwarmService, SwarmTask } from '../../../src/engine/swarm.js';
 import { LABEL } from '../../../src/model/naming.js';
+import { specHash } from '../../../src/model/spec-hash.js';
 import { specNamed, TENANT } from '../../support/containers.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden');
@@ -55,6 +57,10 @@ const web = specNamed('web', {
   Volumes: ['data:/d', '/srv:/s:ro'],
   Cmd: ['serve'],
 });
+
+/** The labels a service's tasks' containers get (its task template's). */
+const containerLabels = (spec: ServiceSpecJson | undefined): Labels =>
+  (spec?.TaskTemplate as { ContainerSpec?: { Labels?: Labels } } | undefined)?.ContainerSpec?.Labels ?? {};
 
 /** The swarm's answer for a created service: its two services and a running task a replica. */
 function swarmOf(spec = web, image = spec.Image): SwarmObserved[] {
@@ -87,6 +93,7 @@ function swarmOf(spec = web, image = spec.Image): SwarmObserved[] {
     error: '',
     containerId: `c${serviceId}${slot}`.padEnd(64, '0'),
     image,
+    labels: containerLabels(services.find((s) => s.id === serviceId)?.spec),
     updated: '2026-12-01T00:00:00Z',
   });
   const replicas = services.find((s) => s.labels[LABEL.role] === 'replica') as SwarmService;
@@ -190,6 +197,24 @@ describe('observing Swarm services', () => {
     expect(s?.current?.spec?.Name).toBe('web');
     expect(s?.lb?.addresses[`svc-${TENANT}-swarm`]).toBe('10.0.3.4');
     expect(computeStatus(s as never)).toMatchObject({ status: 'active', up: 2, desired: 2 });
+  });
+});
+
+describe('outdated replicas on Swarm', () => {
+  it('a task whose container was made from another spec is outdated', () => {
+    const [s] = swarmOf();
+    expect(s?.replicas.map((r) => r.outdated)).toEqual([false, false]);
+    const tasks = (s as SwarmObserved).parts.tasks.map((t) =>
+      t.slot === 2
+        ? { ...t, labels: { ...t.labels, [LABEL.specHash]: specHash({ ...web, Image: 'old' }) } }
+        : t,
+    );
+    const services = [s?.parts.replicas, s?.parts.lb].filter((x): x is SwarmService => x !== undefined);
+    const [again] = readSwarm(swarmBackend, TENANT, services, tasks, []);
+    expect(again?.replicas.map((r) => [r.number, r.outdated])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
   });
 });
 

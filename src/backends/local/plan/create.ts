@@ -7,13 +7,13 @@
 
 import type { PullPolicy, Snapshot } from '../../../core/backend.js';
 import { allowFor } from '../../../core/plan/security-groups.js';
-import { recordContainer, specHash } from '../../../core/records.js';
-import { publicSpec } from '../../../core/service-json.js';
+import { recordContainer } from '../../../core/records.js';
 import type { Plan, Step } from '../../../core/steps.js';
 import type { ContainerSpec, Labels } from '../../../engine/engine.js';
 import { ConflictError, NotFoundError } from '../../../errors.js';
 import { lbContainerSettings } from '../../../lb/driver.js';
 import { baseLabels, LABEL, names, serviceLabels } from '../../../model/naming.js';
+import { specHash } from '../../../model/spec-hash.js';
 import { CONTAINER_SIZES, type ServiceSpec } from '../../../spec/types.js';
 
 export interface CreateContext {
@@ -28,7 +28,7 @@ export interface CreateContext {
   missingImages: string[];
 }
 
-/** The labels every container of the service carries (`hash`: of the public spec, computed once). */
+/** The labels every container of the service carries (`hash`: the spec's, model/spec-hash.ts, computed once). */
 function objectLabels(spec: ServiceSpec, tenant: string, role: 'lb' | 'replica', hash: string): Labels {
   return { ...serviceLabels(tenant, spec.Name, role), [LABEL.specHash]: hash };
 }
@@ -117,7 +117,7 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, snapshot: Snap
     });
   }
   const allow = allowFor(spec, snapshot);
-  const hash = specHash(publicSpec(spec));
+  const hash = specHash(spec);
   const numbers = replicaNumbers(spec.Replicas);
   const network = names.network(ctx.tenant);
   const lb = lbContainer(spec, ctx.tenant, ctx.lbImage, hash);

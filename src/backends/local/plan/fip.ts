@@ -8,9 +8,9 @@
  * Pure.
  */
 
-import { specHash } from '../../../core/records.js';
 import type { Plan, Step } from '../../../core/steps.js';
 import { names } from '../../../model/naming.js';
+import { specHash } from '../../../model/spec-hash.js';
 import { type Changeable, recordSteps } from './change.js';
 import { lbContainer } from './create.js';
 

@@ -7,9 +7,9 @@
  * the old ones, the change commits, and the cleanup stops and removes them. Pure.
  */
 
-import { specHash } from '../../../core/records.js';
 import { replicaImage } from '../../../core/status.js';
 import type { Plan, Step } from '../../../core/steps.js';
+import { specHash } from '../../../model/spec-hash.js';
 import type { ServiceSpec } from '../../../spec/types.js';
 import { type Changeable, freeNumbers, recordSteps, replicaName } from './change.js';
 import { replicaContainer } from './create.js';

@@ -2,8 +2,9 @@
  * Planning `svc scale`: which replica numbers stay, which are added, which go, and the steps
  * that do it. Pure. Replica N is server `rN` in the load balancer and container `NAME-N-<tenant8>`.
  */
-import { specHash } from '../../../core/records.js';
+
 import type { Plan, Step } from '../../../core/steps.js';
+import { specHash } from '../../../model/spec-hash.js';
 import { type Changeable, recordSteps, replicaName } from './change.js';
 import { replicaContainer } from './create.js';
 
