@@ -4,23 +4,16 @@
  * failure before the commit must leave the world exactly as it was; one in the cleanup after
  * it leaves the change done and says what was left behind.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll } from 'vitest';
 import { localBackend } from '../../src/backends/local/index.js';
 import type { Core } from '../../src/core/backend.js';
 import { saveGroup } from '../../src/core/groups.js';
-import {
-  type ChangeResult,
-  createService,
-  rollingUpdate,
-  scaleService,
-  setFip,
-  updateCert,
-} from '../../src/core/services.js';
-import { SvcError } from '../../src/errors.js';
+import { createService, rollingUpdate, scaleService, setFip, updateCert } from '../../src/core/services.js';
 import type { SecurityGroup } from '../../src/model/security-group.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts } from '../support/certs.js';
 import { type Call, FakeWorld, fakeCore } from '../support/fake-engine.js';
+import { describeRollbacks, type Scenario } from '../support/rollback.js';
 import { seedSpec } from '../support/seed.js';
 
 const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
@@ -56,15 +49,6 @@ const office: SecurityGroup = {
     },
   ],
 };
-
-interface Scenario {
-  name: string;
-  /** Makes the world the operation starts from. */
-  given: (core: Core) => Promise<void>;
-  op: (core: Core) => Promise<unknown>;
-  /** A create has no cleanup: every step is before the commit. */
-  noCleanup?: boolean;
-}
 
 const certs = makeCerts();
 afterAll(() => certs.cleanup());
@@ -139,48 +123,4 @@ function phaseCalls(calls: Call[]): number {
   return last || calls.length;
 }
 
-describe.each(scenarios)('$name', ({ given, op, noCleanup }) => {
-  let w: FakeWorld;
-  let core: Core;
-  beforeEach(async () => {
-    ({ world: w, core } = world());
-    await given(core);
-  });
-
-  it('succeeds, and with a failure at each step before the commit leaves the world as it was', async () => {
-    const before = w.picture();
-    const start = w.calls.length;
-    await op(core);
-    const success = w.calls.slice(start);
-    const after = w.picture();
-    expect(after).not.toEqual(before);
-    const committed = noCleanup ? success.length : phaseCalls(success);
-    expect(committed).toBeGreaterThan(0);
-
-    for (let k = 1; k <= success.length; k++) {
-      ({ world: w, core } = world());
-      await given(core);
-      const again = w.picture();
-      w.inject({ at: k });
-      const outcome = await op(core).then(
-        (r) => ({ ok: true as const, r }),
-        (e: unknown) => ({ ok: false as const, e }),
-      );
-      if (k <= committed) {
-        expect(outcome.ok, `failure at step ${k} (${success[k - 1]?.what} ${success[k - 1]?.target})`).toBe(
-          false,
-        );
-        if (!outcome.ok) {
-          expect(outcome.e).toBeInstanceOf(SvcError);
-          expect((outcome.e as Error).message).toMatch(/injected failure/);
-        }
-        expect(w.picture(), `world after a failure at step ${k}`).toEqual(again);
-      } else {
-        // After the commit: the change is done; what the cleanup could not do is said.
-        expect(outcome.ok, `cleanup failure at step ${k}`).toBe(true);
-        const notes = (outcome as { r: ChangeResult }).r.notes;
-        expect(notes.join(' ')).toMatch(/left behind/);
-      }
-    }
-  });
-});
+describeRollbacks(scenarios, world, phaseCalls);

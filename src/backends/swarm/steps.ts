@@ -132,7 +132,7 @@ export function removeObject(kind: 'service' | ObjectKind, name: string): Backen
   );
 }
 
-/** Removing a config or secret fails while a task that used it is still going away: try again. */
+/** Removing a config or secret fails (in use) while a task that used it is still going away: try again. */
 async function remove(ctx: Context, kind: 'service' | ObjectKind, name: string): Promise<void> {
   const { swarm } = ctx.engine;
   if (kind === 'service') return swarm.removeService(name);
@@ -143,7 +143,7 @@ async function remove(ctx: Context, kind: 'service' | ObjectKind, name: string):
     try {
       return await (kind === 'config' ? swarm.removeConfig(found.id) : swarm.removeSecret(found.id));
     } catch (err) {
-      if (attempt >= 40) throw err;
+      if (!/\bin use\b/.test(String((err as Error)?.message)) || attempt >= 40) throw err;
       await sleep(500);
     }
   }

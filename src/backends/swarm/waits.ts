@@ -72,7 +72,10 @@ async function lbContainer(
   }
   const pending = tasks.find((t) => t.state === 'pending' && t.error);
   seen.error = pending ? `Swarm: ${pending.error}` : '';
-  const running = tasks.find((t) => t.state === 'running' && t.containerId);
+  // Swarm answers an update before it replaces the task: until then the old one still runs.
+  const running = tasks.find(
+    (t) => t.state === 'running' && t.containerId && (Date.parse(t.updated) || 0) >= since,
+  );
   return running?.containerId;
 }
 
