@@ -1,14 +1,9 @@
 /** `ls` and `inspect`, as the CLI and the API call them. */
 import type { LbView } from '../haproxy/lb-log.js';
 import type { Core, ObservedService } from './backend.js';
+import { type InspectedService, inspectObserved } from './inspect.js';
 import { observe } from './observe.js';
-import {
-  type InspectedService,
-  inspectObserved,
-  type ListedService,
-  listObserved,
-  type ServiceFilters,
-} from './views.js';
+import { type ListedService, listObserved, type ServiceFilters } from './views.js';
 
 /** Every service of the tenant (one list call), filtered. */
 export async function listServices(core: Core, filters: ServiceFilters): Promise<ListedService[]> {

@@ -83,8 +83,10 @@ export function swarmInfoOf(info: {
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-/** Query and body apart (see the file's comment). */
-const apart = (query: Record<string, unknown>, body: unknown) => ({ _query: query, _body: body }) as never;
+/** Query and body apart (see the file's comment), as the options dockerode's call takes. */
+function apart<Options>(query: Record<string, unknown>, body: unknown): Options {
+  return { _query: query, _body: body } as Options;
+}
 
 export class DockerSwarm implements SwarmEngine {
   constructor(

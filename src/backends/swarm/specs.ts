@@ -11,11 +11,9 @@ import { InternalError } from '../../errors.js';
 import { renderHaproxyConfig } from '../../haproxy/render-config.js';
 import { LABEL, LB_DIR, LB_FILES, names } from '../../model/naming.js';
 import { specHash } from '../../model/spec-hash.js';
-import { CONTAINER_SIZES, type ServiceSpec } from '../../spec/types.js';
+import { CONTAINER_SIZES, MAX_REPLICAS, type ServiceSpec } from '../../spec/types.js';
 import { swarmLabels, swarmNames } from './names.js';
 
-/** Server slots of the load balancer: how many replicas it can take without a change. */
-export const SWARM_SLOTS = 1000;
 const SECOND = 1e9;
 
 export interface SwarmContext {
@@ -103,7 +101,8 @@ export function lbConfigText(spec: ServiceSpec, tenant: string): string {
     servers: [],
     paths: { cert: `${LB_DIR}/${LB_FILES.cert}`, allow: `${LB_DIR}/${LB_FILES.allow}` },
     template: {
-      count: SWARM_SLOTS,
+      // As many slots as a service may have replicas: scaling changes nothing in the load balancer.
+      count: MAX_REPLICAS,
       host: `tasks.${swarmNames.replicas(tenant, spec.Name)}`,
       port: spec.ContainerPort,
     },
