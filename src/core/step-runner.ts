@@ -71,6 +71,22 @@ async function unhealthy<T>(
   }
 }
 
+/** Pull `image`, saying how it goes; an image that cannot be pulled is not found (404). */
+export async function pullImage(ctx: Pick<Context, 'engine' | 'onProgress'>, image: string): Promise<void> {
+  ctx.onProgress?.(`pulling ${image}`);
+  try {
+    await ctx.engine.pullImage(image, (p) =>
+      ctx.onProgress?.(`pulling ${image}: ${p.status} ${p.progress ?? ''}`),
+    );
+  } catch (err) {
+    if (err instanceof SvcError && err.status === 503) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new NotFoundError(`image "${image}" is not present and could not be pulled: ${why}`, {
+      cause: err,
+    });
+  }
+}
+
 export class StepRunner {
   readonly journal: JournalEntry[] = [];
   private readonly created = new Set<string>();
@@ -126,19 +142,8 @@ export class StepRunner {
     }
   }
 
-  private async pull(step: StepOf<'pull-image'>): Promise<void> {
-    this.progress(`pulling ${step.image}`);
-    try {
-      await this.ctx.engine.pullImage(step.image, (p) =>
-        this.progress(`pulling ${step.image}: ${p.status} ${p.progress ?? ''}`),
-      );
-    } catch (err) {
-      if (err instanceof SvcError && err.status === 503) throw err;
-      const why = err instanceof Error ? err.message : String(err);
-      throw new NotFoundError(`image "${step.image}" is not present and could not be pulled: ${why}`, {
-        cause: err,
-      });
-    }
+  private pull(step: StepOf<'pull-image'>): Promise<void> {
+    return pullImage(this.ctx, step.image);
   }
 
   private async ensureNetwork(step: StepOf<'ensure-network'>): Promise<void> {

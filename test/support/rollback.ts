@@ -1,13 +1,25 @@
 /**
  * Every step of an operation fails in turn (the fake engine's injection): before the commit the
  * world must be left exactly as it was; in the cleanup after it, the change is done and what was
- * left behind is said. Shared by the local backend's operations and the Swarm backend's.
+ * left behind is said. The operations, and the loop, are the same for every backend.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/core/backend.js';
-import type { ChangeResult } from '../../src/core/services.js';
+import type { Backend, Core } from '../../src/core/backend.js';
+import { saveGroup } from '../../src/core/groups.js';
+import {
+  type ChangeResult,
+  createService,
+  rollingUpdate,
+  scaleService,
+  setFip,
+  updateCert,
+} from '../../src/core/services.js';
 import { SvcError } from '../../src/errors.js';
-import type { Call, FakeWorld } from './fake-engine.js';
+import type { SecurityGroup } from '../../src/model/security-group.js';
+import type { ServiceSpec } from '../../src/spec/types.js';
+import type { TestCerts } from './certs.js';
+import { type Call, FakeWorld, fakeCore } from './fake-engine.js';
+import { seedSpec } from './seed.js';
 
 export interface Scenario {
   name: string;
@@ -16,6 +28,74 @@ export interface Scenario {
   op: (core: Core) => Promise<unknown>;
   /** A create has no cleanup: every step is before the commit. */
   noCleanup?: boolean;
+}
+
+const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
+const LB_IMAGE = 'haproxy:lts-alpine';
+const run = { timeoutMs: 1000 };
+
+/** A fresh world with the images the scenarios use (and with `swarm`, a swarm it manages). */
+export function fakeWorld(swarm = false): { world: FakeWorld; core: Core } {
+  const w = new FakeWorld(['nginx', 'app:2', LB_IMAGE], { swarm });
+  return { world: w, core: fakeCore(w, TENANT) };
+}
+
+const office: SecurityGroup = {
+  name: 'office',
+  description: '',
+  rules: [
+    {
+      direction: 'ingress',
+      protocol: 'tcp',
+      port_range_min: null,
+      port_range_max: null,
+      remote_ip_prefix: '10.0.0.0/8',
+      remote_group_name: '',
+    },
+  ],
+};
+const narrower = {
+  ...office,
+  rules: [{ ...(office.rules[0] as SecurityGroup['rules'][0]), remote_ip_prefix: '192.168.0.0/16' }],
+};
+const group = (c: Core) => saveGroup(c, office, 'create', { ...run, image: LB_IMAGE }).then(() => undefined);
+
+/** Every operation on services of `backend` (`fip`: an address it can publish on). */
+export function operations(backend: Backend, fip: string, certs: TestCerts): Scenario[] {
+  const create = (c: Core, spec: ServiceSpec) =>
+    createService(c, spec, { ...run, lbImage: LB_IMAGE, pull: 'missing', wait: false, backend });
+  const given = (spec: ServiceSpec) => (c: Core) => create(c, spec).then(() => undefined);
+  const https: ServiceSpec = { ...seedSpec, Protocol: 'httpsTerm', SSLCert: certs.leaf.pem };
+  const guarded: ServiceSpec = { ...seedSpec, SecurityGroups: ['office'] };
+  return [
+    { name: 'create', given: async () => undefined, op: (c) => create(c, seedSpec), noCleanup: true },
+    { name: 'create with a security group', given: group, op: (c) => create(c, guarded), noCleanup: true },
+    {
+      name: 'create with a certificate',
+      given: async () => undefined,
+      op: (c) => create(c, https),
+      noCleanup: true,
+    },
+    { name: 'scale up', given: given(seedSpec), op: (c) => scaleService(c, 'http', 4, run) },
+    { name: 'scale down', given: given(seedSpec), op: (c) => scaleService(c, 'http', 1, run) },
+    {
+      name: 'rolling update',
+      given: given({ ...seedSpec, Replicas: 3 }),
+      op: (c) => rollingUpdate(c, 'http', { image: 'app:2' }, run),
+    },
+    { name: 'attach-fip', given: given(seedSpec), op: (c) => setFip(c, 'http', fip, run) },
+    { name: 'detach-fip', given: given({ ...seedSpec, FIP: fip }), op: (c) => setFip(c, 'http', '', run) },
+    { name: 'update-cert', given: given(https), op: (c) => updateCert(c, 'http', certs.other.pem, run) },
+    {
+      name: 'security group update',
+      given: async (c) => {
+        await group(c);
+        await create(c, guarded);
+        await create(c, { ...guarded, Name: 'api' });
+      },
+      op: (c) => saveGroup(c, narrower, 'update', { ...run, image: LB_IMAGE }),
+    },
+  ];
 }
 
 /** `world` makes a fresh world; `phaseCalls` says how many of a successful run's calls come before the commit. */

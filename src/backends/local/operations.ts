@@ -1,7 +1,7 @@
 /** What the local backend reads from the engine around its plans: images, and the network after a removal. */
 import type { Core, CreateOptions, PlannedCreate, RunOptions } from '../../core/backend.js';
 import { observe } from '../../core/observe.js';
-import { NotFoundError, SvcError } from '../../errors.js';
+import { pullImage } from '../../core/step-runner.js';
 import { labelFilter, names, usesTenantNetwork } from '../../model/naming.js';
 import type { ServiceSpec } from '../../spec/types.js';
 import { planCreate, replicaNumbers } from './plan/create.js';
@@ -43,19 +43,8 @@ export async function planLocalCreate(
 
 /** Pull `image` when the engine does not have it (a rolling update's new image). */
 export async function ensureImage(core: Core, image: string, opts: RunOptions): Promise<void> {
-  if (await core.engine.imageExists(image)) return;
-  opts.onProgress?.(`pulling ${image}`);
-  try {
-    await core.engine.pullImage(image);
-  } catch (err) {
-    if (err instanceof SvcError && err.status === 503) throw err;
-    throw new NotFoundError(
-      `image "${image}" is not present and could not be pulled: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  if (!(await core.engine.imageExists(image)))
+    await pullImage({ engine: core.engine, onProgress: opts.onProgress }, image);
 }
 
 /** The tenant network goes when no object of the tenant that joins it is left (kept replicas do). */

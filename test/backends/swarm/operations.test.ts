@@ -8,111 +8,31 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { swarmBackend } from '../../../src/backends/swarm/index.js';
 import type { Core } from '../../../src/core/backend.js';
-import { saveGroup } from '../../../src/core/groups.js';
 import { observe } from '../../../src/core/observe.js';
 import { removeServices } from '../../../src/core/remove.js';
-import {
-  createService,
-  rollingUpdate,
-  scaleService,
-  setFip,
-  updateCert,
-} from '../../../src/core/services.js';
-import type { SecurityGroup } from '../../../src/model/security-group.js';
+import { createService, updateCert } from '../../../src/core/services.js';
 import type { ServiceSpec } from '../../../src/spec/types.js';
 import { makeCerts } from '../../support/certs.js';
-import { type Call, FakeWorld, fakeCore } from '../../support/fake-engine.js';
-import { describeRollbacks, type Scenario } from '../../support/rollback.js';
+import type { Call } from '../../support/fake-engine.js';
+import { describeRollbacks, fakeWorld, operations } from '../../support/rollback.js';
 import { seedSpec } from '../../support/seed.js';
 
-const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
-const LB_IMAGE = 'haproxy:lts-alpine';
 const run = { timeoutMs: 1000 };
-
-function world(): { world: FakeWorld; core: Core } {
-  const w = new FakeWorld(['nginx', 'app:2', LB_IMAGE], { swarm: true });
-  return { world: w, core: fakeCore(w, TENANT) };
-}
-
-function create(core: Core, spec: ServiceSpec, wait = false) {
-  return createService(core, spec, {
-    ...run,
-    lbImage: LB_IMAGE,
-    pull: 'missing',
-    wait,
-    backend: swarmBackend,
-  });
-}
-
-const office: SecurityGroup = {
-  name: 'office',
-  description: '',
-  rules: [
-    {
-      direction: 'ingress',
-      protocol: 'tcp',
-      port_range_min: null,
-      port_range_max: null,
-      remote_ip_prefix: '10.0.0.0/8',
-      remote_group_name: '',
-    },
-  ],
-};
-const narrower = {
-  ...office,
-  rules: [{ ...(office.rules[0] as SecurityGroup['rules'][0]), remote_ip_prefix: '192.168.0.0/16' }],
-};
-
+const world = () => fakeWorld(true);
 const certs = makeCerts();
 afterAll(() => certs.cleanup());
 const https: ServiceSpec = { ...seedSpec, Protocol: 'httpsTerm', SSLCert: certs.leaf.pem };
-const scenarios: Scenario[] = [
-  { name: 'create', given: async () => undefined, op: (c) => create(c, seedSpec), noCleanup: true },
-  {
-    name: 'create with a certificate and a security group',
-    given: async (c) => void (await saveGroup(c, office, 'create', { ...run, image: LB_IMAGE })),
-    op: (c) => create(c, { ...https, SecurityGroups: ['office'] }),
-    noCleanup: true,
-  },
-  {
-    name: 'scale up',
-    given: (c) => create(c, seedSpec).then(() => undefined),
-    op: (c) => scaleService(c, 'http', 4, run),
-  },
-  {
-    name: 'scale down',
-    given: (c) => create(c, { ...seedSpec, Replicas: 3 }).then(() => undefined),
-    op: (c) => scaleService(c, 'http', 1, run),
-  },
-  {
-    name: 'rolling update',
-    given: (c) => create(c, { ...seedSpec, Replicas: 3 }).then(() => undefined),
-    op: (c) => rollingUpdate(c, 'http', { image: 'app:2' }, run),
-  },
-  {
-    name: 'attach-fip',
-    given: (c) => create(c, seedSpec).then(() => undefined),
-    op: (c) => setFip(c, 'http', '0.0.0.0', run),
-  },
-  {
-    name: 'detach-fip',
-    given: (c) => create(c, { ...seedSpec, FIP: '0.0.0.0' }).then(() => undefined),
-    op: (c) => setFip(c, 'http', '', run),
-  },
-  {
-    name: 'update-cert',
-    given: (c) => create(c, https).then(() => undefined),
-    op: (c) => updateCert(c, 'http', certs.other.pem, run),
-  },
-  {
-    name: 'security group update',
-    given: async (c) => {
-      await saveGroup(c, office, 'create', { ...run, image: LB_IMAGE });
-      await create(c, { ...seedSpec, SecurityGroups: ['office'] });
-    },
-    op: (c) => saveGroup(c, narrower, 'update', { ...run, image: LB_IMAGE }),
-  },
-];
+
+function create(core: Core, spec: ServiceSpec, wait = false) {
+  const opts = {
+    ...run,
+    lbImage: 'haproxy:lts-alpine',
+    pull: 'missing' as const,
+    wait,
+    backend: swarmBackend,
+  };
+  return createService(core, spec, opts);
+}
 
 /** How many of a successful run's calls come before the commit: the cleanup removes what was replaced. */
 function phaseCalls(calls: Call[]): number {
@@ -122,7 +42,7 @@ function phaseCalls(calls: Call[]): number {
   return first < 0 ? calls.length : first;
 }
 
-describeRollbacks(scenarios, world, phaseCalls);
+describeRollbacks(operations(swarmBackend, '0.0.0.0', certs), world, phaseCalls);
 
 describe('Swarm on its own time', () => {
   it('create --wait that fails leaves the service as it was created, and says so', async () => {
