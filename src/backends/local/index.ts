@@ -24,7 +24,7 @@ export const localBackend: Backend<undefined> = {
     return readLocal(localBackend, env.tenant, await env.containers());
   },
 
-  planCreate: (core, spec, opts, created) => planLocalCreate(core, spec, opts, created),
+  planCreate: planLocalCreate,
 
   async planScale(env, target) {
     const c = changeable(env.change.service, env.snapshot);

@@ -42,8 +42,8 @@ export const swarmBackend: Backend<SwarmParts> = {
     const ctx = await lbContext(core, snapshot.info, { image: opts.lbImage, present }, spec, created);
     const existing = snapshot.services.map((s) => s.name);
     const plan = planSwarmCreate(spec, ctx, existing, allowFor(spec, snapshot));
-    const wait = { phases: [[waitUntil({ service: spec.Name, replicas: spec.Replicas, lbLoaded: false })]] };
-    return { snapshot, plan, wait: { ...wait, cleanup: [], notes: [] } };
+    const replicasUp = waitUntil({ service: spec.Name, replicas: spec.Replicas, lbLoaded: false });
+    return { snapshot, plan, wait: { phases: [[replicasUp]], cleanup: [], notes: [] } };
   },
 
   async planScale(env, target) {
