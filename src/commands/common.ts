@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { chalkStderr } from 'chalk';
 import { type Command, Option } from 'commander';
+import { BACKENDS } from '../backends/index.js';
+import type { Core, RunOptions } from '../core/backend.js';
 import { inspectServices } from '../core/reads.js';
-import type { ChangeResult, Core, RunOptions } from '../core/services.js';
+import type { ChangeResult } from '../core/services.js';
 import { resolveTenant } from '../core/tenant.js';
 import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
 import { LbDriver } from '../lb/driver.js';
-import type { Backend } from '../model/naming.js';
 import { formatJson, formatYaml, type OutputFormat, parseOutputFormat } from '../output/format.js';
 import { parseDuration } from '../util/duration.js';
 import { colourEnabled, startProgress } from './progress.js';
@@ -18,14 +19,6 @@ export const DEFAULT_LB_IMAGE = 'haproxy:lts-alpine';
 
 export function resolveLbImage(flag: string | undefined): string {
   return flag || process.env.SVC_LB_IMAGE || DEFAULT_LB_IMAGE;
-}
-
-/** The backend a new service runs on (--backend, SVC_BACKEND; default local). */
-export function resolveBackend(flag: string | undefined): Backend {
-  const value = (flag || process.env.SVC_BACKEND || 'local').toLowerCase();
-  if (value !== 'local' && value !== 'swarm')
-    throw new UsageError(`${flag ? '--backend' : 'SVC_BACKEND'}: expected local or swarm, got "${value}"`);
-  return value;
 }
 
 export interface CommonOptions {
@@ -47,7 +40,7 @@ export function addCommonOptions(cmd: Command, formats: OutputFormat[]): Command
 export async function openCore(flags: CommonOptions): Promise<Core> {
   const tenant = resolveTenant(flags.tenant);
   const engine = await connectEngine();
-  return { engine, lb: new LbDriver(engine), tenant };
+  return { engine, lb: new LbDriver(engine), tenant, backends: BACKENDS };
 }
 
 /** A file named on the command line (`-` reads stdin): its name for messages and its text. */

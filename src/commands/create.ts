@@ -1,6 +1,7 @@
 /** `svc create`: from a spec (flags and/or a YAML/JSON file) to a load-balanced service. */
 import { Command, Option } from 'commander';
-import type { PullPolicy } from '../core/plan/create.js';
+import { BACKEND_HELP, BACKEND_NAMES, chooseBackend } from '../backends/index.js';
+import type { PullPolicy } from '../core/backend.js';
 import { createService } from '../core/services.js';
 import { parseOutputFormat } from '../output/format.js';
 import { flagsToInput, registerCreateFlags } from '../spec/flags.js';
@@ -15,7 +16,6 @@ import {
   openCore,
   printData,
   readInputFile,
-  resolveBackend,
   resolveLbImage,
   withInterrupt,
 } from './common.js';
@@ -34,7 +34,7 @@ Examples:
   $ cat service.yaml | svc create -f - --dry-run    # validate, check against the engine, change nothing
   $ svc create -f service.yaml | jq -r .IP          # stdout is data only
   $ svc create --name sh --service-port 7000 busybox sh -c 'nc -lk -p 7000'
-  $ svc create -f service.yaml --backend swarm --wait   # on a Docker Swarm manager
+${BACKEND_HELP.example}
 
 As with docker run, everything after IMAGE is the replicas' command: put flags before IMAGE.
 
@@ -78,7 +78,7 @@ async function run(image: string | undefined, cmd: string[], flags: CreateFlags)
       return await createService(core, spec, {
         lbImage: resolveLbImage(flags.lbImage),
         pull,
-        backend: resolveBackend(flags.backend),
+        backend: chooseBackend(flags.backend),
         wait: Boolean(flags.wait),
         dryRun: Boolean(flags.dryRun),
         timeoutMs,
@@ -117,12 +117,7 @@ export function createCommand(): Command {
         .default('missing'),
     )
     .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)')
-    .addOption(
-      new Option(
-        '--backend <backend>',
-        'where the service runs: local containers, or swarm services (env SVC_BACKEND)',
-      ).choices(['local', 'swarm']),
-    )
+    .addOption(new Option('--backend <backend>', BACKEND_HELP.create).choices(BACKEND_NAMES))
     .option('--allow-expired', 'accept an SSLCert whose certificate has expired (the error names the date)')
     // As with `docker run`: everything after IMAGE is the replicas' command, options included.
     .passThroughOptions();

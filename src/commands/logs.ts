@@ -1,12 +1,11 @@
 /** `svc logs NAME`: the replicas' output (and the load balancer's), each line prefixed by its source. */
 import { Chalk } from 'chalk';
 import { Command } from 'commander';
-import { parseSince, type ServiceLogLine, serviceLogs } from '../core/service-logs.js';
-import { resolveTenant } from '../core/tenant.js';
-import { connectEngine } from '../engine/connect.js';
+import type { ServiceLogLine } from '../core/log-lines.js';
+import { parseSince, serviceLogs } from '../core/service-logs.js';
 import { UsageError } from '../errors.js';
 import { parseOutputFormat } from '../output/format.js';
-import { addCommonOptions, type CommonOptions } from './common.js';
+import { addCommonOptions, type CommonOptions, openCore } from './common.js';
 import { colourEnabled } from './progress.js';
 
 const EXAMPLES = `
@@ -73,8 +72,7 @@ async function run(name: string, flags: LogsFlags): Promise<void> {
   const json = flags.output !== undefined && parseOutputFormat(flags.output, ['json']) === 'json';
   const tail = parseTail(flags.tail);
   const since = flags.since === undefined ? undefined : parseSince(flags.since);
-  const tenant = resolveTenant(flags.tenant);
-  const engine = await connectEngine();
+  const core = await openCore(flags);
 
   const abort = new AbortController();
   const onSignal = () => {
@@ -106,8 +104,7 @@ async function run(name: string, flags: LogsFlags): Promise<void> {
   };
   try {
     await serviceLogs(
-      engine,
-      tenant,
+      core,
       name,
       {
         follow: Boolean(flags.follow),

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { scaleService } from '../core/services.js';
 import { UsageError } from '../errors.js';
 import { resolveField } from '../spec/resolve-spec.js';
+import { MAX_REPLICAS } from '../spec/types.js';
 import { addChangeOptions, addCommonOptions, type ChangeFlags, runChanges } from './common.js';
 
 const EXAMPLES = `
@@ -43,7 +44,7 @@ function run(args: string[], flags: ChangeFlags): Promise<void> {
 export function scaleCommand(): Command {
   const cmd = new Command('scale')
     .summary('set the number of replicas of services')
-    .description('Converge each service to N replicas (0–1000) without dropping a request.')
+    .description(`Converge each service to N replicas (0–${MAX_REPLICAS}) without dropping a request.`)
     .argument('<NAME=N...>', 'service and its number of replicas');
   addChangeOptions(cmd, 'how long new replicas may take to be UP', '120s');
   addCommonOptions(cmd, ['json', 'yaml']);

@@ -1,13 +1,14 @@
 /** `svc serve`: the original Service HTTP API on this machine; `svc serve keys …`: its access keys. */
 import { isIP } from 'node:net';
 import { Command } from 'commander';
+import { BACKEND_HELP, chooseBackend } from '../backends/index.js';
 import { configDir, resolveTenant } from '../core/tenant.js';
 import { connectEngine } from '../engine/connect.js';
 import { UsageError } from '../errors.js';
 import { formatJson, formatTable, parseOutputFormat } from '../output/format.js';
 import type { KeyStore } from '../server/keys.js';
 import { version } from '../version.js';
-import { resolveBackend, resolveLbImage } from './common.js';
+import { resolveLbImage } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -76,7 +77,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     engine,
     keys,
     lbImage: resolveLbImage(flags.lbImage),
-    backend: resolveBackend(flags.backend),
+    backend: chooseBackend(flags.backend),
     version: version(),
     tls,
     log,
@@ -176,7 +177,7 @@ export function serveCommand(): Command {
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--insecure-http', 'plain HTTP instead of HTTPS; only on a loopback address')
     .option('--lb-image <image>', 'HAProxy image of the load balancers (env SVC_LB_IMAGE)')
-    .option('--backend <backend>', 'where created services run: local or swarm (env SVC_BACKEND)')
+    .option('--backend <backend>', BACKEND_HELP.serve)
     .addCommand(keysCommand());
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((flags: ServeFlags) => serve(flags));

@@ -2,9 +2,9 @@
 import { Command } from 'commander';
 import { listGroups, removeGroup, saveGroup } from '../core/groups.js';
 import { UsageError } from '../errors.js';
-import { parseSecurityGroup } from '../model/security-group.js';
 import { formatTable, parseOutputFormat } from '../output/format.js';
 import { parseSpecDocument } from '../spec/parse-document.js';
+import { parseSecurityGroup } from '../spec/security-group.js';
 import { parseDuration } from '../util/duration.js';
 import {
   addCommonOptions,

@@ -5,23 +5,9 @@
  * was (its records, containers and load balancer config) or the error names what could not be
  * put back. The plan's cleanup runs after the commit: its failures are notes, never undone.
  */
-import type { Engine } from '../engine/engine.js';
 import { InterruptedError, SvcError } from '../errors.js';
-import type { LoadBalancerDriver } from '../lb/driver.js';
 import { StepRunner } from './step-runner.js';
-import type { Plan, Step } from './steps.js';
-
-export interface Context {
-  engine: Engine;
-  lb: LoadBalancerDriver;
-  tenant: string;
-  /** How long a wait for replicas may take. */
-  timeoutMs: number;
-  /** Progress for people (a spinner's text); never data. */
-  onProgress?: (text: string) => void;
-  /** Aborting stops at the next step (or wait) and undoes what was done. */
-  signal?: AbortSignal;
-}
+import type { Context, Plan, Step } from './steps.js';
 
 export interface Outcome {
   /** Container IDs by name: those known before, and those this run created. */

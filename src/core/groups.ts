@@ -1,13 +1,18 @@
 /** The operations on security groups (`svc sg`), as the CLI and the API call them. */
 import type { SecurityGroup } from '../model/security-group.js';
-import { swarmContext } from '../swarm/context.js';
-import type { SwarmPlanContext } from '../swarm/plans.js';
+import type { Core, RunOptions, Snapshot, StoredGroup } from './backend.js';
 import { execute } from './execute.js';
-import { findGroup, observe, type StoredGroup } from './observe.js';
-import { planRemoveGroup, planSaveGroup, servicesUsing } from './plan/security-groups.js';
+import { findGroup, observe } from './observe.js';
+import {
+  allowFor,
+  planRemoveGroup,
+  planSaveGroup,
+  servicesUsing,
+  withGroup,
+} from './plan/security-groups.js';
 import { rfc3339Nano } from './service-json.js';
-import { type Core, knownIds, type RunOptions } from './services.js';
-import { describePlan } from './steps.js';
+import { changeable, context, knownIds } from './services.js';
+import { describePlan, type Plan } from './steps.js';
 
 export interface SaveGroupResult {
   group: SecurityGroup;
@@ -17,6 +22,31 @@ export interface SaveGroupResult {
   notes: string[];
 }
 
+/**
+ * The plan that stores `group` and re-applies it to every running service using it (each by its
+ * backend), and the names of those services.
+ */
+export async function planGroup(
+  core: Core,
+  snapshot: Snapshot,
+  group: SecurityGroup,
+  mode: 'create' | 'update',
+  opts: RunOptions & { image: string },
+): Promise<{ plan: Plan; applied: string[] }> {
+  const after = withGroup(snapshot, group, mode);
+  const using = new Set(servicesUsing(snapshot, group.name));
+  const services = snapshot.services.filter((s) => using.has(s.name) && s.lb?.state === 'running');
+  const reapply = await Promise.all(
+    services.map((s) => {
+      const change = changeable(s);
+      const allow = allowFor(change.spec, after) ?? [];
+      return s.owner.planAllow({ core, snapshot: after, change, opts }, allow);
+    }),
+  );
+  const ctx = { tenant: core.tenant, image: opts.image, created: rfc3339Nano() };
+  return { plan: planSaveGroup(after, group, ctx, reapply), applied: services.map((s) => s.name) };
+}
+
 /** Store `group` (a new one, or the next revision of one) and apply it to every service using it. */
 export async function saveGroup(
   core: Core,
@@ -24,28 +54,17 @@ export async function saveGroup(
   mode: 'create' | 'update',
   opts: RunOptions & { image: string },
 ): Promise<SaveGroupResult> {
-  const snapshot = await observe(core.engine, core.tenant);
-  const using = new Set(servicesUsing(snapshot, group.name));
-  const swarm = new Map<string, SwarmPlanContext>();
-  for (const s of snapshot.services.filter((x) => x.backend === 'swarm' && using.has(x.name))) {
-    const spec = { SSLCert: s.current?.spec?.SSLCert ?? '' };
-    swarm.set(s.name, await swarmContext(core.engine, core.tenant, s.lb?.image ?? opts.image, spec));
-  }
-  const ctx = { tenant: core.tenant, image: opts.image, created: rfc3339Nano() };
-  const plan = planSaveGroup(snapshot, group, mode, ctx, swarm);
-  const applied = [
-    ...plan.phases.flat().flatMap((s) => (s.op === 'lb-apply' ? [s.target.spec.Name] : [])),
-    ...swarm.keys(),
-  ];
+  const snapshot = await observe(core);
+  const { plan, applied } = await planGroup(core, snapshot, group, mode, opts);
   const text = describePlan(plan);
   if (opts.dryRun) return { group, applied, plan: text, notes: [] };
   if (!(await core.engine.imageExists(opts.image))) await core.engine.pullImage(opts.image);
-  const outcome = await execute({ ...core, ...opts }, plan, knownIds(snapshot));
+  const outcome = await execute(context(core, opts), plan, knownIds(snapshot));
   return { group, applied, plan: text, notes: outcome.notes };
 }
 
 export async function removeGroup(core: Core, name: string): Promise<void> {
-  const snapshot = await observe(core.engine, core.tenant);
+  const snapshot = await observe(core);
   const plan = planRemoveGroup(snapshot, name);
   const outcome = await execute({ ...core, timeoutMs: 0 }, plan, knownIds(snapshot));
   if (outcome.notes.length > 0)
@@ -58,7 +77,7 @@ export interface ListedGroup extends StoredGroup {
 }
 
 export async function listGroups(core: Core, name?: string): Promise<ListedGroup[]> {
-  const snapshot = await observe(core.engine, core.tenant);
+  const snapshot = await observe(core);
   const groups = name === undefined ? snapshot.groups : [findGroup(snapshot, name)];
   return groups.map((g) => ({ ...g, services: servicesUsing(snapshot, g.group.name) }));
 }

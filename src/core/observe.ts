@@ -1,68 +1,14 @@
 /**
- * Observing a tenant: one list call returns every container of the tenant, and its services and
- * security groups are read back from their labels. `readSnapshot` is pure.
+ * Observing a tenant: the engine's facts and the tenant's containers are read once, each backend
+ * reads its services from them (and from what else it needs), and the security groups are read
+ * back from their records' labels.
  */
-import type { ContainerSummary, Engine } from '../engine/engine.js';
-import type { SwarmNode, SwarmService, SwarmTask } from '../engine/swarm.js';
+import type { ContainerSummary, EngineInfo } from '../engine/engine.js';
 import { NotFoundError } from '../errors.js';
-import { type Backend, isKept, LABEL, labelFilter, names, replicaNumberOf } from '../model/naming.js';
+import { LABEL, labelFilter } from '../model/naming.js';
 import type { SecurityGroup } from '../model/security-group.js';
 import type { ServiceSpec } from '../spec/types.js';
-import { observeSwarm } from '../swarm/observe.js';
-import { type ObservedRecord, type Operation, ownerMayRun, readRecord } from './records.js';
-
-export interface ObservedReplica extends ContainerSummary {
-  number: number;
-  specHash: string;
-}
-
-/** A Swarm service's objects, as observed (src/swarm/observe.ts). */
-export interface SwarmParts {
-  replicas: SwarmService | undefined;
-  lb: SwarmService | undefined;
-  /** Tasks of both, every state the swarm keeps. */
-  tasks: SwarmTask[];
-  nodes: SwarmNode[];
-}
-
-export interface ObservedService {
-  name: string;
-  tenant: string;
-  /** Where it runs: containers on this engine, or services of the swarm it manages. */
-  backend: Backend;
-  /** Its Swarm objects (swarm backend only). */
-  swarm?: SwarmParts;
-  /** Its load balancer (the container of that name with role lb). */
-  lb: ContainerSummary | undefined;
-  /** By replica number. */
-  replicas: ObservedReplica[];
-  /** By revision, oldest first. */
-  records: ObservedRecord[];
-  /** Anything else labelled with the service (e.g. a load balancer set aside by attach-fip). */
-  others: ContainerSummary[];
-  /** The record holding the desired state (undefined for a half-created service). */
-  current: ObservedRecord | undefined;
-  /** An operation under way: its command may still run (the current record is its target). */
-  operation: Operation | undefined;
-  /** An operation whose command ended before it finished (the current record is the one before). */
-  interrupted: { operation: Operation; record: ObservedRecord } | undefined;
-}
-
-export interface StoredGroup {
-  group: SecurityGroup;
-  revision: number;
-  created: string;
-  /** Every stored revision, oldest first. */
-  records: Array<{ id: string; name: string; revision: number }>;
-}
-
-export interface Snapshot {
-  tenant: string;
-  /** By name. */
-  services: ObservedService[];
-  /** By name. */
-  groups: StoredGroup[];
-}
+import type { Backend, Core, ObservedService, ObserveEnv, Snapshot, StoredGroup } from './backend.js';
 
 /** The service's desired spec (its current record's); undefined for a half-created service. */
 export function desiredSpec(s: ObservedService): ServiceSpec | undefined {
@@ -74,17 +20,30 @@ export function configServers(s: ObservedService): number[] {
   return s.current?.servers ?? s.replicas.map((r) => r.number);
 }
 
-/** Which record is the desired state, and whether an operation runs or was interrupted. */
-function judgeRecords(s: ObservedService, now: number, alive?: (pid: number) => boolean): void {
-  const latest = s.records.at(-1);
-  s.current = latest;
-  if (!latest?.operation) return;
-  if (ownerMayRun(latest, now, alive)) {
-    s.operation = latest.operation;
-    return;
-  }
-  s.interrupted = { operation: latest.operation, record: latest };
-  s.current = [...s.records].reverse().find((r) => !r.operation) ?? latest;
+/** A service seen for the first time, before its backend reads its objects into it. */
+export function emptyService<P>(
+  name: string,
+  tenant: string,
+  backend: Backend<P>,
+  parts: P,
+): ObservedService<P> {
+  return {
+    name,
+    tenant,
+    backend: backend.name,
+    owner: backend,
+    parts,
+    lb: undefined,
+    replicas: [],
+    records: [],
+    others: [],
+    current: undefined,
+    operation: undefined,
+    interrupted: undefined,
+    ip: '',
+    lbContainer: undefined,
+    numberedServers: true,
+  };
 }
 
 function groupOf(c: ContainerSummary): SecurityGroup | undefined {
@@ -95,11 +54,13 @@ function groupOf(c: ContainerSummary): SecurityGroup | undefined {
   }
 }
 
-function readGroups(containers: ContainerSummary[]): StoredGroup[] {
+/** The tenant's security groups, from their records among its containers. Pure. */
+export function readGroups(tenant: string, containers: ContainerSummary[]): StoredGroup[] {
   const byName = new Map<string, ContainerSummary[]>();
   for (const c of containers) {
     const n = c.labels[LABEL.securityGroup];
-    if (n) byName.set(n, [...(byName.get(n) ?? []), c]);
+    if (c.labels[LABEL.tenant] !== tenant || c.labels[LABEL.role] !== 'security-group' || !n) continue;
+    byName.set(n, [...(byName.get(n) ?? []), c]);
   }
   const out: StoredGroup[] = [];
   for (const cs of byName.values()) {
@@ -118,81 +79,45 @@ function readGroups(containers: ContainerSummary[]): StoredGroup[] {
   return out.sort((a, b) => a.group.name.localeCompare(b.group.name));
 }
 
-/** A service seen for the first time, before its objects are read into it. */
-export function emptyService(
-  name: string,
-  tenant: string,
-  backend: ObservedService['backend'],
-): ObservedService {
-  return {
-    name,
-    tenant,
-    backend,
-    lb: undefined,
-    replicas: [],
-    records: [],
-    others: [],
-    current: undefined,
-    operation: undefined,
-    interrupted: undefined,
-  };
-}
-/** The tenant's services and groups from its containers. Pure (`now` and `alive` for tests). */
-export function readSnapshot(
-  tenant: string,
-  containers: ContainerSummary[],
-  now: number = Date.now() / 1000,
-  alive?: (pid: number) => boolean,
-): Snapshot {
-  // A Swarm task's container carries its service's labels: it is observed as a task (src/swarm).
-  const mine = containers.filter(
-    (c) => c.labels[LABEL.tenant] === tenant && !isKept(c) && c.labels[LABEL.backend] !== 'swarm',
-  );
-  const byName = new Map<string, ObservedService>();
-  for (const c of mine) {
-    const name = c.labels[LABEL.service];
-    if (!name) continue;
-    let s = byName.get(name);
-    if (!s) {
-      s = emptyService(name, tenant, 'local');
-      byName.set(name, s);
-    }
-    const role = c.labels[LABEL.role];
-    if (role === 'lb' && c.name === names.lb(tenant, name)) s.lb = c;
-    else if (role === 'replica' && replicaNumberOf(`r${c.labels[LABEL.replica]}`) !== undefined)
-      s.replicas.push({
-        ...c,
-        number: Number(c.labels[LABEL.replica]),
-        specHash: c.labels[LABEL.specHash] ?? '',
-      });
-    else if (role === 'record') s.records.push(readRecord(c));
-    else s.others.push(c);
-  }
-  for (const s of byName.values()) {
-    s.replicas.sort((a, b) => a.number - b.number);
-    s.records.sort((a, b) => a.revision - b.revision);
-    judgeRecords(s, now, alive);
-  }
-  return {
-    tenant,
-    services: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)),
-    groups: readGroups(mine.filter((c) => c.labels[LABEL.role] === 'security-group')),
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= read();
+    return p;
   };
 }
 
-/**
- * Everything of the tenant: its containers (one list call) and, when the engine manages a swarm,
- * its Swarm services (src/swarm/observe.ts).
- */
-export async function observe(engine: Engine, tenant: string): Promise<Snapshot> {
-  const [containers, swarm] = await Promise.all([
-    engine.listContainers(labelFilter(tenant)),
-    observeSwarm(engine.swarm, tenant),
+/** What backends observe from; `info` when it was read already this command; `service` narrows it. */
+function observeEnv(core: Core, info?: EngineInfo, service?: string): ObserveEnv {
+  return {
+    engine: core.engine,
+    tenant: core.tenant,
+    service,
+    info: once(async () => info ?? core.engine.info()),
+    containers: once(() => core.engine.listContainers(labelFilter(core.tenant, service))),
+  };
+}
+
+/** Everything of the tenant, as every backend sees it (`info`: the engine's facts, if read already). */
+export async function observe(core: Core, info?: EngineInfo): Promise<Snapshot> {
+  const env = observeEnv(core, info);
+  const [facts, groups, ...lists] = await Promise.all([
+    env.info(),
+    env.containers().then((cs) => readGroups(core.tenant, cs)),
+    ...core.backends.map((b) => b.observe(env)),
   ]);
-  const local = readSnapshot(tenant, containers);
-  if (swarm.length === 0) return local;
-  const services = [...local.services, ...swarm].sort((a, b) => a.name.localeCompare(b.name));
-  return { ...local, services };
+  const services = lists.flat().sort((a, b) => a.name.localeCompare(b.name));
+  return { tenant: core.tenant, services, groups, info: facts };
+}
+
+/** One service as its backend sees it now (e.g. just made); undefined when it has none. */
+export async function observeService<P>(
+  core: Core,
+  backend: Backend<P>,
+  name: string,
+  info: EngineInfo,
+): Promise<ObservedService<P> | undefined> {
+  return (await backend.observe(observeEnv(core, info, name))).find((s) => s.name === name);
 }
 
 export function findService(snapshot: Snapshot, name: string): ObservedService {

@@ -1,18 +1,13 @@
 /** `ls` and `inspect`, as the CLI and the API call them. */
 import type { LbView } from '../haproxy/lb-log.js';
-import { type ObservedService, observe } from './observe.js';
-import type { Core } from './services.js';
-import {
-  type InspectedService,
-  inspectObserved,
-  type ListedService,
-  listObserved,
-  type ServiceFilters,
-} from './views.js';
+import type { Core, ObservedService } from './backend.js';
+import { type InspectedService, inspectObserved } from './inspect.js';
+import { observe } from './observe.js';
+import { type ListedService, listObserved, type ServiceFilters } from './views.js';
 
 /** Every service of the tenant (one list call), filtered. */
 export async function listServices(core: Core, filters: ServiceFilters): Promise<ListedService[]> {
-  return listObserved((await observe(core.engine, core.tenant)).services, filters);
+  return listObserved((await observe(core)).services, filters);
 }
 
 export interface InspectResult {
@@ -26,10 +21,10 @@ export interface InspectResult {
 
 /** The load balancer's view, or undefined (and why) when it is not running or cannot be read. */
 async function viewOf(core: Core, s: ObservedService): Promise<{ view?: LbView; note?: string }> {
-  // On Swarm the load balancer's slots are filled by DNS: which one is which task is not known.
-  if (s.lb?.state !== 'running' || s.backend === 'swarm') return {};
+  // Slots filled by DNS: which one is which replica is not known.
+  if (!s.lbContainer || !s.numberedServers) return {};
   try {
-    return { view: await core.lb.view(s.lb.id) };
+    return { view: await core.lb.view(s.lbContainer) };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return { note: `${s.name}: could not read the load balancer's view (${reason})` };
@@ -38,7 +33,7 @@ async function viewOf(core: Core, s: ObservedService): Promise<{ view?: LbView; 
 
 /** Services by name: one list call, then each running load balancer's log. */
 export async function inspectServices(core: Core, wanted: string[]): Promise<InspectResult> {
-  const observed = new Map((await observe(core.engine, core.tenant)).services.map((s) => [s.name, s]));
+  const observed = new Map((await observe(core)).services.map((s) => [s.name, s]));
   const unique = [...new Set(wanted)];
   const found = unique.flatMap((n) => {
     const s = observed.get(n);

@@ -6,10 +6,10 @@
  * that name, so two commands cannot change one service at once), K+2 is the outcome. A change
  * that fails removes its records again, so K stays the desired state.
  */
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ContainerSpec, ContainerSummary } from '../engine/engine.js';
 import { baseLabels, formatNumbers, LABEL, names, parseNumbers } from '../model/naming.js';
+import { specHash } from '../model/spec-hash.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { publicSpec } from './service-json.js';
 
@@ -46,11 +46,6 @@ export interface ObservedRecord {
   previousImage: string | undefined;
   /** When the record was written (Unix seconds). */
   written: number;
-}
-
-/** A short hash of a public spec (without key material); computed once per plan. */
-export function specHash(spec: ServiceSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
 }
 
 /** Who runs an operation: this process. */
@@ -94,7 +89,8 @@ function parseSpec(text: string | undefined): ServiceSpec | undefined {
   }
 }
 
-export function readRecord(c: ContainerSummary): ObservedRecord {
+/** A record as stored: on a container, or on the service object holding the desired state. */
+export function readRecord(c: Pick<ContainerSummary, 'id' | 'name' | 'labels' | 'created'>): ObservedRecord {
   const l = c.labels;
   const operation = l[LABEL.operation];
   return {
@@ -125,6 +121,27 @@ export function ownerMayRun(
   const [host, pid] = (record.owner ?? '').split('/');
   if (host === hostname() && pid && /^\d+$/.test(pid)) return alive(Number(pid));
   return now - record.written < 3600;
+}
+
+/** Which record is the desired state, and whether an operation runs or was interrupted. */
+export function judgeRecords(
+  records: ObservedRecord[],
+  now: number,
+  alive?: (pid: number) => boolean,
+): {
+  current: ObservedRecord | undefined;
+  operation: Operation | undefined;
+  interrupted: { operation: Operation; record: ObservedRecord } | undefined;
+} {
+  const latest = records.at(-1);
+  if (!latest?.operation) return { current: latest, operation: undefined, interrupted: undefined };
+  if (ownerMayRun(latest, now, alive))
+    return { current: latest, operation: latest.operation, interrupted: undefined };
+  return {
+    current: [...records].reverse().find((r) => !r.operation) ?? latest,
+    operation: undefined,
+    interrupted: { operation: latest.operation, record: latest },
+  };
 }
 
 function processAlive(pid: number): boolean {

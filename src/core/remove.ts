@@ -1,15 +1,14 @@
 /**
- * `rm`, as the CLI and the API call it: each service's removal plan (plan/remove.ts) runs on its
- * own, so one that fails does not stop the others; then the tenant network goes when nothing of
- * the tenant uses it.
+ * `rm`, as the CLI and the API call it: each service's removal plan (its backend's) runs on its
+ * own, so one that fails does not stop the others; then each backend's network goes when nothing
+ * of the tenant uses it.
  */
-import { SvcError, UsageError } from '../errors.js';
-import { LABEL, labelFilter, names, usesTenantNetwork } from '../model/naming.js';
-import { planSwarmRemoval } from '../swarm/plans.js';
+import type { EngineInfo } from '../engine/engine.js';
+import { SvcError } from '../errors.js';
+import type { Core, RemoveOptions, Snapshot } from './backend.js';
 import { execute } from './execute.js';
-import { type ObservedService, observe, type Snapshot } from './observe.js';
-import { keptReplicas, planRemoval, type RemoveOptions } from './plan/remove.js';
-import { type Core, knownIds } from './services.js';
+import { observe } from './observe.js';
+import { knownIds } from './services.js';
 
 export interface KeptReplica {
   service: string;
@@ -45,13 +44,10 @@ async function removeFrom(
       const s = snapshot.services.find((x) => x.name === name);
       if (!s) return;
       opts.onProgress?.(`removing ${name}`);
-      if (s.backend === 'swarm' && opts.keep)
-        throw new UsageError(`service "${name}" runs on Swarm, where its replicas cannot be kept without it`);
-      const kept = opts.keep ? keptReplicas(s).map((k) => ({ ...k, service: name })) : [];
-      const plan = s.backend === 'swarm' ? await swarmRemoval(core, s) : planRemoval(s, opts);
+      const { plan, kept } = await s.owner.planRemoval(core, s, opts);
       const outcome = await execute({ ...core, timeoutMs: 0 }, plan, ids);
       const error = outcome.notes.length > 0 ? new SvcError(500, outcome.notes.join('; ')) : undefined;
-      out.set(name, { kept, error });
+      out.set(name, { kept: kept.map((k) => ({ ...k, service: name })), error });
     }),
   );
   return out;
@@ -64,7 +60,7 @@ export async function removeServices(
   opts: RemoveOptions & { onProgress?: (text: string) => void },
 ): Promise<RemoveResult> {
   const unique = [...new Set(wanted)];
-  const snapshot = await observe(core.engine, core.tenant);
+  const snapshot = await observe(core);
   const present = new Set(snapshot.services.map((s) => s.name));
   const result: RemoveResult = {
     removed: [],
@@ -78,7 +74,7 @@ export async function removeServices(
   // A command killed half-way may have left requests in the engine that create objects after
   // the list above: look again, a few times, until none of the removed services is left.
   for (let pass = 0; pass < 3; pass++) {
-    const again = await observe(core.engine, core.tenant);
+    const again = await observe(core, snapshot.info);
     const late = unique.filter((n) => outcomes.has(n) && again.services.some((s) => s.name === n));
     if (late.length === 0) break;
     for (const [name, o] of await removeFrom(core, again, late, { ...opts, keep: false })) {
@@ -95,53 +91,16 @@ export async function removeServices(
       result.kept.push(...o.kept);
     }
   }
-  if (result.removed.length > 0) {
-    result.networkRemoved = await removeNetworkIfUnused(core, result.notes);
-    await removeSwarmNetworkIfUnused(core);
-  }
+  if (result.removed.length > 0)
+    result.networkRemoved = await removeNetworks(core, snapshot.info, result.notes);
   return result;
 }
 
-/** A Swarm service's removal: both services, then its configs and secrets. */
-async function swarmRemoval(core: Core, s: ObservedService) {
-  const filter = [...labelFilter(core.tenant, s.name), `${LABEL.backend}=swarm`];
-  const [configs, secrets] = await Promise.all([
-    core.engine.swarm.listConfigs(filter),
-    core.engine.swarm.listSecrets(filter),
-  ]);
-  return planSwarmRemoval(s, [
-    ...configs.map((c) => ({ kind: 'config' as const, name: c.name })),
-    ...secrets.map((c) => ({ kind: 'secret' as const, name: c.name })),
-  ]);
-}
-
-/** The tenant's overlay network goes with its last Swarm service (tasks may take a moment to leave it). */
-async function removeSwarmNetworkIfUnused(core: Core): Promise<void> {
-  const info = await core.engine.swarm.swarmInfo();
-  if (!info?.manager || (await core.engine.swarm.listServices(labelFilter(core.tenant))).length > 0) return;
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    try {
-      await core.engine.removeNetwork(names.swarmNetwork(core.tenant));
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 500));
-    }
+/** Each backend's network, when nothing of the tenant uses it (in turn); whether one went. */
+async function removeNetworks(core: Core, info: EngineInfo, notes: string[]): Promise<boolean> {
+  let removed = false;
+  for (const backend of core.backends) {
+    if (await backend.removeNetworkIfUnused(core, info, notes)) removed = true;
   }
-}
-
-/** The tenant network goes when no object of the tenant that joins it is left (kept replicas do). */
-async function removeNetworkIfUnused(core: Core, notes: string[]): Promise<boolean> {
-  const left = (await core.engine.listContainers(labelFilter(core.tenant))).filter((c) =>
-    usesTenantNetwork(c.labels),
-  );
-  if (left.length > 0) return false;
-  const network = names.network(core.tenant);
-  try {
-    await core.engine.removeNetwork(network);
-    return true;
-  } catch (err) {
-    // E.g. a container svc does not manage was connected to it by hand.
-    notes.push(`kept the tenant network ${network}: ${err instanceof Error ? err.message : String(err)}`);
-    return false;
-  }
+  return removed;
 }

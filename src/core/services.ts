@@ -1,40 +1,25 @@
 /**
  * The operations on services, as the CLI and the API call them: each observes the tenant (one
- * list call), plans (a pure function, src/core/plan/), and executes the plan (execute.ts), or
- * with `dryRun` returns the plan's text and changes nothing.
+ * list call), has the service's backend plan the change (a pure function of what was observed),
+ * and executes the plan (execute.ts), or with `dryRun` returns the plan's text and changes nothing.
  */
-import type { Engine } from '../engine/engine.js';
-import { InterruptedError, NotFoundError, SvcError } from '../errors.js';
-import type { LoadBalancerDriver } from '../lb/driver.js';
-import { type Backend, names, serverName } from '../model/naming.js';
-import { describeCertificate } from '../spec/ssl-cert.js';
+import { ConflictError, InterruptedError, SvcError, UsageError } from '../errors.js';
 import type { ServiceSpec } from '../spec/types.js';
-import { type Context, execute } from './execute.js';
-import { findService, observe, type Snapshot } from './observe.js';
-import { changeable } from './plan/change.js';
-import { type PullPolicy, planCreate, replicaNumbers } from './plan/create.js';
-import { planFip } from './plan/fip.js';
-import { planRollingUpdate, rollbackImage } from './plan/rolling-update.js';
-import { describeScale, planScale, planScaleSteps } from './plan/scale.js';
-import { planUpdateCert } from './plan/update-cert.js';
+import type {
+  Backend,
+  Changeable,
+  ChangeEnv,
+  Core,
+  CreateOptions,
+  ObservedService,
+  PlannedChange,
+  RunOptions,
+  Snapshot,
+} from './backend.js';
+import { execute } from './execute.js';
+import { findService, observe, observeService } from './observe.js';
 import { rfc3339Nano, type ServiceJson, toServiceJson } from './service-json.js';
-import { describePlan, type Plan } from './steps.js';
-
-/** Where operations act: the engine, the load balancer driver, the tenant. */
-export interface Core {
-  engine: Engine;
-  lb: LoadBalancerDriver;
-  tenant: string;
-}
-
-export interface RunOptions {
-  /** How long waits for replicas may take. */
-  timeoutMs: number;
-  onProgress?: (text: string) => void;
-  signal?: AbortSignal;
-  /** Plan only: return the plan's text, change nothing. */
-  dryRun?: boolean;
-}
+import { type Context, describePlan, type Plan } from './steps.js';
 
 export interface ChangeResult {
   name: string;
@@ -61,8 +46,42 @@ export function context(core: Core, opts: RunOptions): Context {
   return { ...core, timeoutMs: opts.timeoutMs, onProgress: opts.onProgress, signal: opts.signal };
 }
 
+/** The error of a service left half-made by an interrupted command. */
+export function incomplete(s: ObservedService): ConflictError {
+  return new ConflictError(`service "${s.name}" is incomplete (left by an interrupted command)`, {
+    hint: { kind: 'remove', service: s.name },
+  });
+}
+
+/** A service that can be changed: complete, and no operation under way. */
+export function changeable<P>(s: ObservedService<P>): Changeable<P> {
+  const spec = s.current?.spec;
+  const loadBalancer = s.lb;
+  if (!spec || !loadBalancer) throw incomplete(s);
+  if (s.operation) {
+    throw new ConflictError(
+      `service "${s.name}" is being changed (${s.operation}); try again when it is done`,
+    );
+  }
+  return {
+    service: s,
+    spec,
+    loadBalancer,
+    revision: s.records.at(-1)?.revision ?? 0,
+    created: s.current?.created ?? '',
+    previousImage: s.current?.previousImage,
+  };
+}
+
+/** The image a rollback returns to: the one before the last rolling update. */
+export function rollbackImage(c: Changeable): string {
+  if (!c.previousImage)
+    throw new UsageError(`service "${c.service.name}" has no earlier image to roll back to`);
+  return c.previousImage;
+}
+
 /** Execute (or, dry, describe) a plan; undefined plans change nothing. */
-export async function runPlan(
+async function runPlan(
   core: Core,
   snapshot: Snapshot,
   plan: Plan | undefined,
@@ -76,13 +95,17 @@ export async function runPlan(
   return { ...result, plan: text, notes: [...plan.notes, ...outcome.notes] };
 }
 
-export interface CreateOptions extends RunOptions {
-  lbImage: string;
-  pull: PullPolicy;
-  /** Return only once every replica passed a health check in the load balancer. */
-  wait: boolean;
-  /** Containers on this engine (default), or services of the swarm it manages. */
-  backend?: Backend;
+/** Observe, check the service can be changed, have its backend plan the change, run it. */
+async function change(
+  core: Core,
+  name: string,
+  opts: RunOptions,
+  plan: (backend: Backend, env: ChangeEnv) => Promise<PlannedChange>,
+): Promise<ChangeResult> {
+  const snapshot = await observe(core);
+  const s = findService(snapshot, name);
+  const planned = await plan(s.owner, { core, snapshot, change: changeable(s), opts });
+  return runPlan(core, snapshot, planned.plan, opts, { name, summary: planned.summary });
 }
 
 export interface CreateResult {
@@ -96,33 +119,20 @@ export async function createService(
   spec: ServiceSpec,
   opts: CreateOptions,
 ): Promise<CreateResult> {
-  if (opts.backend === 'swarm') return (await import('../swarm/operations.js')).swarmCreate(core, spec, opts);
-  const { engine, tenant } = core;
   const created = rfc3339Nano();
-  opts.onProgress?.('reading the engine');
-  const [snapshot, info, ...present] = await Promise.all([
-    observe(engine, tenant),
-    engine.info(),
-    ...[spec.Image, opts.lbImage].map((image) => engine.imageExists(image)),
-  ]);
-  const missingImages = [spec.Image, opts.lbImage].filter((_, i) => !present[i]);
-  const plan = planCreate(
-    spec,
-    { tenant, lbImage: opts.lbImage, pull: opts.pull, engineCpus: info.cpus, created, missingImages },
-    snapshot,
-  );
-  const state = { tenant, created, status: 'created' as const };
+  const { backend } = opts;
+  const { snapshot, plan, wait } = await backend.planCreate(core, spec, opts, created);
+  const state = { tenant: core.tenant, created, status: 'created' as const };
   if (opts.dryRun) {
     const message = 'Dry run: the service would be created; nothing was changed';
     const service = toServiceJson(spec, { ...state, ip: '', message, containers: null });
     return { service, plan: describePlan(plan), notes: plan.notes };
   }
   const outcome = await execute(context(core, opts), plan, knownIds(snapshot));
-  const lbId = outcome.ids.get(names.lb(tenant, spec.Name)) as string;
   if (opts.wait) {
     opts.onProgress?.(`waiting for ${spec.Replicas} replicas to be UP`);
     try {
-      await core.lb.waitUp(lbId, replicaNumbers(spec.Replicas).map(serverName), context(core, opts));
+      await execute(context(core, opts), wait, outcome.ids);
     } catch (err) {
       if (err instanceof SvcError && !(err instanceof InterruptedError)) {
         err.message += '; the service was created and is left as it is';
@@ -131,97 +141,58 @@ export async function createService(
       throw err;
     }
   }
-  const lb = await engine.inspectContainer(lbId);
+  const s = await observeService(core, backend, spec.Name, snapshot.info);
   const service = toServiceJson(spec, {
     ...state,
-    ip: lb.addresses[names.network(tenant)] ?? '',
+    ip: s?.ip ?? '',
     message: 'Service is created',
-    containers: replicaNumbers(spec.Replicas).map(
-      (n) => outcome.ids.get(names.replica(tenant, spec.Name, n)) as string,
-    ),
+    containers: s?.replicas.map((r) => r.id) ?? null,
   });
   return { service, plan: describePlan(plan), notes: [...plan.notes, ...outcome.notes] };
 }
 
-export async function scaleService(
+export function scaleService(
   core: Core,
   name: string,
   target: number,
   opts: RunOptions,
 ): Promise<ChangeResult> {
-  const [snapshot, info] = await Promise.all([observe(core.engine, core.tenant), core.engine.info()]);
-  const s = findService(snapshot, name);
-  if (s.backend === 'swarm')
-    return (await import('../swarm/operations.js')).swarmScale(core, snapshot, s, target, opts);
-  const c = changeable(s, snapshot);
-  const numbers = planScale(
-    c.service.replicas.map((r) => ({ number: r.number, running: r.state === 'running' })),
-    target,
-  );
-  const plan = planScaleSteps(c, target, { engineCpus: info.cpus });
-  const summary = `${c.spec.Replicas} → ${target} replicas (${describeScale(numbers)})`;
-  return runPlan(core, snapshot, plan, opts, { name, summary });
+  return change(core, name, opts, (b, env) => b.planScale(env, target));
 }
 
-export async function rollingUpdate(
+export function rollingUpdate(
   core: Core,
   name: string,
   target: { image: string } | { rollback: true },
   opts: RunOptions,
 ): Promise<ChangeResult> {
-  const [snapshot, info] = await Promise.all([observe(core.engine, core.tenant), core.engine.info()]);
-  const s = findService(snapshot, name);
-  if (s.backend === 'swarm')
-    return (await import('../swarm/operations.js')).swarmRollingUpdate(core, snapshot, s, target, opts);
-  const c = changeable(s, snapshot);
-  const image = 'image' in target ? target.image : rollbackImage(c);
-  if (!opts.dryRun && !(await core.engine.imageExists(image))) {
-    opts.onProgress?.(`pulling ${image}`);
-    try {
-      await core.engine.pullImage(image);
-    } catch (err) {
-      if (err instanceof SvcError && err.status === 503) throw err;
-      throw new NotFoundError(
-        `image "${image}" is not present and could not be pulled: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
-  }
-  const plan = planRollingUpdate(c, image, { engineCpus: info.cpus });
-  const replaced = plan ? plan.phases.flat().filter((s) => s.op === 'start').length : 0;
-  const summary = `${c.spec.Image} → ${image}, ${replaced} replicas replaced`;
-  return runPlan(core, snapshot, plan, opts, { name, summary });
+  return change(core, name, opts, (b, env) =>
+    b.planRollingUpdate(env, 'image' in target ? target.image : rollbackImage(env.change)),
+  );
 }
 
 /** `fip` "" detaches. */
-export async function setFip(core: Core, name: string, fip: string, opts: RunOptions): Promise<ChangeResult> {
-  const snapshot = await observe(core.engine, core.tenant);
-  const s = findService(snapshot, name);
-  if (s.backend === 'swarm')
-    return (await import('../swarm/operations.js')).swarmFip(core, snapshot, s, fip, opts);
-  const c = changeable(s, snapshot);
-  const plan = planFip(c, fip);
-  const summary = fip
-    ? `published on ${fip}:${c.spec.ServicePort}`
-    : `unpublished from ${c.spec.FIP || '(none)'}`;
-  return runPlan(core, snapshot, plan, opts, { name, summary });
+export function setFip(core: Core, name: string, fip: string, opts: RunOptions): Promise<ChangeResult> {
+  return change(core, name, opts, (b, env) => {
+    const { service: s, spec } = env.change;
+    if (fip !== '' && spec.FIP !== '') {
+      throw new ConflictError(`service "${s.name}" already has FIP ${spec.FIP}`, {
+        hint: { kind: 'detach-fip', service: s.name },
+      });
+    }
+    return b.planFip(env, fip);
+  });
 }
 
 /** `pem`: a checked SSLCert (certificate chain + key). */
-export async function updateCert(
-  core: Core,
-  name: string,
-  pem: string,
-  opts: RunOptions,
-): Promise<ChangeResult> {
-  const snapshot = await observe(core.engine, core.tenant);
-  const s = findService(snapshot, name);
-  if (s.backend === 'swarm')
-    return (await import('../swarm/operations.js')).swarmUpdateCert(core, snapshot, s, pem, opts);
-  const c = changeable(s, snapshot);
-  const plan = planUpdateCert(c, pem);
-  const summary = `certificate ${c.spec.SSLCert} → ${describeCertificate(pem)}`;
-  return runPlan(core, snapshot, plan, opts, { name, summary });
+export function updateCert(core: Core, name: string, pem: string, opts: RunOptions): Promise<ChangeResult> {
+  return change(core, name, opts, (b, env) => {
+    const { service: s, spec } = env.change;
+    if (spec.Protocol !== 'httpsTerm') {
+      throw new UsageError(
+        `service "${s.name}" has Protocol ${spec.Protocol}; only httpsTerm services have a certificate`,
+      );
+    }
+    return b.planUpdateCert(env, pem);
+  });
 }

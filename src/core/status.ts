@@ -8,7 +8,8 @@
  * What the load balancer itself thinks of each replica is in `inspect`'s ReplicaDetail.
  */
 import { LABEL, names } from '../model/naming.js';
-import { configServers, desiredSpec, type ObservedReplica, type ObservedService } from './observe.js';
+import type { ObservedReplica, ObservedService } from './backend.js';
+import { configServers, desiredSpec } from './observe.js';
 import type { ServiceStatus } from './service-json.js';
 
 export interface StatusResult {

@@ -1,13 +1,11 @@
 /**
- * One step of a plan on the engine, the load balancer driver or the swarm, leaving in the
- * journal how to undo what it changed (execute.ts runs the steps and undoes the journal).
+ * One step of a plan on the engine or the load balancer driver (or a backend's own step), leaving
+ * in the journal how to undo what it changed (execute.ts runs the steps and undoes the journal).
  */
 import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
-import { runSwarmStep } from '../swarm/steps.js';
-import type { Context } from './execute.js';
-import type { LbTarget, Step } from './steps.js';
+import type { Context, LbTarget, Step } from './steps.js';
 
 /** The steps of one kind (or kinds). */
 type StepOf<Op extends string> = Extract<Step, { op: Op }>;
@@ -73,6 +71,22 @@ async function unhealthy<T>(
   }
 }
 
+/** Pull `image`, saying how it goes; an image that cannot be pulled is not found (404). */
+export async function pullImage(ctx: Pick<Context, 'engine' | 'onProgress'>, image: string): Promise<void> {
+  ctx.onProgress?.(`pulling ${image}`);
+  try {
+    await ctx.engine.pullImage(image, (p) =>
+      ctx.onProgress?.(`pulling ${image}: ${p.status} ${p.progress ?? ''}`),
+    );
+  } catch (err) {
+    if (err instanceof SvcError && err.status === 503) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new NotFoundError(`image "${image}" is not present and could not be pulled: ${why}`, {
+      cause: err,
+    });
+  }
+}
+
 export class StepRunner {
   readonly journal: JournalEntry[] = [];
   private readonly created = new Set<string>();
@@ -120,35 +134,22 @@ export class StepRunner {
       case 'lb-apply':
       case 'lb-wait':
         return this.lbStep(step);
-      case 'swarm-object':
-      case 'swarm-create':
-      case 'swarm-update':
-      case 'swarm-wait':
-      case 'swarm-remove':
-        return this.swarmStep(step);
+      case 'backend': {
+        const undo = await step.run(this.ctx);
+        if (undo) this.done(step.what, undo);
+        return;
+      }
     }
   }
 
-  private async pull(step: StepOf<'pull-image'>): Promise<void> {
-    this.progress(`pulling ${step.image}`);
-    try {
-      await this.ctx.engine.pullImage(step.image, (p) =>
-        this.progress(`pulling ${step.image}: ${p.status} ${p.progress ?? ''}`),
-      );
-    } catch (err) {
-      if (err instanceof SvcError && err.status === 503) throw err;
-      const why = err instanceof Error ? err.message : String(err);
-      throw new NotFoundError(`image "${step.image}" is not present and could not be pulled: ${why}`, {
-        cause: err,
-      });
-    }
+  private pull(step: StepOf<'pull-image'>): Promise<void> {
+    return pullImage(this.ctx, step.image);
   }
 
   private async ensureNetwork(step: StepOf<'ensure-network'>): Promise<void> {
-    const net = await this.ctx.engine.ensureNetwork(step.network, step.labels, step.lockImage, step.driver);
+    const net = await this.ctx.engine.ensureNetwork(step.network, step.labels, step.lockImage);
     this.networks.set(step.network, net.id);
-    if (net.created)
-      this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id, step.driver));
+    if (net.created) this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id));
   }
 
   private async create(step: StepOf<'create'>): Promise<void> {
@@ -233,19 +234,12 @@ export class StepRunner {
     }
   }
 
-  private async swarmStep(step: StepOf<`swarm-${string}`>): Promise<void> {
-    const undo = await runSwarmStep(step, { ...this.ctx, swarm: this.ctx.engine.swarm });
-    const what = 'name' in step ? step.name : 'service' in step ? step.service : step.spec.Name;
-    if (undo) this.done(`${step.op} ${what}`, undo);
-  }
-
   /** The tenant network goes only when no object of the tenant that joins it is left. */
-  private async removeNetworkIfUnused(network: string, driver?: 'bridge' | 'overlay'): Promise<void> {
+  private async removeNetworkIfUnused(network: string): Promise<void> {
     const { engine, tenant } = this.ctx;
-    const users =
-      driver === 'overlay'
-        ? await engine.swarm.listServices(labelFilter(tenant))
-        : (await engine.listContainers(labelFilter(tenant))).filter((c) => usesTenantNetwork(c.labels));
+    const users = (await engine.listContainers(labelFilter(tenant))).filter((c) =>
+      usesTenantNetwork(c.labels),
+    );
     if (users.length === 0) await engine.removeNetwork(network);
   }
 }

@@ -1,15 +1,45 @@
 /**
- * The one vocabulary of changes: every operation's plan (src/core/plan/) is a list of these
- * steps, which the executor (execute.ts) runs. A plan has two parts: `phases`, run under a
- * journal (a failure or an interruption undoes them, newest first, so the service is as it was),
- * and `cleanup`, run once the change is committed (removing what the change left behind: old
- * replicas, old records; a failure there is reported, not undone). The steps of one phase may
- * run at once. `describePlan` is the text form: what --dry-run prints and the golden tests read.
+ * The one vocabulary of changes: every operation's plan is a list of these steps, which the
+ * executor (execute.ts) runs. The engine's and the load balancer driver's steps are named here;
+ * a backend adds its own as BackendSteps, which describe, run and undo themselves. A plan has two
+ * parts: `phases`, run under a journal (a failure or an interruption undoes them, newest first,
+ * so the service is as it was), and `cleanup`, run once the change is committed (removing what
+ * the change left behind: old replicas, old records; a failure there is reported, not undone).
+ * The steps of one phase may run at once. `describePlan` is the text form: what --dry-run prints
+ * and the golden tests read.
  */
-import type { ContainerSpec, Labels } from '../engine/engine.js';
-import type { ServiceSpecJson } from '../engine/swarm.js';
+import type { ContainerSpec, Engine, Labels } from '../engine/engine.js';
+import type { LoadBalancerDriver } from '../lb/driver.js';
 import { serverName } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
+
+/** Where steps act, and how long and for whom they wait. */
+export interface Context {
+  engine: Engine;
+  lb: LoadBalancerDriver;
+  tenant: string;
+  /** How long a wait for replicas may take. */
+  timeoutMs: number;
+  /** Progress for people (a spinner's text); never data. */
+  onProgress?: (text: string) => void;
+  /** Aborting stops at the next step (or wait) and undoes what was done. */
+  signal?: AbortSignal;
+}
+
+/** How to put back what a step changed. */
+export type Undo = () => Promise<void>;
+
+/** A step a backend contributes: it says what it does, does it, and returns how to undo that. */
+export interface BackendStep {
+  op: 'backend';
+  /** The object it acts on (named when the cleanup could not do it). */
+  name: string;
+  /** The journal's name for what it changed (named when it could not be undone). */
+  what: string;
+  describe(): string;
+  /** Do it; the undo when it changed something that a rollback must put back. */
+  run(ctx: Context): Promise<Undo | undefined>;
+}
 
 /** What a load balancer should serve: the spec, its servers (replica numbers) and secrets. */
 export interface LbTarget {
@@ -23,13 +53,7 @@ export interface LbTarget {
 
 export type Step =
   | { op: 'pull-image'; image: string }
-  | {
-      op: 'ensure-network';
-      network: string;
-      labels: Labels;
-      lockImage: string;
-      driver?: 'bridge' | 'overlay';
-    }
+  | { op: 'ensure-network'; network: string; labels: Labels; lockImage: string }
   | { op: 'create'; role: 'lb' | 'replica' | 'record' | 'security-group'; container: ContainerSpec }
   | { op: 'start'; name: string }
   /** Write a created load balancer's files; its certificate may be copied from `certFrom`. */
@@ -43,27 +67,13 @@ export type Step =
   | { op: 'rename'; name: string; to: string; network?: string }
   | { op: 'stop'; name: string; graceSeconds: number }
   | { op: 'remove'; name: string }
-  // Swarm (src/swarm/plans.ts): configs and secrets, services, and waiting for them.
-  | { op: 'swarm-object'; kind: 'config' | 'secret'; name: string; labels: Labels; data: string }
-  | { op: 'swarm-create'; role: 'lb' | 'replica'; spec: ServiceSpecJson }
-  /** Replace a service's spec (`rolling`: Swarm's rolling update, which must complete). */
-  | { op: 'swarm-update'; service: string; spec: ServiceSpecJson; rolling?: boolean }
-  /**
-   * Wait until svc service `service` has `replicas` running tasks (of `image`, if given) and its
-   * load balancer runs (`lbLoaded`: and has loaded its config) and sees them UP.
-   */
-  | { op: 'swarm-wait'; service: string; replicas: number; image?: string; lbLoaded: boolean }
-  | { op: 'swarm-remove'; kind: 'service' | 'config' | 'secret'; name: string };
+  | BackendStep;
 
 export interface Plan {
   phases: Step[][];
   cleanup: Step[][];
   /** Things people should know (e.g. CPUs capped), said on stderr. */
   notes: string[];
-}
-
-export function emptyPlan(): Plan {
-  return { phases: [], cleanup: [], notes: [] };
 }
 
 const servers = (ns: number[]) => (ns.length > 0 ? ns.map(serverName).join(' ') : '(none)');
@@ -75,12 +85,12 @@ function describeTarget(t: LbTarget): string {
   return parts.join(', ');
 }
 
-export function describeStep(step: Step): string {
+function describeStep(step: Step): string {
   switch (step.op) {
     case 'pull-image':
       return `pull image ${step.image}`;
     case 'ensure-network':
-      return `ensure ${step.driver === 'overlay' ? 'overlay ' : ''}network ${step.network}`;
+      return `ensure network ${step.network}`;
     case 'create': {
       const c = step.container;
       const publish = c.publish
@@ -109,23 +119,8 @@ export function describeStep(step: Step): string {
       return `stop ${step.name} (grace ${step.graceSeconds}s)`;
     case 'remove':
       return `remove ${step.name}`;
-    case 'swarm-object':
-      return `create swarm ${step.kind} ${step.name}`;
-    case 'swarm-create':
-      return `create swarm service ${step.spec.Name} (${step.role})`;
-    case 'swarm-update':
-      return `update swarm service ${step.service}${step.rolling ? ' (rolling update, rollback on failure)' : ''}`;
-    case 'swarm-wait': {
-      const what = [
-        ...(step.replicas > 0
-          ? [`${step.replicas} replicas${step.image ? ` of ${step.image}` : ''} running and UP`]
-          : []),
-        ...(step.lbLoaded ? ['the load balancer loaded'] : []),
-      ];
-      return `wait until ${step.service} has ${what.join(', ') || 'settled'}`;
-    }
-    case 'swarm-remove':
-      return `remove swarm ${step.kind} ${step.name}`;
+    case 'backend':
+      return step.describe();
   }
 }
 

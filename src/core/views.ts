@@ -1,16 +1,13 @@
 /**
- * What `ls` and `inspect` show of observed services (observe.ts): the original API's Service JSON, the
- * `ls` table and filters, and `inspect`'s detail after the original API's fields (the load balancer's own
- * view of every replica, from its log). Pure.
+ * What `ls` and `inspect` show of observed services (observe.ts): the original API's Service JSON,
+ * and the `ls` table and filters (`inspect`'s detail after the Service JSON: inspect.ts). Pure.
  */
-import type { ContainerState } from '../engine/engine.js';
 import { UsageError } from '../errors.js';
-import type { LbView, ServerStatus } from '../haproxy/lb-log.js';
-import { type Backend, names, serverName } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
-import { configServers, desiredSpec, type ObservedService } from './observe.js';
+import type { ObservedService } from './backend.js';
+import { desiredSpec } from './observe.js';
 import { rfc3339Nano, type ServiceJson, type ServiceStatus, toServiceJson } from './service-json.js';
-import { computeStatus, replicaImage, type StatusResult } from './status.js';
+import { computeStatus, type StatusResult } from './status.js';
 
 export const SERVICE_STATUSES: readonly ServiceStatus[] = [
   'created',
@@ -69,7 +66,7 @@ function createdOf(s: ObservedService): string {
 export function serviceJsonOf(s: ObservedService, status: StatusResult): ServiceJson {
   return toServiceJson(desiredSpec(s) ?? unknownSpec(s), {
     tenant: s.tenant,
-    ip: s.lb?.addresses[s.backend === 'swarm' ? names.swarmNetwork(s.tenant) : names.network(s.tenant)] ?? '',
+    ip: s.ip,
     created: createdOf(s),
     status: status.status,
     message: status.message,
@@ -162,7 +159,7 @@ export interface ListedService {
   desired: number;
   /** The images those replicas run, most used first (the spec's Image when there are none). */
   images: string[];
-  backend: Backend;
+  backend: string;
 }
 
 /** `ls` of observed services: status from container states, filtered, sorted by name. */
@@ -207,100 +204,4 @@ export function lsRows(list: ListedService[]): string[][] {
     s.Status,
     backend,
   ]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// inspect: the original API's fields, then the detail
-
-/** How the load balancer sees a replica: its status, or NONE when its config has no such server. */
-export type LbStatus = ServerStatus | 'NONE';
-
-export interface ReplicaDetail {
-  /** Replica number N: server `rN` in the load balancer. */
-  Number: number;
-  /** Container ID; "" when the container is missing (removed by hand). */
-  ID: string;
-  Name: string;
-  Image: string;
-  /** The container's state, or `missing`. */
-  State: ContainerState | 'missing';
-  /** What the load balancer thinks; null when its view could not be read (it is not running). */
-  LB: LbStatus | null;
-  /** Its last health check (`L4OK`, `L4CON`, …); "" when none yet; null without the view. */
-  Check: string | null;
-  /** Swarm: the node its task runs on (hostname). */
-  Node?: string;
-}
-
-export interface LoadBalancerDetail {
-  ID: string;
-  Name: string;
-  Image: string;
-  State: ContainerState;
-}
-
-export interface InspectedService extends ServiceJson {
-  /** `local` (containers on this engine) or `swarm` (services of the swarm it manages). */
-  Backend: Backend;
-  /** The revision of the service's record (its desired state); null when it has none. */
-  Revision: number | null;
-  LoadBalancer: LoadBalancerDetail | null;
-  ReplicaDetail: ReplicaDetail[];
-}
-
-/**
- * One entry a replica container, by number, and one for every server in the load balancer's
- * config whose container is missing; each with what the load balancer says of it (UNKNOWN for a
- * server it printed nothing about: every check's first result is printed, so that is one it has
- * not checked yet, one whose name does not resolve, or one whose lines rotated out of its log).
- */
-export function replicaDetail(s: ObservedService, view: LbView | undefined): ReplicaDetail[] {
-  const inConfig = new Set(configServers(s));
-  const lbOf = (n: number): Pick<ReplicaDetail, 'LB' | 'Check'> => {
-    if (!view) return { LB: null, Check: null };
-    if (!inConfig.has(n)) return { LB: 'NONE', Check: '' };
-    const sv = view.servers.get(serverName(n));
-    // Nothing printed about it yet: just given to a worker, not resolvable, or the log rotated.
-    return sv ? { LB: sv.status, Check: sv.check } : { LB: 'UNKNOWN', Check: '' };
-  };
-  const detail: ReplicaDetail[] = s.replicas.map((r) => ({
-    Number: r.number,
-    ID: r.id,
-    Name: r.name,
-    Image: replicaImage(r),
-    State: r.state,
-    ...lbOf(r.number),
-  }));
-  const present = new Set(s.replicas.map((r) => r.number));
-  for (const n of inConfig) {
-    if (present.has(n)) continue;
-    detail.push({
-      Number: n,
-      ID: '',
-      Name: names.replica(s.tenant, s.name, n),
-      Image: '',
-      State: 'missing',
-      ...lbOf(n),
-    });
-  }
-  return detail.sort((a, b) => a.Number - b.Number);
-}
-
-/** `inspect` of one observed service, with the load balancer's view when it could be read. */
-export function inspectObserved(s: ObservedService, view: LbView | undefined): InspectedService {
-  const detail = replicaDetail(s, view);
-  if (s.swarm) {
-    const tasks = new Map(s.swarm.tasks.map((t) => [t.containerId || t.id, t.nodeId]));
-    const hosts = new Map(s.swarm.nodes.map((n) => [n.id, n.hostname]));
-    // Swarm's slots are filled by DNS in any order: which server is which task is not known.
-    for (const d of detail)
-      Object.assign(d, { LB: null, Check: null, Node: hosts.get(tasks.get(d.ID) ?? '') ?? '' });
-  }
-  return {
-    ...serviceJsonOf(s, computeStatus(s)),
-    Backend: s.backend,
-    Revision: s.current?.revision ?? null,
-    LoadBalancer: s.lb ? { ID: s.lb.id, Name: s.lb.name, Image: s.lb.image, State: s.lb.state } : null,
-    ReplicaDetail: detail,
-  };
 }

@@ -9,7 +9,7 @@ import { NotFoundError } from '../errors.js';
 import { type ArchiveEntry, createTar, readTar } from './archive.js';
 import { ensureNetwork } from './docker-network.js';
 import { pull, readLogs, runExec } from './docker-streams.js';
-import { DockerSwarm } from './docker-swarm.js';
+import { DockerSwarm, swarmInfoOf } from './docker-swarm.js';
 import { sharedDockerode } from './dockerode-client.js';
 import type {
   ContainerDetail,
@@ -29,8 +29,6 @@ import type {
 import { engineError, engineWords, isStatus, unlessStatus } from './engine-error.js';
 import { addressesOf, containerBody, summaryOf } from './specs.js';
 import type { SwarmEngine } from './swarm.js';
-
-export { engineError } from './engine-error.js';
 
 const short = (id: string) => id.slice(0, 12);
 /** How long removeNetwork waits for a removed network to leave the engine's list. */
@@ -73,7 +71,14 @@ export class DockerEngine implements Engine {
     return this.call('read engine info', async () => {
       const raw = (await this.docker.info()) as Record<string, unknown>;
       const i = raw as { NCPU?: number; MemTotal?: number; ServerVersion?: string };
-      return { cpus: i.NCPU ?? 1, memoryBytes: i.MemTotal ?? 0, serverVersion: i.ServerVersion ?? '', raw };
+      const swarm = swarmInfoOf(raw);
+      return {
+        cpus: i.NCPU ?? 1,
+        memoryBytes: i.MemTotal ?? 0,
+        serverVersion: i.ServerVersion ?? '',
+        swarm,
+        raw,
+      };
     });
   }
 

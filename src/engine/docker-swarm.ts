@@ -15,7 +15,6 @@ interface ApiService {
   CreatedAt?: string;
   UpdatedAt?: string;
   Spec: ServiceSpecJson;
-  PreviousSpec?: ServiceSpecJson;
   UpdateStatus?: { State?: string; Message?: string; StartedAt?: string };
   Endpoint?: {
     Ports?: Array<{ PublishedPort?: number; TargetPort?: number; PublishMode?: string }>;
@@ -30,7 +29,7 @@ interface ApiTask {
   NodeID?: string;
   UpdatedAt?: string;
   DesiredState?: string;
-  Spec?: { ContainerSpec?: { Image?: string } };
+  Spec?: { ContainerSpec?: { Image?: string; Labels?: Record<string, string> } };
   Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
 }
 
@@ -41,7 +40,6 @@ function service(s: ApiService): SwarmService {
     version: s.Version?.Index ?? 0,
     labels: s.Spec.Labels ?? {},
     spec: s.Spec,
-    previousSpec: s.PreviousSpec,
     updateState: s.UpdateStatus?.State ?? '',
     updateMessage: s.UpdateStatus?.Message ?? '',
     updateStarted: s.UpdateStatus?.StartedAt ?? '',
@@ -69,14 +67,26 @@ function task(t: ApiTask): SwarmTask {
     error: t.Status?.Err ?? '',
     containerId: t.Status?.ContainerStatus?.ContainerID ?? '',
     image: (t.Spec?.ContainerSpec?.Image ?? '').replace(/@sha256:[0-9a-f]+$/, ''),
+    labels: t.Spec?.ContainerSpec?.Labels ?? {},
     updated: t.UpdatedAt ?? '',
   };
 }
 
+/** The swarm part of the engine's `/info`: this node, if it is in a swarm, and whether it manages it. */
+export function swarmInfoOf(info: {
+  Swarm?: { NodeID?: string; LocalNodeState?: string; ControlAvailable?: boolean };
+}): SwarmInfo | undefined {
+  const s = info.Swarm;
+  if (s?.LocalNodeState !== 'active' || !s.NodeID) return undefined;
+  return { nodeId: s.NodeID, manager: Boolean(s.ControlAvailable) };
+}
+
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-/** Query and body apart (see the file's comment). */
-const apart = (query: Record<string, unknown>, body: unknown) => ({ _query: query, _body: body }) as never;
+/** Query and body apart (see the file's comment), as the options dockerode's call takes. */
+function apart<Options>(query: Record<string, unknown>, body: unknown): Options {
+  return { _query: query, _body: body } as Options;
+}
 
 export class DockerSwarm implements SwarmEngine {
   constructor(
@@ -90,17 +100,6 @@ export class DockerSwarm implements SwarmEngine {
     } catch (err) {
       throw engineError(err, what, this.where);
     }
-  }
-
-  swarmInfo(): Promise<SwarmInfo | undefined> {
-    return this.call('read the swarm', async () => {
-      const info = (await this.docker.info()) as {
-        Swarm?: { NodeID?: string; LocalNodeState?: string; ControlAvailable?: boolean; Nodes?: number };
-      };
-      const s = info.Swarm;
-      if (s?.LocalNodeState !== 'active' || !s.NodeID) return undefined;
-      return { nodeId: s.NodeID, manager: Boolean(s.ControlAvailable), nodes: s.Nodes ?? 1 };
-    });
   }
 
   listServices(labels: string[]): Promise<SwarmService[]> {
@@ -118,15 +117,9 @@ export class DockerSwarm implements SwarmEngine {
     });
   }
 
-  updateService(
-    id: string,
-    version: number,
-    spec: ServiceSpecJson,
-    opts: { rollback?: boolean } = {},
-  ): Promise<void> {
+  updateService(id: string, version: number, spec: ServiceSpecJson): Promise<void> {
     return this.call(`update swarm service ${spec.Name}`, async () => {
-      const query = { version, ...(opts.rollback ? { rollback: 'previous' } : {}) };
-      await this.docker.getService(id).update(apart(query, spec));
+      await this.docker.getService(id).update(apart({ version }, spec));
     });
   }
 

@@ -6,14 +6,17 @@
  */
 
 import type { ArchiveEntry } from './archive.js';
-import type { SwarmEngine } from './swarm.js';
+import type { SwarmEngine, SwarmInfo } from './swarm.js';
+import type { Labels, LogLine, LogOptions } from './types.js';
 
-export type Labels = Record<string, string>;
+export type { Labels, LogLine, LogOptions } from './types.js';
 
 export interface EngineInfo {
   cpus: number;
   memoryBytes: number;
   serverVersion: string;
+  /** The swarm this engine is part of; undefined when it is in none. */
+  swarm?: SwarmInfo;
   /** The engine's whole `/info` answer, in its own field names (the API's /info picks from it). */
   raw?: Record<string, unknown>;
 }
@@ -161,24 +164,4 @@ export interface Engine {
    * is never missed by a follow with `tail: 0`).
    */
   logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void>;
-}
-
-export interface LogOptions {
-  follow?: boolean;
-  /** Last N lines. */
-  tail?: number;
-  /** Unix seconds (fractions allowed). */
-  since?: number;
-  timestamps?: boolean;
-  /** Which streams (default both). */
-  streams?: 'stdout' | 'stderr' | 'both';
-  /** Swarm service logs: each line starts with its task's details (`com.docker.swarm.task.id=…`). */
-  details?: boolean;
-  signal?: AbortSignal;
-  onOpen?: () => void;
-}
-
-export interface LogLine {
-  stream: 'stdout' | 'stderr';
-  text: string;
 }

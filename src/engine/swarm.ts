@@ -1,11 +1,11 @@
 /**
  * The Swarm part of the engine: services, tasks, configs, secrets and nodes of the swarm the
  * engine manages, through the Engine API (a manager's; a worker's engine answers 503). Specs are
- * the Engine API's own JSON (built by src/swarm/specs.ts, pure).
+ * the Engine API's own JSON (built by src/backends/swarm/specs.ts, pure).
  */
-import type { Labels, LogLine, LogOptions } from './engine.js';
+import type { Labels, LogLine, LogOptions } from './types.js';
 
-/** The Engine API's ServiceSpec (the parts svc writes are typed in src/swarm/specs.ts). */
+/** The Engine API's ServiceSpec (the parts svc writes are typed in src/backends/swarm/specs.ts). */
 export type ServiceSpecJson = Record<string, unknown> & { Name: string; Labels: Labels };
 
 export interface SwarmService {
@@ -15,8 +15,6 @@ export interface SwarmService {
   version: number;
   labels: Labels;
   spec: ServiceSpecJson;
-  /** The spec before the last update (what Swarm's rollback returns to). */
-  previousSpec: ServiceSpecJson | undefined;
   /** `updating`, `paused`, `completed`, `rollback_started`, `rollback_paused`, `rollback_completed`; "" when never updated. */
   updateState: string;
   updateMessage: string;
@@ -43,6 +41,8 @@ export interface SwarmTask {
   error: string;
   containerId: string;
   image: string;
+  /** Its container's labels (the task template's when it was made). */
+  labels: Labels;
   /** RFC 3339. */
   updated: string;
 }
@@ -60,21 +60,13 @@ export interface SwarmInfo {
   nodeId: string;
   /** Whether this engine can manage the swarm (a manager). */
   manager: boolean;
-  nodes: number;
 }
 
 export interface SwarmEngine {
-  /** The swarm this engine is part of, or undefined when it is in none. */
-  swarmInfo(): Promise<SwarmInfo | undefined>;
   listServices(labels: string[]): Promise<SwarmService[]>;
   createService(spec: ServiceSpecJson): Promise<string>;
   /** Replace a service's spec; `version` is what the swarm had (a concurrent change makes this fail: 409). */
-  updateService(
-    id: string,
-    version: number,
-    spec: ServiceSpecJson,
-    opts?: { rollback?: boolean },
-  ): Promise<void>;
+  updateService(id: string, version: number, spec: ServiceSpecJson): Promise<void>;
   inspectService(id: string): Promise<SwarmService>;
   /** Removing one that is gone is not an error. */
   removeService(id: string): Promise<void>;

@@ -4,7 +4,7 @@
  * matches, whatever the caller validated before. Pure.
  */
 import { ALGORITHMS, type Algorithm, PROTOCOLS, type Protocol } from '../spec/types.js';
-import type { ConfigPaths, LbServer, RenderInput, ServerTemplate } from './render-config.js';
+import type { ConfigPaths, LbServer, RenderInput, ServerTemplate } from './render-input.js';
 
 /** Thrown when a value would not be safe (or valid) in the config text. */
 export class HaproxyConfigError extends Error {

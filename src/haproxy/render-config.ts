@@ -9,46 +9,11 @@
  * HaproxyConfigError instead of producing a config. SSLCert never reaches the text: the
  * config only names the path (`paths.cert`) where the caller stores the PEM.
  */
-import type { Protocol, ServiceSpec } from '../spec/types.js';
+import type { Protocol } from '../spec/types.js';
 import { type Checked, checkInput, fail, isCidr } from './check-input.js';
+import type { LbServer, RenderInput, ServerTemplate } from './render-input.js';
 
-/** One backend server: a replica container, found by name through Docker's embedded DNS. */
-export interface LbServer {
-  /** Server name in HAProxy (`show stat` svname, and the affinity cookie value), e.g. `r1`. */
-  name: string;
-  /** Container name (or network alias, or IPv4 address) resolvable on the tenant network. */
-  host: string;
-  port: number;
-}
-
-/** Where the config names the files it reads (the LB driver stores them there). */
-export interface ConfigPaths {
-  /** SSLCert (certificate chain + key, PEM) for `httpsTerm`. */
-  cert: string;
-  /**
-   * The source prefixes a service's security groups allow (one CIDR a line,
-   * {@link renderAllowList}); the frontend refuses every other source when the spec names groups.
-   */
-  allow: string;
-}
-
-/**
- * Servers found by DNS instead of listed (Swarm: `tasks.<service>` answers one address per task):
- * `count` slots named `r1`…`rN`, filled and emptied as the answer changes.
- */
-export interface ServerTemplate {
-  count: number;
-  host: string;
-  port: number;
-}
-
-export interface RenderInput {
-  spec: ServiceSpec;
-  servers: LbServer[];
-  paths: ConfigPaths;
-  /** Instead of `servers` (which must then be empty): slots filled from DNS. */
-  template?: ServerTemplate;
-}
+export type { ConfigPaths, LbServer, RenderInput, ServerTemplate } from './render-input.js';
 
 export const FRONTEND_NAME = 'svc_frontend';
 /** The abstract socket of the read-only stats (`show stat`). */

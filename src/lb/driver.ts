@@ -17,31 +17,20 @@
 import type { ArchiveEntry, Engine } from '../engine/engine.js';
 import { InternalError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import { foldLbLog, type LbView } from '../haproxy/lb-log.js';
-import { BACKEND_NAME, type LbServer, renderAllowList } from '../haproxy/render-config.js';
+import { BACKEND_NAME, renderAllowList } from '../haproxy/render-config.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
-import type { ServiceSpec } from '../spec/types.js';
-import { LB_IMAGE_CONTRACT, NEEDS_LUA } from './contract.js';
-import { entries, LIVE, render, restricted, STAGED } from './files.js';
+import { LB_IMAGE_CONTRACT } from './contract.js';
+import { CounterReader } from './counters.js';
+import { entries, type LbState, LIVE, render, restricted, STAGED } from './files.js';
 import { LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, oldWorkersGone, workerPids } from './processes.js';
-import { type ClientKind, parseShowStat, type ServerCounters, STATS_DIR, statsClientFiles } from './stats.js';
+import type { ClientKind, ServerCounters } from './stats.js';
 import { lastWords, untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
-
-/** What a load balancer should serve. */
-export interface LbState {
-  spec: ServiceSpec;
-  servers: LbServer[];
-  /** A new SSLCert PEM; undefined keeps the certificate the load balancer has. */
-  cert?: string;
-  /** The allowed source prefixes when the spec names security groups; undefined keeps the file it has. */
-  allow?: string[];
-}
 
 /** Undo a change: put the files back as they were and reload. */
 export type Undo = () => Promise<void>;
 
-export { LB_IMAGE_CONTRACT } from './contract.js';
-export { lbContainerSettings } from './files.js';
+export { type LbState, lbContainerSettings } from './files.js';
 export type { WaitOptions } from './waits.js';
 
 /** How long a reload signal may go unanswered before it is sent again. */
@@ -66,10 +55,11 @@ export interface LoadBalancerDriver {
 
 export class LbDriver implements LoadBalancerDriver {
   private readonly owners = new Map<string, Owner>();
-  /** The one-shot client's files, written once a container and kind (an archive write is ~0.2 s). */
-  private readonly clients = new Map<string, Promise<void>>();
+  private readonly counters: CounterReader;
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly engine: Engine) {
+    this.counters = new CounterReader(engine);
+  }
 
   private async owner(id: string): Promise<Owner> {
     let o = this.owners.get(id);
@@ -149,7 +139,7 @@ export class LbDriver implements LoadBalancerDriver {
   /** Swarm's DNS-filled slots: see untilUpCount (waits.ts). */
   async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
     // The probe's files are written while the wait begins, not when the first probe is due.
-    this.client(id, 'probe').catch(() => undefined);
+    this.counters.prepare(id, 'probe').catch(() => undefined);
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
     try {
       await untilUpCount(watch, count, opts, () => this.stats(id, 'probe'));
@@ -282,35 +272,8 @@ export class LbDriver implements LoadBalancerDriver {
     }
   }
 
-  /** Write the one-shot client's files into the load balancer (once; again after a failure). */
-  private client(id: string, kind: ClientKind): Promise<void> {
-    const key = `${id} ${kind}`;
-    let written = this.clients.get(key);
-    if (!written) {
-      const files = statsClientFiles(`${LB_DIR}/${STATS_DIR}`, kind).map((f) => ({
-        name: `${STATS_DIR}/${f.name}`,
-        content: f.content,
-        mode: 0o644,
-      }));
-      written = this.engine.writeFiles(id, LB_DIR, [{ name: STATS_DIR, mode: 0o755 }, ...files]);
-      written.catch(() => this.clients.delete(key));
-      this.clients.set(key, written);
-    }
-    return written;
-  }
-
-  async stats(id: string, kind: ClientKind = 'stats'): Promise<ServerCounters[]> {
-    const dir = `${LB_DIR}/${STATS_DIR}`;
-    await this.client(id, kind);
-    const r = await this.engine.exec(id, ['haproxy', '-db', '-f', `${dir}/${kind}.cfg`]);
-    if (r.exitCode !== 0 || !r.stdout.startsWith('# ')) {
-      const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
-      const noLua = /lua-load|unknown keyword/.test(said) ? `: ${NEEDS_LUA}` : '';
-      throw new InternalError(
-        `cannot read the load balancer's counters${noLua} (${said || `exit ${r.exitCode}`})`,
-      );
-    }
-    return parseShowStat(r.stdout);
+  stats(id: string, kind: ClientKind = 'stats'): Promise<ServerCounters[]> {
+    return this.counters.read(id, kind);
   }
 
   /** What the load balancer says of its servers now (from its log since it started). */

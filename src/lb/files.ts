@@ -3,13 +3,22 @@
  * container settings: what the driver writes and how the container runs HAProxy (pure).
  */
 import type { ArchiveEntry, ContainerSpec } from '../engine/engine.js';
-import { type ConfigPaths, renderHaproxyConfig } from '../haproxy/render-config.js';
+import { type ConfigPaths, type LbServer, renderHaproxyConfig } from '../haproxy/render-config.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
-import type { LbState } from './driver.js';
 import type { Owner } from './processes.js';
 
 const CONFIG_PATH = `${LB_DIR}/${LB_FILES.config}`;
+
+/** What a load balancer should serve. */
+export interface LbState {
+  spec: ServiceSpec;
+  servers: LbServer[];
+  /** A new SSLCert PEM; undefined keeps the certificate the load balancer has. */
+  cert?: string;
+  /** The allowed source prefixes when the spec names security groups; undefined keeps the file it has. */
+  allow?: string[];
+}
 
 /** The container settings of a load balancer (its name, labels, network and ports come from the plan). */
 export function lbContainerSettings(): Pick<

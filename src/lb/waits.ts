@@ -91,6 +91,55 @@ export function untilUp(watch: LogWatch, servers: string[], opts: WaitOptions): 
 }
 
 /**
+ * The probe of untilUpCount: while `wanted`, it runs `probeServers` every PROBE_MS and keeps how
+ * many servers HAProxy has UP and reachable in `up`; `stop` ends it (and waits for it).
+ */
+function prober(watch: LogWatch, probeServers: () => Promise<ServerCounters[]>) {
+  const probe = {
+    up: 0,
+    wanted: false,
+    running: undefined as Promise<void> | undefined,
+    lua: true,
+    /** Ends the pause between probes (the wait decided: nothing more to probe). */
+    wake: () => {},
+    async stop(): Promise<void> {
+      probe.wanted = false;
+      probe.wake();
+      await probe.running;
+    },
+    /** Start probing when `wanted` (a count from an earlier window says nothing now). */
+    want(wanted: boolean): void {
+      if (wanted && !probe.wanted) probe.up = 0;
+      probe.wanted = wanted;
+      if (probe.wanted && !probe.running) probe.running = run();
+    },
+  };
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, PROBE_MS);
+      probe.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const run = async () => {
+    while (probe.wanted && probe.lua) {
+      try {
+        const servers = await probeServers();
+        probe.up = servers.filter((sv) => sv.status.startsWith('UP') && sv.reachable).length;
+        watch.poke();
+      } catch (err) {
+        // Without Lua the checks decide; else (a reload under way) the next probe will tell.
+        if (err instanceof InternalError && err.message.includes(NEEDS_LUA)) probe.lua = false;
+      }
+      if (probe.wanted) await pause();
+    }
+    probe.running = undefined;
+  };
+  return probe;
+}
+
+/**
  * Swarm: its servers are `server-template` slots that DNS fills. HAProxy marks a filled slot UP
  * at once but checks it first at the next `inter` tick (5 s by default), since its check was
  * skipped while the slot was empty. So once the log shows `count` slots UP without a check
@@ -105,36 +154,7 @@ export async function untilUpCount(
   opts: WaitOptions,
   probeServers: () => Promise<ServerCounters[]>,
 ): Promise<void> {
-  const probe = {
-    up: 0,
-    wanted: false,
-    running: undefined as Promise<void> | undefined,
-    lua: true,
-    /** Ends the pause between probes (the wait decided: nothing more to probe). */
-    wake: () => {},
-  };
-  const pause = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, PROBE_MS);
-      probe.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  const runProbe = async () => {
-    while (probe.wanted && probe.lua) {
-      try {
-        const servers = await probeServers();
-        probe.up = servers.filter((sv) => sv.status.startsWith('UP') && sv.reachable).length;
-        watch.poke();
-      } catch (err) {
-        // Without Lua the checks decide; else (a reload under way) the next probe will tell.
-        if (err instanceof InternalError && err.message.includes(NEEDS_LUA)) probe.lua = false;
-      }
-      if (probe.wanted) await pause();
-    }
-    probe.running = undefined;
-  };
+  const probe = prober(watch, probeServers);
   try {
     await watch.until(
       () => {
@@ -143,10 +163,7 @@ export async function untilUpCount(
         const servers = [...v.servers.values()];
         const checked = servers.filter((sv) => sv.status === 'UP' && isPassedCheck(sv.check)).length;
         const filled = servers.filter((sv) => sv.status === 'UP').length;
-        const wanted = checked < count && filled >= count;
-        if (wanted && !probe.wanted) probe.up = 0; // a count from an earlier window says nothing now
-        probe.wanted = wanted;
-        if (probe.wanted && !probe.running) probe.running = runProbe();
+        probe.want(checked < count && filled >= count);
         const up = Math.max(checked, probe.wanted ? probe.up : 0);
         opts.onProgress?.(`waiting for replicas: ${up}/${count} UP`);
         return up >= count;
@@ -163,8 +180,6 @@ export async function untilUpCount(
       },
     );
   } finally {
-    probe.wanted = false;
-    probe.wake();
-    await probe.running;
+    await probe.stop();
   }
 }

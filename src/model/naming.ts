@@ -16,7 +16,7 @@ export const LABEL = {
   replica: `${LABEL_PREFIX}replica`,
   /** On a replica: the image it was made from, as the spec names it (the engine may show an ID). */
   image: `${LABEL_PREFIX}image`,
-  /** Hash of the normalised spec the object was made from. */
+  /** The hash of the replica fields of the spec the object was made from (spec-hash.ts). */
   specHash: `${LABEL_PREFIX}spec-hash`,
   /** On a record: the normalised spec as JSON, with no key material. */
   spec: `${LABEL_PREFIX}spec`,
@@ -32,7 +32,7 @@ export const LABEL = {
   operationOwner: `${LABEL_PREFIX}operation-owner`,
   /** On a record: the image before the last rolling update. */
   previousImage: `${LABEL_PREFIX}previous-image`,
-  /** `swarm` on the Swarm objects of a service (its containers, when absent, are local). */
+  /** The backend of a service's objects (src/backends/); absent on the local backend's containers. */
   backend: `${LABEL_PREFIX}backend`,
   /** On a security group's record: its name, and the group as JSON. */
   securityGroup: `${LABEL_PREFIX}security-group`,
@@ -57,6 +57,11 @@ export function baseLabels(tenant: string, role: Role): Record<string, string> {
   return { [LABEL.managed]: LABEL_SCHEMA_VERSION, [LABEL.tenant]: tenant, [LABEL.role]: role };
 }
 
+/** The labels of every object of a service. */
+export function serviceLabels(tenant: string, service: string, role: Role): Record<string, string> {
+  return { ...baseLabels(tenant, role), [LABEL.service]: service };
+}
+
 const short = (tenant: string) => tenant.slice(0, 8);
 
 /**
@@ -73,16 +78,7 @@ export const names = {
   record: (tenant: string, service: string, revision: number) => `${service}-rev${revision}-${short(tenant)}`,
   securityGroup: (tenant: string, group: string, revision: number) =>
     `svc-sg_${group}_rev${revision}_${short(tenant)}`,
-  /** Swarm: the tenant's attachable overlay network. */
-  swarmNetwork: (tenant: string) => `svc-${tenant}-swarm`,
-  /** Swarm: the service whose tasks are the replicas (its tasks answer at `tasks.<this>`). */
-  swarmReplicas: (tenant: string, service: string) => `${service}-${short(tenant)}`,
-  /** Swarm: a config or secret of the load balancer, `what` naming its content and revision. */
-  swarmObject: (tenant: string, service: string, what: string) => `${service}-lb-${short(tenant)}-${what}`,
 };
-
-export const BACKENDS = ['local', 'swarm'] as const;
-export type Backend = (typeof BACKENDS)[number];
 
 /** The load balancer's server for replica N. */
 export function serverName(n: number): string {
@@ -126,9 +122,9 @@ export function isKept(c: { name: string }): boolean {
 /** Roles of objects that never join the tenant network: they do not keep it alive. */
 const OFF_NETWORK_ROLES = new Set<string>(['record', 'security-group']);
 
-/** Whether a container of the tenant may be attached to its (bridge) network; a Swarm task's is not. */
+/** Whether a container of the tenant may be attached to its (bridge) network; another backend's is not. */
 export function usesTenantNetwork(labels: Record<string, string>): boolean {
-  return !OFF_NETWORK_ROLES.has(labels[LABEL.role] ?? '') && labels[LABEL.backend] !== 'swarm';
+  return !OFF_NETWORK_ROLES.has(labels[LABEL.role] ?? '') && labels[LABEL.backend] === undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { SpecError, type SpecIssue, UsageError } from '../errors.js';
 import { type ParsedSpec, parseSpecDocument } from '../spec/parse-document.js';
 import { resolveField, resolveSpec } from '../spec/resolve-spec.js';
 import { fieldForKey } from '../spec/schema.js';
-import type { ServiceSpec } from '../spec/types.js';
+import { MAX_REPLICAS, type ServiceSpec } from '../spec/types.js';
 import { jsonSyntaxError, lineCol } from './json-syntax.js';
 
 export const BODY_ORIGIN = '<body>';
@@ -69,7 +69,6 @@ export interface UpdateRequest {
 }
 
 const UPDATE_FIELDS = ['Replicas', 'Image', 'FIP'] as const;
-const MAX_REPLICAS = 1000;
 
 /** `{"Replicas":n,"Image":"img","FIP":"addr"}`, each optional, null = unchanged; every problem at once. */
 export function parseUpdateBody(text: string): UpdateRequest {

@@ -3,14 +3,16 @@
  * call (src/core), one at a time per service, answered in the original's shapes.
  */
 import type http from 'node:http';
+import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
+import type { Backend, Core } from '../core/backend.js';
 import { findService, observe } from '../core/observe.js';
 import { inspectServices, listServices } from '../core/reads.js';
 import { removeServices } from '../core/remove.js';
-import { type Core, createService, rollingUpdate, scaleService, setFip } from '../core/services.js';
+import { createService, rollingUpdate, scaleService, setFip } from '../core/services.js';
 import type { Engine } from '../engine/engine.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { LbDriver } from '../lb/driver.js';
-import { type Backend, labelFilter } from '../model/naming.js';
+import { labelFilter } from '../model/naming.js';
 import { resolveField } from '../spec/resolve-spec.js';
 import { parseFiltersParam, parseKeepParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
 import { json, type Reply, requireJson } from './http.js';
@@ -22,7 +24,7 @@ import { API_VERSION, imageAnswer, infoAnswer, versionAnswer } from './system.js
 export interface HandlerOptions {
   engine: Engine;
   lbImage: string;
-  /** Where created services run (local containers, or swarm services). */
+  /** Where created services run (the default backend when not given). */
   backend?: Backend;
   /** svc's version, for /version. */
   version: string;
@@ -45,7 +47,7 @@ export class RouteHandlers {
 
   /** What the core operations act on, for one key's tenant. */
   private core(tenant: string): Core {
-    return { engine: this.opts.engine, lb: this.lb, tenant };
+    return { engine: this.opts.engine, lb: this.lb, tenant, backends: BACKENDS };
   }
 
   private locked<T>(tenant: string, name: string, fn: () => Promise<T>): Promise<T> {
@@ -109,7 +111,7 @@ export class RouteHandlers {
         pull: 'missing',
         wait,
         timeoutMs: this.timeoutMs,
-        backend: this.opts.backend,
+        backend: this.opts.backend ?? DEFAULT_BACKEND,
       }),
     );
     return result.service;
@@ -117,12 +119,11 @@ export class RouteHandlers {
 
   /** POST /services/{name}/update: the FIP, then the image, then the replicas; the Service after. */
   private update(tenant: string, name: string, text: string) {
-    const { engine } = this.opts;
     const { timeoutMs } = this;
     const update = parseUpdateBody(text);
     const core = this.core(tenant);
     return this.locked(tenant, name, async () => {
-      findService(await observe(engine, tenant), name); // 404 before anything else
+      findService(await observe(core), name); // 404 before anything else
       // FIP first: its conflict (409) stops the update before anything changed.
       if (update.fip !== undefined) await setFip(core, name, update.fip, { timeoutMs });
       if (update.image !== undefined) await rollingUpdate(core, name, { image: update.image }, { timeoutMs });

@@ -23,9 +23,6 @@ import { authenticate, type KeyStore } from './keys.js';
 import { PUBLIC_ROUTES } from './router.js';
 import { API_VERSION } from './system.js';
 
-export { BODY_LIMIT } from './http.js';
-export { API_VERSION } from './system.js';
-
 export interface ServerOptions extends HandlerOptions {
   keys: KeyStore;
   /** Given: HTTPS with these; absent: plain HTTP. */

@@ -8,7 +8,7 @@ import { constants as osConstants } from 'node:os';
 import { type CrossReport, INVALID, type ParseContext, type Parsed, type Site } from './field-schema.js';
 import { checkSslCert, normaliseSslCert } from './ssl-cert.js';
 import { suggestOneOf } from './suggest.js';
-import type { ServiceSpec } from './types.js';
+import { MAX_REPLICAS, type ServiceSpec } from './types.js';
 import { describeValue, integer, kindOf, text } from './value-checks.js';
 
 // Name, SecurityGroups ------------------------------------------------------------------------
@@ -112,11 +112,13 @@ export function sslCertAndProtocol(value: string, spec: Partial<ServiceSpec>, re
 
 // Replicas ----------------------------------------------------------------------------------
 
-/** 1–1000; 0 only where the context allows it (`svc scale NAME=0`). */
+/** 1–MAX_REPLICAS; 0 only where the context allows it (`svc scale NAME=0`). */
 export function replicas(raw: unknown, site: Site, ctx: ParseContext): Parsed<number> {
-  const n = integer(raw, site, 0, 1000);
+  const n = integer(raw, site, 0, MAX_REPLICAS);
   if (n === 0 && !ctx.allowZeroReplicas) {
-    site.issue('must be between 1 and 1000 at create, got 0 (0 replicas is only for `svc scale NAME=0`)');
+    site.issue(
+      `must be between 1 and ${MAX_REPLICAS} at create, got 0 (0 replicas is only for \`svc scale NAME=0\`)`,
+    );
     return INVALID;
   }
   return n;

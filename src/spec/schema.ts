@@ -14,6 +14,7 @@ import {
   CONTAINER_SIZES,
   type ContainerSize,
   LABEL_PREFIX,
+  MAX_REPLICAS,
   PROTOCOLS,
   type ServiceSpec,
 } from './types.js';
@@ -136,10 +137,10 @@ export const SCHEMA: Schema = {
   },
   Replicas: {
     type: 'int',
-    help: 'number of replica containers (1–1000)',
+    help: `number of replica containers (1–${MAX_REPLICAS})`,
     default: 1,
     parse: scalar(rules.replicas),
-    json: intRange(1, 1000),
+    json: intRange(1, MAX_REPLICAS),
     flags: [{ flags: '--replicas <n>' }],
   },
   HealthCheckInterval: {

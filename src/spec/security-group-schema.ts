@@ -5,8 +5,9 @@
  * test/spec/json-schema.test.ts checks that both agree on the examples and on the shapes of the
  * bad-input tests. Keys match in any letter case, as there. Pure.
  */
-import { DIRECTIONS, RULE_PROTOCOLS, SG_NAME } from '../model/security-group.js';
+import { DIRECTIONS, RULE_PROTOCOLS } from '../model/security-group.js';
 import { anyCase, type JsonSchema, keysAnyCase } from './json-fragments.js';
+import { SG_NAME } from './security-group.js';
 
 const PORT: JsonSchema = { type: ['integer', 'null'], minimum: 1, maximum: 65535 };
 const orEmpty = (pattern: string) => `^(?:|${pattern})$`;

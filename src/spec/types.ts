@@ -21,6 +21,9 @@ export const CONTAINER_SIZES = {
 } as const;
 export type ContainerSize = keyof typeof CONTAINER_SIZES;
 
+/** The most replicas a service may have (its load balancer's servers, on Swarm its slots). */
+export const MAX_REPLICAS = 1000;
+
 export interface ServiceSpec {
   Name: string;
   Image: string;

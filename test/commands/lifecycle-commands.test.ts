@@ -2,7 +2,7 @@ import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { linePrefixer, parseTail } from '../../src/commands/logs.js';
-import type { ServiceLogLine } from '../../src/core/service-logs.js';
+import type { ServiceLogLine } from '../../src/core/log-lines.js';
 import { buildProgram } from '../../src/program.js';
 
 function helpOf(name: string): string {

@@ -4,124 +4,14 @@
  * failure before the commit must leave the world exactly as it was; one in the cleanup after
  * it leaves the change done and says what was left behind.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { saveGroup } from '../../src/core/groups.js';
-import {
-  type ChangeResult,
-  type Core,
-  createService,
-  rollingUpdate,
-  scaleService,
-  setFip,
-  updateCert,
-} from '../../src/core/services.js';
-import { SvcError } from '../../src/errors.js';
-import type { SecurityGroup } from '../../src/model/security-group.js';
-import type { ServiceSpec } from '../../src/spec/types.js';
+import { afterAll } from 'vitest';
+import { localBackend } from '../../src/backends/local/index.js';
 import { makeCerts } from '../support/certs.js';
-import { type Call, FakeEngine, FakeLb, FakeWorld } from '../support/fake-engine.js';
-import { seedSpec } from '../support/seed.js';
-
-const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
-const LB_IMAGE = 'haproxy:lts-alpine';
-const run = { timeoutMs: 1000 };
-
-function world(): { world: FakeWorld; core: Core } {
-  const w = new FakeWorld(['nginx', 'app:2', LB_IMAGE]);
-  return { world: w, core: { engine: new FakeEngine(w), lb: new FakeLb(w), tenant: TENANT } };
-}
-
-async function create(core: Core, spec: ServiceSpec) {
-  return createService(core, spec, { ...run, lbImage: LB_IMAGE, pull: 'missing', wait: false });
-}
-
-const office: SecurityGroup = {
-  name: 'office',
-  description: '',
-  rules: [
-    {
-      direction: 'ingress',
-      protocol: 'tcp',
-      port_range_min: null,
-      port_range_max: null,
-      remote_ip_prefix: '10.0.0.0/8',
-      remote_group_name: '',
-    },
-  ],
-};
-
-interface Scenario {
-  name: string;
-  /** Makes the world the operation starts from. */
-  given: (core: Core) => Promise<void>;
-  op: (core: Core) => Promise<unknown>;
-  /** A create has no cleanup: every step is before the commit. */
-  noCleanup?: boolean;
-}
+import type { Call } from '../support/fake-engine.js';
+import { describeRollbacks, fakeWorld, operations } from '../support/rollback.js';
 
 const certs = makeCerts();
 afterAll(() => certs.cleanup());
-const scenarios: Scenario[] = [
-  { name: 'create', given: async () => undefined, op: (c) => create(c, seedSpec), noCleanup: true },
-  {
-    name: 'create with a security group',
-    given: async (c) => void (await saveGroup(c, office, 'create', { ...run, image: LB_IMAGE })),
-    op: (c) => create(c, { ...seedSpec, SecurityGroups: ['office'] }),
-    noCleanup: true,
-  },
-  {
-    name: 'scale up',
-    given: (c) => create(c, seedSpec).then(() => undefined),
-    op: (c) => scaleService(c, 'http', 4, run),
-  },
-  {
-    name: 'scale down',
-    given: (c) => create(c, seedSpec).then(() => undefined),
-    op: (c) => scaleService(c, 'http', 1, run),
-  },
-  {
-    name: 'rolling update',
-    given: (c) => create(c, { ...seedSpec, Replicas: 3 }).then(() => undefined),
-    op: (c) => rollingUpdate(c, 'http', { image: 'app:2' }, run),
-  },
-  {
-    name: 'attach-fip',
-    given: (c) => create(c, seedSpec).then(() => undefined),
-    op: (c) => setFip(c, 'http', '127.0.0.1', run),
-  },
-  {
-    name: 'detach-fip',
-    given: (c) => create(c, { ...seedSpec, FIP: '127.0.0.1' }).then(() => undefined),
-    op: (c) => setFip(c, 'http', '', run),
-  },
-  {
-    name: 'update-cert',
-    given: (c) =>
-      create(c, { ...seedSpec, Protocol: 'httpsTerm', SSLCert: certs.leaf.pem }).then(() => undefined),
-    op: (c) => updateCert(c, 'http', certs.other.pem, run),
-  },
-  {
-    name: 'security group update',
-    given: async (c) => {
-      await saveGroup(c, office, 'create', { ...run, image: LB_IMAGE });
-      await create(c, { ...seedSpec, SecurityGroups: ['office'] });
-      await create(c, { ...seedSpec, Name: 'api', SecurityGroups: ['office'] });
-    },
-    op: (c) =>
-      saveGroup(
-        c,
-        {
-          ...office,
-          rules: [{ ...(office.rules[0] as SecurityGroup['rules'][0]), remote_ip_prefix: '192.168.0.0/16' }],
-        },
-        'update',
-        {
-          ...run,
-          image: LB_IMAGE,
-        },
-      ),
-  },
-];
 
 /** How many of a successful run's calls come before the commit (the last record written). */
 function phaseCalls(calls: Call[]): number {
@@ -132,48 +22,4 @@ function phaseCalls(calls: Call[]): number {
   return last || calls.length;
 }
 
-describe.each(scenarios)('$name', ({ given, op, noCleanup }) => {
-  let w: FakeWorld;
-  let core: Core;
-  beforeEach(async () => {
-    ({ world: w, core } = world());
-    await given(core);
-  });
-
-  it('succeeds, and with a failure at each step before the commit leaves the world as it was', async () => {
-    const before = w.picture();
-    const start = w.calls.length;
-    await op(core);
-    const success = w.calls.slice(start);
-    const after = w.picture();
-    expect(after).not.toEqual(before);
-    const committed = noCleanup ? success.length : phaseCalls(success);
-    expect(committed).toBeGreaterThan(0);
-
-    for (let k = 1; k <= success.length; k++) {
-      ({ world: w, core } = world());
-      await given(core);
-      const again = w.picture();
-      w.inject({ at: k });
-      const outcome = await op(core).then(
-        (r) => ({ ok: true as const, r }),
-        (e: unknown) => ({ ok: false as const, e }),
-      );
-      if (k <= committed) {
-        expect(outcome.ok, `failure at step ${k} (${success[k - 1]?.what} ${success[k - 1]?.target})`).toBe(
-          false,
-        );
-        if (!outcome.ok) {
-          expect(outcome.e).toBeInstanceOf(SvcError);
-          expect((outcome.e as Error).message).toMatch(/injected failure/);
-        }
-        expect(w.picture(), `world after a failure at step ${k}`).toEqual(again);
-      } else {
-        // After the commit: the change is done; what the cleanup could not do is said.
-        expect(outcome.ok, `cleanup failure at step ${k}`).toBe(true);
-        const notes = (outcome as { r: ChangeResult }).r.notes;
-        expect(notes.join(' ')).toMatch(/left behind/);
-      }
-    }
-  });
-});
+describeRollbacks(operations(localBackend, '127.0.0.1', certs), () => fakeWorld(), phaseCalls);

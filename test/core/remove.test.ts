@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { readSnapshot } from '../../src/core/observe.js';
+import type { Core } from '../../src/core/backend.js';
 import { removeServices } from '../../src/core/remove.js';
-import type { Core } from '../../src/core/services.js';
 import type { ContainerSummary } from '../../src/engine/engine.js';
 import { isKept, keptName } from '../../src/model/naming.js';
-import { lbOf, recordOf, replicaOf, serviceOf, specNamed, TENANT } from '../support/containers.js';
-import { FakeEngine, FakeLb, FakeWorld } from '../support/fake-engine.js';
+import {
+  lbOf,
+  readSnapshot,
+  recordOf,
+  replicaOf,
+  serviceOf,
+  specNamed,
+  TENANT,
+} from '../support/containers.js';
+import { FakeWorld, fakeCore } from '../support/fake-engine.js';
 
 function fake(containers: ContainerSummary[]): { core: Core; world: FakeWorld } {
   const world = new FakeWorld().adopt(containers);
   world.networks.set(`svc-${TENANT}`, { id: 'net', labels: {} });
-  return { world, core: { engine: new FakeEngine(world), lb: new FakeLb(world), tenant: TENANT } };
+  return { world, core: fakeCore(world, TENANT) };
 }
 
 const did = (w: FakeWorld) => w.calls.map((c) => `${c.what} ${c.target}`);

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { readSnapshot } from '../../src/core/observe.js';
-import {
-  logSources,
-  mergeByTime,
-  parseSince,
-  type ServiceLogLine,
-  serviceLogs,
-  splitTimestamp,
-} from '../../src/core/service-logs.js';
+import { logSources } from '../../src/backends/local/logs.js';
+import { mergeByTime, type ServiceLogLine, splitTimestamp } from '../../src/core/log-lines.js';
+import { parseSince, serviceLogs } from '../../src/core/service-logs.js';
 import type { ContainerSummary } from '../../src/engine/engine.js';
-import { lbOf, serviceOf, specNamed, TENANT } from '../support/containers.js';
-import { FakeEngine, FakeWorld } from '../support/fake-engine.js';
+import { lbOf, readSnapshot, serviceOf, specNamed, TENANT } from '../support/containers.js';
+import { FakeWorld, fakeCore } from '../support/fake-engine.js';
 
 const line = (source: string, time: string, text = `${source}@${time}`): ServiceLogLine => ({
   source,
@@ -84,7 +78,7 @@ function logEngine(containers: ContainerSummary[], lines: Map<string, string[]>)
   const world = new FakeWorld().adopt(containers);
   for (const [id, l] of lines) world.logLines.set(id, l);
   return {
-    engine: new FakeEngine(world),
+    core: fakeCore(world, TENANT),
     attaches: world.logRequests,
     setLive(c: ContainerSummary[]) {
       world.drop(() => false);
@@ -106,9 +100,9 @@ describe('serviceLogs', () => {
       [r1.id, [`${t(1)} one-a`, `${t(3)} one-b`, `${t(5)} one-c`]],
       [r2.id, [`${t(2)} two-a`, `${t(4)} two-b`]],
     ]);
-    const { engine } = logEngine(containers, lines);
+    const { core } = logEngine(containers, lines);
     const got: ServiceLogLine[] = [];
-    await serviceLogs(engine, TENANT, 'web', { follow: false, lb: false, tail: 2 }, (l) => got.push(l));
+    await serviceLogs(core, 'web', { follow: false, lb: false, tail: 2 }, (l) => got.push(l));
     expect(got.map((l) => `${l.source} ${l.text}`)).toEqual([
       'web-2 two-a',
       'web-1 one-b',
@@ -123,9 +117,9 @@ describe('serviceLogs', () => {
       [r1.id, [`${t(1)} one-a`]],
       [r2.id, [`${t(1)} two-a`]],
     ]);
-    const { engine, attaches, setLive, setLines } = logEngine(containers, lines);
+    const { core, attaches, setLive, setLines } = logEngine(containers, lines);
     const got: string[] = [];
-    const done = serviceLogs(engine, TENANT, 'web', { follow: true, lb: false, pollMs: 5 }, (l) =>
+    const done = serviceLogs(core, 'web', { follow: true, lb: false, pollMs: 5 }, (l) =>
       got.push(`${l.source} ${l.text}`),
     );
     await new Promise((r) => setTimeout(r, 30));
@@ -141,11 +135,10 @@ describe('serviceLogs', () => {
   });
 
   it('stops following when aborted', async () => {
-    const { engine } = logEngine(containers, new Map());
+    const { core } = logEngine(containers, new Map());
     const abort = new AbortController();
     const done = serviceLogs(
-      engine,
-      TENANT,
+      core,
       'web',
       { follow: true, lb: true, signal: abort.signal, pollMs: 5 },
       () => {},

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readSnapshot } from '../../src/core/observe.js';
+import { inspectObserved, replicaDetail } from '../../src/core/inspect.js';
 import {
   filtersFrom,
-  inspectObserved,
   LS_HEADERS,
   listObserved,
   lsRows,
   matchesFilters,
   parseFilters,
-  replicaDetail,
 } from '../../src/core/views.js';
 import type { ContainerSummary } from '../../src/engine/engine.js';
 import { UsageError } from '../../src/errors.js';
@@ -18,6 +16,7 @@ import {
   CREATED,
   lbOf,
   OTHER_TENANT,
+  readSnapshot,
   recordOf,
   replicaOf,
   serviceOf,

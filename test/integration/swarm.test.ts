@@ -41,7 +41,7 @@ let initialised = false;
 let certs: TestCerts;
 
 beforeAll(async () => {
-  if (!(await engine.swarm.swarmInfo())) {
+  if (!(await engine.info()).swarm) {
     await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
     initialised = true;
   }

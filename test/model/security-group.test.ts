@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
 import { normaliseCidr } from '../../src/model/cidr.js';
-import { allowedSources, parseSecurityGroup, type SecurityGroup } from '../../src/model/security-group.js';
+import { allowedSources, type SecurityGroup } from '../../src/model/security-group.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
+import { parseSecurityGroup } from '../../src/spec/security-group.js';
 
 const parse = (text: string, name?: string) => parseSecurityGroup(parseSpecDocument('sg.yaml', text), name);
 

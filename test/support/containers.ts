@@ -1,4 +1,8 @@
 /** Containers as the engine lists them, for the pure parts (observe, status, views, plans). */
+import { localBackend } from '../../src/backends/local/index.js';
+import { readLocal } from '../../src/backends/local/observe.js';
+import type { Snapshot } from '../../src/core/backend.js';
+import { readGroups } from '../../src/core/observe.js';
 import type { ContainerState, ContainerSummary } from '../../src/engine/engine.js';
 import { formatNumbers, LABEL, names } from '../../src/model/naming.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
@@ -72,6 +76,24 @@ export function recordOf(
     created: 1475932335,
     addresses: {},
     ports: [],
+  };
+}
+
+/**
+ * The tenant's services and groups, as the core observes them from these containers on an engine
+ * in no swarm (`now` and `alive` for records of operations: whose command may still run).
+ */
+export function readSnapshot(
+  tenant: string,
+  containers: ContainerSummary[],
+  now?: number,
+  alive?: (pid: number) => boolean,
+): Snapshot {
+  return {
+    tenant,
+    services: readLocal(localBackend, tenant, containers, now, alive),
+    groups: readGroups(tenant, containers),
+    info: { cpus: 2, memoryBytes: 8 * 2 ** 30, serverVersion: '20.10.24' },
   };
 }
 

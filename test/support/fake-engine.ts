@@ -1,9 +1,12 @@
 /**
  * The one fake of the unit tests: an in-memory Docker engine (containers, networks, images,
- * files) and load balancer driver, both implementing the real interfaces. Every call that
- * changes something is recorded, and a failure can be injected at the Nth one, so that each
- * operation's rollback is driven through every step it has.
+ * files, and with `swarm` the swarm it manages: fake-swarm.ts) and load balancer driver, both
+ * implementing the real interfaces. Every call that changes something is recorded, and a failure
+ * can be injected at the Nth one, so that each operation's rollback is driven through every step
+ * it has, on both backends.
  */
+import { BACKENDS } from '../../src/backends/index.js';
+import type { Core } from '../../src/core/backend.js';
 import type {
   ArchiveEntry,
   ContainerDetail,
@@ -24,6 +27,8 @@ import { ConflictError, InternalError, NotFoundError } from '../../src/errors.js
 import type { LbView } from '../../src/haproxy/lb-log.js';
 import type { LbState, LoadBalancerDriver, Undo, WaitOptions } from '../../src/lb/driver.js';
 import type { ServerCounters } from '../../src/lb/stats.js';
+import { LABEL } from '../../src/model/naming.js';
+import { FakeSwarm, NODE, type SwarmHost } from './fake-swarm.js';
 
 interface FakeContainer {
   id: string;
@@ -48,7 +53,7 @@ export interface Injection {
   always?: boolean;
 }
 
-export class FakeWorld {
+export class FakeWorld implements SwarmHost {
   readonly containers = new Map<string, FakeContainer>();
   readonly networks = new Map<string, { id: string; labels: Labels }>();
   readonly images = new Set<string>();
@@ -60,12 +65,26 @@ export class FakeWorld {
   /** Every logs request, as asked. */
   readonly logRequests: Array<{ id: string; opts: LogOptions }> = [];
   cpus = 2;
+  /** The swarm the engine manages (it is in none without `swarm`). */
+  readonly swarm: FakeSwarm | undefined;
   private seq = 0;
   private injection: Injection | undefined;
   private counted = 0;
 
-  constructor(images: string[] = []) {
+  constructor(images: string[] = [], opts: { swarm?: boolean } = {}) {
     for (const i of images) this.images.add(i);
+    this.swarm = opts.swarm ? new FakeSwarm(this) : undefined;
+  }
+
+  /** A container the swarm made for a task (not a call of svc's: nothing is recorded). */
+  addContainer(name: string, spec: ContainerSpec): string {
+    const id = this.nextId();
+    this.containers.set(id, { id, name, spec, state: 'running', created: Date.now() / 1000 });
+    return id;
+  }
+
+  removeContainer(id: string): void {
+    this.containers.delete(id);
   }
 
   /** Put containers the engine already has (as it lists them) into the world. */
@@ -125,11 +144,14 @@ export class FakeWorld {
   picture(): unknown {
     const lbByName = new Map([...this.lbState].map(([id, s]) => [this.containers.get(id)?.name ?? id, s]));
     return {
+      // svc's own containers; a Swarm task's container is in the swarm's picture, as its task.
       containers: [...this.containers.values()]
+        .filter((c) => LABEL.managed in c.spec.labels && c.spec.labels[LABEL.backend] === undefined)
         .map((c) => ({ name: c.name, state: c.state, image: c.spec.image, labels: c.spec.labels }))
         .sort((a, b) => a.name.localeCompare(b.name)),
       networks: [...this.networks.keys()].sort(),
       lbs: [...lbByName].sort(([a], [b]) => a.localeCompare(b)),
+      swarm: this.swarm?.picture(),
     };
   }
 }
@@ -141,23 +163,23 @@ function matches(labels: Labels, filters: string[]): boolean {
   });
 }
 
-/** The swarm side of the fake: an engine in no swarm (src/swarm is tested with its own fake). */
+/** The swarm side of an engine in no swarm: every call fails (svc must not make one). */
 const NO_SWARM = new Proxy({} as SwarmEngine, {
-  get: (_t, prop) =>
-    prop === 'swarmInfo'
-      ? async () => undefined
-      : () => Promise.reject(new Error(`no swarm: ${String(prop)}`)),
+  get: (_t, prop) => () => Promise.reject(new Error(`no swarm: ${String(prop)}`)),
 });
 
 export class FakeEngine implements Engine {
-  readonly swarm: SwarmEngine = NO_SWARM;
+  readonly swarm: SwarmEngine;
 
-  constructor(readonly world: FakeWorld) {}
+  constructor(readonly world: FakeWorld) {
+    this.swarm = world.swarm ?? NO_SWARM;
+  }
 
   async ping(): Promise<void> {}
 
   async info(): Promise<EngineInfo> {
-    return { cpus: this.world.cpus, memoryBytes: 8 * 2 ** 30, serverVersion: '20.10.24' };
+    const swarm = this.world.swarm ? { nodeId: NODE.id, manager: true } : undefined;
+    return { cpus: this.world.cpus, memoryBytes: 8 * 2 ** 30, serverVersion: '20.10.24', swarm };
   }
 
   async imageExists(ref: string): Promise<boolean> {
@@ -366,4 +388,9 @@ export class FakeLb implements LoadBalancerDriver {
       exited: new Set(),
     };
   }
+}
+
+/** What the core operations act on, in this world: its engine and load balancers, every backend. */
+export function fakeCore(world: FakeWorld, tenant: string): Core {
+  return { engine: new FakeEngine(world), lb: new FakeLb(world), tenant, backends: BACKENDS };
 }

@@ -6,15 +6,14 @@
  * and a checked, hitless reload; a failure at any of them undoes all of them and the new
  * revision. Pure.
  */
+
 import type { ContainerSpec } from '../../engine/engine.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { baseLabels, LABEL, names } from '../../model/naming.js';
 import { allowedSources, type SecurityGroup } from '../../model/security-group.js';
 import type { ServiceSpec } from '../../spec/types.js';
-import { planSwarmAllow, type SwarmPlanContext, swarmChangeable } from '../../swarm/plans.js';
-import type { ObservedService, Snapshot } from '../observe.js';
+import type { PlanPart, Snapshot } from '../backend.js';
 import type { Plan, Step } from '../steps.js';
-import { changeable, recordSteps } from './change.js';
 
 export interface GroupContext {
   tenant: string;
@@ -24,7 +23,7 @@ export interface GroupContext {
   created: string;
 }
 
-export function groupRecord(group: SecurityGroup, revision: number, ctx: GroupContext): ContainerSpec {
+function groupRecord(group: SecurityGroup, revision: number, ctx: GroupContext): ContainerSpec {
   return {
     name: names.securityGroup(ctx.tenant, group.name, revision),
     image: ctx.image,
@@ -47,40 +46,21 @@ export function servicesUsing(snapshot: Snapshot, name: string): string[] {
   return snapshot.services.filter((s) => s.current?.spec?.SecurityGroups?.includes(name)).map((s) => s.name);
 }
 
-/** The steps that give a running service's load balancer the allow list of `after`'s groups. */
-function reapplyGroups(
-  s: ObservedService,
-  after: Snapshot,
-  sctx: SwarmPlanContext | undefined,
-): { phases: Step[][]; cleanup: Step[] } {
-  const allowFor = (spec: ServiceSpec) =>
-    allowedSources(
-      after.groups.filter((g) => spec.SecurityGroups?.includes(g.group.name)).map((g) => g.group),
-      spec.ServicePort,
-    );
-  if (s.backend === 'swarm') {
-    const spec = s.current?.spec;
-    if (!spec || !sctx) return { phases: [], cleanup: [] };
-    const p = planSwarmAllow(swarmChangeable(s), allowFor(spec), sctx);
-    return { phases: p.phases, cleanup: p.cleanup.flat() };
+/** The sources a spec's groups allow (undefined when it names none). */
+export function allowFor(spec: ServiceSpec, snapshot: Pick<Snapshot, 'groups'>): string[] | undefined {
+  if (!spec.SecurityGroups?.length) return undefined;
+  const missing = spec.SecurityGroups.filter((n) => !snapshot.groups.some((g) => g.group.name === n));
+  if (missing.length > 0) {
+    throw new NotFoundError(`no such security group${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   }
-  const c = changeable(s, after);
-  const records = recordSteps(c, 'security-groups', c.spec, c.servers);
-  const target = { spec: c.spec, servers: c.servers, allow: allowFor(c.spec) };
-  return {
-    phases: [[records.lock], [{ op: 'lb-apply', lb: c.lb, target, up: [], drain: false }], [records.outcome]],
-    cleanup: records.cleanup,
-  };
+  const groups = snapshot.groups
+    .filter((g) => spec.SecurityGroups?.includes(g.group.name))
+    .map((g) => g.group);
+  return allowedSources(groups, spec.ServicePort);
 }
 
-export function planSaveGroup(
-  snapshot: Snapshot,
-  group: SecurityGroup,
-  mode: 'create' | 'update',
-  ctx: GroupContext,
-  /** For each Swarm service using the group: what its plan needs (src/swarm/context.ts). */
-  swarm: Map<string, SwarmPlanContext> = new Map(),
-): Plan {
+/** The snapshot with `group` stored as it will be (what the services using it are planned from). */
+export function withGroup(snapshot: Snapshot, group: SecurityGroup, mode: 'create' | 'update'): Snapshot {
   const current = snapshot.groups.find((g) => g.group.name === group.name);
   if (mode === 'create' && current) {
     throw new ConflictError(`security group "${group.name}" already exists`, {
@@ -92,27 +72,35 @@ export function planSaveGroup(
       hint: { kind: 'create-group', group: group.name },
     });
   }
+  const groups = [
+    ...snapshot.groups.filter((g) => g.group.name !== group.name),
+    { group, revision: current?.revision ?? 0, created: '', records: current?.records ?? [] },
+  ];
+  return { ...snapshot, groups };
+}
+
+/**
+ * Storing `group`'s next revision (`after`: the snapshot withGroup made) and, after it, what
+ * re-applies it to each service using it (`reapply`, planned by their backends).
+ */
+export function planSaveGroup(
+  after: Snapshot,
+  group: SecurityGroup,
+  ctx: GroupContext,
+  reapply: PlanPart[],
+): Plan {
+  const stored = after.groups.find((g) => g.group.name === group.name);
   const phases: Step[][] = [
     [
       {
         op: 'create',
         role: 'security-group',
-        container: groupRecord(group, (current?.revision ?? 0) + 1, ctx),
+        container: groupRecord(group, (stored?.revision ?? 0) + 1, ctx),
       },
     ],
   ];
-  const cleanup: Step[] = (current?.records ?? []).map((r): Step => ({ op: 'remove', name: r.name }));
-  // The group as it will be, for every service using it.
-  const after: Snapshot = {
-    ...snapshot,
-    groups: [
-      ...snapshot.groups.filter((g) => g.group.name !== group.name),
-      { group, revision: 0, created: '', records: [] },
-    ],
-  };
-  const using = new Set(servicesUsing(snapshot, group.name));
-  for (const s of snapshot.services.filter((x) => using.has(x.name) && x.lb?.state === 'running')) {
-    const p = reapplyGroups(s, after, swarm.get(s.name));
+  const cleanup: Step[] = (stored?.records ?? []).map((r): Step => ({ op: 'remove', name: r.name }));
+  for (const p of reapply) {
     phases.push(...p.phases);
     cleanup.push(...p.cleanup);
   }

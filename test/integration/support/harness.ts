@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
+import { swarmNames } from '../../../src/backends/swarm/names.js';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { LbDriver } from '../../../src/lb/driver.js';
@@ -47,7 +48,7 @@ export async function lbServers(
 /** The tenant's Swarm services, configs, secrets and overlay network (when the engine is a manager). */
 async function removeSwarmTenant(tenant: string): Promise<void> {
   const swarm = engine.swarm;
-  if (!(await swarm.swarmInfo())?.manager) return;
+  if (!(await engine.info()).swarm?.manager) return;
   const filter = labelFilter(tenant);
   await Promise.all((await swarm.listServices(filter)).map((s) => swarm.removeService(s.id)));
   for (let attempt = 1; attempt <= 40; attempt++) {
@@ -55,7 +56,7 @@ async function removeSwarmTenant(tenant: string): Promise<void> {
     const left = await Promise.allSettled([
       ...configs.map((c) => swarm.removeConfig(c.id)),
       ...secrets.map((c) => swarm.removeSecret(c.id)),
-      engine.removeNetwork(names.swarmNetwork(tenant)),
+      engine.removeNetwork(swarmNames.network(tenant)),
     ]);
     if (left.every((r) => r.status === 'fulfilled')) return;
     await new Promise((r) => setTimeout(r, 500));

@@ -65,7 +65,7 @@ async function removeLeftovers(): Promise<void> {
 
 export async function startTwoNodeSwarm(id: string, images: string[]): Promise<TwoNodeSwarm> {
   await removeLeftovers();
-  if (await engine.swarm.swarmInfo()) {
+  if ((await engine.info()).swarm) {
     throw new Error(
       'the two-node test makes this engine the manager of a new swarm, but it is in one already: ' +
         'leave it first (docker swarm leave --force)',

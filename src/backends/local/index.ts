@@ -1,0 +1,78 @@
+/**
+ * The local backend: a service is containers on this engine (its load balancer, replicas and
+ * records) on the tenant's bridge network, changed by the engine's and the load balancer
+ * driver's steps.
+ */
+import type { Backend, ChangeEnv } from '../../core/backend.js';
+import { describeCertificate } from '../../spec/ssl-cert.js';
+import { localLogs } from './logs.js';
+import { readLocal } from './observe.js';
+import { ensureImage, planLocalCreate, removeNetworkIfUnused } from './operations.js';
+import { changeable, recordSteps } from './plan/change.js';
+import { planFip } from './plan/fip.js';
+import { keptReplicas, planRemoval } from './plan/remove.js';
+import { planRollingUpdate } from './plan/rolling-update.js';
+import { describeScale, planScaleSteps } from './plan/scale.js';
+import { planUpdateCert } from './plan/update-cert.js';
+
+const cpus = (env: ChangeEnv<undefined>) => ({ engineCpus: env.snapshot.info.cpus });
+
+export const localBackend: Backend<undefined> = {
+  name: 'local',
+
+  async observe(env) {
+    return readLocal(localBackend, env.tenant, await env.containers());
+  },
+
+  planCreate: planLocalCreate,
+
+  async planScale(env, target) {
+    const c = changeable(env.change.service, env.snapshot);
+    const { plan, numbers } = planScaleSteps(c, target, cpus(env));
+    return { plan, summary: `${c.spec.Replicas} → ${target} replicas (${describeScale(numbers)})` };
+  },
+
+  async planRollingUpdate(env, image) {
+    const c = changeable(env.change.service, env.snapshot);
+    if (!env.opts.dryRun) await ensureImage(env.core, image, env.opts);
+    const plan = planRollingUpdate(c, image, cpus(env));
+    const replaced = plan ? plan.phases.flat().filter((s) => s.op === 'start').length : 0;
+    return { plan, summary: `${c.spec.Image} → ${image}, ${replaced} replicas replaced` };
+  },
+
+  async planFip(env, fip) {
+    const c = changeable(env.change.service, env.snapshot);
+    const summary = fip
+      ? `published on ${fip}:${c.spec.ServicePort}`
+      : `unpublished from ${c.spec.FIP || '(none)'}`;
+    return { plan: planFip(c, fip), summary };
+  },
+
+  async planUpdateCert(env, pem) {
+    const c = changeable(env.change.service, env.snapshot);
+    const summary = `certificate ${c.spec.SSLCert} → ${describeCertificate(pem)}`;
+    return { plan: planUpdateCert(c, pem), summary };
+  },
+
+  async planAllow(env, allow) {
+    const c = changeable(env.change.service, env.snapshot);
+    const records = recordSteps(c, 'security-groups', c.spec, c.servers);
+    const target = { spec: c.spec, servers: c.servers, allow };
+    return {
+      phases: [
+        [records.lock],
+        [{ op: 'lb-apply', lb: c.lb, target, up: [], drain: false }],
+        [records.outcome],
+      ],
+      cleanup: records.cleanup,
+    };
+  },
+
+  async planRemoval(_core, s, opts) {
+    return { plan: planRemoval(s, opts), kept: opts.keep ? keptReplicas(s) : [] };
+  },
+
+  removeNetworkIfUnused: (core, _info, notes) => removeNetworkIfUnused(core, notes),
+
+  logs: localLogs,
+};

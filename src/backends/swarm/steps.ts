@@ -1,0 +1,176 @@
+/**
+ * The Swarm backend's own steps (BackendStep): each describes itself, runs on the swarm the engine
+ * manages, and returns how to undo what it changed; the one executor runs them under its journal.
+ */
+import type { BackendStep, Context, Undo } from '../../core/steps.js';
+import type { Labels } from '../../engine/engine.js';
+import type { ServiceSpecJson } from '../../engine/swarm.js';
+import { InternalError } from '../../errors.js';
+import { labelFilter } from '../../model/naming.js';
+import { byName, rollingDone, type SwarmWait, sleep, waitFor } from './waits.js';
+
+type ObjectKind = 'config' | 'secret';
+
+function step(
+  kind: string,
+  name: string,
+  describe: () => string,
+  run: (ctx: Context) => Promise<Undo | undefined>,
+): BackendStep {
+  return { op: 'backend', name, what: `${kind} ${name}`, describe, run };
+}
+
+/** The tenant's attachable overlay network; undone when no Swarm service of the tenant is left. */
+export function ensureOverlay(network: string, labels: Labels, lockImage: string): BackendStep {
+  return step(
+    'network',
+    network,
+    () => `ensure overlay network ${network}`,
+    async (ctx) => {
+      const net = await ctx.engine.ensureNetwork(network, labels, lockImage, 'overlay');
+      if (!net.created) return undefined;
+      return async () => {
+        if ((await ctx.engine.swarm.listServices(labelFilter(ctx.tenant))).length === 0)
+          await ctx.engine.removeNetwork(net.id);
+      };
+    },
+  );
+}
+
+/** A config or secret (they cannot change: a change makes a new one). */
+export function createObject(kind: ObjectKind, name: string, labels: Labels, data: string): BackendStep {
+  return step(
+    'swarm-object',
+    name,
+    () => `create swarm ${kind} ${name}`,
+    async (ctx) => {
+      const { swarm } = ctx.engine;
+      const id =
+        kind === 'config'
+          ? await swarm.createConfig(name, labels, data)
+          : await swarm.createSecret(name, labels, data);
+      return () => (kind === 'config' ? swarm.removeConfig(id) : swarm.removeSecret(id));
+    },
+  );
+}
+
+export function createService(role: 'lb' | 'replica', spec: ServiceSpecJson): BackendStep {
+  return step(
+    'swarm-create',
+    spec.Name,
+    () => `create swarm service ${spec.Name} (${role})`,
+    async (ctx) => {
+      ctx.onProgress?.(`creating swarm service ${spec.Name}`);
+      const id = await ctx.engine.swarm.createService(await withObjectIds(ctx, spec));
+      return () => ctx.engine.swarm.removeService(id);
+    },
+  );
+}
+
+/** Replace a service's spec (`rolling`: Swarm's rolling update, which must complete). */
+export function updateService(service: string, spec: ServiceSpecJson, rolling = false): BackendStep {
+  const text = `update swarm service ${service}${rolling ? ' (rolling update, rollback on failure)' : ''}`;
+  return step(
+    'swarm-update',
+    service,
+    () => text,
+    async (ctx) => {
+      const { swarm } = ctx.engine;
+      const before = await byName(ctx, service);
+      ctx.onProgress?.(`updating swarm service ${service}`);
+      await swarm.updateService(before.id, before.version, await withObjectIds(ctx, spec));
+      const mode = spec.Mode as { Replicated?: { Replicas?: number } } | undefined;
+      const replicas = mode?.Replicated?.Replicas ?? 1;
+      // Back to the spec before; a rolling update back is waited for (Swarm rolls it like any other).
+      const undo = async () => {
+        const now = await byName(ctx, service);
+        if (JSON.stringify(now.spec) === JSON.stringify(before.spec)) return; // Swarm rolled it back already
+        await swarm.updateService(now.id, now.version, before.spec);
+        if (rolling)
+          await rollingDone({ ...ctx, signal: undefined }, service, now, replicas).catch(() => undefined);
+      };
+      if (rolling) {
+        try {
+          await rollingDone(ctx, service, before, replicas);
+        } catch (err) {
+          await undo().catch(() => undefined);
+          throw err;
+        }
+      }
+      return undo;
+    },
+  );
+}
+
+export function waitUntil(w: SwarmWait): BackendStep {
+  const what = [
+    ...(w.replicas > 0 ? [`${w.replicas} replicas${w.image ? ` of ${w.image}` : ''} running and UP`] : []),
+    ...(w.lbLoaded ? ['the load balancer loaded'] : []),
+  ];
+  const text = `wait until ${w.service} has ${what.join(', ') || 'settled'}`;
+  return step(
+    'swarm-wait',
+    w.service,
+    () => text,
+    async (ctx) => {
+      await waitFor(w, ctx);
+      return undefined;
+    },
+  );
+}
+
+/** Removing a service, config or secret; never undone (removal is cleanup). */
+export function removeObject(kind: 'service' | ObjectKind, name: string): BackendStep {
+  return step(
+    'swarm-remove',
+    name,
+    () => `remove swarm ${kind} ${name}`,
+    async (ctx) => {
+      await remove(ctx, kind, name);
+      return undefined;
+    },
+  );
+}
+
+/** Removing a config or secret fails (in use) while a task that used it is still going away: try again. */
+async function remove(ctx: Context, kind: 'service' | ObjectKind, name: string): Promise<void> {
+  const { swarm } = ctx.engine;
+  if (kind === 'service') return swarm.removeService(name);
+  const list = kind === 'config' ? await swarm.listConfigs([]) : await swarm.listSecrets([]);
+  const found = list.find((o) => o.name === name);
+  if (!found) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (kind === 'config' ? swarm.removeConfig(found.id) : swarm.removeSecret(found.id));
+    } catch (err) {
+      if (!/\bin use\b/.test(String((err as Error)?.message)) || attempt >= 40) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+/**
+ * The spec with the IDs of the configs and secrets it names: plans name them (they are made in
+ * the same plan); the engine wants their IDs too.
+ */
+async function withObjectIds(ctx: Context, spec: ServiceSpecJson): Promise<ServiceSpecJson> {
+  const cs = (spec.TaskTemplate as { ContainerSpec?: Record<string, unknown> } | undefined)?.ContainerSpec;
+  const configs = (cs?.Configs as Array<{ ConfigName: string; ConfigID?: string }> | undefined) ?? [];
+  const secrets = (cs?.Secrets as Array<{ SecretName: string; SecretID?: string }> | undefined) ?? [];
+  if (!cs || configs.length + secrets.length === 0) return spec;
+  const [allConfigs, allSecrets] = await Promise.all([
+    ctx.engine.swarm.listConfigs([]),
+    ctx.engine.swarm.listSecrets([]),
+  ]);
+  const id = (list: Array<{ id: string; name: string }>, name: string, kind: string) => {
+    const found = list.find((o) => o.name === name);
+    if (!found) throw new InternalError(`no swarm ${kind} named ${name}`);
+    return found.id;
+  };
+  const container = {
+    ...cs,
+    Configs: configs.map((c) => ({ ...c, ConfigID: id(allConfigs, c.ConfigName, 'config') })),
+    Secrets: secrets.map((c) => ({ ...c, SecretID: id(allSecrets, c.SecretName, 'secret') })),
+  };
+  return { ...spec, TaskTemplate: { ...(spec.TaskTemplate as object), ContainerSpec: container } };
+}

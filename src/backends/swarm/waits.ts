@@ -1,0 +1,149 @@
+/**
+ * Waiting on the swarm: polling its task list (no exec) until the replicas run, and reading the
+ * load balancer's own account of its servers from its log (it runs on this node: specs.ts pins
+ * it). A rolling update Swarm runs is waited for until it completed (or Swarm rolled it back).
+ */
+import type { Context } from '../../core/steps.js';
+import type { SwarmService } from '../../engine/swarm.js';
+import { ConflictError, InternalError, InterruptedError } from '../../errors.js';
+import { names } from '../../model/naming.js';
+import { swarmNames } from './names.js';
+import { currentTasks } from './tasks.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const POLL_MS = 100;
+/** How long a host port must look taken before a wait gives up on it. */
+const PORT_TAKEN_MS = 3000;
+
+/** Poll `check` until it gives a value (or an Error); on timeout, `why()` says what was seen last. */
+export async function poll<T>(
+  ctx: Context,
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | Error | undefined>,
+  why: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (ctx.signal?.aborted) throw new InterruptedError('interrupted');
+    const r = await check();
+    if (r instanceof Error) throw r;
+    if (r !== undefined) return r;
+    if (Date.now() > deadline) {
+      const seen = why();
+      throw new InternalError(
+        `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${seen ? ` (${seen})` : ''}`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** The running task of the load balancer: its container is on this node. */
+async function lbContainer(
+  ctx: Context,
+  lb: SwarmService,
+  seen: { error: string; takenSince?: number },
+): Promise<string | Error | undefined> {
+  const all = await ctx.engine.swarm.listTasks([lb.id]);
+  const tasks = currentTasks(all, lb.id);
+  const portWords = /port already in use|address already in use/;
+  const failed = tasks.find(
+    (t) => (t.state === 'failed' || t.state === 'rejected') && !portWords.test(t.error),
+  );
+  if (failed) return new InternalError(`the load balancer's task ${failed.state}: ${failed.error}`);
+  // A host port taken will not free itself by waiting: Swarm keeps the task pending (the port is
+  // another swarm task's) or lets it fail at start and tries again (anything else's). Say so,
+  // unless our own older task still holds it (an update of the load balancer: Swarm stops the
+  // old task first), and only once it has been so for a while (Swarm retries pending tasks when
+  // a port frees).
+  const since = Date.parse(lb.updated) || 0;
+  const taken = all.find(
+    (t) => t.serviceId === lb.id && (Date.parse(t.updated) || 0) >= since && portWords.test(t.error),
+  );
+  const ownHolds = all.some((t) => t.serviceId === lb.id && t.state === 'running');
+  if (!taken || ownHolds) seen.takenSince = undefined;
+  else if (seen.takenSince === undefined) seen.takenSince = Date.now();
+  else if (taken && Date.now() - seen.takenSince >= PORT_TAKEN_MS) {
+    const spec = lb.spec.EndpointSpec as { Ports?: Array<{ PublishedPort?: number }> } | undefined;
+    const ports = (spec?.Ports ?? []).map((p) => p.PublishedPort).join(', ');
+    const words = taken.error.replace(/^.*(Error starting userland proxy: )/, '');
+    return new ConflictError(`host port ${ports} is taken (Swarm: ${words})`);
+  }
+  const pending = tasks.find((t) => t.state === 'pending' && t.error);
+  seen.error = pending ? `Swarm: ${pending.error}` : '';
+  // Swarm answers an update before it replaces the task: until then the old one still runs.
+  const running = tasks.find(
+    (t) => t.state === 'running' && t.containerId && (Date.parse(t.updated) || 0) >= since,
+  );
+  return running?.containerId;
+}
+
+export function byName(ctx: Context, name: string): Promise<SwarmService> {
+  return ctx.engine.swarm.inspectService(name);
+}
+
+/**
+ * A rolling update Swarm runs (the one that began after `before`): done when it completed; a
+ * rollback (Swarm's, on failure) is an error.
+ */
+export async function rollingDone(
+  ctx: Context,
+  name: string,
+  before: SwarmService,
+  replicas: number,
+): Promise<void> {
+  // --timeout bounds each new replica: the whole update gets it for each.
+  await poll(ctx, `the rolling update of ${name}`, ctx.timeoutMs * Math.max(1, replicas), async () => {
+    const s = await byName(ctx, name);
+    if (!s.updateStarted || s.updateStarted === before.updateStarted) return undefined; // not begun yet
+    if (s.updateState === 'completed') return true;
+    // Swarm rolling back (a new task failed): wait until it is back, then say so.
+    if (s.updateState === 'rollback_started') {
+      ctx.onProgress?.(`Swarm is rolling the update back: ${s.updateMessage}`);
+      return undefined;
+    }
+    if (s.updateState.startsWith('rollback') || s.updateState === 'paused') {
+      return new InternalError(
+        `Swarm rolled the update of ${name} back: ${s.updateMessage || s.updateState}`,
+      );
+    }
+    ctx.onProgress?.(`rolling update: ${s.updateMessage || s.updateState}`);
+    return undefined;
+  });
+}
+
+/** What a wait waits for: the replicas running (of `image`, if given), the load balancer loaded. */
+export interface SwarmWait {
+  service: string;
+  replicas: number;
+  image?: string;
+  lbLoaded: boolean;
+}
+
+/**
+ * Wait until svc service `step.service` has `replicas` running tasks (of `image`, if given) and
+ * its load balancer runs (`lbLoaded`: and has loaded its config) and sees them UP.
+ */
+export async function waitFor(step: SwarmWait, ctx: Context): Promise<void> {
+  const replicas = await byName(ctx, swarmNames.replicas(ctx.tenant, step.service));
+  const lb = await byName(ctx, names.lb(ctx.tenant, step.service));
+  if (step.replicas > 0 || !step.lbLoaded)
+    await poll(ctx, `${step.replicas} running replicas of ${step.service}`, ctx.timeoutMs, async () => {
+      const tasks = currentTasks(await ctx.engine.swarm.listTasks([replicas.id]), replicas.id);
+      const running = tasks.filter((t) => t.state === 'running' && (!step.image || t.image === step.image));
+      ctx.onProgress?.(`waiting for replicas: ${running.length}/${step.replicas} running`);
+      return running.length === step.replicas && tasks.length === step.replicas ? true : undefined;
+    });
+  const seen: { error: string; takenSince?: number } = { error: '' };
+  const container = await poll(
+    ctx,
+    'the load balancer to run',
+    ctx.timeoutMs,
+    () => lbContainer(ctx, lb, seen),
+    () => seen.error,
+  );
+  const wait = { timeoutMs: ctx.timeoutMs, signal: ctx.signal, onProgress: ctx.onProgress };
+  if (step.lbLoaded) await ctx.lb.waitLoaded(container, wait);
+  if (step.replicas > 0) await ctx.lb.waitUpCount(container, step.replicas, wait);
+}
