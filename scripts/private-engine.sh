@@ -5,10 +5,10 @@
 # ports, so several people (or agents) can run the integration suite at once, and a test may
 # restart or kill that engine. Needs root and Debian's docker.io (dockerd).
 #
-#   private-engine.sh start NAME [INDEX]  start (or keep) engine NAME; INDEX 1-50 picks its
-#                                         address pools in 100.64.0.0/10 (default: from the
-#                                         name), outside the ranges tests use; copies svc-test/*
-#                                         images from the machine's engine
+#   private-engine.sh start NAME          start (or keep) engine NAME; copies the svc-test/*
+#                                         images from the machine's engine. It keeps Docker's
+#                                         default address pools: its bridges and routes live in
+#                                         its own namespace, so they never meet the machine's.
 #   private-engine.sh exec NAME CMD...    run CMD in NAME's namespace with DOCKER_HOST set
 #   private-engine.sh env NAME            print the DOCKER_HOST line for NAME
 #   private-engine.sh stop NAME           stop NAME's dockerd (TERM, as an engine restart does)
@@ -30,7 +30,6 @@ answers() { DOCKER_HOST=$sock docker info >/dev/null 2>&1; }
 in_ns() { nsenter --net="/var/run/netns/$name" "$@"; }
 
 start() {
-  local index=${1:-$(($(printf '%s' "$name" | cksum | cut -d' ' -f1) % 50 + 1))}
   [ -e "/var/run/netns/$name" ] || ip netns add "$name"
   in_ns ip link set lo up
   mkdir -p "$run" "$data"
@@ -38,9 +37,7 @@ start() {
     rm -f "$run/docker.pid"
     # nsenter, not `ip netns exec`: that remounts /sys, and dockerd needs the host's cgroups.
     nohup nsenter --net="/var/run/netns/$name" dockerd --data-root "$data" --exec-root "$run/exec" \
-      --pidfile "$run/docker.pid" -H "$sock" \
-      --default-address-pool "base=100.$((64 + index)).0.0/17,size=24" \
-      --bip "100.$((64 + index)).200.1/24" >>"$log" 2>&1 &
+      --pidfile "$run/docker.pid" -H "$sock" >>"$log" 2>&1 &
   fi
   for _ in $(seq 1 60); do
     if answers; then break; fi

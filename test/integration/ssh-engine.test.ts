@@ -2,7 +2,8 @@
  * svc against an ssh:// engine (DOCKER_HOST=ssh://user@127.0.0.1:PORT), end to end: an sshd of
  * the test's own on loopback (its own host key, config and authorized key; openssh-server's
  * /usr/sbin/sshd), reached through docker-modem's ssh client, which runs `docker system
- * dial-stdio` there and so talks to this machine's engine. svc's HOME is the test's: its
+ * dial-stdio` there and so talks to the engine the tests use (this machine's, or DOCKER_HOST's,
+ * which the sshd hands to its sessions). svc's HOME is the test's: its
  * identity is ~/.ssh/id_ed25519 and the host key is in ~/.ssh/known_hosts (or, in the last case,
  * not). No sshd is a failure, never a skip.
  */
@@ -72,6 +73,10 @@ beforeAll(async () => {
       'KbdInteractiveAuthentication no',
       'UsePAM no',
       'StrictModes no', // the test's files live under /tmp
+      // The engine the rest of the suite uses, when it is not the default socket.
+      ...(process.env.DOCKER_HOST && !process.env.DOCKER_HOST.startsWith('ssh://')
+        ? [`SetEnv DOCKER_HOST=${process.env.DOCKER_HOST}`]
+        : []),
       '',
     ].join('\n'),
   );
