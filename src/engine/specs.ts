@@ -3,7 +3,7 @@
  * POST /containers/create, and the engine's container list entries as ContainerSummary.
  */
 import type Dockerode from 'dockerode';
-import type { ContainerSpec, ContainerState, ContainerSummary } from './engine.js';
+import type { ContainerSpec, ContainerState, ContainerSummary, VolumeMount } from './engine.js';
 
 /** Address per network name, of the networks where the container has one. */
 export function addressesOf(
@@ -29,6 +29,17 @@ export function summaryOf(c: Dockerode.ContainerInfo): ContainerSummary {
   };
 }
 
+/** A named volume as a mount (`VolumeOptions.Labels`: the labels it gets should the engine make it). */
+export function volumeMount(v: VolumeMount): Record<string, unknown> {
+  return {
+    Type: 'volume',
+    Source: v.name,
+    Target: v.target,
+    ReadOnly: v.readOnly,
+    VolumeOptions: { Labels: v.labels },
+  };
+}
+
 /** The body of POST /containers/create for `spec` (its name goes in the query). */
 export function containerBody(spec: ContainerSpec): Record<string, unknown> {
   const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined;
@@ -46,8 +57,10 @@ export function containerBody(spec: ContainerSpec): Record<string, unknown> {
     HostConfig: {
       NetworkMode: spec.network,
       Binds: spec.binds ?? undefined,
+      Mounts: spec.volumes?.length ? spec.volumes.map(volumeMount) : undefined,
       Memory: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
+      PidsLimit: spec.pidsLimit,
       RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
       Sysctls: spec.sysctls,
       LogConfig: spec.logConfig ? { Type: spec.logConfig.type, Config: spec.logConfig.config } : undefined,

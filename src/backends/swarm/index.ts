@@ -32,6 +32,7 @@ async function lbChange(env: ChangeEnv<SwarmParts>) {
 
 export const swarmBackend: Backend<SwarmParts> = {
   name: SWARM,
+  releaseMs: 20_000,
 
   observe: (env) => observeSwarm(swarmBackend, env),
 
