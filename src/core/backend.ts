@@ -172,6 +172,11 @@ export interface Backend<P = unknown> {
    * can return before they are gone (a Swarm task's container goes seconds after its service).
    */
   readonly releaseMs: number;
+  /**
+   * Whether its replicas run on the engine's own host, so that a host path resolved there (as
+   * `svc serve` checks one) is the path they mount; false where they may run on other nodes.
+   */
+  readonly onEngineHost: boolean;
   /** The tenant's services on this backend (none where it cannot run). */
   observe(env: ObserveEnv): Promise<Array<ObservedService<P>>>;
   planCreate(core: Core, spec: ServiceSpec, opts: CreateOptions, created: string): Promise<PlannedCreate>;

@@ -20,6 +20,7 @@ const cpus = (env: ChangeEnv<undefined>) => ({ engineCpus: env.snapshot.info.cpu
 export const localBackend: Backend<undefined> = {
   name: 'local',
   releaseMs: 0,
+  onEngineHost: true,
 
   async observe(env) {
     return readLocal(localBackend, env.tenant, await env.containers());

@@ -33,6 +33,7 @@ async function lbChange(env: ChangeEnv<SwarmParts>) {
 export const swarmBackend: Backend<SwarmParts> = {
   name: SWARM,
   releaseMs: 20_000,
+  onEngineHost: false,
 
   observe: (env) => observeSwarm(swarmBackend, env),
 
