@@ -43,7 +43,7 @@ export async function removeVolume(docker: Dockerode, name: string): Promise<voi
   await docker.getVolume(name).remove();
 }
 
-/** Create, start, wait (within the spec's time), read the output, remove: a check run to its end. */
+/** Create, start, wait (within the spec's time), read the output, then remove: a check run to its end. */
 export async function runOnce(docker: Dockerode, spec: OneShotSpec): Promise<ExecResult> {
   const container = await docker.createContainer({
     Image: spec.image,
@@ -90,6 +90,7 @@ export async function runOnce(docker: Dockerode, spec: OneShotSpec): Promise<Exe
       stderr: err.map((l) => `${l}\n`).join(''),
     };
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    // Not waited for: the answer is read, and the container (labelled) goes in the background.
+    void container.remove({ force: true }).catch(() => undefined);
   }
 }

@@ -112,6 +112,8 @@ export interface ContainerSummary {
   addresses: Record<string, string>;
   /** Published ports: `hostIp:hostPort->containerPort/tcp`. */
   ports: string[];
+  /** The engine names of the named volumes it mounts. */
+  volumes?: string[];
 }
 
 export interface ContainerDetail extends ContainerSummary {

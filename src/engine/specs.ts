@@ -26,6 +26,7 @@ export function summaryOf(c: Dockerode.ContainerInfo): ContainerSummary {
     ports: (c.Ports ?? [])
       .filter((p) => p.PublicPort)
       .map((p) => `${p.IP ?? ''}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`),
+    volumes: (c.Mounts ?? []).flatMap((m) => (m.Type === 'volume' && m.Name ? [m.Name] : [])),
   };
 }
 

@@ -5,6 +5,7 @@
  * the same labels from the mount's options). Host paths pass through as binds. Pure.
  */
 import type { Labels, VolumeMount } from '../engine/engine.js';
+import { ConflictError } from '../errors.js';
 import { baseLabels, LABEL, names } from './naming.js';
 
 export interface VolumeEntry {
@@ -78,4 +79,24 @@ export function tenantMounts(volumes: readonly string[] | null, tenant: string):
   return volumeEntries(volumes)
     .filter((v) => !v.host)
     .map((v) => tenantMount(v, tenant));
+}
+
+/**
+ * Before new replicas of a service made when named volumes were not yet the tenant's: its
+ * replicas mount `data` by the plain name, and new ones would mount the tenant's
+ * `svc-<tenant>_data`, without that data. Refused (409) until the data is moved.
+ */
+export function refusePlainVolumes(
+  service: string,
+  volumes: readonly string[] | null,
+  tenant: string,
+  mounted: Iterable<string>,
+): void {
+  const engine = new Set(mounted);
+  const plain = namedVolumes(volumes).filter((v) => engine.has(v) && v !== names.volume(tenant, v));
+  if (plain.length === 0) return;
+  const list = plain.map((v) => `${v} (now ${names.volume(tenant, v)})`).join(', ');
+  throw new ConflictError(
+    `service "${service}" mounts volumes by their plain names, from before named volumes were the tenant's: ${list}; new replicas would mount the tenant's without that data: copy the data into the tenant's volumes and create the service again`,
+  );
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { localBackend } from '../../src/backends/local/index.js';
 import type { Core } from '../../src/core/backend.js';
 import { removeServices } from '../../src/core/remove.js';
-import { createService } from '../../src/core/services.js';
+import { createService, rollingUpdate, scaleService } from '../../src/core/services.js';
 import { createVolume, findVolume, listVolumes, removeVolume, volumeJson } from '../../src/core/volumes.js';
 import { ConflictError, NotFoundError, UsageError } from '../../src/errors.js';
 import { volumeLabels } from '../../src/model/volumes.js';
@@ -96,6 +96,20 @@ describe("a tenant's named volumes", () => {
     await removeVolume(a, 'data');
     expect(world.volumes.size).toBe(0);
     await expect(createVolume(a, 'x')).rejects.toThrow(/volume name/);
+  });
+
+  it('a service whose replicas mount a volume by its plain name (made before) gets no new replicas', async () => {
+    const { world, a } = cores();
+    await create(a, 'web', ['data:/d']);
+    // As such a service's replicas were made: the engine volume `data`.
+    for (const c of world.containers.values())
+      if (c.spec.volumes) c.spec.volumes = c.spec.volumes.map((v) => ({ ...v, name: 'data' }));
+    const run = { timeoutMs: 1000 };
+    await expect(scaleService(a, 'web', 3, run)).rejects.toThrow(
+      new RegExp(`mounts volumes by their plain names.*: data \\(now svc-${A}_data\\)`),
+    );
+    await expect(rollingUpdate(a, 'web', { image: LB_IMAGE }, run)).rejects.toThrow(ConflictError);
+    await scaleService(a, 'web', 1, run); // fewer replicas mount nothing new
   });
 
   it('rm --volumes removes those no other service mounts, and says which it kept', async () => {

@@ -231,6 +231,7 @@ export class FakeEngine implements Engine {
       created: c.created,
       addresses: c.state === 'running' && c.spec.network !== 'none' ? { [c.spec.network]: '10.0.0.2' } : {},
       ports: [],
+      volumes: c.spec.volumes?.map((v) => v.name) ?? [],
     };
   }
 

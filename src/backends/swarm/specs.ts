@@ -39,6 +39,16 @@ function mountsOf(spec: ServiceSpec, tenant: string): Array<Record<string, unkno
   );
 }
 
+/** The volumes (by engine name) a replicas service's tasks mount. */
+export function mountedVolumes(spec: ServiceSpecJson): string[] {
+  const template = spec.TaskTemplate as {
+    ContainerSpec?: { Mounts?: Array<{ Type?: string; Source?: string }> };
+  };
+  return (template?.ContainerSpec?.Mounts ?? []).flatMap((m) =>
+    m.Type === 'volume' && m.Source ? [m.Source] : [],
+  );
+}
+
 /**
  * The replicas: every container field of the spec in the task template, its size as limits,
  * Swarm's own restart policy, and Swarm's rolling update (one at a time, the new one first, a

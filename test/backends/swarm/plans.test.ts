@@ -19,7 +19,12 @@ import {
   type SwarmPlanContext,
   swarmChangeable,
 } from '../../../src/backends/swarm/plans.js';
-import { lbConfigText, lbService, replicasService } from '../../../src/backends/swarm/specs.js';
+import {
+  lbConfigText,
+  lbService,
+  mountedVolumes,
+  replicasService,
+} from '../../../src/backends/swarm/specs.js';
 import { changeable } from '../../../src/core/services.js';
 import { computeStatus } from '../../../src/core/status.js';
 import { describePlan, type Plan } from '../../../src/core/steps.js';
@@ -145,6 +150,8 @@ describe('the spec as Swarm services', () => {
       },
     });
     expect(r.Labels).toMatchObject({ [LABEL.backend]: 'swarm', [LABEL.role]: 'replica', [LABEL.spec]: '{}' });
+    // What a later change reads back: the volumes its tasks mount.
+    expect(mountedVolumes(r)).toEqual([`svc-${TENANT}_data`]);
   });
 
   it('runs the load balancer pinned to this node, publishing in host mode, its files from configs and secrets', () => {
