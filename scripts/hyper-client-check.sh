@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the original Go client, `hyper` (hypercli 1.10.17, unmodified), against `svc serve`: every
-# service command and the error cases, checking its exit codes and what it prints. It uses its own
+# service and volume command and the error cases, checking its exit codes and what it prints. It uses its own
 # tenant, key, config dirs and ports, and removes what it made.
 #
 # Needs a built svc (npm run build), a Docker engine with the test images
@@ -19,7 +19,9 @@ cd "$(dirname "$0")/.."
 LB_IMAGE="${SVC_LB_IMAGE:-svc-test/haproxy:local}"
 IMAGE=svc-test/http:local
 FIP=127.0.0.1
-if [ "${SVC_BACKEND:-local}" = swarm ]; then FIP=0.0.0.0; fi
+SERVE_POLICY=()
+# On Swarm a FIP is 0.0.0.0: the server's operator allows keys to publish there.
+if [ "${SVC_BACKEND:-local}" = swarm ]; then FIP=0.0.0.0 SERVE_POLICY=(--allow-fip 0.0.0.0); fi
 
 work="$(mktemp -d)"
 export SVC_CONFIG_DIR="$work/svc" SVC_LB_IMAGE="$LB_IMAGE"
@@ -29,10 +31,10 @@ free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1
 API_PORT=$(free_port) WEB_PORT=$(free_port) TLS_PORT=$(free_port) TCP_PORT=$(free_port)
 svc() { node bin/svc.js "$@"; }
 cleanup() {
-  for s in web secure echo; do svc rm "$s" >/dev/null 2>&1 || true; done
+  for s in web secure echo; do svc rm --volumes "$s" >/dev/null 2>&1 || true; done
   svc sg rm office >/dev/null 2>&1 || true
   docker rmi svc-test/http:hyper-v2 >/dev/null 2>&1 || true
-  docker volume rm "hvol-${SVC_TENANT:0:8}" >/dev/null 2>&1 || true
+  for v in "hvol-${SVC_TENANT:0:8}" "hextra-${SVC_TENANT:0:8}"; do svc volume rm "$v" >/dev/null 2>&1 || true; done
   [ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -55,7 +57,7 @@ check() {
 keys="$(svc serve keys create --tenant "$SVC_TENANT")"
 access="$(node -p 'JSON.parse(process.argv[1]).AccessKey' "$keys")"
 secret="$(node -p 'JSON.parse(process.argv[1]).SecretKey' "$keys")"
-svc serve --listen "127.0.0.1:$API_PORT" >"$work/serve.log" 2>&1 &
+svc serve --listen "127.0.0.1:$API_PORT" "${SERVE_POLICY[@]}" >"$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 50); do grep -q '"msg":"listening"' "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
 endpoint="tcp://127.0.0.1:$API_PORT"
@@ -77,6 +79,17 @@ check 'create, every option' 0 'Service web is created' \
   --sg office --stop-signal SIGTERM -w /tmp --health-check-interval 1 --algorithm leastconn \
   --size s3 --entrypoint /bin/serve-http "$IMAGE"
 check "on the ${SVC_BACKEND:-local} backend" 0 "\"Backend\": \"${SVC_BACKEND:-local}\"" svc inspect web
+vol="hvol-${SVC_TENANT:0:8}"
+check 'volume ls: the named volume, by its name' 0 "^local +$vol " hyper volume ls
+check 'volume inspect (no host path shown)' 0 "^$vol local \\|$" \
+  hyper volume inspect -f '{{.Name}} {{.Driver}} {{.Mountpoint}}|' "$vol"
+check '... the engine volume is the tenant'"'"'s' 0 "^$SVC_TENANT$" \
+  docker volume inspect -f '{{index .Labels "io.svc.tenant"}}' "svc-${SVC_TENANT}_$vol"
+check 'volume create' 0 "^hextra-${SVC_TENANT:0:8}$" hyper volume create --name "hextra-${SVC_TENANT:0:8}"
+check 'volume rm' 0 "^hextra-${SVC_TENANT:0:8}$" hyper volume rm "hextra-${SVC_TENANT:0:8}"
+check 'volume rm, in use' 1 "used by service web" hyper volume rm "$vol"
+check 'a host path is refused' 1 'refused by this server.s policy' \
+  hyper service create --name host --replicas 1 --service-port "$WEB_PORT" -v /etc:/hostetc "$IMAGE"
 check 'ls' 0 '^web +[0-9a-f]{12}, [0-9a-f]{12} +active' hyper service ls
 check 'ls -f name=' 0 '^web ' hyper service ls -f name=web
 check 'ls -f label=' 0 '^web ' hyper service ls -f label=app=web
@@ -131,4 +144,6 @@ for _ in $(seq 30); do
   sleep 1
 done
 [ -z "$left" ] || { echo "FAIL rm left replicas: $left" >&2; exit 1; }
+check 'volume rm, once its service is gone' 0 "^$vol$" hyper volume rm "$vol"
+check 'volume ls -q, none left' 0 '^$' hyper volume ls -q
 echo "all $passed checks passed: $("$HYPER" --version) against svc serve $(svc --version)"

@@ -16,6 +16,7 @@ import { sgCommand } from './commands/sg.js';
 import { statsCommand } from './commands/stats.js';
 import { updateCertCommand } from './commands/update-cert.js';
 import { versionCommand } from './commands/version.js';
+import { volumeCommand } from './commands/volume.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     .addCommand(updateCertCommand())
     .addCommand(serveCommand())
     .addCommand(sgCommand())
+    .addCommand(volumeCommand())
     .addCommand(statsCommand())
     .addCommand(schemaCommand())
     .addCommand(completionCommand())

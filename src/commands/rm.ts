@@ -12,6 +12,7 @@ Examples:
   $ svc rm web                  # load balancer, replicas, stored spec; the network if it was the last
   $ svc rm web api              # several at once; prints the names removed, one a line
   $ svc rm --keep web           # drop the service, leave its replicas running
+  $ svc rm --volumes web        # and its named volumes that no other service mounts
   $ svc rm -t 0 web             # do not wait for the replicas to stop gracefully
   $ svc ls -q | xargs svc rm    # every service of the tenant
 
@@ -25,10 +26,15 @@ not exist is an error (exit 3) once the others are removed.
 NAME-N-<tenant>_kept_<id> (freeing the name for a new service) and svc ignores them from then
 on. They keep their labels (a container's labels cannot change) and the tenant network; remove
 them with docker rm -f.
+
+Named volumes are kept (as docker keeps them): svc volume ls lists them, svc volume rm NAME
+removes one. --volumes removes those of the removed services that no other service of the
+tenant mounts (one still in use is kept, with a note).
 `;
 
 interface RmFlags extends CommonOptions {
   keep?: boolean;
+  volumes?: boolean;
   timeout: string;
 }
 
@@ -42,6 +48,7 @@ async function run(wanted: string[], flags: RmFlags): Promise<void> {
   try {
     result = await removeServices(core, wanted, {
       keep: Boolean(flags.keep),
+      volumes: Boolean(flags.volumes),
       graceSeconds,
       onProgress: (t) => progress.update(t),
     });
@@ -77,6 +84,7 @@ export function rmCommand(): Command {
     )
     .argument('<name...>', 'service names')
     .option('--keep', 'leave the replicas running, no longer part of the service')
+    .option('--volumes', 'also remove their named volumes that no other service mounts')
     .option('-t, --timeout <duration>', 'how long replicas get to stop before they are killed', '10s');
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);

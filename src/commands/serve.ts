@@ -2,8 +2,10 @@
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { BACKEND_HELP, chooseBackend } from '../backends/index.js';
+import type { Backend } from '../core/backend.js';
 import { configDir, resolveTenant } from '../core/tenant.js';
 import { connectEngine } from '../engine/connect.js';
+import type { Engine } from '../engine/engine.js';
 import { UsageError } from '../errors.js';
 import { formatJson, formatTable, parseOutputFormat } from '../output/format.js';
 import type { KeyStore } from '../server/keys.js';
@@ -16,16 +18,24 @@ Examples:
   $ svc serve                                   # https://127.0.0.1:8443, self-signed certificate
   $ svc serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
   $ svc serve --insecure-http --listen 127.0.0.1:8080
+  $ svc serve --allow-host-path /srv/static --allow-fip 0.0.0.0 --fip-ports 8000-8999
   $ curl -H "Authorization: Bearer $SECRET" http://127.0.0.1:8080/v1.23/services
 
 Requests carry Authorization: Bearer SECRET, or the original's HYPER-HMAC-SHA256 signature
 (see docs/api.md). Each access key belongs to one tenant and sees only its services.
+A key acts for a tenant, not for the engine's owner: it cannot mount the engine's socket or any
+host path (except read-only under --allow-host-path directories, resolved on the engine's host),
+publish a FIP on an address other than --allow-fip's or a port outside --fip-ports, or set labels
+in Docker's reserved namespaces (403, naming the field). Its named volumes are its own.
 One JSON access-log line per request goes to stderr. SIGTERM/SIGINT: requests in flight finish,
 no new ones are taken; a second signal stops at once.
 `;
 
 interface ServeFlags {
   listen: string;
+  allowHostPath: string[];
+  allowFip: string[];
+  fipPorts: string;
   tlsCert?: string;
   tlsKey?: string;
   insecureHttp?: boolean;
@@ -54,6 +64,32 @@ async function keyStore(dir = configDir()): Promise<KeyStore> {
   return new KeyStore(dir);
 }
 
+/** What keys may ask beyond the spec (--allow-host-path, --allow-fip, --fip-ports), checked on the engine. */
+async function servePolicy(engine: Engine, lbImage: string, backend: Backend, flags: ServeFlags) {
+  const { parseFips, parseFipPorts, parseHostPrefixes, engineForbiddenPaths, DEFAULT_FIPS } = await import(
+    '../server/policy.js'
+  );
+  const policy = {
+    hostPaths: [] as string[],
+    fips: flags.allowFip.length > 0 ? parseFips(flags.allowFip) : DEFAULT_FIPS,
+    fipPorts: parseFipPorts(flags.fipPorts),
+  };
+  if (flags.allowHostPath.length === 0) return { policy };
+  if (!backend.onEngineHost)
+    throw new UsageError(
+      `--allow-host-path: host paths are not mounted through the API on the ${backend.name} backend (its replicas may run on other hosts than the engine's)`,
+    );
+  const { currentEndpoint } = await import('../engine/endpoint.js');
+  const rootDir = (await engine.info()).raw?.DockerRootDir;
+  const forbidden = engineForbiddenPaths(
+    typeof rootDir === 'string' ? rootDir : undefined,
+    currentEndpoint().socketPath,
+  );
+  policy.hostPaths = parseHostPrefixes(flags.allowHostPath, forbidden);
+  const { checkPrefixes } = await import('../server/host-paths.js');
+  return { policy, hostPathCheckMs: await checkPrefixes(engine, lbImage, policy.hostPaths) };
+}
+
 const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(entry)}\n`);
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -73,15 +109,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   const tls = flags.insecureHttp ? undefined : loadTls(flags.tlsCert, flags.tlsKey, dir);
   const engine = await connectEngine();
   const keys = await keyStore(dir);
-  const api = new ApiServer({
-    engine,
-    keys,
-    lbImage: resolveLbImage(flags.lbImage),
-    backend: chooseBackend(flags.backend),
-    version: version(),
-    tls,
-    log,
-  });
+  const lbImage = resolveLbImage(flags.lbImage);
+  const backend = chooseBackend(flags.backend);
+  const { policy, hostPathCheckMs } = await servePolicy(engine, lbImage, backend, flags);
+  const api = new ApiServer({ engine, keys, lbImage, backend, policy, version: version(), tls, log });
   const address = await api.listen(port, host);
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log({
@@ -90,6 +121,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     url: `${tls ? 'https' : 'http'}://${shown}:${address.port}`,
     ...(tls ? { certificate: tls.certPath, generated: tls.generated } : {}),
     keys: keys.path,
+    policy: { ...policy, ...(hostPathCheckMs !== undefined ? { hostPathCheckMs } : {}) },
   });
   if (keys.list().length === 0)
     log({ time: new Date().toISOString(), msg: 'no access keys yet: create one with svc serve keys create' });
@@ -165,6 +197,8 @@ function keysCommand(): Command {
   return keys;
 }
 
+const collect = (value: string, all: string[]) => [...all, value];
+
 export function serveCommand(): Command {
   const cmd = new Command('serve')
     .summary('serve the original Service HTTP API (create, list, inspect, update, remove)')
@@ -177,6 +211,19 @@ export function serveCommand(): Command {
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--insecure-http', 'plain HTTP instead of HTTPS; only on a loopback address')
     .option('--lb-image <image>', 'HAProxy image of the load balancers (env SVC_LB_IMAGE)')
+    .option(
+      '--allow-host-path <dir>',
+      'let keys mount host paths under this directory, read-only (repeatable; default: none)',
+      collect,
+      [],
+    )
+    .option(
+      '--allow-fip <address>',
+      'let keys publish on this address (repeatable; default: 127.0.0.1 and ::1)',
+      collect,
+      [],
+    )
+    .option('--fip-ports <low-high>', 'host ports keys may publish on', '1024-65535')
     .option('--backend <backend>', BACKEND_HELP.serve)
     .addCommand(keysCommand());
   cmd.addHelpText('after', EXAMPLES);

@@ -167,6 +167,16 @@ export interface PlanPart {
 export interface Backend<P = unknown> {
   /** What ls and inspect show (`local`, …). */
   readonly name: string;
+  /**
+   * How long a removed service's containers may still hold its named volumes (ms): its removal
+   * can return before they are gone (a Swarm task's container goes seconds after its service).
+   */
+  readonly releaseMs: number;
+  /**
+   * Whether its replicas run on the engine's own host, so that a host path resolved there (as
+   * `svc serve` checks one) is the path they mount; false where they may run on other nodes.
+   */
+  readonly onEngineHost: boolean;
   /** The tenant's services on this backend (none where it cannot run). */
   observe(env: ObserveEnv): Promise<Array<ObservedService<P>>>;
   planCreate(core: Core, spec: ServiceSpec, opts: CreateOptions, created: string): Promise<PlannedCreate>;

@@ -1,14 +1,16 @@
 /**
  * `rm`, as the CLI and the API call it: each service's removal plan (its backend's) runs on its
  * own, so one that fails does not stop the others; then each backend's network goes when nothing
- * of the tenant uses it.
+ * of the tenant uses it, and (asked) the named volumes they mounted that no other service mounts.
  */
 import type { EngineInfo } from '../engine/engine.js';
-import { SvcError } from '../errors.js';
+import { SvcError, UsageError } from '../errors.js';
+import { namedVolumes } from '../model/volumes.js';
 import type { Core, RemoveOptions, Snapshot } from './backend.js';
 import { execute } from './execute.js';
-import { observe } from './observe.js';
+import { desiredSpec, observe } from './observe.js';
 import { knownIds } from './services.js';
+import { removeUnusedVolumes } from './volumes.js';
 
 export interface KeptReplica {
   service: string;
@@ -53,12 +55,20 @@ async function removeFrom(
   return out;
 }
 
+export interface RemoveServicesOptions extends RemoveOptions {
+  /** Also remove the named volumes they mount that no other service of the tenant mounts. */
+  volumes?: boolean;
+  onProgress?: (text: string) => void;
+}
+
 /** Remove these services of the tenant (the services at once). */
 export async function removeServices(
   core: Core,
   wanted: string[],
-  opts: RemoveOptions & { onProgress?: (text: string) => void },
+  opts: RemoveServicesOptions,
 ): Promise<RemoveResult> {
+  if (opts.keep && opts.volumes)
+    throw new UsageError('the replicas cannot be kept running while their volumes are removed');
   const unique = [...new Set(wanted)];
   const snapshot = await observe(core);
   const present = new Set(snapshot.services.map((s) => s.name));
@@ -93,6 +103,13 @@ export async function removeServices(
   }
   if (result.removed.length > 0)
     result.networkRemoved = await removeNetworks(core, snapshot.info, result.notes);
+  if (opts.volumes) {
+    const gone = snapshot.services.filter((s) => result.removed.includes(s.name));
+    const mounted = gone.flatMap((s) => namedVolumes(desiredSpec(s)?.Volumes ?? null));
+    // A removed service's containers may hold its volumes a while (its backend says how long).
+    const patienceMs = Math.max(0, ...gone.map((s) => s.owner.releaseMs));
+    result.notes.push(...(await removeUnusedVolumes(core, mounted, patienceMs)));
+  }
   return result;
 }
 

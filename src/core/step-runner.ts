@@ -2,10 +2,12 @@
  * One step of a plan on the engine or the load balancer driver (or a backend's own step), leaving
  * in the journal how to undo what it changed (execute.ts runs the steps and undoes the journal).
  */
+import type { VolumeMount } from '../engine/engine.js';
 import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
 import type { Context, LbTarget, Step } from './steps.js';
+import { ensureVolume } from './volumes.js';
 
 /** The steps of one kind (or kinds). */
 type StepOf<Op extends string> = Extract<Step, { op: Op }>;
@@ -91,6 +93,7 @@ export class StepRunner {
   readonly journal: JournalEntry[] = [];
   private readonly created = new Set<string>();
   private readonly networks = new Map<string, string>();
+  private readonly volumes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: Context,
@@ -152,10 +155,28 @@ export class StepRunner {
     if (net.created) this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id));
   }
 
+  /** The tenant's named volumes a container mounts, made before it (once per run). */
+  private ensureVolumes(volumes: VolumeMount[]): Promise<void> {
+    const { engine } = this.ctx;
+    return Promise.all(
+      volumes.map((v) => {
+        let ensured = this.volumes.get(v.name);
+        if (!ensured) {
+          ensured = ensureVolume(engine, v).then((made) => {
+            if (made) this.done(`volume ${v.name}`, () => engine.removeVolume(v.name).catch(() => undefined));
+          });
+          this.volumes.set(v.name, ensured);
+        }
+        return ensured;
+      }),
+    ).then(() => undefined);
+  }
+
   private async create(step: StepOf<'create'>): Promise<void> {
     const { engine } = this.ctx;
     const c = step.container;
     this.progress(`creating ${c.name}`);
+    if (c.volumes?.length) await this.ensureVolumes(c.volumes);
     let id: string;
     try {
       // By ID: for a moment a concurrent create may have made a second network of that name.

@@ -96,7 +96,8 @@ function describeStep(step: Step): string {
       const publish = c.publish
         ? ` publish ${c.publish.hostIp}:${c.publish.hostPort}->${c.publish.containerPort}/tcp`
         : '';
-      return `create ${step.role} ${c.name} from ${c.image} on ${c.network}${publish}`;
+      const volumes = c.volumes?.length ? ` with volume ${c.volumes.map((v) => v.name).join(', ')}` : '';
+      return `create ${step.role} ${c.name} from ${c.image} on ${c.network}${publish}${volumes}`;
     }
     case 'start':
       return `start ${step.name}`;

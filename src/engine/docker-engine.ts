@@ -10,6 +10,7 @@ import { type ArchiveEntry, createTar, readTar } from './archive.js';
 import { ensureNetwork } from './docker-network.js';
 import { pull, readLogs, runExec } from './docker-streams.js';
 import { DockerSwarm, swarmInfoOf } from './docker-swarm.js';
+import * as volumes from './docker-volumes.js';
 import { sharedDockerode } from './dockerode-client.js';
 import type {
   ContainerDetail,
@@ -23,8 +24,10 @@ import type {
   LogLine,
   LogOptions,
   NetworkRef,
+  OneShotSpec,
   ProcessInfo,
   PullProgress,
+  VolumeSummary,
 } from './engine.js';
 import { engineError, engineWords, isStatus, unlessStatus } from './engine-error.js';
 import { addressesOf, containerBody, summaryOf } from './specs.js';
@@ -225,6 +228,26 @@ export class DockerEngine implements Engine {
       }
       return readTar(archive);
     });
+  }
+
+  listVolumes(labels: string[]): Promise<VolumeSummary[]> {
+    return this.call('list volumes', () => volumes.listVolumes(this.docker, labels));
+  }
+
+  inspectVolume(name: string): Promise<VolumeSummary | undefined> {
+    return this.call(`inspect volume ${name}`, () => volumes.inspectVolume(this.docker, name));
+  }
+
+  createVolume(name: string, labels: Labels): Promise<VolumeSummary> {
+    return this.call(`create volume ${name}`, () => volumes.createVolume(this.docker, name, labels));
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return this.call(`remove volume ${name}`, () => volumes.removeVolume(this.docker, name));
+  }
+
+  runOnce(spec: OneShotSpec): Promise<ExecResult> {
+    return this.call(`run a check in image ${spec.image}`, () => volumes.runOnce(this.docker, spec));
   }
 
   top(id: string): Promise<ProcessInfo[]> {

@@ -41,13 +41,17 @@ export interface ContainerSpec {
   cmd?: string[] | null;
   env?: string[] | null;
   workingDir?: string;
-  /** Docker bind strings: `volume:/path[:ro]` or `/host:/path[:ro]`. */
+  /** Docker bind strings of host paths: `/host:/path[:ro]`. */
   binds?: string[] | null;
+  /** Named volumes: made (with these labels) before the container is, mounted by name. */
+  volumes?: VolumeMount[];
   tty?: boolean;
   openStdin?: boolean;
   stopSignal?: string;
   memoryBytes?: number;
   nanoCpus?: number;
+  /** The most processes and threads the container may have at once. */
+  pidsLimit?: number;
   restartPolicy?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
   /** Namespaced kernel parameters, e.g. net.ipv4.ip_unprivileged_port_start. */
   sysctls?: Record<string, string>;
@@ -55,6 +59,44 @@ export interface ContainerSpec {
   publish?: { hostIp: string; hostPort: number; containerPort: number } | null;
   /** The container's log driver and its options (else the engine's default). */
   logConfig?: { type: string; config: Record<string, string> };
+}
+
+/** A named volume mounted into a container. */
+export interface VolumeMount {
+  /** The engine volume's name. */
+  name: string;
+  target: string;
+  readOnly: boolean;
+  /** Its labels, should the engine have to make it. */
+  labels: Labels;
+}
+
+/** A volume as the engine lists it. */
+export interface VolumeSummary {
+  name: string;
+  driver: string;
+  labels: Labels;
+  /** RFC 3339, as the engine says it ("" when it does not). */
+  created: string;
+  /** `local`, or `global` for a cluster-wide driver. */
+  scope: string;
+}
+
+/**
+ * A short-lived container run to its end (svc's own checks): no network, a read-only root, no
+ * capabilities beyond `capAdd`, and bounded processes and memory.
+ */
+export interface OneShotSpec {
+  image: string;
+  /** Replaces the image's entrypoint. */
+  entrypoint: string[];
+  cmd: string[];
+  user: string;
+  /** Host directories, bind-mounted read-only (each must exist: the engine makes none). */
+  mounts: Array<{ source: string; target: string }>;
+  capAdd?: string[];
+  labels: Labels;
+  timeoutMs: number;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -70,6 +112,8 @@ export interface ContainerSummary {
   addresses: Record<string, string>;
   /** Published ports: `hostIp:hostPort->containerPort/tcp`. */
   ports: string[];
+  /** The engine names of the named volumes it mounts. */
+  volumes?: string[];
 }
 
 export interface ContainerDetail extends ContainerSummary {
@@ -156,6 +200,16 @@ export interface Engine {
   /** Run `argv` in the running container (as its user); its exit code and output. */
   exec(id: string, argv: string[]): Promise<ExecResult>;
   signal(id: string, signal: string): Promise<void>;
+  /** Volumes carrying every one of these labels (`key=value`, or `key` alone). */
+  listVolumes(labels: string[]): Promise<VolumeSummary[]>;
+  /** The volume, or undefined when the engine has none of that name. */
+  inspectVolume(name: string): Promise<VolumeSummary | undefined>;
+  /** Make the volume (the local driver); one of that name that exists is answered as it is. */
+  createVolume(name: string, labels: Labels): Promise<VolumeSummary>;
+  /** A volume in use is a ConflictError; a missing one a NotFoundError. */
+  removeVolume(name: string): Promise<void>;
+  /** Run a container to its end and remove it; its exit code and output. */
+  runOnce(spec: OneShotSpec): Promise<ExecResult>;
   /** The processes of a running container (the engine runs `ps`; nothing runs inside it). */
   top(id: string): Promise<ProcessInfo[]>;
   /**

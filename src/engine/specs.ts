@@ -3,7 +3,7 @@
  * POST /containers/create, and the engine's container list entries as ContainerSummary.
  */
 import type Dockerode from 'dockerode';
-import type { ContainerSpec, ContainerState, ContainerSummary } from './engine.js';
+import type { ContainerSpec, ContainerState, ContainerSummary, VolumeMount } from './engine.js';
 
 /** Address per network name, of the networks where the container has one. */
 export function addressesOf(
@@ -26,6 +26,18 @@ export function summaryOf(c: Dockerode.ContainerInfo): ContainerSummary {
     ports: (c.Ports ?? [])
       .filter((p) => p.PublicPort)
       .map((p) => `${p.IP ?? ''}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`),
+    volumes: (c.Mounts ?? []).flatMap((m) => (m.Type === 'volume' && m.Name ? [m.Name] : [])),
+  };
+}
+
+/** A named volume as a mount (`VolumeOptions.Labels`: the labels it gets should the engine make it). */
+export function volumeMount(v: VolumeMount): Record<string, unknown> {
+  return {
+    Type: 'volume',
+    Source: v.name,
+    Target: v.target,
+    ReadOnly: v.readOnly,
+    VolumeOptions: { Labels: v.labels },
   };
 }
 
@@ -46,8 +58,10 @@ export function containerBody(spec: ContainerSpec): Record<string, unknown> {
     HostConfig: {
       NetworkMode: spec.network,
       Binds: spec.binds ?? undefined,
+      Mounts: spec.volumes?.length ? spec.volumes.map(volumeMount) : undefined,
       Memory: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
+      PidsLimit: spec.pidsLimit,
       RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
       Sysctls: spec.sysctls,
       LogConfig: spec.logConfig ? { Type: spec.logConfig.type, Config: spec.logConfig.config } : undefined,

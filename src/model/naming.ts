@@ -37,11 +37,13 @@ export const LABEL = {
   /** On a security group's record: its name, and the group as JSON. */
   securityGroup: `${LABEL_PREFIX}security-group`,
   securityGroupSpec: `${LABEL_PREFIX}security-group-spec`,
+  /** On a named volume: its name as the user wrote it (the engine's name carries the tenant). */
+  volume: `${LABEL_PREFIX}volume`,
 } as const;
 
 export const LABEL_SCHEMA_VERSION = '1';
 
-export const ROLES = ['lb', 'replica', 'record', 'network', 'security-group'] as const;
+export const ROLES = ['lb', 'replica', 'record', 'network', 'security-group', 'volume'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Docker label filters selecting one tenant's objects, optionally one service and role. */
@@ -78,6 +80,11 @@ export const names = {
   record: (tenant: string, service: string, revision: number) => `${service}-rev${revision}-${short(tenant)}`,
   securityGroup: (tenant: string, group: string, revision: number) =>
     `svc-sg_${group}_rev${revision}_${short(tenant)}`,
+  /**
+   * A named volume of the tenant: the whole tenant in it (not 8 characters), since an engine
+   * volume of that name is mounted whoever made it; `_` ends the tenant, the rest is the user's.
+   */
+  volume: (tenant: string, volume: string) => `svc-${tenant}_${volume}`,
 };
 
 /** The load balancer's server for replica N. */

@@ -159,8 +159,13 @@ const NO = ['', '0', 'false', 'no'];
  * so it says nothing about what the user asked (docs/api.md, "The original client, unchanged").
  */
 export function parseKeepParam(params: URLSearchParams): boolean {
-  const value = (params.get('keep') ?? '').trim().toLowerCase();
+  return parseBoolParam(params, 'keep');
+}
+
+/** A yes/no query parameter: `true`/`1`/`yes`, or absent, `false`/`0`/`no`; anything else is a 400. */
+export function parseBoolParam(params: URLSearchParams, name: string): boolean {
+  const value = (params.get(name) ?? '').trim().toLowerCase();
   if (YES.includes(value)) return true;
   if (NO.includes(value)) return false;
-  throw new UsageError(`keep: expected true or false, got ${JSON.stringify(params.get('keep'))}`);
+  throw new UsageError(`${name}: expected true or false, got ${JSON.stringify(params.get(name))}`);
 }

@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import { BACKENDS, DEFAULT_BACKEND } from '../backends/index.js';
 import type { Backend, Core } from '../core/backend.js';
-import { findService, observe } from '../core/observe.js';
+import { desiredSpec, findService, observe } from '../core/observe.js';
 import { inspectServices, listServices } from '../core/reads.js';
 import { removeServices } from '../core/remove.js';
 import { createService, rollingUpdate, scaleService, setFip } from '../core/services.js';
@@ -14,18 +14,31 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { LbDriver } from '../lb/driver.js';
 import { labelFilter } from '../model/naming.js';
 import { resolveField } from '../spec/resolve-spec.js';
-import { parseFiltersParam, parseKeepParam, parseUpdateBody, specFromCreateBody } from './bodies.js';
+import type { ServiceSpec } from '../spec/types.js';
+import {
+  parseBoolParam,
+  parseFiltersParam,
+  parseKeepParam,
+  parseUpdateBody,
+  specFromCreateBody,
+  type UpdateRequest,
+} from './bodies.js';
+import { admitSpec, recheckSpec } from './host-paths.js';
 import { json, type Reply, requireJson } from './http.js';
 import { KeyedQueue } from './locks.js';
 import { openApiDocument } from './openapi.js';
+import { type ApiPolicy, DEFAULT_FIP_PORTS, DEFAULT_FIPS, fipIssues, PolicyRefusal } from './policy.js';
 import type { Route } from './router.js';
 import { API_VERSION, imageAnswer, infoAnswer, versionAnswer } from './system.js';
+import { volumeCreate, volumeInspect, volumeList, volumeRemove } from './volume-routes.js';
 
 export interface HandlerOptions {
   engine: Engine;
   lbImage: string;
   /** Where created services run (the default backend when not given). */
   backend?: Backend;
+  /** What a key may ask beyond the spec's rules (default: no host paths, FIPs on loopback). */
+  policy?: Omit<ApiPolicy, 'noHostPaths'>;
   /** svc's version, for /version. */
   version: string;
   /** How long create/update/remove may wait for replicas (ms). */
@@ -36,8 +49,23 @@ export class RouteHandlers {
   private readonly queue = new KeyedQueue();
   private readonly lb: LbDriver;
 
+  private readonly policy: ApiPolicy;
+
   constructor(private readonly opts: HandlerOptions) {
     this.lb = new LbDriver(opts.engine);
+    this.policy = { hostPaths: [], fips: DEFAULT_FIPS, fipPorts: DEFAULT_FIP_PORTS, ...opts.policy };
+  }
+
+  /** Where created services run. */
+  private get backend(): Backend {
+    return this.opts.backend ?? DEFAULT_BACKEND;
+  }
+
+  /** The policy for services of `backend`: no host path where its replicas may run off the engine's host. */
+  private policyFor(backend: Backend): ApiPolicy {
+    if (backend.onEngineHost) return this.policy;
+    const noHostPaths = `host paths are not mounted through this server on the ${backend.name} backend (checked on the engine's host, a replica could run on another); use a named volume`;
+    return { ...this.policy, noHostPaths };
   }
 
   /** How long create and update may wait for replicas. */
@@ -98,12 +126,24 @@ export class RouteHandlers {
       }
       case 'images.create':
         return this.pull(params, res);
+      case 'volumes.list':
+        return json(200, await volumeList(this.core(tenant), params.get('filters')));
+      case 'volumes.inspect':
+        return json(200, await volumeInspect(this.core(tenant), name));
+      case 'volumes.create':
+        requireJson(req);
+        return json(201, await volumeCreate(this.core(tenant), body.toString('utf8')));
+      case 'volumes.remove':
+        await this.locked(tenant, `volume ${name}`, () => volumeRemove(this.core(tenant), name));
+        return { status: 204 };
     }
   }
 
   /** POST /services/create: the Service made (`wait`: once its replicas are up). */
   private async create(tenant: string, text: string, params: URLSearchParams) {
-    const spec = specFromCreateBody(text);
+    const asked = specFromCreateBody(text);
+    const { backend } = this;
+    const spec = await admitSpec(this.opts.engine, this.opts.lbImage, this.policyFor(backend), asked);
     const wait = ['1', 'true'].includes(params.get('wait') ?? '');
     const result = await this.locked(tenant, spec.Name, () =>
       createService(this.core(tenant), spec, {
@@ -111,7 +151,7 @@ export class RouteHandlers {
         pull: 'missing',
         wait,
         timeoutMs: this.timeoutMs,
-        backend: this.opts.backend ?? DEFAULT_BACKEND,
+        backend,
       }),
     );
     return result.service;
@@ -123,7 +163,9 @@ export class RouteHandlers {
     const update = parseUpdateBody(text);
     const core = this.core(tenant);
     return this.locked(tenant, name, async () => {
-      findService(await observe(core), name); // 404 before anything else
+      const s = findService(await observe(core), name); // 404 before anything else
+      const current = desiredSpec(s);
+      if (current) await this.admitUpdate(s.owner, current, update);
       // FIP first: its conflict (409) stops the update before anything changed.
       if (update.fip !== undefined) await setFip(core, name, update.fip, { timeoutMs });
       if (update.image !== undefined) await rollingUpdate(core, name, { image: update.image }, { timeoutMs });
@@ -132,11 +174,24 @@ export class RouteHandlers {
     });
   }
 
-  /** DELETE /services/{name}: `keep` read as parseKeepParam says (`keey` ignored). */
+  /**
+   * An update the policy refuses (403) before anything changes: a FIP it does not allow; new
+   * replicas (more of them, or a new image) whose host paths no longer pass or lead elsewhere.
+   */
+  private async admitUpdate(owner: Backend, current: ServiceSpec, update: UpdateRequest): Promise<void> {
+    const policy = this.policyFor(owner);
+    const issues = fipIssues(update.fip ?? '', current.ServicePort, policy);
+    if (issues.length > 0) throw new PolicyRefusal(issues);
+    if (update.image !== undefined || (update.replicas ?? 0) > current.Replicas)
+      await recheckSpec(this.opts.engine, this.opts.lbImage, policy, current);
+  }
+
+  /** DELETE /services/{name}: `keep` read as parseKeepParam says (`keey` ignored); `volumes`. */
   private async remove(tenant: string, name: string, params: URLSearchParams): Promise<void> {
     const keep = parseKeepParam(params);
+    const volumes = parseBoolParam(params, 'volumes');
     const result = await this.locked(tenant, name, () =>
-      removeServices(this.core(tenant), [name], { keep, graceSeconds: 10 }),
+      removeServices(this.core(tenant), [name], { keep, volumes, graceSeconds: 10 }),
     );
     const [failure] = result.failed;
     if (failure) throw failure.error;

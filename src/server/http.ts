@@ -34,8 +34,14 @@ export const json = (status: number, value: unknown): Reply => ({
 });
 
 export function errorReply(err: unknown): Reply {
-  if (err instanceof HttpError)
-    return { ...json(err.status, { message: err.message }), headers: err.headers };
+  if (err instanceof HttpError) {
+    // A policy refusal (403) lists its fields as spec validation does.
+    const issues = (err as { issues?: unknown }).issues;
+    return {
+      ...json(err.status, { message: err.message, ...(issues ? { issues } : {}) }),
+      headers: err.headers,
+    };
+  }
   if (err instanceof AuthFailure)
     return {
       ...json(401, { message: `unauthorized: ${err.message}` }),

@@ -1,6 +1,7 @@
 /** The OpenAPI 3 document of the API, generated from SCHEMA (the same table validation uses). Pure. */
 import { FIELD_NAMES, fieldSchema } from '../spec/schema.js';
 import { ALGORITHMS, CONTAINER_SIZES, PROTOCOLS } from '../spec/types.js';
+import { POLICY_REFUSAL, volumePaths, volumeSchemas } from './openapi-volumes.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -161,6 +162,13 @@ const keepParam = {
   description: "leave the replicas running; the original client's `keey` is ignored",
 };
 
+const volumesParam = {
+  name: 'volumes',
+  in: 'query',
+  schema: { type: 'string', enum: ['true', '1', 'yes', 'false', '0', 'no'] },
+  description: 'also remove its named volumes that no other service mounts',
+};
+
 const securitySchemes = {
   bearer: { type: 'http', scheme: 'bearer' },
   hyperHmac: { type: 'apiKey', in: 'header', name: 'Authorization' },
@@ -179,6 +187,7 @@ function schemas(): Record<string, JsonSchema> {
       },
     },
     ...systemSchemas(),
+    ...volumeSchemas(),
     Error: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
   };
 }
@@ -192,6 +201,7 @@ function servicePaths(): JsonSchema {
         responses: {
           201: service('created'),
           400: error('invalid spec: every problem'),
+          403: POLICY_REFUSAL,
           409: error('name or port conflict'),
           500: error('server error'),
         },
@@ -216,10 +226,10 @@ function servicePaths(): JsonSchema {
         responses: { 200: service('the service'), 404: error('no such service') },
       },
       delete: {
-        parameters: [nameParam, keepParam],
+        parameters: [nameParam, keepParam, volumesParam],
         responses: {
           204: { description: 'removed' },
-          400: error('keep is neither true nor false'),
+          400: error('keep or volumes is neither true nor false'),
           404: error('no such service'),
         },
       },
@@ -231,6 +241,7 @@ function servicePaths(): JsonSchema {
         responses: {
           200: service('updated'),
           400: error('invalid'),
+          403: POLICY_REFUSAL,
           404: error('no such service'),
           409: error('FIP already attached'),
         },
@@ -277,6 +288,6 @@ export function openApiDocument(version: string): JsonSchema {
     },
     components: { securitySchemes, schemas: schemas() },
     security: [{ bearer: [] }, { hyperHmac: [] }],
-    paths: { ...servicePaths(), ...systemPaths() },
+    paths: { ...servicePaths(), ...volumePaths(), ...systemPaths() },
   };
 }

@@ -11,7 +11,11 @@ export type RouteName =
   | 'services.update'
   | 'services.remove'
   | 'images.inspect'
-  | 'images.create';
+  | 'images.create'
+  | 'volumes.create'
+  | 'volumes.list'
+  | 'volumes.inspect'
+  | 'volumes.remove';
 
 export interface Route {
   name: RouteName;
@@ -41,6 +45,9 @@ const PATTERNS: Pattern[] = [
   { re: /^\/services\/([^/]+)\/update$/, methods: { POST: 'services.update' } },
   { re: /^\/services\/([^/]+)$/, methods: { GET: 'services.inspect', DELETE: 'services.remove' } },
   { re: /^\/images\/create$/, methods: { POST: 'images.create' } },
+  { re: /^\/volumes\/create$/, methods: { POST: 'volumes.create' } },
+  { re: /^\/volumes$/, methods: { GET: 'volumes.list' } },
+  { re: /^\/volumes\/([^/]+)$/, methods: { GET: 'volumes.inspect', DELETE: 'volumes.remove' } },
   // Image names hold slashes: everything between /images/ and /json.
   { re: /^\/images\/(.+)\/json$/, methods: { GET: 'images.inspect' } },
 ];

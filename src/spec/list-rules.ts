@@ -143,7 +143,7 @@ export const LABELS_JSON = listOrMap(
 
 // Volumes -----------------------------------------------------------------------------------
 
-const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** A volume item for the JSON Schema: SOURCE:/container/path[:ro|:rw] (the rest of the rules: volumes()). */
 const VOLUME_PATTERN = `^(?:${body(VOLUME_NAME)}|/[^:${CONTROL}]*):/[^:${CONTROL}]+(?::(?:ro|rw))?$`;
 

@@ -79,7 +79,7 @@ export const SCHEMA: Schema = {
   },
   ContainerSize: {
     type: 'enum',
-    help: `size of each replica: ${SIZES.map((s) => `${s} (${CONTAINER_SIZES[s].cpus} CPU, ${CONTAINER_SIZES[s].memoryMiB} MiB)`).join(', ')}`,
+    help: `size of each replica: ${SIZES.map((s) => `${s} (${CONTAINER_SIZES[s].cpus} CPU, ${CONTAINER_SIZES[s].memoryMiB} MiB, ${CONTAINER_SIZES[s].pids} processes)`).join(', ')}`,
     default: 's4',
     ...oneOfValues(SIZES),
     flags: [{ flags: '--size <size>', help: `size of each replica: ${list(SIZES)}` }],

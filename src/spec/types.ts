@@ -6,18 +6,22 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export const ALGORITHMS = ['roundrobin', 'leastconn', 'source'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
-/** Container sizes of the original Hyper.sh (its s1–l3 table; docs/spec.md). */
+/**
+ * Container sizes of the original Hyper.sh (its s1–l3 table; docs/spec.md): CPUs and memory; and
+ * svc's own bound on processes and threads (`pids`), about one per MiB of memory, at least 256 and
+ * at most 4096, so that a fork bomb fills its own replica and not the host's process table.
+ */
 export const CONTAINER_SIZES = {
-  s1: { cpus: 1, memoryMiB: 64 },
-  s2: { cpus: 1, memoryMiB: 128 },
-  s3: { cpus: 1, memoryMiB: 256 },
-  s4: { cpus: 1, memoryMiB: 512 },
-  m1: { cpus: 1, memoryMiB: 1024 },
-  m2: { cpus: 2, memoryMiB: 2048 },
-  m3: { cpus: 2, memoryMiB: 4096 },
-  l1: { cpus: 4, memoryMiB: 4096 },
-  l2: { cpus: 4, memoryMiB: 8192 },
-  l3: { cpus: 8, memoryMiB: 16384 },
+  s1: { cpus: 1, memoryMiB: 64, pids: 256 },
+  s2: { cpus: 1, memoryMiB: 128, pids: 256 },
+  s3: { cpus: 1, memoryMiB: 256, pids: 256 },
+  s4: { cpus: 1, memoryMiB: 512, pids: 512 },
+  m1: { cpus: 1, memoryMiB: 1024, pids: 1024 },
+  m2: { cpus: 2, memoryMiB: 2048, pids: 2048 },
+  m3: { cpus: 2, memoryMiB: 4096, pids: 4096 },
+  l1: { cpus: 4, memoryMiB: 4096, pids: 4096 },
+  l2: { cpus: 4, memoryMiB: 8192, pids: 4096 },
+  l3: { cpus: 8, memoryMiB: 16384, pids: 4096 },
 } as const;
 export type ContainerSize = keyof typeof CONTAINER_SIZES;
 

@@ -11,7 +11,17 @@ const names = SCENARIOS.map((s) => s.name);
 
 describe('bench options', () => {
   it('lists every scenario, with what it measures, in the usage text', () => {
-    expect(names).toEqual(['floor', 'swarm', 'ready', 'curve', 'scale', 'cli', 'dataplane', 'failover']);
+    expect(names).toEqual([
+      'floor',
+      'swarm',
+      'ready',
+      'curve',
+      'scale',
+      'cli',
+      'dataplane',
+      'failover',
+      'host-path',
+    ]);
     const lines = usage()
       .split('\n')
       .map((l) => l.trim().split(/\s{2,}/));
@@ -37,7 +47,7 @@ describe('bench options', () => {
 
   it('is documented scenario for scenario in docs/performance.md', () => {
     const doc = readFileSync(resolve(import.meta.dirname, '../../docs/performance.md'), 'utf8');
-    const rows = [...doc.matchAll(/^\| `([a-z]+)` \|/gm)].map((m) => m[1]);
+    const rows = [...doc.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
     expect(rows).toEqual(names);
   });
 });

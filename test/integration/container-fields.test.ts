@@ -30,7 +30,6 @@ writeFileSync(join(hostDir, 'marker.txt'), `from the host ${tenant}\n`);
 
 afterAll(async () => {
   await removeTenant(tenant);
-  await run('docker', ['volume', 'rm', '-f', volume]);
   rmSync(dir, { recursive: true, force: true });
   rmSync(hostDir, { recursive: true, force: true });
 });
@@ -51,6 +50,7 @@ interface Inspected {
     Binds: string[] | null;
     Memory: number;
     NanoCpus: number;
+    PidsLimit: number;
     RestartPolicy: { Name: string };
   };
   Mounts: Array<{ Type: string; Name?: string; Source: string; Destination: string; RW: boolean }>;
@@ -147,11 +147,11 @@ describe('a service from a file that sets every container field', () => {
     }
   });
 
-  it('mounts the named volume read-only and the host directory read-write', async () => {
+  it("mounts the tenant's named volume read-only and the host directory read-write", async () => {
     for (const c of replicas) {
-      expect(c.HostConfig.Binds).toEqual([`${volume}:/data:ro`, `${hostDir}:/hostdata`]);
+      expect(c.HostConfig.Binds).toEqual([`${hostDir}:/hostdata`]);
       const data = c.Mounts.find((m) => m.Destination === '/data');
-      expect(data).toMatchObject({ Type: 'volume', Name: volume, RW: false });
+      expect(data).toMatchObject({ Type: 'volume', Name: `svc-${tenant}_${volume}`, RW: false });
       const host = c.Mounts.find((m) => m.Destination === '/hostdata');
       expect(host).toMatchObject({ Type: 'bind', Source: hostDir, RW: true });
     }
@@ -183,10 +183,11 @@ describe('a service from a file that sets every container field', () => {
     expect(replicas.map((c) => c.Config.Labels[LABEL.replica]).sort()).toEqual(['1', '2']);
   });
 
-  it('sizes replicas as m2 (2 GiB, 2 CPUs capped at the engine) with restart unless-stopped', () => {
+  it('sizes replicas as m2 (2 GiB, 2 CPUs capped at the engine, 2048 processes) with restart unless-stopped', () => {
     for (const c of replicas) {
       expect(c.HostConfig.Memory).toBe(2 * 1024 ** 3);
       expect(c.HostConfig.NanoCpus).toBe(Math.min(2, engineCpus) * 1e9);
+      expect(c.HostConfig.PidsLimit).toBe(2048);
       expect(c.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
     }
   });

@@ -43,7 +43,13 @@ beforeAll(async () => {
   expect(sg.stderr).toBe('');
   const dir = newConfigDir();
   key = await createKey(dir, tenant);
-  server = await startServer(dir, ['--insecure-http', '--listen', `127.0.0.1:${await freePort()}`]);
+  server = await startServer(dir, [
+    '--insecure-http',
+    '--listen',
+    `127.0.0.1:${await freePort()}`,
+    '--allow-host-path',
+    hostDir,
+  ]);
   fipPort = await freePort();
 });
 afterAll(async () => {
@@ -51,7 +57,6 @@ afterAll(async () => {
   await removeTenant(tenant);
   certs?.cleanup();
   rmSync(hostDir, { recursive: true, force: true });
-  await run('docker', ['volume', 'rm', volume]).catch(() => undefined);
   await run('docker', ['rmi', HTTP_V2]).catch(() => undefined);
 });
 
@@ -133,7 +138,7 @@ describe('every route answers in the Go client types', () => {
           Entrypoint: ['/bin/sh', '-c'],
           Cmd: ['/bin/serve-http'],
           Env: ['MODE=prod', 'GREETING=hello world'],
-          Volumes: { [`${volume}:/data:ro`]: {}, [`${hostDir}:/hostdata`]: {} },
+          Volumes: { [`${volume}:/data:ro`]: {}, [`${hostDir}:/hostdata:ro`]: {} },
           Labels: { app: 'conformance', tier: 'web' },
           SecurityGroups: { office: {} },
           FIP: '127.0.0.1',
@@ -143,7 +148,7 @@ describe('every route answers in the Go client types', () => {
       'service',
     );
     expect(full).toMatchObject({
-      Volumes: { [`${volume}:/data:ro`]: {}, [`${hostDir}:/hostdata`]: {} },
+      Volumes: { [`${volume}:/data:ro`]: {}, [`${hostDir}:/hostdata:ro`]: {} },
       SecurityGroups: { office: {} },
       Entrypoint: ['/bin/sh', '-c'],
       Env: ['MODE=prod', 'GREETING=hello world'],
@@ -257,8 +262,27 @@ describe('every route answers in the Go client types', () => {
     expect((await call('GET', '/v1.23/openapi.json')).json.openapi).toMatch(/^3\./);
   });
 
-  it('errors: 400, 401, 404, 409 are {"message"}', async () => {
+  it("volumes: list, inspect, create and remove in the client's shapes (VolumeCreateRequest: driver hyper, size)", async () => {
+    const list = conforms(await call('GET', '/v1.23/volumes'), 200, 'volume-list');
+    expect(list.Volumes.map((v: { Name: string }) => v.Name)).toEqual([volume]);
+    const one = conforms(await call('GET', `/v1.23/volumes/${volume}`), 200, 'volume');
+    expect(one).toMatchObject({ Name: volume, Driver: 'local', Mountpoint: '' });
+    const request = { Name: 'made', Driver: 'hyper', DriverOpts: { size: '10' }, Labels: null };
+    const made = conforms(await call('POST', '/v1.23/volumes/create', request), 201, 'volume');
+    expect(made.Name).toBe('made');
+    conforms(await call('DELETE', `/v1.23/volumes/${volume}`), 409, 'error');
+    const gone = await call('DELETE', '/v1.23/volumes/made');
+    expect([gone.status, gone.text]).toEqual([204, '']);
+    conforms(await call('GET', '/v1.23/volumes/made'), 404, 'error');
+  });
+
+  it('errors: 400, 401, 403, 404, 409 are {"message"} (400 and 403 with their issues)', async () => {
     conforms(await call('POST', '/v1.23/services/create', goService({ Name: 'Bad' })), 400, 'error');
+    const host = goService({ Name: 'host', Image: HTTP_IMAGE, ServicePort: 80, Volumes: { '/etc:/e': {} } });
+    const refused = conforms(await call('POST', '/v1.23/services/create', host), 403, 'error');
+    expect(refused.issues).toEqual([
+      { path: 'Volumes[0]', message: expect.stringMatching(/^host path \/etc: /) },
+    ]);
     const dup = goService({ Name: 'full', Image: HTTP_IMAGE, ServicePort: 80 });
     conforms(await call('POST', '/v1.23/services/create', dup), 409, 'error');
     conforms(await call('GET', '/v1.23/services/nope'), 404, 'error');

@@ -290,12 +290,15 @@ describe('the API on the swarm backend (svc serve --backend swarm)', () => {
       'swarm',
       '--lb-image',
       LB_IMAGE_DEBIAN,
+      // Swarm publishes in host mode on every address of the node: the operator allows that.
+      '--allow-fip',
+      '0.0.0.0',
     ]);
     try {
       const call = (method: string, path: string, body?: unknown) =>
         request(server.port, method, path, { auth: { key }, body });
       const port = await freePort();
-      const created = await call('POST', '/v1.23/services/create?wait=true', {
+      const body = {
         Name: 'api',
         Image: HTTP_IMAGE,
         ServicePort: port,
@@ -303,16 +306,38 @@ describe('the API on the swarm backend (svc serve --backend swarm)', () => {
         Protocol: 'http',
         Replicas: 1,
         FIP: '0.0.0.0',
-      });
+        ContainerSize: 's1',
+        Volumes: ['data:/data'],
+      };
+      // No host path through the API on Swarm (it would be checked on one node, mounted on another).
+      const host = await call('POST', '/v1.23/services/create', { ...body, Volumes: ['/srv:/srv:ro'] });
+      expect(host.status, host.text).toBe(403);
+      expect(host.json.message).toMatch(/Volumes\[0\]: host path \/srv: .*on the swarm backend/);
+      const created = await call('POST', '/v1.23/services/create?wait=true', body);
       expect(created.status, created.text).toBe(201);
+      expect(created.json.Volumes).toEqual({ 'data:/data': {} });
       expect((await httpGetMany(`http://127.0.0.1:${port}/`, 2)).failures).toEqual([]);
+      // The task mounts the tenant's volume, which the node made with the tenant's labels, and
+      // its size bounds its processes.
+      const [task] = await engine.listContainers([
+        `${LABEL.tenant}=${tenant}`,
+        `${LABEL.service}=api`,
+        `${LABEL.role}=replica`,
+      ]);
+      const { stdout } = await run('docker', ['inspect', task?.id ?? 'none']);
+      const [c] = JSON.parse(stdout);
+      expect(c.HostConfig.PidsLimit).toBe(256);
+      expect(c.Mounts).toEqual([expect.objectContaining({ Type: 'volume', Name: `svc-${tenant}_data` })]);
+      const volume = JSON.parse((await run('docker', ['volume', 'inspect', `svc-${tenant}_data`])).stdout)[0];
+      expect(volume.Labels).toMatchObject({ [LABEL.tenant]: tenant, [LABEL.volume]: 'data' });
       const listed = await call('GET', '/v1.23/services');
       expect(listed.json.map((x: { Name: string }) => x.Name)).toContain('api');
       const updated = await call('POST', '/v1.23/services/api/update', { Replicas: 2 });
       expect(updated.status, updated.text).toBe(200);
       expect(updated.json).toMatchObject({ Name: 'api', Replicas: 2, Backend: 'swarm' });
-      expect((await call('DELETE', '/v1.23/services/api')).status).toBe(204);
+      expect((await call('DELETE', '/v1.23/services/api?volumes=true')).status).toBe(204);
       expect(await engine.swarm.listServices(labelFilter(tenant, 'api'))).toEqual([]);
+      expect((await call('GET', '/v1.23/volumes/data')).status).toBe(404);
     } finally {
       await stopServer(server);
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError, UsageError } from '../../src/errors.js';
 import {
+  parseBoolParam,
   parseFiltersParam,
   parseJsonBody,
   parseKeepParam,
@@ -153,5 +154,10 @@ describe('the keep parameter of DELETE', () => {
   });
   it('refuses anything else (400)', () => {
     expect(() => keep('keep=maybe')).toThrow(/keep: expected true or false, got "maybe"/);
+  });
+  it('DELETE ?volumes= reads the same way', () => {
+    expect(parseBoolParam(new URLSearchParams('volumes=true'), 'volumes')).toBe(true);
+    expect(parseBoolParam(new URLSearchParams(''), 'volumes')).toBe(false);
+    expect(() => parseBoolParam(new URLSearchParams('volumes=all'), 'volumes')).toThrow(/volumes: expected/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toServiceJson } from '../../src/core/service-json.js';
+import { volumeJson } from '../../src/core/volumes.js';
 import { imageAnswer, infoAnswer, versionAnswer } from '../../src/server/system.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { seedSpec } from '../support/seed.js';
@@ -100,5 +101,23 @@ describe('the other answers fit their Go types', () => {
     });
     expect(conformanceProblems('image-inspect', image)).toEqual([]);
     expect(conformanceProblems('image-inspect', imageAnswer({ id: 'sha256:abc', tags: [] }))).toEqual([]);
+  });
+
+  it('Volume and VolumesListResponse (an engine that gives no creation time still gives a time.Time)', () => {
+    const v = volumeJson({
+      name: 'data',
+      engineName: 'svc-t_data',
+      driver: 'local',
+      scope: 'local',
+      created: '',
+      labels: {},
+      services: ['web'],
+    });
+    expect(conformanceProblems('volume', v)).toEqual([]);
+    expect(conformanceProblems('volume', { ...v, CreatedAt: '' })).not.toEqual([]);
+    expect(conformanceProblems('volume-list', { Volumes: [v], Warnings: null })).toEqual([]);
+    expect(
+      conformanceProblems('volume-list', { Volumes: [{ ...v, Labels: [] }], Warnings: null }),
+    ).not.toEqual([]);
   });
 });

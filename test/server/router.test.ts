@@ -21,7 +21,19 @@ describe('route', () => {
       expect(route('GET', `${prefix}/info`)).toMatchObject({ name: 'info' });
       expect(route('GET', `${prefix}/openapi.json`)).toMatchObject({ name: 'openapi' });
       expect(route('POST', `${prefix}/images/create`)).toMatchObject({ name: 'images.create' });
+      expect(route('POST', `${prefix}/volumes/create`)).toMatchObject({ name: 'volumes.create' });
+      expect(route('GET', `${prefix}/volumes`)).toMatchObject({ name: 'volumes.list' });
+      expect(route('GET', `${prefix}/volumes/data`)).toMatchObject({
+        name: 'volumes.inspect',
+        params: { name: 'data' },
+      });
+      expect(route('DELETE', `${prefix}/volumes/data`)).toMatchObject({ name: 'volumes.remove' });
     }
+    // A volume may be called create (as with docker): GET and DELETE reach it.
+    expect(route('GET', '/volumes/create')).toMatchObject({
+      name: 'volumes.inspect',
+      params: { name: 'create' },
+    });
     expect(route('GET', '/v1.23/services')).toMatchObject({ version: '1.23' });
     expect(route('GET', '/services')).not.toHaveProperty('version');
   });

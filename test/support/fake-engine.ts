@@ -21,6 +21,7 @@ import type {
   LogOptions,
   NetworkRef,
   ProcessInfo,
+  VolumeSummary,
 } from '../../src/engine/engine.js';
 import type { SwarmEngine } from '../../src/engine/swarm.js';
 import { ConflictError, InternalError, NotFoundError } from '../../src/errors.js';
@@ -56,6 +57,8 @@ export interface Injection {
 export class FakeWorld implements SwarmHost {
   readonly containers = new Map<string, FakeContainer>();
   readonly networks = new Map<string, { id: string; labels: Labels }>();
+  /** Volumes by name. */
+  readonly volumes = new Map<string, { labels: Labels }>();
   readonly images = new Set<string>();
   /** What each load balancer (by container ID) serves: the last state applied or configured. */
   readonly lbState = new Map<string, { servers: string[]; cert?: string; allow?: string[] }>();
@@ -150,6 +153,7 @@ export class FakeWorld implements SwarmHost {
         .map((c) => ({ name: c.name, state: c.state, image: c.spec.image, labels: c.spec.labels }))
         .sort((a, b) => a.name.localeCompare(b.name)),
       networks: [...this.networks.keys()].sort(),
+      volumes: [...this.volumes.keys()].sort(),
       lbs: [...lbByName].sort(([a], [b]) => a.localeCompare(b)),
       swarm: this.swarm?.picture(),
     };
@@ -227,6 +231,7 @@ export class FakeEngine implements Engine {
       created: c.created,
       addresses: c.state === 'running' && c.spec.network !== 'none' ? { [c.spec.network]: '10.0.0.2' } : {},
       ports: [],
+      volumes: c.spec.volumes?.map((v) => v.name) ?? [],
     };
   }
 
@@ -284,6 +289,43 @@ export class FakeEngine implements Engine {
 
   async readFiles(): Promise<ArchiveEntry[]> {
     return [];
+  }
+
+  async listVolumes(labels: string[]): Promise<VolumeSummary[]> {
+    return [...this.world.volumes]
+      .filter(([, v]) => matches(v.labels, labels))
+      .map(([name, v]) => this.volume(name, v.labels));
+  }
+
+  private volume(name: string, labels: Labels): VolumeSummary {
+    return { name, driver: 'local', labels, created: '2026-12-01T00:00:00Z', scope: 'local' };
+  }
+
+  async inspectVolume(name: string): Promise<VolumeSummary | undefined> {
+    const v = this.world.volumes.get(name);
+    return v ? this.volume(name, v.labels) : undefined;
+  }
+
+  async createVolume(name: string, labels: Labels): Promise<VolumeSummary> {
+    const existing = this.world.volumes.get(name);
+    if (existing) return this.volume(name, existing.labels);
+    this.world.mutate('create-volume', name);
+    this.world.volumes.set(name, { labels });
+    return this.volume(name, labels);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    if (!this.world.volumes.has(name)) throw new NotFoundError(`no such volume: ${name}`);
+    const users = [...this.world.containers.values()].filter((c) =>
+      c.spec.volumes?.some((v) => v.name === name),
+    );
+    if (users.length > 0) throw new ConflictError(`remove ${name}: volume is in use`);
+    this.world.mutate('remove-volume', name);
+    this.world.volumes.delete(name);
+  }
+
+  async runOnce(): Promise<ExecResult> {
+    return { exitCode: 0, stdout: '', stderr: '' };
   }
 
   async exec(): Promise<ExecResult> {

@@ -76,7 +76,18 @@ export function operations(backend: Backend, fip: string, certs: TestCerts): Sce
       op: (c) => create(c, https),
       noCleanup: true,
     },
+    {
+      name: 'create with a named volume and a host path',
+      given: async () => undefined,
+      op: (c) => create(c, { ...seedSpec, Volumes: ['data:/d', '/srv:/s:ro'] }),
+      noCleanup: true,
+    },
     { name: 'scale up', given: given(seedSpec), op: (c) => scaleService(c, 'http', 4, run) },
+    {
+      name: 'scale up with a named volume',
+      given: given({ ...seedSpec, Volumes: ['data:/d'] }),
+      op: (c) => scaleService(c, 'http', 4, run),
+    },
     { name: 'scale down', given: given(seedSpec), op: (c) => scaleService(c, 'http', 1, run) },
     {
       name: 'rolling update',

@@ -4,11 +4,12 @@
  * driver's steps.
  */
 import type { Backend, ChangeEnv } from '../../core/backend.js';
+import { refusePlainVolumes } from '../../model/volumes.js';
 import { describeCertificate } from '../../spec/ssl-cert.js';
 import { localLogs } from './logs.js';
 import { readLocal } from './observe.js';
 import { ensureImage, planLocalCreate, removeNetworkIfUnused } from './operations.js';
-import { changeable, recordSteps } from './plan/change.js';
+import { type Changeable, changeable, recordSteps } from './plan/change.js';
 import { planFip } from './plan/fip.js';
 import { keptReplicas, planRemoval } from './plan/remove.js';
 import { planRollingUpdate } from './plan/rolling-update.js';
@@ -17,8 +18,19 @@ import { planUpdateCert } from './plan/update-cert.js';
 
 const cpus = (env: ChangeEnv<undefined>) => ({ engineCpus: env.snapshot.info.cpus });
 
+/** New replicas would mount the tenant's volumes: refused while the replicas mount plain-named ones. */
+const refuseOldMounts = (c: Changeable) =>
+  refusePlainVolumes(
+    c.service.name,
+    c.spec.Volumes,
+    c.service.tenant,
+    c.service.replicas.flatMap((r) => r.volumes ?? []),
+  );
+
 export const localBackend: Backend<undefined> = {
   name: 'local',
+  releaseMs: 0,
+  onEngineHost: true,
 
   async observe(env) {
     return readLocal(localBackend, env.tenant, await env.containers());
@@ -28,12 +40,14 @@ export const localBackend: Backend<undefined> = {
 
   async planScale(env, target) {
     const c = changeable(env.change.service, env.snapshot);
+    if (target > c.service.replicas.length) refuseOldMounts(c);
     const { plan, numbers } = planScaleSteps(c, target, cpus(env));
     return { plan, summary: `${c.spec.Replicas} → ${target} replicas (${describeScale(numbers)})` };
   },
 
   async planRollingUpdate(env, image) {
     const c = changeable(env.change.service, env.snapshot);
+    refuseOldMounts(c);
     if (!env.opts.dryRun) await ensureImage(env.core, image, env.opts);
     const plan = planRollingUpdate(c, image, cpus(env));
     const replaced = plan ? plan.phases.flat().filter((s) => s.op === 'start').length : 0;

@@ -6,6 +6,7 @@
 import type { Backend, ChangeEnv } from '../../core/backend.js';
 import { observe } from '../../core/observe.js';
 import { allowFor } from '../../core/plan/security-groups.js';
+import { refusePlainVolumes } from '../../model/volumes.js';
 import { describeCertificate } from '../../spec/ssl-cert.js';
 import { lbContext, managerContext } from './context.js';
 import { planSwarmAllow, planSwarmFip, planSwarmUpdateCert } from './lb-plans.js';
@@ -20,6 +21,7 @@ import {
   planSwarmScale,
   swarmChangeable,
 } from './plans.js';
+import { mountedVolumes } from './specs.js';
 import { waitUntil } from './steps.js';
 
 /** The context of a change of the load balancer (its image, as it runs now). */
@@ -32,6 +34,8 @@ async function lbChange(env: ChangeEnv<SwarmParts>) {
 
 export const swarmBackend: Backend<SwarmParts> = {
   name: SWARM,
+  releaseMs: 20_000,
+  onEngineHost: false,
 
   observe: (env) => observeSwarm(swarmBackend, env),
 
@@ -48,12 +52,16 @@ export const swarmBackend: Backend<SwarmParts> = {
 
   async planScale(env, target) {
     const c = swarmChangeable(env.change);
+    // Its next spec mounts the tenant's volumes: Swarm would replace every task.
+    refusePlainVolumes(c.service.name, c.spec.Volumes, c.service.tenant, mountedVolumes(c.replicas.spec));
     const plan = planSwarmScale(c, target, managerContext(env.core.tenant, env.snapshot.info));
     return { plan, summary: `${c.spec.Replicas} → ${target} replicas (Swarm)` };
   },
 
   async planRollingUpdate(env, image) {
     const c = swarmChangeable(env.change);
+    // Its next spec mounts the tenant's volumes: Swarm would replace every task.
+    refusePlainVolumes(c.service.name, c.spec.Volumes, c.service.tenant, mountedVolumes(c.replicas.spec));
     const plan = planSwarmRollingUpdate(c, image, managerContext(env.core.tenant, env.snapshot.info));
     return { plan, summary: `${c.spec.Image} → ${image} (Swarm's rolling update)` };
   },

@@ -6,11 +6,13 @@
  * Swarm configs and secrets, mounted where the official image reads them.
  */
 import type { Labels } from '../../engine/engine.js';
+import { volumeMount } from '../../engine/specs.js';
 import type { ServiceSpecJson } from '../../engine/swarm.js';
 import { InternalError } from '../../errors.js';
 import { renderHaproxyConfig } from '../../haproxy/render-config.js';
 import { LABEL, LB_DIR, LB_FILES, names } from '../../model/naming.js';
 import { specHash } from '../../model/spec-hash.js';
+import { tenantMount, volumeEntries } from '../../model/volumes.js';
 import { CONTAINER_SIZES, MAX_REPLICAS, type ServiceSpec } from '../../spec/types.js';
 import { swarmLabels, swarmNames } from './names.js';
 
@@ -24,15 +26,27 @@ export interface SwarmContext {
   engineCpus: number;
 }
 
-/** `volume:/path[:ro]` or `/host:/path[:ro]` as a Swarm mount. */
-function mountOf(bind: string): Record<string, unknown> {
-  const [source = '', target = '', mode] = bind.split(':');
-  return {
-    Type: source.startsWith('/') ? 'bind' : 'volume',
-    Source: source,
-    Target: target,
-    ReadOnly: mode === 'ro',
+/**
+ * The spec's Volumes as Swarm mounts: host paths as binds, named volumes as the tenant's engine
+ * volumes, which each node makes with the tenant's labels (VolumeOptions) when a task needs it.
+ */
+function mountsOf(spec: ServiceSpec, tenant: string): Array<Record<string, unknown>> | undefined {
+  if (!spec.Volumes) return undefined;
+  return volumeEntries(spec.Volumes).map((v) =>
+    v.host
+      ? { Type: 'bind', Source: v.source, Target: v.target, ReadOnly: v.readOnly }
+      : volumeMount(tenantMount(v, tenant)),
+  );
+}
+
+/** The volumes (by engine name) a replicas service's tasks mount. */
+export function mountedVolumes(spec: ServiceSpecJson): string[] {
+  const template = spec.TaskTemplate as {
+    ContainerSpec?: { Mounts?: Array<{ Type?: string; Source?: string }> };
   };
+  return (template?.ContainerSpec?.Mounts ?? []).flatMap((m) =>
+    m.Type === 'volume' && m.Source ? [m.Source] : [],
+  );
 }
 
 /**
@@ -57,7 +71,7 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
     OpenStdin: spec.Stdin,
     StopSignal: spec.StopSignal || undefined,
     StopGracePeriod: 10 * SECOND,
-    Mounts: spec.Volumes?.map(mountOf),
+    Mounts: mountsOf(spec, ctx.tenant),
   };
   if (spec.Entrypoint) container.Command = spec.Entrypoint;
   if (spec.Cmd) container.Args = spec.Cmd;
@@ -70,6 +84,7 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
         Limits: {
           MemoryBytes: size.memoryMiB * 1024 * 1024,
           NanoCPUs: Math.min(size.cpus, ctx.engineCpus) * 1e9,
+          Pids: size.pids,
         },
       },
       Networks: [{ Target: swarmNames.network(ctx.tenant) }],

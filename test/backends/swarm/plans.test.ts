@@ -19,7 +19,12 @@ import {
   type SwarmPlanContext,
   swarmChangeable,
 } from '../../../src/backends/swarm/plans.js';
-import { lbConfigText, lbService, replicasService } from '../../../src/backends/swarm/specs.js';
+import {
+  lbConfigText,
+  lbService,
+  mountedVolumes,
+  replicasService,
+} from '../../../src/backends/swarm/specs.js';
 import { changeable } from '../../../src/core/services.js';
 import { computeStatus } from '../../../src/core/status.js';
 import { describePlan, type Plan } from '../../../src/core/steps.js';
@@ -111,7 +116,7 @@ function swarmOf(spec = web, image = spec.Image): SwarmObserved[] {
 const change = (spec = web) => swarmChangeable(changeable(swarmOf(spec)[0] as SwarmObserved));
 
 describe('the spec as Swarm services', () => {
-  it('maps every container field into the task template, the size into limits, and rolls with rollback', () => {
+  it("maps every container field into the task template (named volumes as the tenant's), the size into limits, and rolls with rollback", () => {
     const r = replicasService(web, ctx, { [LABEL.spec]: '{}' });
     expect(r).toMatchObject({
       Name: `web-${TENANT.slice(0, 8)}`,
@@ -124,14 +129,29 @@ describe('the spec as Swarm services', () => {
           Args: ['serve'],
           Env: ['A=1'],
           Mounts: [
-            { Type: 'volume', Source: 'data', Target: '/d', ReadOnly: false },
+            {
+              Type: 'volume',
+              Source: `svc-${TENANT}_data`,
+              Target: '/d',
+              ReadOnly: false,
+              VolumeOptions: {
+                Labels: {
+                  [LABEL.managed]: '1',
+                  [LABEL.tenant]: TENANT,
+                  [LABEL.role]: 'volume',
+                  [LABEL.volume]: 'data',
+                },
+              },
+            },
             { Type: 'bind', Source: '/srv', Target: '/s', ReadOnly: true },
           ],
         },
-        Resources: { Limits: { MemoryBytes: 512 * 1024 * 1024, NanoCPUs: 1e9 } },
+        Resources: { Limits: { MemoryBytes: 512 * 1024 * 1024, NanoCPUs: 1e9, Pids: 512 } },
       },
     });
     expect(r.Labels).toMatchObject({ [LABEL.backend]: 'swarm', [LABEL.role]: 'replica', [LABEL.spec]: '{}' });
+    // What a later change reads back: the volumes its tasks mount.
+    expect(mountedVolumes(r)).toEqual([`svc-${TENANT}_data`]);
   });
 
   it('runs the load balancer pinned to this node, publishing in host mode, its files from configs and secrets', () => {

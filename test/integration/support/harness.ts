@@ -63,6 +63,7 @@ async function removeSwarmTenant(tenant: string): Promise<void> {
   }
 }
 
+/** Everything of a test tenant: Swarm objects, containers, networks, volumes. */
 export async function removeTenant(tenant: string): Promise<void> {
   await removeSwarmTenant(tenant);
   // A `docker run --rm` client on the network may still be going away: the engine removes it
@@ -72,6 +73,8 @@ export async function removeTenant(tenant: string): Promise<void> {
     await Promise.all(list.map((c) => engine.removeContainer(c.id)));
     try {
       await engine.removeNetwork(names.network(tenant));
+      const volumes = await engine.listVolumes(labelFilter(tenant));
+      await Promise.all(volumes.map((v) => engine.removeVolume(v.name)));
       return;
     } catch (err) {
       if (attempt >= 20 || !/active endpoints/.test((err as Error).message)) throw err;
@@ -105,6 +108,12 @@ export async function removeTestLeftovers(e: Engine = engine): Promise<void> {
   ]);
   for (const name of stdout.split('\n').filter((n) => n.startsWith(`svc-${TEST_TENANT_PREFIX}`))) {
     await e.removeNetwork(name).catch(() => undefined);
+  }
+  // Volumes of test tenants made before the cutoff (one still in use is refused, and kept).
+  for (const v of await e.listVolumes([LABEL.managed])) {
+    const old = Date.parse(v.created) / 1000 < cutoff;
+    if (old && (v.labels[LABEL.tenant] ?? '').startsWith(TEST_TENANT_PREFIX))
+      await e.removeVolume(v.name).catch(() => undefined);
   }
 }
 

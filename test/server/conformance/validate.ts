@@ -16,6 +16,8 @@ export type SchemaName =
   | 'version'
   | 'image-inspect'
   | 'json-message'
+  | 'volume'
+  | 'volume-list'
   | 'error';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -50,7 +52,8 @@ export function conformanceProblems(name: SchemaName, value: unknown): string[] 
     : (validate.errors ?? []).map(
         (e) => `${e.instancePath || '/'}: ${e.message} ${JSON.stringify(e.params)}`,
       );
-  const items = name === 'service-list' && Array.isArray(value) ? value : [value];
-  const itemName = name === 'service-list' ? 'service' : name;
+  const list = name === 'volume-list' ? (value as { Volumes?: unknown }).Volumes : value;
+  const items = (name === 'service-list' || name === 'volume-list') && Array.isArray(list) ? list : [value];
+  const itemName = name === 'service-list' ? 'service' : name === 'volume-list' ? 'volume' : name;
   return [...problems, ...items.flatMap((v) => shadowing(itemName, v))];
 }

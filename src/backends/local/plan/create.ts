@@ -14,6 +14,7 @@ import { ConflictError, NotFoundError } from '../../../errors.js';
 import { lbContainerSettings } from '../../../lb/driver.js';
 import { baseLabels, LABEL, names, serviceLabels } from '../../../model/naming.js';
 import { specHash } from '../../../model/spec-hash.js';
+import { hostBinds, tenantMounts } from '../../../model/volumes.js';
 import { CONTAINER_SIZES, type ServiceSpec } from '../../../spec/types.js';
 
 export interface CreateContext {
@@ -60,7 +61,10 @@ export function cpuNote(spec: ServiceSpec, engineCpus: number): string | undefin
   return `ContainerSize ${spec.ContainerSize} asks for ${asked} CPUs; the engine has ${engineCpus}, so each replica gets ${cpus}`;
 }
 
-/** Replica N of the service: every container field of the spec, its size, labels, restart policy. */
+/**
+ * Replica N of the service: every container field of the spec (named volumes as the tenant's), its
+ * size, labels, restart policy.
+ */
 export function replicaContainer(
   spec: ServiceSpec,
   tenant: string,
@@ -82,12 +86,14 @@ export function replicaContainer(
     cmd: spec.Cmd,
     env: spec.Env,
     workingDir: spec.WorkingDir,
-    binds: spec.Volumes,
+    binds: hostBinds(spec.Volumes),
+    volumes: tenantMounts(spec.Volumes, tenant),
     tty: spec.Tty,
     openStdin: spec.Stdin,
     stopSignal: spec.StopSignal,
     memoryBytes: CONTAINER_SIZES[spec.ContainerSize].memoryMiB * 1024 * 1024,
     nanoCpus: cpusFor(spec, engineCpus) * 1e9,
+    pidsLimit: CONTAINER_SIZES[spec.ContainerSize].pids,
     restartPolicy: 'unless-stopped',
   };
 }
