@@ -7,8 +7,9 @@ import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { NotFoundError } from '../errors.js';
 import { type ArchiveEntry, createTar, readTar } from './archive.js';
+import { pullImage, registryDigest } from './docker-images.js';
 import { ensureNetwork } from './docker-network.js';
-import { pull, readLogs, runExec } from './docker-streams.js';
+import { readLogs, runExec } from './docker-streams.js';
 import { DockerSwarm, swarmInfoOf } from './docker-swarm.js';
 import * as volumes from './docker-volumes.js';
 import { sharedDockerode } from './dockerode-client.js';
@@ -87,11 +88,16 @@ export class DockerEngine implements Engine {
 
   async inspectImage(
     ref: string,
-  ): Promise<{ id: string; tags: string[]; raw?: Record<string, unknown> } | undefined> {
+  ): Promise<{ id: string; tags: string[]; digests: string[]; raw?: Record<string, unknown> } | undefined> {
     try {
       return await this.call(`inspect image ${ref}`, async () => {
         const image = await this.docker.getImage(ref).inspect();
-        return { id: image.Id, tags: image.RepoTags ?? [], raw: image as unknown as Record<string, unknown> };
+        return {
+          id: image.Id,
+          tags: image.RepoTags ?? [],
+          digests: image.RepoDigests ?? [],
+          raw: image as unknown as Record<string, unknown>,
+        };
       });
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
@@ -104,7 +110,11 @@ export class DockerEngine implements Engine {
   }
 
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    return this.call(`pull image ${ref}`, () => pull(this.docker, ref, onProgress));
+    return pullImage(this.docker, this.where, ref, onProgress);
+  }
+
+  registryDigest(ref: string): Promise<string> {
+    return registryDigest(this.docker, this.where, ref);
   }
 
   ensureNetwork(

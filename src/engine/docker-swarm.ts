@@ -4,6 +4,7 @@
  * the URL's query, and a secret's data must never be in a URL.
  */
 import type Dockerode from 'dockerode';
+import { credentialsFor } from './docker-images.js';
 import { readLogs } from './docker-streams.js';
 import type { Labels, LogLine, LogOptions } from './engine.js';
 import { engineError, isStatus, unlessStatus } from './engine-error.js';
@@ -81,6 +82,16 @@ export function swarmInfoOf(info: {
   return { nodeId: s.NodeID, manager: Boolean(s.ControlAvailable) };
 }
 
+/**
+ * The login for the registry of the image a service spec runs, for X-Registry-Auth: Swarm keeps it
+ * with the service, and each node pulls the image with it (docker's --with-registry-auth).
+ */
+async function registryAuth(spec: ServiceSpecJson): Promise<Dockerode.AuthConfig | undefined> {
+  const task = spec.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined;
+  const image = task?.ContainerSpec?.Image;
+  return image ? ((await credentialsFor(image)).auth as Dockerode.AuthConfig | undefined) : undefined;
+}
+
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** Query and body apart (see the file's comment), as the options dockerode's call takes. */
@@ -112,14 +123,23 @@ export class DockerSwarm implements SwarmEngine {
 
   createService(spec: ServiceSpecJson): Promise<string> {
     return this.call(`create swarm service ${spec.Name}`, async () => {
-      const created = await this.docker.createService(spec as unknown as Dockerode.CreateServiceOptions);
+      const body = spec as unknown as Dockerode.CreateServiceOptions;
+      // No header at all without a login (an empty one would replace what Swarm keeps).
+      const auth = await registryAuth(spec);
+      const created = auth
+        ? await this.docker.createService(auth, body)
+        : await this.docker.createService(body);
       return created.id;
     });
   }
 
   updateService(id: string, version: number, spec: ServiceSpecJson): Promise<void> {
     return this.call(`update swarm service ${spec.Name}`, async () => {
-      await this.docker.getService(id).update(apart({ version }, spec));
+      const auth = await registryAuth(spec);
+      const service = this.docker.getService(id);
+      await (auth
+        ? service.update(auth, apart({ version }, spec))
+        : service.update(apart({ version }, spec)));
     });
   }
 

@@ -190,13 +190,17 @@ export class FakeEngine implements Engine {
     return this.world.images.has(ref);
   }
 
-  async inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined> {
-    return this.world.images.has(ref) ? { id: `sha256:${ref.length}`, tags: [ref] } : undefined;
+  async inspectImage(ref: string): Promise<{ id: string; tags: string[]; digests: string[] } | undefined> {
+    return this.world.images.has(ref) ? { id: `sha256:${ref.length}`, tags: [ref], digests: [] } : undefined;
   }
 
   async pullImage(ref: string): Promise<void> {
     this.world.mutate('pull', ref);
     this.world.images.add(ref);
+  }
+
+  async registryDigest(ref: string): Promise<string> {
+    return `sha256:${ref.length.toString(16).padStart(64, '0')}`;
   }
 
   async ensureNetwork(name: string, labels: Labels): Promise<NetworkRef> {
