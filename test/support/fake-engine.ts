@@ -60,6 +60,10 @@ export class FakeWorld implements SwarmHost {
   /** Volumes by name. */
   readonly volumes = new Map<string, { labels: Labels }>();
   readonly images = new Set<string>();
+  /** What the registry gives for an image reference now: its digest (else one made of the name). */
+  readonly registry = new Map<string, string>();
+  /** The digest each image present was pulled by, as the engine keeps it (RepoDigests). */
+  readonly pulledDigests = new Map<string, string>();
   /** What each load balancer (by container ID) serves: the last state applied or configured. */
   readonly lbState = new Map<string, { servers: string[]; cert?: string; allow?: string[] }>();
   readonly calls: Call[] = [];
@@ -191,16 +195,20 @@ export class FakeEngine implements Engine {
   }
 
   async inspectImage(ref: string): Promise<{ id: string; tags: string[]; digests: string[] } | undefined> {
-    return this.world.images.has(ref) ? { id: `sha256:${ref.length}`, tags: [ref], digests: [] } : undefined;
+    if (!this.world.images.has(ref)) return undefined;
+    const digest = this.world.pulledDigests.get(ref);
+    const digests = digest ? [`${ref.replace(/:[^:/]+$/, '')}@${digest}`] : [];
+    return { id: `sha256:${ref.length}`, tags: [ref], digests };
   }
 
   async pullImage(ref: string): Promise<void> {
     this.world.mutate('pull', ref);
     this.world.images.add(ref);
+    this.world.pulledDigests.set(ref, await this.registryDigest(ref));
   }
 
   async registryDigest(ref: string): Promise<string> {
-    return `sha256:${ref.length.toString(16).padStart(64, '0')}`;
+    return this.world.registry.get(ref) ?? `sha256:${ref.length.toString(16).padStart(64, '0')}`;
   }
 
   async ensureNetwork(name: string, labels: Labels): Promise<NetworkRef> {
