@@ -2,7 +2,8 @@
 # Set svc up from a clone, as root on Debian: a Docker engine (Debian's docker.io, installed and
 # started when no engine answers), the offline images (svc-test/*, built from Debian packages: no
 # registry needed), the Node packages (`npm ci`) and the build (dist/, what ./bin/svc.js runs).
-# With --tests, also what only the test suites use: Debian packages (sshd, zsh, fish, openssl),
+# With --tests, also what only the test suites use: Debian packages (sshd, zsh, fish, openssl, a
+# private registry and htpasswd),
 # the second Swarm node's image, and git.
 #
 #   bash scripts/setup.sh            # then: ./bin/svc.js create -f examples/hello-http.yaml ...
@@ -52,7 +53,8 @@ echo "engine ${DOCKER_HOST:-unix:///var/run/docker.sock}: Docker $(docker versio
 
 need_packages curl curl
 if [ "$tests" = 1 ]; then
-  need_packages git git openssl openssl /usr/sbin/sshd openssh-server zsh zsh fish fish debootstrap debootstrap
+  need_packages git git openssl openssl /usr/sbin/sshd openssh-server zsh zsh fish fish debootstrap debootstrap \
+    docker-registry docker-registry htpasswd apache2-utils
 fi
 
 step "offline images"
