@@ -2,9 +2,8 @@
 # Set svc up from a clone, as root on Debian: a Docker engine (Debian's docker.io, installed and
 # started when no engine answers), the offline images (svc-test/*, built from Debian packages: no
 # registry needed), the Node packages (`npm ci`) and the build (dist/, what ./bin/svc.js runs).
-# With --tests, also what only the test suites use: Debian packages (sshd, zsh, fish, openssl, a
-# private registry and htpasswd),
-# the second Swarm node's image, and git.
+# With --tests, also what only the test suites use: Debian packages (sshd, zsh, fish, openssl,
+# docker-registry and htpasswd for a private registry), the second Swarm node's image, and git.
 #
 #   bash scripts/setup.sh            # then: ./bin/svc.js create -f examples/hello-http.yaml ...
 #   bash scripts/setup.sh --tests    # then: npm test
