@@ -5,6 +5,10 @@
  * registry, else the `credsStore`, else the `auths` entry. A helper is run as the CLI runs it:
  * `docker-credential-<name> get` with the registry key on stdin, answering JSON.
  *
+ * A helper that is missing or fails leaves the registry without a login (so public images still
+ * pull, unlike the docker CLI, which stops there); the reason is kept in `from`, which the error of
+ * a registry wanting a login then shows.
+ *
  * No npm library does this lookup (the one that reads config.json, dockerode-authconfig, reads
  * `auths` only, splits a password at its first colon and runs no helper), so it is here. The
  * secret is only ever put in the auth handed to the engine; what says where credentials came from
@@ -147,8 +151,15 @@ export async function findCredentials(ref: string, sources: CredentialSources): 
   }
   const helper = config.credHelpers[key] ?? config.credsStore;
   if (helper) {
-    const answer = await sources.helper(helper, key, sources.env);
     const from = `docker-credential-${helper} (named in ${file})`;
+    let answer: HelperAnswer;
+    try {
+      answer = await sources.helper(helper, key, sources.env);
+    } catch (err) {
+      // Pull without a login (a public image still comes); a registry that wants one is then
+      // refused with this reason in the message, as `from`.
+      return { ...base, from: `${from}, which failed: ${(err as Error).message}` };
+    }
     if (!answer) return { ...base, from };
     const auth: RegistryAuth =
       answer.username === '<token>'

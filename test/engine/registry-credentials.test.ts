@@ -148,9 +148,20 @@ describe('findCredentials', () => {
     expect(asked).toEqual(['gcr gcr.io', 'store r.io']);
   });
 
-  it('has no login where the helper has none', async () => {
+  it('has no login where the helper has none, or fails (saying why)', async () => {
     const { s } = sources({ [DEFAULT_FILE]: { credsStore: 'store' } });
     expect((await findCredentials('r.io/app', s)).auth).toBeUndefined();
+    const failing: CredentialSources = {
+      ...s,
+      helper: async () => {
+        throw new Error('credential helper docker-credential-store is not on the PATH');
+      },
+    };
+    expect(await findCredentials('r.io/app', failing)).toEqual({
+      registry: 'r.io',
+      key: 'r.io',
+      from: `docker-credential-store (named in ${DEFAULT_FILE}), which failed: credential helper docker-credential-store is not on the PATH`,
+    });
   });
 
   it('takes DOCKER_AUTH_CONFIG first, and passes over a malformed one', async () => {
