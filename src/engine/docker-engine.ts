@@ -31,6 +31,7 @@ import type {
   VolumeSummary,
 } from './engine.js';
 import { engineError, engineWords, isStatus, unlessStatus } from './engine-error.js';
+import { DOCKER_CONFIG_LOGIN, type RegistryLogin } from './registry-login.js';
 import { addressesOf, containerBody, summaryOf } from './specs.js';
 import type { SwarmEngine } from './swarm.js';
 
@@ -45,7 +46,12 @@ export class DockerEngine implements Engine {
   readonly where: string;
   readonly swarm: SwarmEngine;
 
-  constructor(docker?: Dockerode, where?: string) {
+  constructor(
+    docker?: Dockerode,
+    where?: string,
+    /** The registry login pulls carry (the user's, as the docker CLI finds it, by default). */
+    private readonly login: RegistryLogin = DOCKER_CONFIG_LOGIN,
+  ) {
     if (docker) {
       this.docker = docker;
       this.where = where ?? 'the Docker engine';
@@ -54,7 +60,11 @@ export class DockerEngine implements Engine {
       this.docker = shared.docker;
       this.where = where ?? shared.endpoint.display;
     }
-    this.swarm = new DockerSwarm(this.docker, this.where);
+    this.swarm = new DockerSwarm(this.docker, this.where, login);
+  }
+
+  withRegistryLogin(login: RegistryLogin): Engine {
+    return new DockerEngine(this.docker, this.where, login);
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -110,11 +120,11 @@ export class DockerEngine implements Engine {
   }
 
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    return pullImage(this.docker, this.where, ref, onProgress);
+    return pullImage(this.docker, this.where, this.login, ref, onProgress);
   }
 
   registryDigest(ref: string): Promise<string> {
-    return registryDigest(this.docker, this.where, ref);
+    return registryDigest(this.docker, this.where, this.login, ref);
   }
 
   ensureNetwork(

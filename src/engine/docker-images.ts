@@ -1,62 +1,32 @@
 /**
- * Pulls and registry look-ups through dockerode with the user's registry credentials
- * (registry-credentials.ts), as the docker CLI does: each request carries the login for the
- * image's registry (X-Registry-Auth) when there is one. A registry's refusal leaves as a typed
- * error naming the registry (registry-errors.ts).
+ * Pulls and registry look-ups through dockerode with a registry login (registry-login.ts: the
+ * user's, as the docker CLI finds it, none, or one given), as the docker CLI does: each request
+ * carries the login for the image's registry (X-Registry-Auth) when there is one. A registry's
+ * refusal leaves as a typed error naming the registry (registry-errors.ts).
  */
 import type Dockerode from 'dockerode';
 import type { SvcError } from '../errors.js';
 import { pull } from './docker-streams.js';
 import type { PullProgress } from './engine.js';
 import { engineError } from './engine-error.js';
-import { parseReference, registryKey } from './image-reference.js';
-import {
-  type CredentialSources,
-  type Credentials,
-  dockerConfigDir,
-  findCredentials,
-  processSources,
-} from './registry-credentials.js';
+import type { Credentials } from './registry-credentials.js';
 import { registryError } from './registry-errors.js';
-
-/** How long credentials found are used again (a command asks a helper once; a server now and then). */
-const REUSE_MS = 30_000;
-const found = new Map<string, { at: number; credentials: Promise<Credentials> }>();
-
-/** The user's credentials for the registry of image `ref` (looked up again after REUSE_MS). */
-export function credentialsFor(
-  ref: string,
-  sources: CredentialSources = processSources(),
-): Promise<Credentials> {
-  const { env, home } = sources;
-  const registry = registryKey(parseReference(ref).domain);
-  const key = JSON.stringify([
-    registry,
-    dockerConfigDir(env, home),
-    env.DOCKER_AUTH_CONFIG ?? '',
-    env.PATH ?? '',
-  ]);
-  const had = found.get(key);
-  if (had && Date.now() - had.at < REUSE_MS) return had.credentials;
-  const credentials = findCredentials(ref, sources);
-  found.set(key, { at: Date.now(), credentials });
-  credentials.catch(() => found.delete(key));
-  return credentials;
-}
+import { loginFor, type RegistryLogin } from './registry-login.js';
 
 /** A registry's refusal as its typed error, anything else as the engine's. */
 function pullError(err: unknown, ref: string, creds: Credentials, what: string, where: string): SvcError {
   return registryError(err, ref, creds) ?? engineError(err, what, where);
 }
 
-/** Pull `ref` with the user's login for its registry. */
+/** Pull `ref` with the login `login` gives for its registry. */
 export async function pullImage(
   docker: Dockerode,
   where: string,
+  login: RegistryLogin,
   ref: string,
   onProgress?: (p: PullProgress) => void,
 ): Promise<void> {
-  const creds = await credentialsFor(ref);
+  const creds = await loginFor(login, ref);
   try {
     await pull(docker, ref, onProgress, creds.auth);
   } catch (err) {
@@ -66,10 +36,15 @@ export async function pullImage(
 
 /**
  * The digest the registry gives for `ref` now (`sha256:…`), asked through the engine (its
- * `/distribution` endpoint, as `docker service create` resolves an image) with the user's login.
+ * `/distribution` endpoint, as `docker service create` resolves an image) with `login`'s.
  */
-export async function registryDigest(docker: Dockerode, where: string, ref: string): Promise<string> {
-  const creds = await credentialsFor(ref);
+export async function registryDigest(
+  docker: Dockerode,
+  where: string,
+  login: RegistryLogin,
+  ref: string,
+): Promise<string> {
+  const creds = await loginFor(login, ref);
   try {
     const answer = (await docker.getImage(ref).distribution({ authconfig: creds.auth })) as {
       Descriptor?: { digest?: string };

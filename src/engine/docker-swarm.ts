@@ -4,10 +4,10 @@
  * the URL's query, and a secret's data must never be in a URL.
  */
 import type Dockerode from 'dockerode';
-import { credentialsFor } from './docker-images.js';
 import { readLogs } from './docker-streams.js';
 import type { Labels, LogLine, LogOptions } from './engine.js';
 import { engineError, isStatus, unlessStatus } from './engine-error.js';
+import { loginFor, type RegistryLogin } from './registry-login.js';
 import type { ServiceSpecJson, SwarmEngine, SwarmInfo, SwarmNode, SwarmService, SwarmTask } from './swarm.js';
 
 interface ApiService {
@@ -86,10 +86,13 @@ export function swarmInfoOf(info: {
  * The login for the registry of the image a service spec runs, for X-Registry-Auth: Swarm keeps it
  * with the service, and each node pulls the image with it (docker's --with-registry-auth).
  */
-async function registryAuth(spec: ServiceSpecJson): Promise<Dockerode.AuthConfig | undefined> {
+async function registryAuth(
+  login: RegistryLogin,
+  spec: ServiceSpecJson,
+): Promise<Dockerode.AuthConfig | undefined> {
   const task = spec.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined;
   const image = task?.ContainerSpec?.Image;
-  return image ? ((await credentialsFor(image)).auth as Dockerode.AuthConfig | undefined) : undefined;
+  return image ? ((await loginFor(login, image)).auth as Dockerode.AuthConfig | undefined) : undefined;
 }
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -103,6 +106,8 @@ export class DockerSwarm implements SwarmEngine {
   constructor(
     private readonly docker: Dockerode,
     private readonly where: string,
+    /** The registry login service creates and updates hand the swarm. */
+    private readonly login: RegistryLogin,
   ) {}
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -125,7 +130,7 @@ export class DockerSwarm implements SwarmEngine {
     return this.call(`create swarm service ${spec.Name}`, async () => {
       const body = spec as unknown as Dockerode.CreateServiceOptions;
       // No header at all without a login (an empty one would replace what Swarm keeps).
-      const auth = await registryAuth(spec);
+      const auth = await registryAuth(this.login, spec);
       const created = auth
         ? await this.docker.createService(auth, body)
         : await this.docker.createService(body);
@@ -135,7 +140,7 @@ export class DockerSwarm implements SwarmEngine {
 
   updateService(id: string, version: number, spec: ServiceSpecJson): Promise<void> {
     return this.call(`update swarm service ${spec.Name}`, async () => {
-      const auth = await registryAuth(spec);
+      const auth = await registryAuth(this.login, spec);
       const service = this.docker.getService(id);
       await (auth
         ? service.update(auth, apart({ version }, spec))
