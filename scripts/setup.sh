@@ -2,8 +2,8 @@
 # Set svc up from a clone, as root on Debian: a Docker engine (Debian's docker.io, installed and
 # started when no engine answers), the offline images (svc-test/*, built from Debian packages: no
 # registry needed), the Node packages (`npm ci`) and the build (dist/, what ./bin/svc.js runs).
-# With --tests, also what only the test suites use: Debian packages (sshd, zsh, fish, openssl),
-# the second Swarm node's image, and git.
+# With --tests, also what only the test suites use: Debian packages (sshd, zsh, fish, openssl,
+# docker-registry and htpasswd for a private registry), the second Swarm node's image, and git.
 #
 #   bash scripts/setup.sh            # then: ./bin/svc.js create -f examples/hello-http.yaml ...
 #   bash scripts/setup.sh --tests    # then: npm test
@@ -52,7 +52,8 @@ echo "engine ${DOCKER_HOST:-unix:///var/run/docker.sock}: Docker $(docker versio
 
 need_packages curl curl
 if [ "$tests" = 1 ]; then
-  need_packages git git openssl openssl /usr/sbin/sshd openssh-server zsh zsh fish fish debootstrap debootstrap
+  need_packages git git openssl openssl /usr/sbin/sshd openssh-server zsh zsh fish fish debootstrap debootstrap \
+    docker-registry docker-registry htpasswd apache2-utils
 fi
 
 step "offline images"

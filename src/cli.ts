@@ -32,6 +32,8 @@ export function hintText(hint: Hint): string {
       return `change it with: svc sg update -f FILE ${hint.group}`;
     case 'unreachable-engine':
       return 'is the daemon running? Point svc at another engine with -H, --context or DOCKER_HOST';
+    case 'registry-login':
+      return `log in with: docker login${hint.registry === 'docker.io' ? '' : ` ${hint.registry}`}`;
   }
 }
 

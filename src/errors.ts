@@ -15,7 +15,9 @@ export type Hint =
   | { kind: 'detach-fip'; service: string }
   | { kind: 'create-group'; group: string }
   | { kind: 'update-group'; group: string }
-  | { kind: 'unreachable-engine' };
+  | { kind: 'unreachable-engine' }
+  /** Log in to this registry (host[:port]; `docker.io` is Docker Hub). */
+  | { kind: 'registry-login'; registry: string };
 
 export class SvcError extends Error {
   readonly status: ErrorStatus;

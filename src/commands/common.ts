@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { chalkStderr } from 'chalk';
 import { type Command, Option } from 'commander';
 import { BACKENDS } from '../backends/index.js';
-import type { Core, RunOptions } from '../core/backend.js';
+import { type Core, PULL_POLICIES, type PullPolicy, type RunOptions } from '../core/backend.js';
 import { inspectServices } from '../core/reads.js';
 import type { ChangeResult } from '../core/services.js';
 import { resolveTenant } from '../core/tenant.js';
@@ -81,6 +81,17 @@ export async function printChangedServices(core: Core, names: string[], flags: C
 export interface ChangeFlags extends CommonOptions {
   timeout: string;
   dryRun?: boolean;
+  /** --pull (the commands that start replicas). */
+  pull?: PullPolicy;
+}
+
+/** --pull: when the replicas' image is pulled (with the user's docker login for its registry). */
+export function addPullOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--pull <policy>', 'pull the image: missing (when the engine lacks it), always, or never')
+      .choices(PULL_POLICIES)
+      .default('missing'),
+  );
 }
 
 /** The --timeout and --dry-run options of a changing command. */
@@ -114,6 +125,7 @@ export async function runChanges<T>(
           timeoutMs,
           signal,
           dryRun: flags.dryRun,
+          pull: flags.pull,
           onProgress: (x: string) => progress.update(x),
         };
         results.push(await change(core, item, opts));

@@ -10,6 +10,7 @@ import { resolveSpec } from '../spec/resolve-spec.js';
 import { parseDuration } from '../util/duration.js';
 import {
   addCommonOptions,
+  addPullOption,
   type CommonOptions,
   DEFAULT_LB_IMAGE,
   note,
@@ -35,12 +36,21 @@ Examples:
   $ svc create -f service.yaml | jq -r .IP          # stdout is data only
   $ svc create --name sh --service-port 7000 busybox sh -c 'nc -lk -p 7000'
 ${BACKEND_HELP.example}
+  $ docker login registry.example.com               # once: svc pulls with your docker login
+  $ svc create --name api --service-port 8080 registry.example.com/team/api:1.4
+  $ svc create -f service.yaml --pull always        # pull the tag again even if the engine has it
 
 As with docker run, everything after IMAGE is the replicas' command: put flags before IMAGE.
 
 --dry-run reads the engine (a name or port already taken, a missing image are reported as
 errors), prints the Service JSON it would create on stdout and the plan on stderr, and changes
 nothing.
+
+--pull missing (the default) pulls an image the engine lacks, always pulls the replicas' image
+before creating them, never pulls (a missing image is an error, exit 3). Pulls use what docker
+login stored for the image's registry ($DOCKER_CONFIG/config.json, credential helpers).
+A registry refusing the login exits 5, an image it does not have exits 3; nothing is created.
+On Swarm the replicas run the image pinned to its digest, so every task runs the same one.
 
 The load balancer image is --lb-image, else $SVC_LB_IMAGE, else ${DEFAULT_LB_IMAGE}.
 `;
@@ -50,7 +60,7 @@ interface CreateFlags extends CommonOptions {
   dryRun?: boolean;
   wait?: boolean;
   timeout: string;
-  pull: string;
+  pull: PullPolicy;
   lbImage?: string;
   backend?: string;
   allowExpired?: boolean;
@@ -60,7 +70,6 @@ interface CreateFlags extends CommonOptions {
 async function run(image: string | undefined, cmd: string[], flags: CreateFlags): Promise<void> {
   const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
   const timeoutMs = parseDuration(flags.timeout, '--timeout');
-  const pull = flags.pull as PullPolicy;
 
   let file: ReturnType<typeof parseSpecDocument> | undefined;
   if (flags.file !== undefined) {
@@ -77,7 +86,7 @@ async function run(image: string | undefined, cmd: string[], flags: CreateFlags)
     try {
       return await createService(core, spec, {
         lbImage: resolveLbImage(flags.lbImage),
-        pull,
+        pull: flags.pull,
         backend: chooseBackend(flags.backend),
         wait: Boolean(flags.wait),
         dryRun: Boolean(flags.dryRun),
@@ -111,16 +120,12 @@ export function createCommand(): Command {
     )
     .option('--wait', 'return only once every replica is UP behind the load balancer')
     .option('--timeout <duration>', 'how long --wait waits (90s, 2m, …)', '120s')
-    .addOption(
-      new Option('--pull <policy>', 'pull images: when missing, always, or never')
-        .choices(['missing', 'always', 'never'])
-        .default('missing'),
-    )
     .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)')
     .addOption(new Option('--backend <backend>', BACKEND_HELP.create).choices(BACKEND_NAMES))
     .option('--allow-expired', 'accept an SSLCert whose certificate has expired (the error names the date)')
     // As with `docker run`: everything after IMAGE is the replicas' command, options included.
     .passThroughOptions();
+  addPullOption(cmd);
   registerCreateFlags(cmd);
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { rollingUpdate } from '../core/services.js';
 import { UsageError } from '../errors.js';
 import { resolveField } from '../spec/resolve-spec.js';
-import { addChangeOptions, addCommonOptions, type ChangeFlags, runChanges } from './common.js';
+import { addChangeOptions, addCommonOptions, addPullOption, type ChangeFlags, runChanges } from './common.js';
 
 const EXAMPLES = `
 Examples:
@@ -11,6 +11,8 @@ Examples:
   $ svc rolling-update --image app:2 --timeout 60s api worker
   $ svc rolling-update --rollback web      # back to the image before the last update
   $ svc rolling-update --image app:2 --dry-run web   # print the plan, change nothing
+  $ svc rolling-update --image registry.example.com/team/app:2 web   # with your docker login
+  $ svc rolling-update --image app:2 --pull always web   # pull app:2 even if the engine has it
 
 One replica at a time: a new replica starts and joins the load balancer, which waits until its
 health check passes; the old replica it replaces then leaves the load balancer but keeps running
@@ -18,6 +20,12 @@ until every new replica is UP. So a new replica that never becomes healthy (or a
 or Ctrl-C) undoes the whole update: the old replicas are all back in the load balancer, the new
 ones removed, and the service is exactly as it was (exit 1). Once all are UP, the old replicas
 are drained (in-flight requests finish) and removed.
+
+--pull missing (the default) pulls the new image when the engine lacks it, always pulls it, never
+pulls it (exit 3 when it is missing), with the login docker login stored for its registry; a
+registry refusing that login exits 5, an image it lacks exits 3, and nothing is changed. On Swarm
+the new release is pinned to the image's digest (always: the digest the registry gives now), so
+every task runs the same image; --rollback returns to the digest the release before ran.
 `;
 
 interface UpdateFlags extends ChangeFlags {
@@ -46,6 +54,7 @@ export function rollingUpdateCommand(): Command {
     .option('--image <image>', 'the new image')
     .option('--rollback', 'return to the image before the last rolling update');
   addChangeOptions(cmd, 'how long each new replica may take to be UP', '60s');
+  addPullOption(cmd);
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((names: string[], flags: UpdateFlags) => run(names, flags));

@@ -27,6 +27,8 @@ A key acts for a tenant, not for the engine's owner: it cannot mount the engine'
 host path (except read-only under --allow-host-path directories, resolved on the engine's host),
 publish a FIP on an address other than --allow-fip's or a port outside --fip-ports, or set labels
 in Docker's reserved namespaces (403, naming the field). Its named volumes are its own.
+Images are pulled only with a request's own registry login (its X-Registry-Auth header), never
+with the docker login of the user running svc serve.
 One JSON access-log line per request goes to stderr. SIGTERM/SIGINT: requests in flight finish,
 no new ones are taken; a second signal stops at once.
 `;

@@ -30,13 +30,19 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Plan only: return the plan's text, change nothing. */
   dryRun?: boolean;
+  /** When the image of new replicas is pulled (default `missing`). */
+  pull?: PullPolicy;
 }
 
-export type PullPolicy = 'missing' | 'always' | 'never';
+/**
+ * When an image is pulled: `missing` (the default) only when the engine does not have it,
+ * `always` before every change that starts replicas, `never` (a missing image is an error).
+ */
+export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
 
 export interface CreateOptions extends RunOptions {
   lbImage: string;
-  pull: PullPolicy;
   /** Return only once every replica passed a health check in the load balancer. */
   wait: boolean;
   /** Where the service runs (chosen by --backend, SVC_BACKEND or the default). */

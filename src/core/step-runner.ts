@@ -6,6 +6,7 @@ import type { VolumeMount } from '../engine/engine.js';
 import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
 import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
+import { pullImage } from './images.js';
 import type { Context, LbTarget, Step } from './steps.js';
 import { ensureVolume } from './volumes.js';
 
@@ -73,22 +74,6 @@ async function unhealthy<T>(
   }
 }
 
-/** Pull `image`, saying how it goes; an image that cannot be pulled is not found (404). */
-export async function pullImage(ctx: Pick<Context, 'engine' | 'onProgress'>, image: string): Promise<void> {
-  ctx.onProgress?.(`pulling ${image}`);
-  try {
-    await ctx.engine.pullImage(image, (p) =>
-      ctx.onProgress?.(`pulling ${image}: ${p.status} ${p.progress ?? ''}`),
-    );
-  } catch (err) {
-    if (err instanceof SvcError && err.status === 503) throw err;
-    const why = err instanceof Error ? err.message : String(err);
-    throw new NotFoundError(`image "${image}" is not present and could not be pulled: ${why}`, {
-      cause: err,
-    });
-  }
-}
-
 export class StepRunner {
   readonly journal: JournalEntry[] = [];
   private readonly created = new Set<string>();
@@ -146,7 +131,7 @@ export class StepRunner {
   }
 
   private pull(step: StepOf<'pull-image'>): Promise<void> {
-    return pullImage(this.ctx, step.image);
+    return pullImage(this.ctx.engine, step.image, this.ctx.onProgress);
   }
 
   private async ensureNetwork(step: StepOf<'ensure-network'>): Promise<void> {

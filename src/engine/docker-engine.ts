@@ -7,8 +7,9 @@ import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { NotFoundError } from '../errors.js';
 import { type ArchiveEntry, createTar, readTar } from './archive.js';
+import { pullImage, registryDigest } from './docker-images.js';
 import { ensureNetwork } from './docker-network.js';
-import { pull, readLogs, runExec } from './docker-streams.js';
+import { readLogs, runExec } from './docker-streams.js';
 import { DockerSwarm, swarmInfoOf } from './docker-swarm.js';
 import * as volumes from './docker-volumes.js';
 import { sharedDockerode } from './dockerode-client.js';
@@ -30,6 +31,7 @@ import type {
   VolumeSummary,
 } from './engine.js';
 import { engineError, engineWords, isStatus, unlessStatus } from './engine-error.js';
+import { DOCKER_CONFIG_LOGIN, type RegistryLogin } from './registry-login.js';
 import { addressesOf, containerBody, summaryOf } from './specs.js';
 import type { SwarmEngine } from './swarm.js';
 
@@ -44,7 +46,12 @@ export class DockerEngine implements Engine {
   readonly where: string;
   readonly swarm: SwarmEngine;
 
-  constructor(docker?: Dockerode, where?: string) {
+  constructor(
+    docker?: Dockerode,
+    where?: string,
+    /** The registry login pulls carry (the user's, as the docker CLI finds it, by default). */
+    private readonly login: RegistryLogin = DOCKER_CONFIG_LOGIN,
+  ) {
     if (docker) {
       this.docker = docker;
       this.where = where ?? 'the Docker engine';
@@ -53,7 +60,11 @@ export class DockerEngine implements Engine {
       this.docker = shared.docker;
       this.where = where ?? shared.endpoint.display;
     }
-    this.swarm = new DockerSwarm(this.docker, this.where);
+    this.swarm = new DockerSwarm(this.docker, this.where, login);
+  }
+
+  withRegistryLogin(login: RegistryLogin): Engine {
+    return new DockerEngine(this.docker, this.where, login);
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -87,11 +98,16 @@ export class DockerEngine implements Engine {
 
   async inspectImage(
     ref: string,
-  ): Promise<{ id: string; tags: string[]; raw?: Record<string, unknown> } | undefined> {
+  ): Promise<{ id: string; tags: string[]; digests: string[]; raw?: Record<string, unknown> } | undefined> {
     try {
       return await this.call(`inspect image ${ref}`, async () => {
         const image = await this.docker.getImage(ref).inspect();
-        return { id: image.Id, tags: image.RepoTags ?? [], raw: image as unknown as Record<string, unknown> };
+        return {
+          id: image.Id,
+          tags: image.RepoTags ?? [],
+          digests: image.RepoDigests ?? [],
+          raw: image as unknown as Record<string, unknown>,
+        };
       });
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
@@ -104,7 +120,11 @@ export class DockerEngine implements Engine {
   }
 
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void> {
-    return this.call(`pull image ${ref}`, () => pull(this.docker, ref, onProgress));
+    return pullImage(this.docker, this.where, this.login, ref, onProgress);
+  }
+
+  registryDigest(ref: string): Promise<string> {
+    return registryDigest(this.docker, this.where, this.login, ref);
   }
 
   ensureNetwork(

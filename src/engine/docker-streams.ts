@@ -122,13 +122,14 @@ export async function runExec(docker: Dockerode, id: string, argv: string[]): Pr
   };
 }
 
-/** Pull `ref`, reporting progress; the engine's error line (if any) is thrown. */
+/** Pull `ref` (with `auth`, the registry login), reporting progress; the engine's error line (if any) is thrown. */
 export async function pull(
   docker: Dockerode,
   ref: string,
   onProgress?: (p: PullProgress) => void,
+  auth?: object,
 ): Promise<void> {
-  const res = (await docker.pull(ref)) as IncomingMessage;
+  const res = (await docker.pull(ref, auth ? { authconfig: auth } : {})) as IncomingMessage;
   let failure: string | undefined;
   const lines = lineSplitter((text) => {
     if (!text.trim()) return;

@@ -7,6 +7,7 @@ import type Dockerode from 'dockerode';
 import { readLogs } from './docker-streams.js';
 import type { Labels, LogLine, LogOptions } from './engine.js';
 import { engineError, isStatus, unlessStatus } from './engine-error.js';
+import { loginFor, type RegistryLogin } from './registry-login.js';
 import type { ServiceSpecJson, SwarmEngine, SwarmInfo, SwarmNode, SwarmService, SwarmTask } from './swarm.js';
 
 interface ApiService {
@@ -81,6 +82,19 @@ export function swarmInfoOf(info: {
   return { nodeId: s.NodeID, manager: Boolean(s.ControlAvailable) };
 }
 
+/**
+ * The login for the registry of the image a service spec runs, for X-Registry-Auth: Swarm keeps it
+ * with the service, and each node pulls the image with it (docker's --with-registry-auth).
+ */
+async function registryAuth(
+  login: RegistryLogin,
+  spec: ServiceSpecJson,
+): Promise<Dockerode.AuthConfig | undefined> {
+  const task = spec.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined;
+  const image = task?.ContainerSpec?.Image;
+  return image ? ((await loginFor(login, image)).auth as Dockerode.AuthConfig | undefined) : undefined;
+}
+
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** Query and body apart (see the file's comment), as the options dockerode's call takes. */
@@ -92,6 +106,8 @@ export class DockerSwarm implements SwarmEngine {
   constructor(
     private readonly docker: Dockerode,
     private readonly where: string,
+    /** The registry login service creates and updates hand the swarm. */
+    private readonly login: RegistryLogin,
   ) {}
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -112,14 +128,23 @@ export class DockerSwarm implements SwarmEngine {
 
   createService(spec: ServiceSpecJson): Promise<string> {
     return this.call(`create swarm service ${spec.Name}`, async () => {
-      const created = await this.docker.createService(spec as unknown as Dockerode.CreateServiceOptions);
+      const body = spec as unknown as Dockerode.CreateServiceOptions;
+      // No header at all without a login (an empty one would replace what Swarm keeps).
+      const auth = await registryAuth(this.login, spec);
+      const created = auth
+        ? await this.docker.createService(auth, body)
+        : await this.docker.createService(body);
       return created.id;
     });
   }
 
   updateService(id: string, version: number, spec: ServiceSpecJson): Promise<void> {
     return this.call(`update swarm service ${spec.Name}`, async () => {
-      await this.docker.getService(id).update(apart({ version }, spec));
+      const auth = await registryAuth(this.login, spec);
+      const service = this.docker.getService(id);
+      await (auth
+        ? service.update(auth, apart({ version }, spec))
+        : service.update(apart({ version }, spec)));
     });
   }
 

@@ -6,6 +6,7 @@
  */
 
 import type { ArchiveEntry } from './archive.js';
+import type { RegistryLogin } from './registry-login.js';
 import type { SwarmEngine, SwarmInfo } from './swarm.js';
 import type { Labels, LogLine, LogOptions } from './types.js';
 
@@ -151,13 +152,26 @@ export interface Engine {
   info(): Promise<EngineInfo>;
   imageExists(ref: string): Promise<boolean>;
   /**
-   * The image's ID (`sha256:…`) and tags (and the engine's whole answer, in its own field names),
-   * or undefined when the engine does not have it.
+   * The image's ID (`sha256:…`), tags, the digests it was pulled or pushed by (`name@sha256:…`)
+   * and the engine's whole answer, in its own field names; undefined when the engine does not
+   * have it.
    */
   inspectImage(
     ref: string,
-  ): Promise<{ id: string; tags: string[]; raw?: Record<string, unknown> } | undefined>;
+  ): Promise<{ id: string; tags: string[]; digests?: string[]; raw?: Record<string, unknown> } | undefined>;
+  /**
+   * Pull with the engine's registry login (withRegistryLogin; by default the user's, as the docker
+   * CLI finds it). A registry refusing the login (or wanting one) is an EngineUnavailableError, an
+   * image it does not have a NotFoundError, both with a `registry-login` hint.
+   */
   pullImage(ref: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /** The digest (`sha256:…`) the image's registry gives for `ref` now, asked with the engine's login; errors as pullImage. */
+  registryDigest(ref: string): Promise<string>;
+  /**
+   * The same engine, whose pulls, registry look-ups and Swarm service creates and updates carry
+   * `login` instead.
+   */
+  withRegistryLogin(login: RegistryLogin): Engine;
   /**
    * Find the network by name, or create it with these labels. The engine's own duplicate check is
    * best-effort; with `lockImage` (any image present) concurrent callers serialise on a lock

@@ -40,6 +40,7 @@ export interface SwarmTask {
   desiredState: string;
   error: string;
   containerId: string;
+  /** Its image, without a digest it was pinned to. */
   image: string;
   /** Its container's labels (the task template's when it was made). */
   labels: Labels;

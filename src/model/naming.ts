@@ -32,6 +32,8 @@ export const LABEL = {
   operationOwner: `${LABEL_PREFIX}operation-owner`,
   /** On a record: the image before the last rolling update. */
   previousImage: `${LABEL_PREFIX}previous-image`,
+  /** On a Swarm replicas service: the reference the release before ran (pinned to its digest). */
+  previousRun: `${LABEL_PREFIX}previous-run`,
   /** The backend of a service's objects (src/backends/); absent on the local backend's containers. */
   backend: `${LABEL_PREFIX}backend`,
   /** On a security group's record: its name, and the group as JSON. */

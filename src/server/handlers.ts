@@ -10,6 +10,7 @@ import { inspectServices, listServices } from '../core/reads.js';
 import { removeServices } from '../core/remove.js';
 import { createService, rollingUpdate, scaleService, setFip } from '../core/services.js';
 import type { Engine } from '../engine/engine.js';
+import type { RegistryLogin } from '../engine/registry-login.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { LbDriver } from '../lb/driver.js';
 import { labelFilter } from '../model/naming.js';
@@ -24,10 +25,11 @@ import {
   type UpdateRequest,
 } from './bodies.js';
 import { admitSpec, recheckSpec } from './host-paths.js';
-import { json, type Reply, requireJson } from './http.js';
+import { header, json, type Reply, requireJson } from './http.js';
 import { KeyedQueue } from './locks.js';
 import { openApiDocument } from './openapi.js';
 import { type ApiPolicy, DEFAULT_FIP_PORTS, DEFAULT_FIPS, fipIssues, PolicyRefusal } from './policy.js';
+import { requestLogin } from './registry-auth.js';
 import type { Route } from './router.js';
 import { API_VERSION, imageAnswer, infoAnswer, versionAnswer } from './system.js';
 import { volumeCreate, volumeInspect, volumeList, volumeRemove } from './volume-routes.js';
@@ -73,9 +75,12 @@ export class RouteHandlers {
     return this.opts.timeoutMs ?? 120_000;
   }
 
-  /** What the core operations act on, for one key's tenant. */
-  private core(tenant: string): Core {
-    return { engine: this.opts.engine, lb: this.lb, tenant, backends: BACKENDS };
+  /**
+   * What the core operations act on, for one key's tenant: the engine pulls with `login`, the
+   * request's own (registry-auth.ts), never with a login of the server's host.
+   */
+  private core(tenant: string, login: RegistryLogin = requestLogin(undefined)): Core {
+    return { engine: this.opts.engine.withRegistryLogin(login), lb: this.lb, tenant, backends: BACKENDS };
   }
 
   private locked<T>(tenant: string, name: string, fn: () => Promise<T>): Promise<T> {
@@ -92,6 +97,7 @@ export class RouteHandlers {
     tenant: string,
   ): Promise<Reply | undefined> {
     const name = r.params.name ?? '';
+    const registryAuth = header(req, 'x-registry-auth');
     switch (r.name) {
       case 'ping':
         return { status: 200, body: 'OK', type: 'text/plain; charset=utf-8' };
@@ -103,7 +109,7 @@ export class RouteHandlers {
         return json(200, await this.info(tenant));
       case 'services.create':
         requireJson(req);
-        return json(201, await this.create(tenant, body.toString('utf8'), params));
+        return json(201, await this.create(tenant, body.toString('utf8'), params, registryAuth));
       case 'services.list': {
         const list = await listServices(this.core(tenant), parseFiltersParam(params.get('filters')));
         return json(
@@ -115,7 +121,7 @@ export class RouteHandlers {
         return json(200, await this.inspectOne(tenant, name));
       case 'services.update':
         requireJson(req);
-        return json(200, await this.update(tenant, name, body.toString('utf8')));
+        return json(200, await this.update(tenant, name, body.toString('utf8'), registryAuth));
       case 'services.remove':
         await this.remove(tenant, name, params);
         return { status: 204 };
@@ -125,7 +131,7 @@ export class RouteHandlers {
         return json(200, imageAnswer(image));
       }
       case 'images.create':
-        return this.pull(params, res);
+        return this.pull(params, res, registryAuth);
       case 'volumes.list':
         return json(200, await volumeList(this.core(tenant), params.get('filters')));
       case 'volumes.inspect':
@@ -140,13 +146,14 @@ export class RouteHandlers {
   }
 
   /** POST /services/create: the Service made (`wait`: once its replicas are up). */
-  private async create(tenant: string, text: string, params: URLSearchParams) {
+  private async create(tenant: string, text: string, params: URLSearchParams, auth: string | undefined) {
     const asked = specFromCreateBody(text);
     const { backend } = this;
-    const spec = await admitSpec(this.opts.engine, this.opts.lbImage, this.policyFor(backend), asked);
+    const core = this.core(tenant, requestLogin(auth, asked.Image));
+    const spec = await admitSpec(core.engine, this.opts.lbImage, this.policyFor(backend), asked);
     const wait = ['1', 'true'].includes(params.get('wait') ?? '');
     const result = await this.locked(tenant, spec.Name, () =>
-      createService(this.core(tenant), spec, {
+      createService(core, spec, {
         lbImage: this.opts.lbImage,
         pull: 'missing',
         wait,
@@ -158,14 +165,14 @@ export class RouteHandlers {
   }
 
   /** POST /services/{name}/update: the FIP, then the image, then the replicas; the Service after. */
-  private update(tenant: string, name: string, text: string) {
+  private update(tenant: string, name: string, text: string, auth: string | undefined) {
     const { timeoutMs } = this;
     const update = parseUpdateBody(text);
-    const core = this.core(tenant);
+    const core = this.core(tenant, requestLogin(auth, update.image));
     return this.locked(tenant, name, async () => {
       const s = findService(await observe(core), name); // 404 before anything else
       const current = desiredSpec(s);
-      if (current) await this.admitUpdate(s.owner, current, update);
+      if (current) await this.admitUpdate(core.engine, s.owner, current, update);
       // FIP first: its conflict (409) stops the update before anything changed.
       if (update.fip !== undefined) await setFip(core, name, update.fip, { timeoutMs });
       if (update.image !== undefined) await rollingUpdate(core, name, { image: update.image }, { timeoutMs });
@@ -178,12 +185,17 @@ export class RouteHandlers {
    * An update the policy refuses (403) before anything changes: a FIP it does not allow; new
    * replicas (more of them, or a new image) whose host paths no longer pass or lead elsewhere.
    */
-  private async admitUpdate(owner: Backend, current: ServiceSpec, update: UpdateRequest): Promise<void> {
+  private async admitUpdate(
+    engine: Engine,
+    owner: Backend,
+    current: ServiceSpec,
+    update: UpdateRequest,
+  ): Promise<void> {
     const policy = this.policyFor(owner);
     const issues = fipIssues(update.fip ?? '', current.ServicePort, policy);
     if (issues.length > 0) throw new PolicyRefusal(issues);
     if (update.image !== undefined || (update.replicas ?? 0) > current.Replicas)
-      await recheckSpec(this.opts.engine, this.opts.lbImage, policy, current);
+      await recheckSpec(engine, this.opts.lbImage, policy, current);
   }
 
   /** DELETE /services/{name}: `keep` read as parseKeepParam says (`keey` ignored); `volumes`. */
@@ -217,7 +229,11 @@ export class RouteHandlers {
   }
 
   /** POST /images/create: the engine's progress, one JSON line each, as it comes. */
-  private async pull(params: URLSearchParams, res: http.ServerResponse): Promise<Reply | undefined> {
+  private async pull(
+    params: URLSearchParams,
+    res: http.ServerResponse,
+    auth: string | undefined,
+  ): Promise<Reply | undefined> {
     const from = params.get('fromImage');
     if (!from) throw new UsageError('give the image: /images/create?fromImage=IMAGE[&tag=TAG]');
     const tag = params.get('tag');
@@ -227,7 +243,7 @@ export class RouteHandlers {
       if (!res.headersSent)
         res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
     };
-    await this.opts.engine.pullImage(ref, (p) => {
+    await this.opts.engine.withRegistryLogin(requestLogin(auth, ref)).pullImage(ref, (p) => {
       start();
       res.write(`${JSON.stringify(p)}\n`);
     });

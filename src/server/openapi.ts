@@ -155,6 +155,13 @@ const ref = (description: string, name: string) => ({
 });
 const service = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Service' }) });
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const registryAuthParam = {
+  name: 'X-Registry-Auth',
+  in: 'header',
+  schema: { type: 'string' },
+  description:
+    "docker's AuthConfig, JSON in base64: the registry login of the request's pulls (never the server's)",
+};
 const keepParam = {
   name: 'keep',
   in: 'query',
@@ -197,6 +204,7 @@ function servicePaths(): JsonSchema {
   return {
     '/services/create': {
       post: {
+        parameters: [registryAuthParam],
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/ServiceSpec' }) },
         responses: {
           201: service('created'),
@@ -204,6 +212,7 @@ function servicePaths(): JsonSchema {
           403: POLICY_REFUSAL,
           409: error('name or port conflict'),
           500: error('server error'),
+          503: error('the image could not be pulled: its registry refused the login, or wanted one'),
         },
       },
     },
@@ -236,7 +245,7 @@ function servicePaths(): JsonSchema {
     },
     '/services/{name}/update': {
       post: {
-        parameters: [nameParam],
+        parameters: [nameParam, registryAuthParam],
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/Update' }) },
         responses: {
           200: service('updated'),
@@ -264,8 +273,12 @@ function systemPaths(): JsonSchema {
         parameters: [
           { name: 'fromImage', in: 'query', required: true, schema: { type: 'string' } },
           { name: 'tag', in: 'query', schema: { type: 'string' } },
+          registryAuthParam,
         ],
-        responses: { 200: { description: 'JSON progress lines' } },
+        responses: {
+          200: { description: 'JSON progress lines' },
+          503: error('the registry refused the login, or wanted one'),
+        },
       },
     },
     '/_ping': { get: { security: [], responses: { 200: { description: 'OK' } } } },

@@ -47,9 +47,9 @@ export async function createKey(configDir: string, tenant: string): Promise<Key>
   return JSON.parse(r.stdout) as Key;
 }
 
-/** Start `svc serve ARGS…` and wait for its "listening" line. */
-export function startServer(configDir: string, args: string[]): Promise<Server> {
-  const { child, ended } = startSvc(['serve', ...args], { env: { SVC_CONFIG_DIR: configDir } });
+/** Start `svc serve ARGS…` (with `env` added to its environment) and wait for its "listening" line. */
+export function startServer(configDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const { child, ended } = startSvc(['serve', ...args], { env: { ...env, SVC_CONFIG_DIR: configDir } });
   const lines: string[] = [];
   const exited = ended.then(({ code }) => code);
   return new Promise((res, rej) => {

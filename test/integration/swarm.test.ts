@@ -124,11 +124,13 @@ describe('a service on the swarm', () => {
     expect(await engine.swarm.listServices(labelFilter(tenant, 'local-only'))).toEqual([]);
   });
 
-  it('a load balancer image this node lacks is not found (exit 3) before anything is made', async () => {
+  it('a load balancer image this node lacks and cannot pull is not found (exit 3) before anything is made', async () => {
     const lbImage = 'svc-test/no-such-lb:1';
     const r = await sv(createArgs('no-lb-image', await freePort(), '0.0.0.0', ['--lb-image', lbImage]));
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`load balancer image "${lbImage}" is not on this engine`);
+    expect(r.stderr).toMatch(
+      /image "svc-test\/no-such-lb:1" is (not present and could not be pulled|not in registry)/,
+    );
     expect(await engine.swarm.listServices(labelFilter(tenant, 'no-lb-image'))).toEqual([]);
     expect(await engine.swarm.listConfigs(labelFilter(tenant, 'no-lb-image'))).toEqual([]);
   });

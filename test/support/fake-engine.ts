@@ -23,6 +23,7 @@ import type {
   ProcessInfo,
   VolumeSummary,
 } from '../../src/engine/engine.js';
+import { DOCKER_CONFIG_LOGIN, type RegistryLogin } from '../../src/engine/registry-login.js';
 import type { SwarmEngine } from '../../src/engine/swarm.js';
 import { ConflictError, InternalError, NotFoundError } from '../../src/errors.js';
 import type { LbView } from '../../src/haproxy/lb-log.js';
@@ -60,6 +61,12 @@ export class FakeWorld implements SwarmHost {
   /** Volumes by name. */
   readonly volumes = new Map<string, { labels: Labels }>();
   readonly images = new Set<string>();
+  /** What the registry gives for an image reference now: its digest (else one made of the name). */
+  readonly registry = new Map<string, string>();
+  /** The digest each image present was pulled by, as the engine keeps it (RepoDigests). */
+  readonly pulledDigests = new Map<string, string>();
+  /** Every pull asked for, with the registry login it carried. */
+  readonly pullLogins: Array<{ ref: string; login: RegistryLogin }> = [];
   /** What each load balancer (by container ID) serves: the last state applied or configured. */
   readonly lbState = new Map<string, { servers: string[]; cert?: string; allow?: string[] }>();
   readonly calls: Call[] = [];
@@ -175,8 +182,16 @@ const NO_SWARM = new Proxy({} as SwarmEngine, {
 export class FakeEngine implements Engine {
   readonly swarm: SwarmEngine;
 
-  constructor(readonly world: FakeWorld) {
+  constructor(
+    readonly world: FakeWorld,
+    /** The registry login its pulls carry (each pull's is kept in the world's `pullLogins`). */
+    readonly login: RegistryLogin = DOCKER_CONFIG_LOGIN,
+  ) {
     this.swarm = world.swarm ?? NO_SWARM;
+  }
+
+  withRegistryLogin(login: RegistryLogin): Engine {
+    return new FakeEngine(this.world, login);
   }
 
   async ping(): Promise<void> {}
@@ -190,13 +205,22 @@ export class FakeEngine implements Engine {
     return this.world.images.has(ref);
   }
 
-  async inspectImage(ref: string): Promise<{ id: string; tags: string[] } | undefined> {
-    return this.world.images.has(ref) ? { id: `sha256:${ref.length}`, tags: [ref] } : undefined;
+  async inspectImage(ref: string): Promise<{ id: string; tags: string[]; digests: string[] } | undefined> {
+    if (!this.world.images.has(ref)) return undefined;
+    const digest = this.world.pulledDigests.get(ref);
+    const digests = digest ? [`${ref.replace(/:[^:/]+$/, '')}@${digest}`] : [];
+    return { id: `sha256:${ref.length}`, tags: [ref], digests };
   }
 
   async pullImage(ref: string): Promise<void> {
+    this.world.pullLogins.push({ ref, login: this.login });
     this.world.mutate('pull', ref);
     this.world.images.add(ref);
+    this.world.pulledDigests.set(ref, await this.registryDigest(ref));
+  }
+
+  async registryDigest(ref: string): Promise<string> {
+    return this.world.registry.get(ref) ?? `sha256:${ref.length.toString(16).padStart(64, '0')}`;
   }
 
   async ensureNetwork(name: string, labels: Labels): Promise<NetworkRef> {

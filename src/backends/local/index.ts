@@ -4,11 +4,12 @@
  * driver's steps.
  */
 import type { Backend, ChangeEnv } from '../../core/backend.js';
+import { ensureImage } from '../../core/images.js';
 import { refusePlainVolumes } from '../../model/volumes.js';
 import { describeCertificate } from '../../spec/ssl-cert.js';
 import { localLogs } from './logs.js';
 import { readLocal } from './observe.js';
-import { ensureImage, planLocalCreate, removeNetworkIfUnused } from './operations.js';
+import { planLocalCreate, removeNetworkIfUnused } from './operations.js';
 import { type Changeable, changeable, recordSteps } from './plan/change.js';
 import { planFip } from './plan/fip.js';
 import { keptReplicas, planRemoval } from './plan/remove.js';
@@ -42,14 +43,16 @@ export const localBackend: Backend<undefined> = {
     const c = changeable(env.change.service, env.snapshot);
     if (target > c.service.replicas.length) refuseOldMounts(c);
     const { plan, numbers } = planScaleSteps(c, target, cpus(env));
+    if (plan?.phases.flat().some((step) => step.op === 'create' && step.role === 'replica'))
+      await ensureImage(env.core.engine, c.spec.Image, env.opts.pull ?? 'missing', env.opts);
     return { plan, summary: `${c.spec.Replicas} → ${target} replicas (${describeScale(numbers)})` };
   },
 
   async planRollingUpdate(env, image) {
     const c = changeable(env.change.service, env.snapshot);
     refuseOldMounts(c);
-    if (!env.opts.dryRun) await ensureImage(env.core, image, env.opts);
     const plan = planRollingUpdate(c, image, cpus(env));
+    if (plan) await ensureImage(env.core.engine, image, env.opts.pull ?? 'missing', env.opts);
     const replaced = plan ? plan.phases.flat().filter((s) => s.op === 'start').length : 0;
     return { plan, summary: `${c.spec.Image} → ${image}, ${replaced} replicas replaced` };
   },

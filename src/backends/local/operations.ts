@@ -1,7 +1,6 @@
 /** What the local backend reads from the engine around its plans: images, and the network after a removal. */
-import type { Core, CreateOptions, PlannedCreate, RunOptions } from '../../core/backend.js';
+import type { Core, CreateOptions, PlannedCreate } from '../../core/backend.js';
 import { observe } from '../../core/observe.js';
-import { pullImage } from '../../core/step-runner.js';
 import { labelFilter, names, usesTenantNetwork } from '../../model/naming.js';
 import type { ServiceSpec } from '../../spec/types.js';
 import { planCreate, replicaNumbers } from './plan/create.js';
@@ -26,7 +25,7 @@ export async function planLocalCreate(
     {
       tenant,
       lbImage: opts.lbImage,
-      pull: opts.pull,
+      pull: opts.pull ?? 'missing',
       engineCpus: snapshot.info.cpus,
       created,
       missingImages,
@@ -39,12 +38,6 @@ export async function planLocalCreate(
     plan,
     wait: { phases: [[{ op: 'lb-wait', lb, up: replicaNumbers(spec.Replicas) }]], cleanup: [], notes: [] },
   };
-}
-
-/** Pull `image` when the engine does not have it (a rolling update's new image). */
-export async function ensureImage(core: Core, image: string, opts: RunOptions): Promise<void> {
-  if (!(await core.engine.imageExists(image)))
-    await pullImage({ engine: core.engine, onProgress: opts.onProgress }, image);
 }
 
 /** The tenant network goes when no object of the tenant that joins it is left (kept replicas do). */

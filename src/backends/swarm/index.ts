@@ -6,9 +6,11 @@
 import type { Backend, ChangeEnv } from '../../core/backend.js';
 import { observe } from '../../core/observe.js';
 import { allowFor } from '../../core/plan/security-groups.js';
+import { isImageOrPinned } from '../../engine/image-reference.js';
+import { LABEL } from '../../model/naming.js';
 import { refusePlainVolumes } from '../../model/volumes.js';
 import { describeCertificate } from '../../spec/ssl-cert.js';
-import { lbContext, managerContext } from './context.js';
+import { lbContext, managerContext, pinnedImage } from './context.js';
 import { planSwarmAllow, planSwarmFip, planSwarmUpdateCert } from './lb-plans.js';
 import { swarmLogs } from './logs.js';
 import { SWARM } from './names.js';
@@ -19,6 +21,7 @@ import {
   planSwarmCreate,
   planSwarmRollingUpdate,
   planSwarmScale,
+  type SwarmChangeable,
   swarmChangeable,
 } from './plans.js';
 import { mountedVolumes } from './specs.js';
@@ -28,8 +31,20 @@ import { waitUntil } from './steps.js';
 async function lbChange(env: ChangeEnv<SwarmParts>) {
   const c = swarmChangeable(env.change);
   const image = c.loadBalancer.image;
-  const present = await env.core.engine.imageExists(image);
-  return { c, ctx: await lbContext(env.core, env.snapshot.info, { image, present }, c.spec) };
+  return { c, ctx: await lbContext(env.core, env.snapshot.info, image, c.spec, env.opts) };
+}
+
+/**
+ * The pinned image of a new release: going back to the image the release before ran (a
+ * rollback) returns to the digest it ran, unless --pull always asks the registry again; else
+ * the image is resolved (pinnedImage).
+ */
+function releaseImage(env: ChangeEnv<SwarmParts>, c: SwarmChangeable, image: string): Promise<string> {
+  const pull = env.opts.pull ?? 'missing';
+  const ran = c.replicas.labels[LABEL.previousRun];
+  if (pull !== 'always' && image === c.previousImage && ran && isImageOrPinned(ran, image))
+    return Promise.resolve(ran);
+  return pinnedImage(env.core.engine, image, pull);
 }
 
 export const swarmBackend: Backend<SwarmParts> = {
@@ -42,10 +57,14 @@ export const swarmBackend: Backend<SwarmParts> = {
   async planCreate(core, spec, opts, created) {
     checkSwarmSpec(spec);
     opts.onProgress?.('reading the swarm');
-    const [snapshot, present] = await Promise.all([observe(core), core.engine.imageExists(opts.lbImage)]);
-    const ctx = await lbContext(core, snapshot.info, { image: opts.lbImage, present }, spec, created);
+    const snapshot = await observe(core);
+    managerContext(core.tenant, snapshot.info);
+    const [ctx, replicaImage] = await Promise.all([
+      lbContext(core, snapshot.info, opts.lbImage, spec, opts, created),
+      pinnedImage(core.engine, spec.Image, opts.pull ?? 'missing'),
+    ]);
     const existing = snapshot.services.map((s) => s.name);
-    const plan = planSwarmCreate(spec, ctx, existing, allowFor(spec, snapshot));
+    const plan = planSwarmCreate(spec, { ...ctx, replicaImage }, existing, allowFor(spec, snapshot));
     const replicasUp = waitUntil({ service: spec.Name, replicas: spec.Replicas, lbLoaded: false });
     return { snapshot, plan, wait: { phases: [[replicasUp]], cleanup: [], notes: [] } };
   },
@@ -62,8 +81,15 @@ export const swarmBackend: Backend<SwarmParts> = {
     const c = swarmChangeable(env.change);
     // Its next spec mounts the tenant's volumes: Swarm would replace every task.
     refusePlainVolumes(c.service.name, c.spec.Volumes, c.service.tenant, mountedVolumes(c.replicas.spec));
-    const plan = planSwarmRollingUpdate(c, image, managerContext(env.core.tenant, env.snapshot.info));
-    return { plan, summary: `${c.spec.Image} → ${image} (Swarm's rolling update)` };
+    const ctx = managerContext(env.core.tenant, env.snapshot.info);
+    const summary = `${c.spec.Image} → ${image} (Swarm's rolling update)`;
+    // Nothing to do asks no registry.
+    if (!planSwarmRollingUpdate(c, image, ctx)) return { plan: undefined, summary };
+    const plan = planSwarmRollingUpdate(c, image, {
+      ...ctx,
+      replicaImage: await releaseImage(env, c, image),
+    });
+    return { plan, summary };
   },
 
   async planFip(env, fip) {

@@ -13,7 +13,7 @@ import type { SwarmNode, SwarmService, SwarmTask } from '../../engine/swarm.js';
 import { LABEL, labelFilter } from '../../model/naming.js';
 import { specHash } from '../../model/spec-hash.js';
 import { swarmNames } from './names.js';
-import { containerState, currentTasks } from './tasks.js';
+import { containerState, currentTasks, taskImage } from './tasks.js';
 
 /** What only the Swarm backend reads of a service: its two Swarm services and their tasks. */
 export interface SwarmParts {
@@ -31,12 +31,13 @@ function replicaOf(
   hosts: Map<string, string>,
   desired?: string,
 ): ObservedReplica {
+  const image = taskImage(t);
   return {
     id: t.containerId || t.id,
     name: `${s.name}.${t.slot}`,
-    image: t.image,
+    image,
     state: containerState(t),
-    labels: { ...s.labels, [LABEL.replica]: String(t.slot), [LABEL.image]: t.image },
+    labels: { ...s.labels, [LABEL.replica]: String(t.slot), [LABEL.image]: image },
     created: Math.floor(Date.parse(t.updated) / 1000) || 0,
     addresses: {},
     ports: [],

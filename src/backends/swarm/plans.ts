@@ -8,6 +8,7 @@ import type { Changeable } from '../../core/backend.js';
 import { recordContainer } from '../../core/records.js';
 import { incomplete } from '../../core/services.js';
 import type { Plan, Step } from '../../core/steps.js';
+import { isImageOrPinned } from '../../engine/image-reference.js';
 import type { ServiceSpecJson, SwarmService } from '../../engine/swarm.js';
 import { ConflictError, UsageError } from '../../errors.js';
 import { renderAllowList } from '../../haproxy/render-config.js';
@@ -127,17 +128,36 @@ export function swarmChangeable(c: Changeable<SwarmParts>): SwarmChangeable {
   return { ...c, replicas, lb };
 }
 
-/** The replicas service's spec for `next` (its labels the next revision of the desired state). */
+/** The image reference the replicas service runs now (pinned to a digest when it was resolved). */
+export function runningImage(s: SwarmService): string {
+  const task = s.spec.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined;
+  return task?.ContainerSpec?.Image ?? '';
+}
+
+/**
+ * The replicas service's spec for `next` (its labels the next revision of the desired state). Its
+ * tasks keep the digest they run while the Image stays the same (a scale or a change of the load
+ * balancer starts no task of another image), unless `ctx` resolved one. A new image
+ * (`previousImage` the one running) records the reference the release before ran, for a rollback.
+ */
 export function nextReplicas(
   c: SwarmChangeable,
   next: ServiceSpec,
   ctx: SwarmContext,
   previousImage?: string,
 ): ServiceSpecJson {
+  const running = runningImage(c.replicas);
+  const same = isImageOrPinned(running, next.Image);
+  const labels = recordLabels(next, ctx.tenant, c.revision + 1, c.created, previousImage ?? c.previousImage);
+  const ranBefore =
+    previousImage !== undefined && previousImage === c.spec.Image
+      ? running
+      : c.replicas.labels[LABEL.previousRun];
+  if (ranBefore) labels[LABEL.previousRun] = ranBefore;
   return replicasService(
     next,
-    ctx,
-    recordLabels(next, ctx.tenant, c.revision + 1, c.created, previousImage ?? c.previousImage),
+    { ...ctx, replicaImage: ctx.replicaImage ?? (same ? running : undefined) },
+    labels,
   );
 }
 

@@ -24,6 +24,11 @@ export interface SwarmContext {
   nodeId: string;
   /** CPUs a node has (a size's CPUs are capped at this). */
   engineCpus: number;
+  /**
+   * What the replicas' tasks run: the spec's Image pinned to a digest (`name:tag@sha256:…`), so
+   * that every task of a release runs the same image; the Image itself when none was resolved.
+   */
+  replicaImage?: string;
 }
 
 /**
@@ -58,7 +63,7 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
   const size = CONTAINER_SIZES[spec.ContainerSize];
   const labels = { ...swarmLabels(spec.Name, ctx.tenant, 'replica'), ...record };
   const container: Record<string, unknown> = {
-    Image: spec.Image,
+    Image: ctx.replicaImage ?? spec.Image,
     Labels: {
       ...spec.Labels,
       ...swarmLabels(spec.Name, ctx.tenant, 'replica'),

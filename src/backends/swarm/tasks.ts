@@ -1,6 +1,7 @@
-/** Which tasks of a Swarm service are its replicas now, and their state as a container's. Pure. */
+/** Which tasks of a Swarm service are its replicas now, their image and state as a container's. Pure. */
 import type { ContainerState } from '../../engine/engine.js';
 import type { SwarmTask } from '../../engine/swarm.js';
+import { LABEL } from '../../model/naming.js';
 
 /** The task of each slot the swarm wants running (the newest when there are several), by slot. */
 export function currentTasks(tasks: SwarmTask[], serviceId: string): SwarmTask[] {
@@ -32,4 +33,12 @@ export function containerState(t: SwarmTask | undefined): ContainerState {
     default:
       return 'exited';
   }
+}
+
+/**
+ * The image a task runs, as the spec named it: its label (the reference it runs may be pinned to a
+ * digest, or be one), else its reference without the digest.
+ */
+export function taskImage(t: SwarmTask): string {
+  return t.labels[LABEL.image] ?? t.image;
 }

@@ -8,7 +8,7 @@ import type { SwarmService } from '../../engine/swarm.js';
 import { ConflictError, InternalError, InterruptedError } from '../../errors.js';
 import { names } from '../../model/naming.js';
 import { swarmNames } from './names.js';
-import { currentTasks } from './tasks.js';
+import { currentTasks, taskImage } from './tasks.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const POLL_MS = 100;
@@ -131,7 +131,9 @@ export async function waitFor(step: SwarmWait, ctx: Context): Promise<void> {
   if (step.replicas > 0 || !step.lbLoaded)
     await poll(ctx, `${step.replicas} running replicas of ${step.service}`, ctx.timeoutMs, async () => {
       const tasks = currentTasks(await ctx.engine.swarm.listTasks([replicas.id]), replicas.id);
-      const running = tasks.filter((t) => t.state === 'running' && (!step.image || t.image === step.image));
+      const running = tasks.filter(
+        (t) => t.state === 'running' && (!step.image || taskImage(t) === step.image),
+      );
       ctx.onProgress?.(`waiting for replicas: ${running.length}/${step.replicas} running`);
       return running.length === step.replicas && tasks.length === step.replicas ? true : undefined;
     });

@@ -11,11 +11,13 @@ import { planSwarmAllow, planSwarmFip, planSwarmUpdateCert } from '../../../src/
 import { readSwarm, type SwarmObserved } from '../../../src/backends/swarm/observe.js';
 import {
   checkSwarmSpec,
+  nextReplicas,
   planSwarmCreate,
   planSwarmRemoval,
   planSwarmRollingUpdate,
   planSwarmScale,
   recordLabels,
+  runningImage,
   type SwarmPlanContext,
   swarmChangeable,
 } from '../../../src/backends/swarm/plans.js';
@@ -68,10 +70,10 @@ const containerLabels = (spec: ServiceSpecJson | undefined): Labels =>
   (spec?.TaskTemplate as { ContainerSpec?: { Labels?: Labels } } | undefined)?.ContainerSpec?.Labels ?? {};
 
 /** The swarm's answer for a created service: its two services and a running task a replica. */
-function swarmOf(spec = web, image = spec.Image): SwarmObserved[] {
+function swarmOf(spec = web, image = spec.Image, context = ctx): SwarmObserved[] {
   const cert = spec.SSLCert ? 'web-lb-b8dc3686-cert-r1' : undefined;
   const creates = [
-    replicasService(spec, ctx, recordLabels(spec, TENANT, 1, ctx.created)),
+    replicasService(spec, context, recordLabels(spec, TENANT, 1, ctx.created)),
     lbService(spec, ctx, ctx.lbImage, { config: 'web-lb-b8dc3686-cfg-r1', cert, owner: ctx.lbOwner }),
   ];
   const services: SwarmService[] = creates.map((sp, i) => ({
@@ -113,7 +115,8 @@ function swarmOf(spec = web, image = spec.Image): SwarmObserved[] {
 }
 
 /** A created service, checked that it can be changed. */
-const change = (spec = web) => swarmChangeable(changeable(swarmOf(spec)[0] as SwarmObserved));
+const change = (spec = web, image = spec.Image, context = ctx) =>
+  swarmChangeable(changeable(swarmOf(spec, image, context)[0] as SwarmObserved));
 
 describe('the spec as Swarm services', () => {
   it("maps every container field into the task template (named volumes as the tenant's), the size into limits, and rolls with rollback", () => {
@@ -255,4 +258,45 @@ describe('Swarm plans, as text', () => {
         { kind: 'config', name: 'web-lb-b8dc3686-cfg-r1' },
       ]),
     ));
+});
+
+describe('images pinned to a digest', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const pinned = { ...ctx, replicaImage: `nginx@${digest}` };
+  const imageOf = (spec: ServiceSpecJson) => runningImage({ spec } as SwarmService);
+
+  it('create: the tasks run the pinned reference; the spec and the labels keep the image asked for', () => {
+    expect(imageOf(replicasService(web, pinned, {}))).toBe(`nginx@${digest}`);
+    const [s] = swarmOf(web, 'nginx', pinned);
+    expect(s?.current?.spec?.Image).toBe('nginx');
+    expect(s?.replicas.map((r) => r.image)).toEqual(['nginx', 'nginx']);
+  });
+
+  it('a change that keeps the image (scale, FIP, allow list) keeps the digest the release runs', () => {
+    const c = change(web, 'nginx', pinned);
+    expect(imageOf(nextReplicas(c, { ...c.spec, Replicas: 5 }, ctx))).toBe(`nginx@${digest}`);
+  });
+
+  it('a new image runs as resolved, else as asked, and the reference the release before ran is kept', () => {
+    const c = change(web, 'nginx', pinned);
+    const next = `app:2@sha256:${'cd'.repeat(32)}`;
+    const updated = nextReplicas(c, { ...c.spec, Image: 'app:2' }, { ...ctx, replicaImage: next }, 'nginx');
+    expect(imageOf(updated)).toBe(next);
+    expect(updated.Labels).toMatchObject({
+      [LABEL.previousImage]: 'nginx',
+      [LABEL.previousRun]: `nginx@${digest}`,
+    });
+    expect(imageOf(nextReplicas(c, { ...c.spec, Image: 'app:2' }, ctx, 'nginx'))).toBe('app:2');
+    c.replicas.labels[LABEL.previousRun] = `app:1@${digest}`;
+    expect(nextReplicas(c, { ...c.spec, Replicas: 5 }, ctx).Labels[LABEL.previousRun]).toBe(
+      `app:1@${digest}`,
+    );
+  });
+
+  it("a task's image is the one its label names (a reference the user pinned stays whole)", () => {
+    const own = `reg.example.com/app@${digest}`;
+    const [s] = swarmOf({ ...web, Image: own }, 'reg.example.com/app');
+    expect(s?.replicas.map((r) => r.image)).toEqual([own, own]);
+    expect(computeStatus(s as never)).toMatchObject({ status: 'active' });
+  });
 });

@@ -6,11 +6,12 @@
  */
 
 import type { PullPolicy, Snapshot } from '../../../core/backend.js';
+import { neverPullError } from '../../../core/images.js';
 import { allowFor } from '../../../core/plan/security-groups.js';
 import { recordContainer } from '../../../core/records.js';
 import type { Plan, Step } from '../../../core/steps.js';
 import type { ContainerSpec, Labels } from '../../../engine/engine.js';
-import { ConflictError, NotFoundError } from '../../../errors.js';
+import { ConflictError } from '../../../errors.js';
 import { lbContainerSettings } from '../../../lb/driver.js';
 import { baseLabels, LABEL, names, serviceLabels } from '../../../model/naming.js';
 import { specHash } from '../../../model/spec-hash.js';
@@ -106,11 +107,7 @@ function pulls(spec: ServiceSpec, ctx: CreateContext): Step[] {
   const out: Step[] = [];
   for (const image of [...new Set([spec.Image, ctx.lbImage])]) {
     const missing = ctx.missingImages.includes(image);
-    if (missing && ctx.pull === 'never') {
-      throw new NotFoundError(
-        `image "${image}" is not present on the engine and the pull policy "never" forbids pulling it`,
-      );
-    }
+    if (missing && ctx.pull === 'never') throw neverPullError(image);
     if (missing || (ctx.pull === 'always' && image === spec.Image)) out.push({ op: 'pull-image', image });
   }
   return out;
