@@ -226,3 +226,17 @@ export function resolveField<K extends FieldName>(
   if (parsed === INVALID || issues.length > 0) throw new SpecError(issues);
   return parsed as ServiceSpec[K];
 }
+
+/**
+ * A spec stored by an earlier svc (a record's label), with the fields added since then set to
+ * their defaults, so that what was created before a field existed reads as it behaves.
+ */
+export function withNewerDefaults(stored: ServiceSpec): ServiceSpec {
+  const out: Record<string, unknown> = { ...stored };
+  for (const name of FIELD_NAMES) {
+    const field = fieldSchema(name);
+    if (!(name in out) && !field.required && field.defaultFrom === undefined)
+      out[name] = structuredClone(field.default);
+  }
+  return out as unknown as ServiceSpec;
+}

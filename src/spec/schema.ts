@@ -7,7 +7,7 @@
  */
 import * as rules from './field-rules.js';
 import type { FieldName, FieldSchema } from './field-schema.js';
-import { anyCase, CONTROL, intRange, text as textJson } from './json-fragments.js';
+import { anyCase, body, CONTROL, intRange, text as textJson } from './json-fragments.js';
 import * as lists from './list-rules.js';
 import {
   ALGORITHMS,
@@ -273,6 +273,27 @@ export const SCHEMA: Schema = {
     parse: rule(rules.hostAddress),
     json: { type: 'string', anyOf: [{ maxLength: 0 }, { format: 'ipv4' }, { format: 'ipv6' }] },
     flags: [{ flags: '--fip <address>' }],
+  },
+  HealthCheckPath: {
+    type: 'string',
+    help: 'path the load balancer checks with GET (2xx or 3xx passes), e.g. /healthz; only with protocol http or httpsTerm',
+    default: '',
+    defaultHelp: 'a TCP connect check',
+    parse: rule(rules.healthCheckPath),
+    json: {
+      type: 'string',
+      maxLength: rules.MAX_HEALTH_CHECK_PATH,
+      pattern: `^(?:${body(rules.HEALTH_CHECK_PATH)})?$`,
+    },
+    crossCheck: rules.healthCheckPathAndProtocol,
+    flags: [{ flags: '--health-check-path <path>' }],
+  },
+  StopTimeout: {
+    type: 'int s',
+    help: 'seconds a replica being removed or replaced gets between its stop signal and SIGKILL (0–86400)',
+    default: 10,
+    ...wholeNumber(0, 86400, ' seconds'),
+    flags: [{ flags: '--stop-timeout <seconds>' }],
   },
 };
 

@@ -23,7 +23,7 @@ import {
   specNamed,
   TENANT,
 } from '../support/containers.js';
-import { SEED_KEYS } from '../support/seed.js';
+import { SERVICE_KEYS } from '../support/seed.js';
 
 const groupServices = (tenant: string, containers: ContainerSummary[]) =>
   readSnapshot(tenant, containers).services;
@@ -107,7 +107,7 @@ describe('listObserved (svc ls)', () => {
       ].join('\n'),
     );
     const [apiJson, webJson] = list.map((l) => l.service);
-    expect(Object.keys(webJson ?? {})).toEqual(SEED_KEYS);
+    expect(Object.keys(webJson ?? {})).toEqual(SERVICE_KEYS);
     expect(webJson).toMatchObject({
       Name: 'web',
       IP: '172.18.0.2',
@@ -178,7 +178,7 @@ describe('replicaDetail and inspectObserved (svc inspect)', () => {
         ['r3', 'DRAIN'],
       ]),
     );
-    expect(Object.keys(out)).toEqual([...SEED_KEYS, 'Backend', 'Revision', 'LoadBalancer', 'ReplicaDetail']);
+    expect(Object.keys(out)).toEqual([...SERVICE_KEYS, 'Backend', 'Revision', 'LoadBalancer', 'ReplicaDetail']);
     expect(out.Backend).toBe('local');
     expect(out.Revision).toBe(1);
     expect(out.LoadBalancer).toEqual({
