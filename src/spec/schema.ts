@@ -289,7 +289,7 @@ export const SCHEMA: Schema = {
     flags: [{ flags: '--health-check-path <path>' }],
   },
   StopTimeout: {
-    type: 'int s',
+    type: 'int',
     help: 'seconds a replica being removed or replaced gets between its stop signal and SIGKILL (0–86400)',
     default: 10,
     ...wholeNumber(0, 86400, ' seconds'),
