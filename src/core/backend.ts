@@ -46,8 +46,11 @@ export interface CreateOptions extends RunOptions {
 export interface RemoveOptions {
   /** Leave the replicas running, no longer part of the service. */
   keep: boolean;
-  /** How long containers get to stop (their stop signal, then SIGKILL). */
-  graceSeconds: number;
+  /**
+   * How long containers get to stop (their stop signal, then SIGKILL); by default the replicas
+   * get their spec's StopTimeout, the load balancer and the rest 10 s.
+   */
+  graceSeconds?: number;
 }
 
 export interface ObservedReplica extends ContainerSummary {

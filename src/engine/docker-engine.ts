@@ -30,7 +30,7 @@ import type {
   VolumeSummary,
 } from './engine.js';
 import { engineError, engineWords, isStatus, unlessStatus } from './engine-error.js';
-import { addressesOf, containerBody, summaryOf } from './specs.js';
+import { addressesOf, containerBody, healthOf, summaryOf } from './specs.js';
 import type { SwarmEngine } from './swarm.js';
 
 const short = (id: string) => id.slice(0, 12);
@@ -178,6 +178,7 @@ export class DockerEngine implements Engine {
         error: c.State.Error ?? '',
         startedAt: c.State.StartedAt ?? '',
         user: c.Config?.User ?? '',
+        ...healthOf(c),
       };
     });
   }

@@ -71,6 +71,7 @@ function globalSection(c: Checked): string {
     // operator, because HAProxy leaves the servers' addresses out of `show stat` below it.
     `stats socket abns@${STATS_SOCKET} level operator`,
     ...(hasSourceAffinity(c) ? [`localpeer ${LOCAL_PEER}`] : []),
+    ...(c.paths.state ? [`server-state-file ${c.paths.state}`] : []),
   ]);
 }
 
@@ -111,6 +112,8 @@ function defaultsSection(c: Checked): string {
     // Every change of a check's result and of a server's state goes to stderr with the worker's
     // PID: how svc learns that a replica is UP (src/haproxy/lb-log.ts reads it).
     'option log-health-checks',
+    // Servers the state file lists as DOWN (replicas joining a running service) start DOWN.
+    ...(c.paths.state ? ['load-server-state-from-file global'] : []),
     // A failed connection is retried, on another server at every retry (so a dead replica,
     // sticky or not, costs no request), without the one-second turn-around delay.
     'retries 3',
@@ -161,6 +164,7 @@ function backendSection(c: Checked): string {
   // Consistent hashing: adding or removing a replica moves only that replica's clients.
   if (c.algorithm === 'source') lines.push('hash-type consistent');
   if (c.protocol === 'https') lines.push('option ssl-hello-chk');
+  lines.push(...httpCheckLines(c));
   // Replays only what is safe to replay: no response-timeout, which would resend
   // non-idempotent requests a slow server may already have processed.
   if (http) lines.push('retry-on conn-failure empty-response');
@@ -176,6 +180,19 @@ function backendSection(c: Checked): string {
   if (c.template) lines.push(...templateLines(c, c.template));
   for (const s of c.servers) lines.push(serverLine(c, s));
   return section(`backend ${BACKEND_NAME}`, lines);
+}
+
+/**
+ * HealthCheckPath: an HTTP/1.1 `GET` of the path, with the service's name as Host, passing on
+ * 2xx and 3xx (as any HTTP client following redirects would take the answer).
+ */
+function httpCheckLines(c: Checked): string[] {
+  if (!c.healthCheckPath) return [];
+  return [
+    'option httpchk',
+    `http-check send meth GET uri ${c.healthCheckPath} ver HTTP/1.1 hdr Host ${c.name}`,
+    'http-check expect status 200-399',
+  ];
 }
 
 /**

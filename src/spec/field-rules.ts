@@ -73,7 +73,11 @@ export function healthCheckPath(s: string, site: Site): Parsed<string> {
 }
 
 /** An HTTP check needs HTTP replicas: only with Protocol http or httpsTerm. */
-export function healthCheckPathAndProtocol(value: string, spec: Partial<ServiceSpec>, report: CrossReport): void {
+export function healthCheckPathAndProtocol(
+  value: string,
+  spec: Partial<ServiceSpec>,
+  report: CrossReport,
+): void {
   if (value === '' || spec.Protocol === undefined) return;
   if (spec.Protocol !== 'http' && spec.Protocol !== 'httpsTerm') {
     report(

@@ -167,7 +167,13 @@ describe('svc inspect', () => {
     const list = JSON.parse(r.stdout) as Array<Json & { ReplicaDetail: Detail[] }>;
     expect(list).toHaveLength(1);
     const web = list[0] as Json & { ReplicaDetail: Detail[] };
-    expect(Object.keys(web)).toEqual([...SERVICE_KEYS, 'Backend', 'Revision', 'LoadBalancer', 'ReplicaDetail']);
+    expect(Object.keys(web)).toEqual([
+      ...SERVICE_KEYS,
+      'Backend',
+      'Revision',
+      'LoadBalancer',
+      'ReplicaDetail',
+    ]);
     expect(web).toMatchObject({ Name: 'web', Status: 'active', Message: 'Scaling complete', Revision: 1 });
     const [lb] = await engine.listContainers(labelFilter(tenant, 'web', 'lb'));
     expect(web.LoadBalancer).toEqual({

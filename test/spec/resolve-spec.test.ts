@@ -734,8 +734,9 @@ describe('resolveSpec: HealthCheckPath, StopTimeout', () => {
       '"/a\\tb"',
       '"/a#b"',
       '"/a\\"b"',
-      "\"/a'b\"",
+      '"/a\'b"',
       '"/a\\\\b"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: HAProxy's environment variable syntax, on purpose
       '"/${HOME}"',
       '"/%zz"',
       '"/é"',
@@ -767,7 +768,11 @@ describe('resolveSpec: HealthCheckPath, StopTimeout', () => {
     expect(field('StopTimeout', 'StopTimeout: 0\n')).toBe(0);
     expect(field('StopTimeout', 'StopTimeout: 120\n')).toBe(120);
     expect(problems('StopTimeout: -1\n')).toEqual([
-      { path: 'StopTimeout', message: 'must be between 0 and 86400 seconds, got -1', location: 'spec.yaml:4:14' },
+      {
+        path: 'StopTimeout',
+        message: 'must be between 0 and 86400 seconds, got -1',
+        location: 'spec.yaml:4:14',
+      },
     ]);
     expect(problems('StopTimeout: 1.5\n')).toMatchObject([{ path: 'StopTimeout' }]);
     expect(problems('StopTimeout: "10"\n')).toMatchObject([{ path: 'StopTimeout' }]);

@@ -70,7 +70,7 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
     TTY: spec.Tty,
     OpenStdin: spec.Stdin,
     StopSignal: spec.StopSignal || undefined,
-    StopGracePeriod: 10 * SECOND,
+    StopGracePeriod: spec.StopTimeout * SECOND,
     Mounts: mountsOf(spec, ctx.tenant),
   };
   if (spec.Entrypoint) container.Command = spec.Entrypoint;

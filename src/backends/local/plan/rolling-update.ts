@@ -13,7 +13,6 @@ import { specHash } from '../../../model/spec-hash.js';
 import type { ServiceSpec } from '../../../spec/types.js';
 import { type Changeable, freeNumbers, recordSteps, replicaName } from './change.js';
 import { replicaContainer } from './create.js';
-import { STOP_GRACE_SECONDS } from './scale.js';
 
 /** What the replicas ran before the update (the most common image), unless that is the new one. */
 export function previousImageOf(running: string[], desired: string, next: string): string | undefined {
@@ -85,7 +84,7 @@ export function planRollingUpdate(
   const names = old.map((r) => r.name);
   const cleanup: Step[][] = [];
   if (names.length > 0) {
-    cleanup.push(names.map((name): Step => ({ op: 'stop', name, graceSeconds: STOP_GRACE_SECONDS })));
+    cleanup.push(names.map((name): Step => ({ op: 'stop', name, graceSeconds: next.StopTimeout })));
     cleanup.push(names.map((name): Step => ({ op: 'remove', name })));
   }
   cleanup.push(records.cleanup);

@@ -8,9 +8,6 @@ import { specHash } from '../../../model/spec-hash.js';
 import { type Changeable, recordSteps, replicaName } from './change.js';
 import { replicaContainer } from './create.js';
 
-/** Seconds a leaving replica gets between its stop signal and SIGKILL. */
-export const STOP_GRACE_SECONDS = 10;
-
 export interface ReplicaState {
   number: number;
   running: boolean;
@@ -112,7 +109,7 @@ export function planScaleSteps(
   phases.push([records.outcome]);
   const cleanup: Step[][] = [];
   if (leaving.length > 0) {
-    cleanup.push(leaving.map((name): Step => ({ op: 'stop', name, graceSeconds: STOP_GRACE_SECONDS })));
+    cleanup.push(leaving.map((name): Step => ({ op: 'stop', name, graceSeconds: next.StopTimeout })));
     cleanup.push(leaving.map((name): Step => ({ op: 'remove', name })));
   }
   cleanup.push(records.cleanup);

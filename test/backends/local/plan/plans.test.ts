@@ -180,6 +180,40 @@ describe('plans, as text', () => {
     golden('remove-keep', planRemoval(s, { keep: true, graceSeconds: 10 }));
   });
 
+  it("StopTimeout: the replicas' own, and the grace of those that leave (scale down, rolling update, rm)", () => {
+    const slow = { ...web, Replicas: 3, StopTimeout: 42 };
+    const stops = (p: Plan | undefined) =>
+      [...(p?.phases.flat() ?? []), ...(p?.cleanup.flat() ?? [])].flatMap((st) =>
+        st.op === 'stop' ? [`${st.name} ${st.graceSeconds}`] : [],
+      );
+    const { c } = one(serviceOf(slow));
+    expect(stops(planScaleSteps(c, 1, { engineCpus: 2 }).plan)).toEqual([
+      'web-2-b8dc3686 42',
+      'web-3-b8dc3686 42',
+    ]);
+    const update = planRollingUpdate(c, 'app:2', { engineCpus: 2 });
+    expect(stops(update)).toEqual(['web-1-b8dc3686 42', 'web-2-b8dc3686 42', 'web-3-b8dc3686 42']);
+    const created = update?.phases.flat().flatMap((st) => (st.op === 'create' ? [st.container] : []));
+    expect(created?.filter((ct) => ct.labels[LABEL.role] === 'replica').map((ct) => ct.stopTimeout)).toEqual([
+      42, 42, 42,
+    ]);
+    const s = snap(serviceOf(slow)).services[0];
+    if (!s) throw new Error('no service');
+    // rm: the load balancer 10 s, the replicas their StopTimeout; --timeout for all.
+    expect(stops(planRemoval(s, { keep: false }))).toEqual([
+      'web-lb-b8dc3686 10',
+      'web-1-b8dc3686 42',
+      'web-2-b8dc3686 42',
+      'web-3-b8dc3686 42',
+    ]);
+    expect(stops(planRemoval(s, { keep: false, graceSeconds: 0 }))).toEqual([
+      'web-lb-b8dc3686 0',
+      'web-1-b8dc3686 0',
+      'web-2-b8dc3686 0',
+      'web-3-b8dc3686 0',
+    ]);
+  });
+
   it('refuses a service being changed, one with its load balancer stopped, and one half-made', () => {
     // Written by a command on another host a moment ago (now = 0): it may still run.
     const lock = recordOf(web, 2, TENANT, {
