@@ -24,7 +24,13 @@ import type { SvcResult } from '../../support/cli.js';
 export const LB_IMAGE_DEBIAN = 'svc-test/haproxy:debian';
 export const HTTP_IMAGE = 'svc-test/http:local';
 export const TCP_IMAGE = 'svc-test/tcp:local';
-export const TEST_IMAGES = [HTTP_IMAGE, TCP_IMAGE];
+/** Listens at once, answers 503 for its first WARM_SECONDS (default 3); /healthz 200 once warm. */
+export const WARMING_IMAGE = 'svc-test/warming:local';
+/** The same with a Docker HEALTHCHECK (busybox wget of /, every second). */
+export const WARMING_HEALTHCHECK_IMAGE = 'svc-test/warming:healthcheck';
+/** An http app that ignores SIGTERM. */
+export const STUBBORN_IMAGE = 'svc-test/stubborn:local';
+export const TEST_IMAGES = [HTTP_IMAGE, TCP_IMAGE, WARMING_IMAGE, WARMING_HEALTHCHECK_IMAGE, STUBBORN_IMAGE];
 /** Two http replicas checked every second: what most load tests create. */
 export const TWO_HTTP_REPLICAS = ['--protocol', 'http', '--replicas', '2', '--health-check-interval', '1'];
 const TEST_TENANT_PREFIX = '7e57';

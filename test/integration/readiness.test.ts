@@ -1,0 +1,246 @@
+/**
+ * Applications that listen before they are ready (svc-test/warming: GET / answers 503 for its
+ * first WARM_SECONDS, /healthz 200 only once warm), on the real engine and HAProxy, under a
+ * fresh-connection load: with HealthCheckPath, and with the image's Docker HEALTHCHECK, no client
+ * gets a non-2xx once `create --wait` returned, nor while a scale or a rolling update runs; a
+ * replica that never turns healthy fails the update and the old release serves on. Both load
+ * balancer image layouts (Alpine-like and Debian-like) for the HTTP check.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { LABEL, labelFilter } from '../../src/model/naming.js';
+import { LB_IMAGE, svc } from '../support/cli.js';
+import {
+  engine,
+  freePort,
+  LB_IMAGE_DEBIAN,
+  mustSucceed,
+  newTenant,
+  removeTenant,
+  run,
+  STUBBORN_IMAGE,
+  WARMING_HEALTHCHECK_IMAGE,
+  WARMING_IMAGE,
+} from './support/harness.js';
+import { startLoad } from './support/load.js';
+
+const tenant = newTenant();
+const NEVER_HEALTHY = 'svc-test/warming:never-healthy';
+const HEALTHCHECK_V2 = 'svc-test/warming:healthcheck-v2';
+afterAll(async () => {
+  await removeTenant(tenant);
+  for (const image of [NEVER_HEALTHY, HEALTHCHECK_V2])
+    await run('docker', ['rmi', image]).catch(() => undefined);
+});
+
+/** A warming http service: 2 s of 503 after each start, checked every second. */
+function warmingArgs(name: string, port: number, image: string, more: string[] = []): string[] {
+  return [
+    'create',
+    '--name',
+    name,
+    '--service-port',
+    String(port),
+    '--container-port',
+    '80',
+    '--fip',
+    '127.0.0.1',
+    '--protocol',
+    'http',
+    '--replicas',
+    '2',
+    '--health-check-interval',
+    '1',
+    '-e',
+    'WARM_SECONDS=2',
+    '--wait',
+    ...more,
+    image,
+  ];
+}
+
+/** Only fresh connections (busybox httpd closes each anyway), 4 at a time. */
+const freshLoad = (port: number) =>
+  startLoad(`http://127.0.0.1:${port}/`, { keepAliveWorkers: 0, freshWorkers: 4, maxMs: 120_000 });
+
+/** A short burst of fresh-connection traffic right after a command returned. */
+async function burst(port: number, ms = 1500) {
+  const load = freshLoad(port);
+  await new Promise((r) => setTimeout(r, ms));
+  return load.stop();
+}
+
+async function replicaDetail(name: string, env: NodeJS.ProcessEnv) {
+  const r = await svc(['inspect', name], { tenant, env });
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout)[0].ReplicaDetail as Array<{
+    Number: number;
+    LB: string;
+    Check: string;
+    CheckCode: number | null;
+    Health: string | null;
+  }>;
+}
+
+describe.each([
+  ['Alpine-like', LB_IMAGE],
+  ['Debian-like', LB_IMAGE_DEBIAN],
+])('HealthCheckPath with a warming app (%s load balancer image)', (layout, lbImage) => {
+  const env = { SVC_LB_IMAGE: lbImage };
+  const sv = mustSucceed((args) => svc(args, { tenant, env }));
+  const name = `warm-${layout.slice(0, 6).toLowerCase()}`;
+  let port: number;
+
+  it('create --wait returns once the app answers: then no client gets a non-2xx', async () => {
+    port = await freePort();
+    const created = await sv(warmingArgs(name, port, WARMING_IMAGE, ['--health-check-path', '/healthz']));
+    expect(JSON.parse(created.stdout)).toMatchObject({ HealthCheckPath: '/healthz', StopTimeout: 10 });
+    const after = await burst(port);
+    console.log(
+      `${layout}: after create --wait, ${after.requests} requests, ${after.failures.length} failed`,
+    );
+    expect(after.failures).toEqual([]);
+    expect(after.ok).toBeGreaterThan(20);
+    expect((await replicaDetail(name, env)).map((r) => [r.LB, r.Check, r.CheckCode, r.Health])).toEqual([
+      ['UP', 'L7OK', 200, null],
+      ['UP', 'L7OK', 200, null],
+    ]);
+  });
+
+  it('scale 2 → 4 under load: the new replicas take requests only once warm', async () => {
+    const load = freshLoad(port);
+    await sv(['scale', `${name}=4`]);
+    const result = await load.stop();
+    console.log(
+      `${layout}: scale 2→4 under load, ${result.requests} requests, ${result.failures.length} failed`,
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(20);
+    const detail = await replicaDetail(name, env);
+    expect(detail.map((r) => [r.Number, r.LB, r.CheckCode])).toEqual([
+      [1, 'UP', 200],
+      [2, 'UP', 200],
+      [3, 'UP', 200],
+      [4, 'UP', 200],
+    ]);
+    const after = await burst(port, 1000);
+    expect(after.failures).toEqual([]);
+    // The new replicas answer too.
+    expect(after.bodies.size).toBe(4);
+  });
+});
+
+describe("the image's HEALTHCHECK gates a replica's entry into rotation", () => {
+  const sv = mustSucceed((args) => svc(args, { tenant }));
+  let port: number;
+
+  it('create --wait waits for Docker to say healthy: then no client gets a non-2xx (TCP checks)', async () => {
+    port = await freePort();
+    await sv(warmingArgs('gated', port, WARMING_HEALTHCHECK_IMAGE));
+    const after = await burst(port);
+    console.log(
+      `HEALTHCHECK: after create --wait, ${after.requests} requests, ${after.failures.length} failed`,
+    );
+    expect(after.failures).toEqual([]);
+    expect(after.ok).toBeGreaterThan(20);
+    expect((await replicaDetail('gated', {})).map((r) => [r.LB, r.Check, r.Health])).toEqual([
+      ['UP', 'L4OK', 'healthy'],
+      ['UP', 'L4OK', 'healthy'],
+    ]);
+  });
+
+  it('rolling update under load (TCP checks): each new replica joins once healthy, no non-2xx', async () => {
+    await run('docker', ['tag', WARMING_HEALTHCHECK_IMAGE, HEALTHCHECK_V2]);
+    const load = freshLoad(port);
+    await sv(['rolling-update', '--image', HEALTHCHECK_V2, 'gated']);
+    const result = await load.stop();
+    console.log(
+      `HEALTHCHECK: rolling update of 2 under load, ${result.requests} requests, ${result.failures.length} failed, ${result.durationMs} ms`,
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(50);
+    const replicas = await engine.listContainers(labelFilter(tenant, 'gated', 'replica'));
+    expect(replicas.map((c) => c.labels[LABEL.image])).toEqual([HEALTHCHECK_V2, HEALTHCHECK_V2]);
+  });
+
+  it('a replica that turns unhealthy fails the update at once; the old release serves on', async () => {
+    // Its check asks for what it never has (the service's own Env sets the warm-up): unhealthy
+    // at the first failed check.
+    const dockerfile = `FROM ${WARMING_HEALTHCHECK_IMAGE}\nHEALTHCHECK --interval=1s --timeout=1s --start-period=1s --retries=1 CMD wget -q -O /dev/null http://127.0.0.1/never || exit 1\n`;
+    await run('sh', [
+      '-c',
+      `printf '%s' "$0" | DOCKER_BUILDKIT=0 docker build -q -t ${NEVER_HEALTHY} -`,
+      dockerfile,
+    ]);
+    const before = (await engine.listContainers(labelFilter(tenant, 'gated', 'replica')))
+      .map((c) => c.id)
+      .sort();
+    const load = freshLoad(port);
+    const r = await svc(['rolling-update', '--image', NEVER_HEALTHY, 'gated'], { tenant });
+    const during = await load.stop();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /is unhealthy by its health check \(HEALTHCHECK of svc-test\/warming:never-healthy\)/,
+    );
+    expect(r.stderr).toMatch(/everything it had changed was undone/);
+    expect(during.failures).toEqual([]);
+    const after = (await engine.listContainers(labelFilter(tenant, 'gated', 'replica')))
+      .map((c) => c.id)
+      .sort();
+    expect(after).toEqual(before);
+    expect((await burst(port, 500)).failures).toEqual([]);
+  });
+});
+
+describe('refused and kept fields', () => {
+  it('a tcp service refuses --health-check-path (exit 2, naming the field), and nothing is created', async () => {
+    const port = await freePort();
+    const r = await svc(
+      [
+        'create',
+        '--name',
+        'plain',
+        '--service-port',
+        String(port),
+        '--health-check-path',
+        '/healthz',
+        WARMING_IMAGE,
+      ],
+      { tenant },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--health-check-path: HealthCheckPath is only for Protocol http or httpsTerm \(Protocol is tcp/,
+    );
+    expect(await engine.listContainers(labelFilter(tenant, 'plain'))).toEqual([]);
+  });
+
+  it("StopTimeout is the replicas' own (docker stop's default) and their grace when they leave", async () => {
+    const port = await freePort();
+    const sv = mustSucceed((args) => svc(args, { tenant }));
+    const created = await sv([
+      'create',
+      '--name',
+      'stubborn',
+      '--service-port',
+      String(port),
+      '--container-port',
+      '80',
+      '--replicas',
+      '2',
+      '--stop-timeout',
+      '1',
+      '--wait',
+      STUBBORN_IMAGE,
+    ]);
+    expect(JSON.parse(created.stdout).StopTimeout).toBe(1);
+    const ids = JSON.parse(created.stdout).Containers as string[];
+    const { stdout } = await run('docker', ['inspect', '-f', '{{.Config.StopTimeout}}', ...ids]);
+    expect(stdout.trim().split('\n')).toEqual(['1', '1']);
+    // The replica that leaves ignores SIGTERM: it gets its 1 s, then SIGKILL; then it is removed.
+    const plan = await sv(['scale', 'stubborn=1', '--dry-run']);
+    expect(plan.stdout).toMatch(/stop stubborn-2-\w+ \(grace 1s\)/);
+    await sv(['scale', 'stubborn=1']);
+    const left = await engine.listContainers(labelFilter(tenant, 'stubborn', 'replica'));
+    expect(left.map((c) => c.id)).toEqual([ids[0]]);
+  });
+});
