@@ -32,8 +32,8 @@ afterAll(async () => {
     await run('docker', ['rmi', image]).catch(() => undefined);
 });
 
-/** A warming http service: 2 s of 503 after each start, checked every second. */
-function warmingArgs(name: string, port: number, image: string, more: string[] = []): string[] {
+/** A warming http service: `warm` s of 503 after each start, checked every second. */
+function warmingArgs(name: string, port: number, image: string, more: string[] = [], warm = 2): string[] {
   return [
     'create',
     '--name',
@@ -51,7 +51,7 @@ function warmingArgs(name: string, port: number, image: string, more: string[] =
     '--health-check-interval',
     '1',
     '-e',
-    'WARM_SECONDS=2',
+    `WARM_SECONDS=${warm}`,
     '--wait',
     ...more,
     image,
@@ -135,7 +135,8 @@ describe("the image's HEALTHCHECK gates a replica's entry into rotation", () => 
 
   it('create --wait waits for Docker to say healthy: then no client gets a non-2xx (TCP checks)', async () => {
     port = await freePort();
-    await sv(warmingArgs('gated', port, WARMING_HEALTHCHECK_IMAGE));
+    // Warm after 4 s: longer than the load balancer's own (TCP) checks take to pass.
+    await sv(warmingArgs('gated', port, WARMING_HEALTHCHECK_IMAGE, [], 4));
     const after = await burst(port);
     console.log(
       `HEALTHCHECK: after create --wait, ${after.requests} requests, ${after.failures.length} failed`,
