@@ -31,7 +31,7 @@ import { untilHealthy } from './health.js';
 import { LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, workerPids } from './processes.js';
 import { reload, waitDrained } from './reload.js';
-import type { ClientKind, ServerCounters } from './stats.js';
+import { type ClientKind, httpProbeOf, type ServerCounters } from './stats.js';
 import { untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
 
 /** Undo a change: put the files back as they were and reload. */
@@ -126,11 +126,15 @@ export class LbDriver implements LoadBalancerDriver {
 
   /** Swarm's DNS-filled slots: see untilUpCount (waits.ts). */
   async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
+    // The probe checks as the config does: a GET of HealthCheckPath when it has one.
+    // (Not readable: a bare connection, as before.)
+    const [config] = await this.engine.readFiles(id, `${LB_DIR}/${LB_FILES.config}`).catch(() => []);
+    const http = httpProbeOf(config?.content?.toString('utf8') ?? '');
     // The probe's files are written while the wait begins, not when the first probe is due.
-    this.counters.prepare(id, 'probe').catch(() => undefined);
+    this.counters.prepare(id, 'probe', http).catch(() => undefined);
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
     try {
-      await untilUpCount(watch, count, opts, () => this.stats(id, 'probe'));
+      await untilUpCount(watch, count, opts, () => this.counters.read(id, 'probe', http));
     } finally {
       watch.close();
     }

@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, createServer as httpServer, type Server } from 'node:http';
 import { connect, createServer as tcpServer } from 'node:net';
 import { join } from 'node:path';
@@ -24,7 +24,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPassedCheck, type LbLogEvent, LbLogFold, type LbView } from '../../src/haproxy/lb-log.js';
 import { BACKEND_NAME, DOCKER_DNS, type LbServer } from '../../src/haproxy/render-config.js';
 import { renderServerState } from '../../src/haproxy/server-state.js';
-import { parseShowStat, type ServerCounters, statsClientFiles } from '../../src/lb/stats.js';
+import {
+  type HttpProbe,
+  httpProbeOf,
+  parseShowStat,
+  type ServerCounters,
+  statsClientFiles,
+} from '../../src/lb/stats.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import {
   childEnv,
@@ -651,13 +657,28 @@ describe('HealthCheckPath and a replica joining a running load balancer', () => 
           ids.add(r.id);
         }
       })();
-      warming = await startWarming('W', 1500);
+      warming = await startWarming('W', 3000);
       const both = [...first, { name: 'r2', host: '127.0.0.1', port: warming.port }];
       writeFileSync(paths.state, renderServerState(both, ['r2']));
       await lb.reload(config(both));
+      // The probe (Swarm's early evidence) checks as HAProxy does: GET /healthz, not a connection.
+      const probe = async (http?: HttpProbe) => {
+        for (const f of statsClientFiles(tmp.dir, 'probe', http))
+          writeFileSync(join(tmp.dir, f.name), f.content);
+        const r = await run(haproxyBin(), ['-db', '-f', join(tmp.dir, 'probe.cfg')], {
+          env: childEnv(),
+          timeout: 10_000,
+        });
+        return Object.fromEntries(parseShowStat(r.stdout).map((c) => [c.server, c.reachable]));
+      };
+      const http = httpProbeOf(readFileSync(lb.cfgFile, 'utf8'));
+      expect(http).toEqual({ path: '/healthz', host: 'web' });
+      expect(await probe(http)).toEqual({ r1: true, r2: false });
+      expect(await probe()).toEqual({ r1: true, r2: true });
       const joined = await lb.waitFor('r2 UP by its HTTP check', (v) => isUp(v, 'r2'), 15_000);
       // Its checks failed with the app's 503 until it was warm; then it came UP.
       expect(joined.servers.get('r2')).toEqual({ status: 'UP', check: 'L7OK', code: 200 });
+      expect(await probe(http)).toEqual({ r1: true, r2: true });
       expect(
         lb.stderr.some((l) =>
           /server svc_replicas\/r2 failed, reason: Layer7 wrong status, code: 503/.test(l),
