@@ -192,6 +192,8 @@ describe('svc inspect', () => {
         State: 'running',
         LB: 'UP',
         Check: 'L4OK',
+        CheckCode: null,
+        Health: null,
       })),
     );
   });
