@@ -100,6 +100,8 @@ export interface Checked {
   fall: number;
   rise: number;
   servers: LbServer[];
+  /** Names of `servers` that join (start DOWN). */
+  joining: Set<string>;
 }
 
 /** The spec and servers as the config uses them, every value checked; servers in natural order. */
@@ -150,7 +152,18 @@ export function checkInput(input: RenderInput): Checked {
     fall: checkInt('HealthCheckFall', spec.HealthCheckFall, 1, MAX_FALL_RISE),
     rise: checkInt('HealthCheckRise', spec.HealthCheckRise, 1, MAX_FALL_RISE),
     servers: checkedServers.sort((a, b) => compareNatural(a.name, b.name)),
+    joining: checkJoining(input.joining, seen),
   };
+}
+
+/** Joining servers: names of the servers, nothing else. */
+function checkJoining(joining: unknown, servers: Set<string>): Set<string> {
+  if (joining === undefined) return new Set();
+  if (!Array.isArray(joining)) fail('joining', joining, 'is not a list');
+  for (const name of joining)
+    if (typeof name !== 'string' || !servers.has(name))
+      fail('joining server', name, 'is not one of the servers');
+  return new Set(joining as string[]);
 }
 
 /** HealthCheckPath: "", or a URL path for an HTTP protocol. */

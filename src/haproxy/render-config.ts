@@ -196,12 +196,14 @@ function httpCheckLines(c: Checked): string[] {
 }
 
 /**
- * Counting towards fall or rise, check every 250 ms; while DOWN, every second. A new or
- * returning replica is taken into rotation (and a dying one out) without waiting whole
- * intervals, and HAProxy spreads a new server's first check over `fastinter`, not `inter`.
+ * Counting towards fall or rise, check every 250 ms; while DOWN, every second (a joining server,
+ * DOWN until its first checks pass, every 250 ms too). A new or returning replica is taken into
+ * rotation (and a dying one out) without waiting whole intervals, and HAProxy spreads a new
+ * server's first check over the interval it is in (`fastinter`, or `downinter` when DOWN).
  */
-function checkWords(c: Checked): string {
-  return `check inter ${c.interval}s fastinter 250ms${c.interval > 1 ? ' downinter 1s' : ''} fall ${c.fall} rise ${c.rise}`;
+function checkWords(c: Checked, joining = false): string {
+  const down = joining ? ' downinter 250ms' : c.interval > 1 ? ' downinter 1s' : '';
+  return `check inter ${c.interval}s fastinter 250ms${down} fall ${c.fall} rise ${c.rise}`;
 }
 
 /** One slot a task: each resolved address gets a slot, a task gone frees its slot. */
@@ -218,7 +220,7 @@ function templateLines(c: Checked, t: ServerTemplate): string[] {
 function serverLine(c: Checked, s: LbServer): string {
   const words = [
     `server ${s.name} ${s.host}:${s.port}`,
-    checkWords(c),
+    checkWords(c, c.joining.has(s.name)),
     `resolvers ${RESOLVERS_NAME} init-addr last,libc,none resolve-prefer ipv4 resolve-opts allow-dup-ip`,
     // A replica whose connections fail is marked down at once, before its checks fail.
     'observe layer4 error-limit 3 on-error mark-down',

@@ -197,13 +197,13 @@ export class LbDriver implements LoadBalancerDriver {
     const cert = state.spec.Protocol === 'httpsTerm' ? state.cert : undefined;
     const allow = restricted(state.spec) && state.allow ? renderAllowList(state.allow) : undefined;
     // The joining servers start DOWN: no request reaches them before their checks pass.
-    const joining = renderState(state, opts.up);
-    await this.check(id, state, { cert, allow, state: joining }, owner);
+    const stateFile = renderState(state, opts.up);
+    await this.check(id, state, { cert, allow, state: stateFile, joining: opts.up }, owner);
     // A replica whose image has a HEALTHCHECK joins once Docker says it is healthy.
     if (opts.up?.length) await untilHealthy(this.engine, hostsOf(state, opts.up), opts);
 
     const workers = workerPids(await this.engine.top(id));
-    const files = { config: render(state, LIVE), cert, allow, state: joining };
+    const files = { config: render(state, LIVE, opts.up), cert, allow, state: stateFile };
     // The staged certificate is blanked in the same write: key material is kept in one place.
     const install = [
       ...entries(files, '', owner),
@@ -236,7 +236,7 @@ export class LbDriver implements LoadBalancerDriver {
   private async check(
     id: string,
     state: LbState,
-    files: { cert?: string; allow?: string; state: string },
+    files: { cert?: string; allow?: string; state: string; joining?: string[] },
     owner: Owner,
   ): Promise<void> {
     const where = {
@@ -244,7 +244,8 @@ export class LbDriver implements LoadBalancerDriver {
       allow: files.allow ? STAGED.allow : LIVE.allow,
       state: STAGED.state,
     };
-    const staged = { config: render(state, where), ...files };
+    const { joining, ...rest } = files;
+    const staged = { config: render(state, where, joining), ...rest };
     await this.engine.writeFiles(id, LB_DIR, entries(staged, LB_STAGING, owner));
     const r = await this.engine.exec(id, ['haproxy', '-c', '-f', STAGED.config]);
     if (r.exitCode === 0) return;

@@ -72,8 +72,9 @@ export function entries(
   return out;
 }
 
-export function render(state: LbState, where: ConfigPaths): string {
-  return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where });
+/** The config, with `joining` (server names) checked every 250 ms while DOWN. */
+export function render(state: LbState, where: ConfigPaths, joining: readonly string[] = []): string {
+  return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where, joining });
 }
 
 /** The server-state file for a (re)load after which `down` (server names) start DOWN. */

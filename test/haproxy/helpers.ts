@@ -39,8 +39,9 @@ export function renderConfig(
   servers: LbServer[],
   paths: ConfigPaths = LIVE_PATHS,
   template?: ServerTemplate,
+  joining?: string[],
 ): string {
-  return renderHaproxyConfig({ spec, servers, paths, template });
+  return renderHaproxyConfig({ spec, servers, paths, template, joining });
 }
 
 /** Replicas 1…count. */

@@ -638,7 +638,8 @@ describe('HealthCheckPath and a replica joining a running load balancer', () => 
     });
     const paths = { ...LIVE_PATHS, state: join(tmp.dir, 'server-state') };
     const first = [{ name: 'r1', host: '127.0.0.1', port: steady.port }];
-    const config = (list: LbServer[]) => localize(renderConfig(spec, list, paths), dnsPort);
+    const config = (list: LbServer[], joining: string[] = []) =>
+      localize(renderConfig(spec, list, paths, undefined, joining), dnsPort);
     writeFileSync(paths.state, renderServerState(first));
     let lb: Lb | undefined;
     let warming: { server: Server; port: number } | undefined;
@@ -660,7 +661,9 @@ describe('HealthCheckPath and a replica joining a running load balancer', () => 
       warming = await startWarming('W', 3000);
       const both = [...first, { name: 'r2', host: '127.0.0.1', port: warming.port }];
       writeFileSync(paths.state, renderServerState(both, ['r2']));
-      await lb.reload(config(both));
+      const before = lb.view.worker;
+      await lb.reload(config(both, ['r2']));
+      await lb.waitFor('the new worker loaded', (v) => v.worker !== before && v.complete);
       // The probe (Swarm's early evidence) checks as HAProxy does: GET /healthz, not a connection.
       const probe = async (http?: HttpProbe) => {
         for (const f of statsClientFiles(tmp.dir, 'probe', http))
