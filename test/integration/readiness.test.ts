@@ -26,6 +26,7 @@ import { startLoad } from './support/load.js';
 const tenant = newTenant();
 const NEVER_HEALTHY = 'svc-test/warming:never-healthy';
 const HEALTHCHECK_V2 = 'svc-test/warming:healthcheck-v2';
+const WARMING_V2 = 'svc-test/warming:v2';
 afterAll(async () => {
   await removeTenant(tenant);
   for (const image of [NEVER_HEALTHY, HEALTHCHECK_V2])
@@ -127,6 +128,29 @@ describe.each([
     // The new replicas answer too.
     expect(after.bodies.size).toBe(4);
   });
+
+  // Once: the load balancer image plays no part beyond what scale showed.
+  it.runIf(lbImage === LB_IMAGE)(
+    'rolling update of 4 under load: each new replica joins once warm',
+    async () => {
+      await run('docker', ['tag', WARMING_IMAGE, WARMING_V2]);
+      const load = freshLoad(port);
+      await sv(['rolling-update', '--image', WARMING_V2, name]);
+      const result = await load.stop();
+      console.log(
+        `${layout}: rolling update of 4 under load, ${result.requests} requests, ${result.failures.length} failed, ${result.durationMs} ms`,
+      );
+      expect(result.failures).toEqual([]);
+      expect(result.ok).toBeGreaterThan(50);
+      const replicas = await engine.listContainers(labelFilter(tenant, name, 'replica'));
+      expect(replicas.map((c) => c.labels[LABEL.image])).toEqual([
+        WARMING_V2,
+        WARMING_V2,
+        WARMING_V2,
+        WARMING_V2,
+      ]);
+    },
+  );
 });
 
 describe("the image's HEALTHCHECK gates a replica's entry into rotation", () => {
