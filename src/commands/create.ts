@@ -27,6 +27,8 @@ const EXAMPLES = `
 Examples:
   $ svc create -f service.yaml                      # the spec from a file; prints the Service JSON
   $ svc create -f service.yaml --wait               # return once every replica is UP
+  $ svc create --name web --service-port 8080 --container-port 80 --protocol http \\
+      --health-check-path /healthz --stop-timeout 30 --wait app:1   # ready = GET /healthz answers 2xx/3xx
   $ svc create --name api --service-port 9000 --replicas 3 -e MODE=prod app:1
   $ svc create --name web --image nginx --service-port 8080 --container-port 80 \\
       --protocol http --fip 127.0.0.1
@@ -41,6 +43,9 @@ As with docker run, everything after IMAGE is the replicas' command: put flags b
 --dry-run reads the engine (a name or port already taken, a missing image are reported as
 errors), prints the Service JSON it would create on stdout and the plan on stderr, and changes
 nothing.
+
+--wait returns once every replica passed the load balancer's check (a GET of --health-check-path,
+else a connection) and, when its image has a HEALTHCHECK, Docker says it is healthy.
 
 The load balancer image is --lb-image, else $SVC_LB_IMAGE, else ${DEFAULT_LB_IMAGE}.
 `;
