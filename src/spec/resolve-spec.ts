@@ -3,6 +3,7 @@
  * SpecError listing every problem (docs/spec.md). Rules and defaults come from SCHEMA. Pure.
  */
 import { SpecError, type SpecIssue } from '../errors.js';
+import { FIELD_NAMES, fieldForKey, fieldSchema, fieldSpellings } from './field-names.js';
 import {
   type FieldName,
   type FieldSchema,
@@ -14,7 +15,6 @@ import {
   type Site,
 } from './field-schema.js';
 import type { ParsedSpec, PathSegment } from './parse-document.js';
-import { FIELD_NAMES, fieldForKey, fieldSchema, fieldSpellings } from './schema.js';
 import { suggest } from './suggest.js';
 import type { ServiceSpec } from './types.js';
 

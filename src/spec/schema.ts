@@ -5,6 +5,8 @@
  * is no other list of fields. The checks it is made of are in value-checks.ts (shared),
  * field-rules.ts and list-rules.ts (a field's own). Pure.
  */
+
+import { oneOfValues, onOff, wholeNumber } from './field-kinds.js';
 import * as rules from './field-rules.js';
 import type { FieldName, FieldSchema } from './field-schema.js';
 import { anyCase, body, CONTROL, intRange, text as textJson } from './json-fragments.js';
@@ -18,30 +20,7 @@ import {
   PROTOCOLS,
   type ServiceSpec,
 } from './types.js';
-import { boolean, integer, oneOf, rule, scalar } from './value-checks.js';
-
-// ---------------------------------------------------------------------------------------------
-// The table
-
-/** A whole number from `min` to `max`: its check and its JSON Schema, from the one range. */
-function wholeNumber(min: number, max: number, unit = '') {
-  return { parse: scalar((raw, site) => integer(raw, site, min, max, unit)), json: intRange(min, max) };
-}
-
-/** A switch, off unless given: its check, its JSON Schema and its (negatable) flag. */
-function onOff(flags: string) {
-  return {
-    default: false,
-    parse: scalar(boolean),
-    json: { type: 'boolean' },
-    flags: [{ flags, negatable: true }],
-  };
-}
-
-/** One of `values`, matched case-insensitively: its check and its JSON Schema. */
-function oneOfValues<T extends string>(values: readonly T[]) {
-  return { parse: scalar((raw, site) => oneOf(values, raw, site)), json: anyCase(values) };
-}
+import { rule, scalar } from './value-checks.js';
 
 const SIZES = Object.keys(CONTAINER_SIZES) as ContainerSize[];
 const list = (values: readonly string[]) => values.join(', ');
@@ -296,26 +275,3 @@ export const SCHEMA: Schema = {
     flags: [{ flags: '--stop-timeout <seconds>' }],
   },
 };
-
-/** The field names in the original API's order. */
-export const FIELD_NAMES = Object.keys(SCHEMA) as FieldName[];
-
-/** A field's schema, typed loosely for code that walks all fields. */
-export function fieldSchema(name: FieldName): FieldSchema<unknown> {
-  return SCHEMA[name] as unknown as FieldSchema<unknown>;
-}
-
-/** The field a file key names (case-insensitively), if any. */
-export function fieldForKey(key: string): FieldName | undefined {
-  const lower = key.toLowerCase();
-  return FIELD_NAMES.find((n) => n.toLowerCase() === lower);
-}
-
-/** Spellings that suggest each field for a misspelt key: its name, aliases, flag names, positional. */
-export function fieldSpellings(): [spelling: string, field: FieldName][] {
-  return FIELD_NAMES.flatMap((name) => {
-    const f = fieldSchema(name);
-    const longFlags = (f.flags ?? []).flatMap((fl) => /--([a-z][-a-z]*)/.exec(fl.flags)?.slice(1) ?? []);
-    return [name, ...(f.aliases ?? []), ...longFlags].map((s) => [s, name] as [string, FieldName]);
-  });
-}

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
+import { FIELD_NAMES } from '../../src/spec/field-names.js';
 import { parseSpecDocument, STDIN_ORIGIN } from '../../src/spec/parse-document.js';
 import { type FlagInput, resolveField, resolveSpec, withNewerDefaults } from '../../src/spec/resolve-spec.js';
-import { FIELD_NAMES, SCHEMA } from '../../src/spec/schema.js';
+import { SCHEMA } from '../../src/spec/schema.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
 import { seedSpec } from '../support/seed.js';
