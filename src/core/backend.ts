@@ -43,6 +43,11 @@ export interface CreateOptions extends RunOptions {
   backend: Backend;
 }
 
+export interface RollingUpdateOptions {
+  /** New replicas that join together (1, the default: one at a time). */
+  parallelism: number;
+}
+
 export interface RemoveOptions {
   /** Leave the replicas running, no longer part of the service. */
   keep: boolean;
@@ -184,7 +189,7 @@ export interface Backend<P = unknown> {
   observe(env: ObserveEnv): Promise<Array<ObservedService<P>>>;
   planCreate(core: Core, spec: ServiceSpec, opts: CreateOptions, created: string): Promise<PlannedCreate>;
   planScale(env: ChangeEnv<P>, target: number): Promise<PlannedChange>;
-  planRollingUpdate(env: ChangeEnv<P>, image: string): Promise<PlannedChange>;
+  planRollingUpdate(env: ChangeEnv<P>, image: string, opts: RollingUpdateOptions): Promise<PlannedChange>;
   /** `fip` "" detaches. */
   planFip(env: ChangeEnv<P>, fip: string): Promise<PlannedChange>;
   /** `pem`: a checked SSLCert (certificate chain + key). */

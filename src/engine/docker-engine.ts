@@ -183,10 +183,15 @@ export class DockerEngine implements Engine {
     });
   }
 
-  stopContainer(id: string, graceSeconds: number): Promise<void> {
+  stopContainer(id: string, graceSeconds: number, opts: { signal?: AbortSignal } = {}): Promise<void> {
     // 304: already stopped; 404: gone.
     return this.call(`stop container ${short(id)}`, () =>
-      unlessStatus([304, 404], this.docker.getContainer(id).stop({ t: graceSeconds })),
+      unlessStatus(
+        [304, 404],
+        this.docker
+          .getContainer(id)
+          .stop({ t: graceSeconds, ...(opts.signal ? { abortSignal: opts.signal } : {}) }),
+      ),
     );
   }
 

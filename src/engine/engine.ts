@@ -187,8 +187,12 @@ export interface Engine {
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetail>;
-  /** Stops gracefully: the container's stop signal, then SIGKILL after `graceSeconds`. Gone or stopped is fine. */
-  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  /**
+   * Stops gracefully: the container's stop signal, then SIGKILL after `graceSeconds`. Gone or
+   * stopped is fine. `signal` gives up waiting (the request goes; what the engine then does with the
+   * stop is its own: see engineFinishesStops in backends/local/plan/change.ts).
+   */
+  stopContainer(id: string, graceSeconds: number, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Force-removes; a container that is already gone is not an error. */
   removeContainer(id: string): Promise<void>;
   /**

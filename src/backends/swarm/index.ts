@@ -58,11 +58,12 @@ export const swarmBackend: Backend<SwarmParts> = {
     return { plan, summary: `${c.spec.Replicas} → ${target} replicas (Swarm)` };
   },
 
-  async planRollingUpdate(env, image) {
+  async planRollingUpdate(env, image, opts) {
     const c = swarmChangeable(env.change);
     // Its next spec mounts the tenant's volumes: Swarm would replace every task.
     refusePlainVolumes(c.service.name, c.spec.Volumes, c.service.tenant, mountedVolumes(c.replicas.spec));
-    const plan = planSwarmRollingUpdate(c, image, managerContext(env.core.tenant, env.snapshot.info));
+    const ctx = managerContext(env.core.tenant, env.snapshot.info);
+    const plan = planSwarmRollingUpdate(c, image, ctx, opts.parallelism);
     return { plan, summary: `${c.spec.Image} → ${image} (Swarm's rolling update)` };
   },
 

@@ -51,10 +51,15 @@ export function mountedVolumes(spec: ServiceSpecJson): string[] {
 
 /**
  * The replicas: every container field of the spec in the task template, its size as limits,
- * Swarm's own restart policy, and Swarm's rolling update (one at a time, the new one first, a
- * failing release rolled back). `record` is what the service's labels keep (the desired state).
+ * Swarm's own restart policy, and Swarm's rolling update (`parallelism` at a time, one by default,
+ * the new ones first, a failing release rolled back). `record` is what the service's labels keep (the desired state).
  */
-export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: Labels): ServiceSpecJson {
+export function replicasService(
+  spec: ServiceSpec,
+  ctx: SwarmContext,
+  record: Labels,
+  parallelism = 1,
+): ServiceSpecJson {
   const size = CONTAINER_SIZES[spec.ContainerSize];
   const labels = { ...swarmLabels(spec.Name, ctx.tenant, 'replica'), ...record };
   const container: Record<string, unknown> = {
@@ -91,7 +96,7 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
     },
     Mode: { Replicated: { Replicas: spec.Replicas } },
     UpdateConfig: {
-      Parallelism: 1,
+      Parallelism: parallelism,
       Delay: 0,
       FailureAction: 'rollback',
       Monitor: 5 * SECOND,
