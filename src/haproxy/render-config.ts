@@ -196,13 +196,17 @@ function httpCheckLines(c: Checked): string[] {
 }
 
 /**
- * Counting towards fall or rise, check every 250 ms; while DOWN, every second (a joining server,
- * DOWN until its first checks pass, every 250 ms too). A new or returning replica is taken into
- * rotation (and a dying one out) without waiting whole intervals, and HAProxy spreads a new
- * server's first check over the interval it is in (`fastinter`, or `downinter` when DOWN).
+ * Counting towards fall or rise, check every 250 ms; while DOWN, every second. A new or returning
+ * replica is taken into rotation (and a dying one out) without waiting whole intervals, and
+ * HAProxy spreads a new server's first check over the interval it is in (`fastinter`, or
+ * `downinter` when DOWN). A joining server (DOWN until its checks pass) is checked every 100 ms
+ * until the next reload renders it as the others: it comes UP `rise` checks a tenth of a second
+ * apart after the reload.
  */
 function checkWords(c: Checked, joining = false): string {
-  const down = joining ? ' downinter 250ms' : c.interval > 1 ? ' downinter 1s' : '';
+  if (joining)
+    return `check inter ${c.interval}s fastinter 100ms downinter 100ms fall ${c.fall} rise ${c.rise}`;
+  const down = c.interval > 1 ? ' downinter 1s' : '';
   return `check inter ${c.interval}s fastinter 250ms${down} fall ${c.fall} rise ${c.rise}`;
 }
 
