@@ -22,7 +22,7 @@ that never becomes healthy (or any other failure, or Ctrl-C) undoes the whole up
 replicas are all back in the load balancer, the new ones removed, and the service is exactly as
 it was (exit 1). Once all are UP, the old replicas are drained (in-flight requests finish), the
 update is recorded, and the old replicas are sent their stop signal: the command waits for them
-to stop for at most 2 s, then leaves the rest of their StopTimeout to the engine (a replica still
+to stop for at most 5 s, then leaves the rest of their StopTimeout to the engine (a replica still
 stopping is removed by the next change of the service, or by rm).
 `;
 

@@ -6,7 +6,7 @@
  * replica that never turns healthy fails the update and the old release serves on. Both load
  * balancer image layouts (Alpine-like and Debian-like) for the HTTP check.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
 import { LB_IMAGE, svc } from '../support/cli.js';
 import {
@@ -25,11 +25,22 @@ import { startLoad } from './support/load.js';
 
 const tenant = newTenant();
 const NEVER_HEALTHY = 'svc-test/warming:never-healthy';
+/** Listens and answers 503 (and /healthz 404) for a day: its HTTP check never passes. */
+const NEVER_READY = 'svc-test/warming:never-ready';
 const HEALTHCHECK_V2 = 'svc-test/warming:healthcheck-v2';
 const WARMING_V2 = 'svc-test/warming:v2';
+beforeAll(async () => {
+  // The service's own Env sets WARM_SECONDS: the command sets it again, after.
+  const dockerfile = `FROM ${WARMING_IMAGE}\nCMD ["/bin/sh", "-c", "WARM_SECONDS=86400 exec /bin/serve-warming"]\n`;
+  await run('sh', [
+    '-c',
+    `printf '%s' "$0" | DOCKER_BUILDKIT=0 docker build -q -t ${NEVER_READY} -`,
+    dockerfile,
+  ]);
+});
 afterAll(async () => {
   await removeTenant(tenant);
-  for (const image of [NEVER_HEALTHY, HEALTHCHECK_V2])
+  for (const image of [NEVER_HEALTHY, NEVER_READY, HEALTHCHECK_V2])
     await run('docker', ['rmi', image]).catch(() => undefined);
 });
 
@@ -129,28 +140,43 @@ describe.each([
     expect(after.bodies.size).toBe(4);
   });
 
-  // Once: the load balancer image plays no part beyond what scale showed.
-  it.runIf(lbImage === LB_IMAGE)(
-    'rolling update of 4 under load: each new replica joins once warm',
-    async () => {
-      await run('docker', ['tag', WARMING_IMAGE, WARMING_V2]);
-      const load = freshLoad(port);
-      await sv(['rolling-update', '--image', WARMING_V2, name]);
-      const result = await load.stop();
-      console.log(
-        `${layout}: rolling update of 4 under load, ${result.requests} requests, ${result.failures.length} failed, ${result.durationMs} ms`,
-      );
-      expect(result.failures).toEqual([]);
-      expect(result.ok).toBeGreaterThan(50);
-      const replicas = await engine.listContainers(labelFilter(tenant, name, 'replica'));
-      expect(replicas.map((c) => c.labels[LABEL.image])).toEqual([
-        WARMING_V2,
-        WARMING_V2,
-        WARMING_V2,
-        WARMING_V2,
-      ]);
-    },
-  );
+  // One at a time on one layout, two at a time on the other.
+  const parallelism = lbImage === LB_IMAGE ? '1' : '2';
+  it(`rolling update of 4 under load (--parallelism ${parallelism}): each new replica joins once warm`, async () => {
+    await run('docker', ['tag', WARMING_IMAGE, WARMING_V2]);
+    const load = freshLoad(port);
+    await sv(['rolling-update', '--image', WARMING_V2, '--parallelism', parallelism, name]);
+    const result = await load.stop();
+    console.log(
+      `${layout}: rolling update of 4 under load (parallelism ${parallelism}), ${result.requests} requests, ${result.failures.length} failed, ${result.durationMs} ms`,
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(50);
+    const replicas = await engine.listContainers(labelFilter(tenant, name, 'replica'));
+    expect(replicas.map((c) => c.labels[LABEL.image])).toEqual([
+      WARMING_V2,
+      WARMING_V2,
+      WARMING_V2,
+      WARMING_V2,
+    ]);
+  });
+
+  it('a replica whose check never passes fails the rolling update; the old release serves on', async () => {
+    const before = (await engine.listContainers(labelFilter(tenant, name, 'replica')))
+      .map((c) => c.id)
+      .sort();
+    const load = freshLoad(port);
+    const r = await svc(['rolling-update', '--image', NEVER_READY, '--timeout', '4s', name], { tenant, env });
+    const during = await load.stop();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/did not become healthy \(image svc-test\/warming:never-ready\)/);
+    expect(r.stderr).toMatch(/everything it had changed was undone/);
+    expect(during.failures).toEqual([]);
+    expect(
+      (await engine.listContainers(labelFilter(tenant, name, 'replica'))).map((c) => c.id).sort(),
+    ).toEqual(before);
+    expect((await burst(port, 500)).failures).toEqual([]);
+  });
 });
 
 describe("the image's HEALTHCHECK gates a replica's entry into rotation", () => {
@@ -171,6 +197,23 @@ describe("the image's HEALTHCHECK gates a replica's entry into rotation", () => 
       ['UP', 'L4OK', 'healthy'],
       ['UP', 'L4OK', 'healthy'],
     ]);
+  });
+
+  it('scale 2 → 3 under load (TCP checks): the new replica joins once healthy, no non-2xx', async () => {
+    const load = freshLoad(port);
+    await sv(['scale', 'gated=3']);
+    const result = await load.stop();
+    console.log(
+      `HEALTHCHECK: scale 2→3 under load, ${result.requests} requests, ${result.failures.length} failed`,
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBeGreaterThan(20);
+    expect((await replicaDetail('gated', {})).map((r) => [r.LB, r.Health])).toEqual([
+      ['UP', 'healthy'],
+      ['UP', 'healthy'],
+      ['UP', 'healthy'],
+    ]);
+    await sv(['scale', 'gated=2']);
   });
 
   it('rolling update under load (TCP checks): each new replica joins once healthy, no non-2xx', async () => {
@@ -267,5 +310,50 @@ describe('refused and kept fields', () => {
     await sv(['scale', 'stubborn=1']);
     const left = await engine.listContainers(labelFilter(tenant, 'stubborn', 'replica'));
     expect(left.map((c) => c.id)).toEqual([ids[0]]);
+  });
+
+  it('a rolling update waits 5 s at most for old replicas that ignore SIGTERM; the engine kills them after StopTimeout, the next change removes them', async () => {
+    const port = await freePort();
+    const sv = mustSucceed((args) => svc(args, { tenant }));
+    const next = 'svc-test/stubborn:slowstop-v2';
+    await run('docker', ['tag', STUBBORN_IMAGE, next]);
+    const created = await sv([
+      'create',
+      '--name',
+      'slowstop',
+      '--service-port',
+      String(port),
+      '--container-port',
+      '80',
+      '--replicas',
+      '2',
+      '--stop-timeout',
+      '8',
+      '--wait',
+      STUBBORN_IMAGE,
+    ]);
+    const old = JSON.parse(created.stdout).Containers as string[];
+    const r = await svc(['rolling-update', '--image', next, 'slowstop'], { tenant });
+    expect(r.code).toBe(0);
+    // Still stopping when the command returned: said, and left to the engine.
+    expect(r.stderr).toMatch(
+      /slowstop-[12]-\w+ \(still stopping after 5s; the engine stops it \(SIGKILL after its 8s StopTimeout\)/,
+    );
+    const replicas = () => engine.listContainers(labelFilter(tenant, 'slowstop', 'replica'));
+    expect((await replicas()).filter((c) => old.includes(c.id)).length).toBeGreaterThan(0);
+    // The leftovers change nothing the service says.
+    const listed = await sv(['inspect', 'slowstop']);
+    expect(JSON.parse(listed.stdout)[0].Status).toBe('active');
+    // The engine kills them (SIGKILL after 8 s); the next change of the service removes them.
+    for (let i = 0; i < 80; i++) {
+      const left = (await replicas()).filter((c) => old.includes(c.id));
+      if (left.every((c) => c.state === 'exited')) break;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    await sv(['scale', 'slowstop=2']);
+    const after = await replicas();
+    expect(after.filter((c) => old.includes(c.id))).toEqual([]);
+    expect(after.map((c) => c.labels[LABEL.image])).toEqual([next, next]);
+    await run('docker', ['rmi', next]).catch(() => undefined);
   });
 });

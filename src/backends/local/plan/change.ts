@@ -76,7 +76,7 @@ export const replicaName = (c: Changeable, n: number) => names.replica(c.service
  * own (the stop signal, then SIGKILL after StopTimeout); one still stopping then is removed by the
  * next change of the service, or by rm.
  */
-export const RETIRE_WAIT_SECONDS = 2;
+export const RETIRE_WAIT_SECONDS = 5;
 
 /**
  * Whether the engine finishes a stop whose client went away: Docker up to 20.10 never ties a stop

@@ -145,11 +145,11 @@ describe('plans, as text', () => {
     );
   });
 
-  it('the old replicas are retired: waited for 2 s at most where the engine finishes a stop, else their whole StopTimeout', () => {
+  it('the old replicas are retired: waited for 5 s at most where the engine finishes a stop, else their whole StopTimeout', () => {
     const { c } = one(serviceOf({ ...web, StopTimeout: 30 }));
     const retires = (p: Plan | undefined) => p?.cleanup.flat().filter((st) => st.op === 'retire');
     expect(retires(planScaleSteps(c, 1, CTX).plan)).toEqual([
-      { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 30, waitSeconds: 2 },
+      { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 30, waitSeconds: 5 },
     ]);
     expect(retires(planScaleSteps(c, 1, { ...CTX, detachStops: false }).plan)).toEqual([
       { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 30 },
