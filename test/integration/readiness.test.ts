@@ -21,7 +21,7 @@ import {
   WARMING_HEALTHCHECK_IMAGE,
   WARMING_IMAGE,
 } from './support/harness.js';
-import { startLoad } from './support/load.js';
+import { burst, freshLoad, warmingArgs } from './support/warming.js';
 
 const tenant = newTenant();
 const NEVER_HEALTHY = 'svc-test/warming:never-healthy';
@@ -43,43 +43,6 @@ afterAll(async () => {
   for (const image of [NEVER_HEALTHY, NEVER_READY, HEALTHCHECK_V2])
     await run('docker', ['rmi', image]).catch(() => undefined);
 });
-
-/** A warming http service: `warm` s of 503 after each start, checked every second. */
-function warmingArgs(name: string, port: number, image: string, more: string[] = [], warm = 2): string[] {
-  return [
-    'create',
-    '--name',
-    name,
-    '--service-port',
-    String(port),
-    '--container-port',
-    '80',
-    '--fip',
-    '127.0.0.1',
-    '--protocol',
-    'http',
-    '--replicas',
-    '2',
-    '--health-check-interval',
-    '1',
-    '-e',
-    `WARM_SECONDS=${warm}`,
-    '--wait',
-    ...more,
-    image,
-  ];
-}
-
-/** Only fresh connections (busybox httpd closes each anyway), 4 at a time. */
-const freshLoad = (port: number) =>
-  startLoad(`http://127.0.0.1:${port}/`, { keepAliveWorkers: 0, freshWorkers: 4, maxMs: 120_000 });
-
-/** A short burst of fresh-connection traffic right after a command returned. */
-async function burst(port: number, ms = 1500) {
-  const load = freshLoad(port);
-  await new Promise((r) => setTimeout(r, ms));
-  return load.stop();
-}
 
 async function replicaDetail(name: string, env: NodeJS.ProcessEnv) {
   const r = await svc(['inspect', name], { tenant, env });
@@ -104,7 +67,9 @@ describe.each([
 
   it('create --wait returns once the app answers: then no client gets a non-2xx', async () => {
     port = await freePort();
-    const created = await sv(warmingArgs(name, port, WARMING_IMAGE, ['--health-check-path', '/healthz']));
+    const created = await sv(
+      warmingArgs(name, port, '127.0.0.1', WARMING_IMAGE, ['--health-check-path', '/healthz']),
+    );
     expect(JSON.parse(created.stdout)).toMatchObject({ HealthCheckPath: '/healthz', StopTimeout: 10 });
     const after = await burst(port);
     console.log(
@@ -186,7 +151,7 @@ describe("the image's HEALTHCHECK gates a replica's entry into rotation", () => 
   it('create --wait waits for Docker to say healthy: then no client gets a non-2xx (TCP checks)', async () => {
     port = await freePort();
     // Warm after 4 s: longer than the load balancer's own (TCP) checks take to pass.
-    await sv(warmingArgs('gated', port, WARMING_HEALTHCHECK_IMAGE, [], 4));
+    await sv(warmingArgs('gated', port, '127.0.0.1', WARMING_HEALTHCHECK_IMAGE, [], 4));
     const after = await burst(port);
     console.log(
       `HEALTHCHECK: after create --wait, ${after.requests} requests, ${after.failures.length} failed`,

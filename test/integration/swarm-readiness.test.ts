@@ -18,7 +18,7 @@ import {
   WARMING_HEALTHCHECK_IMAGE,
   WARMING_IMAGE,
 } from './support/harness.js';
-import { startLoad } from './support/load.js';
+import { burst, freshLoad, warmingArgs } from './support/warming.js';
 
 const tenant = newTenant();
 const env = { SVC_BACKEND: 'swarm', SVC_LB_IMAGE: LB_IMAGE };
@@ -57,43 +57,6 @@ afterAll(async () => {
   if (initialised) await run('docker', ['swarm', 'leave', '--force']);
 }, 120_000);
 
-/** A warming http service on the swarm, published on the node: `warm` s of 503 after each start. */
-function warmingArgs(name: string, port: number, image: string, more: string[] = [], warm = 2): string[] {
-  return [
-    'create',
-    '--name',
-    name,
-    '--service-port',
-    String(port),
-    '--container-port',
-    '80',
-    '--fip',
-    '0.0.0.0',
-    '--protocol',
-    'http',
-    '--replicas',
-    '2',
-    '--health-check-interval',
-    '1',
-    '-e',
-    `WARM_SECONDS=${warm}`,
-    '--wait',
-    ...more,
-    image,
-  ];
-}
-
-/** Only fresh connections, 4 at a time. */
-const freshLoad = (port: number) =>
-  startLoad(`http://127.0.0.1:${port}/`, { keepAliveWorkers: 0, freshWorkers: 4, maxMs: 180_000 });
-
-/** A short burst of fresh-connection traffic right after a command returned. */
-async function burst(port: number, ms = 1500) {
-  const load = freshLoad(port);
-  await new Promise((r) => setTimeout(r, ms));
-  return load.stop();
-}
-
 async function underLoad(port: number, what: string, args: string[]) {
   const load = freshLoad(port);
   await sv(args);
@@ -122,7 +85,7 @@ describe.each([
 
   it('create --wait returns once the app answers: then no client gets a non-2xx', async () => {
     port = await freePort();
-    await sv(warmingArgs(name, port, image, more));
+    await sv(warmingArgs(name, port, '0.0.0.0', image, more));
     const after = await burst(port);
     console.log(
       `swarm ${name}: after create --wait, ${after.requests} requests, ${after.failures.length} failed`,

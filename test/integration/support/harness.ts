@@ -125,10 +125,16 @@ export async function removeTestLeftovers(e: Engine = engine): Promise<void> {
 
 /** A TCP port on 127.0.0.1 nobody listens on right now. */
 /**
- * `svc create` argv for the usual test service: HTTP_IMAGE (listening on 80), its service port
- * published on `fip`, `--wait`; `more` adds flags (protocol, replicas, certificate…).
+ * `svc create` argv for the usual test service: HTTP_IMAGE (or `image`, listening on 80), its
+ * service port published on `fip`, `--wait`; `more` adds flags (protocol, replicas, certificate…).
  */
-export function createArgs(name: string, port: number, fip: string, more: string[] = []): string[] {
+export function createArgs(
+  name: string,
+  port: number,
+  fip: string,
+  more: string[] = [],
+  image = HTTP_IMAGE,
+): string[] {
   return [
     'create',
     '--name',
@@ -141,7 +147,7 @@ export function createArgs(name: string, port: number, fip: string, more: string
     fip,
     '--wait',
     ...more,
-    HTTP_IMAGE,
+    image,
   ];
 }
 
