@@ -10,11 +10,23 @@ import { failover } from './scenarios/failover.js';
 import { floor } from './scenarios/floor.js';
 import { hostPath } from './scenarios/host-path.js';
 import { ready } from './scenarios/ready.js';
+import { rolling } from './scenarios/rolling.js';
 import { scale } from './scenarios/scale.js';
 import { swarm } from './scenarios/swarm.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: Scenario[] = [floor, swarm, ready, curve, scale, cli, dataplane, failover, hostPath];
+export const SCENARIOS: Scenario[] = [
+  floor,
+  rolling,
+  swarm,
+  ready,
+  curve,
+  scale,
+  cli,
+  dataplane,
+  failover,
+  hostPath,
+];
 const NAMES = SCENARIOS.map((s) => s.name);
 
 export function usage(): string {

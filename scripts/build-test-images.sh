@@ -13,6 +13,13 @@
 #                           /cgi-bin/headers with the request headers it received
 #   svc-test/tcp:local      busybox nc answering every TCP connection with its hostname, then
 #                           echoing what it receives
+#   svc-test/warming:local  an app that listens at once and warms up (a JVM, a Rails app):
+#                           busybox httpd whose GET / answers 503 for WARM_SECONDS (default 3)
+#                           after the start, then 200 with the hostname; GET /healthz answers
+#                           200 once warm (404 before)
+#   svc-test/warming:healthcheck  the same with a Docker HEALTHCHECK (busybox wget of /, every
+#                           second, 10 s start period, 3 retries)
+#   svc-test/stubborn:local the same app ignoring SIGTERM (only SIGKILL stops it), warm at once
 # Idempotent: an image that exists is kept unless FORCE=1.
 set -euo pipefail
 
@@ -23,7 +30,7 @@ if ! need haproxy || ! [ -x /bin/busybox ]; then
 fi
 
 # Bump when an image's content changes: an image built by an older script is rebuilt.
-VERSION=2
+VERSION=3
 exists() {
   [ "${FORCE:-0}" != 1 ] &&
     [ "$(docker image inspect -f '{{index .Config.Labels "io.svc.test-image"}}' "$1" 2>/dev/null)" = "$VERSION" ]
@@ -202,4 +209,51 @@ SH
     --change 'ENV PATH=/usr/bin:/bin' \
     --change 'ENV OPENSSL_CONF=/usr/lib/ssl/openssl.cnf' \
     --change 'CMD ["/bin/serve-tls"]'
+fi
+
+# svc-test/warming:local, :healthcheck and svc-test/stubborn:local: one root, three behaviours.
+# The warm-up ends when /www/healthz appears (written WARM_SECONDS after the start), so / and
+# /healthz turn at the same instant.
+if ! exists svc-test/warming:local || ! exists svc-test/warming:healthcheck || ! exists svc-test/stubborn:local; then
+  root=$work/warming
+  busybox_root "$root"
+  mkdir -p "$root/www/cgi-bin"
+  cat >"$root/www/cgi-bin/index.cgi" <<'CGI'
+#!/bin/sh
+if [ -e /www/healthz ]; then
+  printf 'Content-Type: text/plain\r\n\r\n%s\n' "$(hostname)"
+else
+  printf 'Status: 503\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n\r\nwarming up\n'
+fi
+CGI
+  chmod 755 "$root/www/cgi-bin/index.cgi"
+  cat >"$root/bin/serve-warming" <<'SH'
+#!/bin/sh
+# Listens at once; warm (GET / 200, /healthz present) WARM_SECONDS later. TERM stops it, unless
+# IGNORE_SIGTERM=1 (then only SIGKILL does).
+rm -f /www/healthz
+if [ "${IGNORE_SIGTERM:-0}" = 1 ]; then trap '' TERM; fi
+httpd -f -p "${PORT:-80}" -h /www &
+pid=$!
+(sleep "${WARM_SECONDS:-3}" && echo ok >/www/healthz) &
+if [ "${IGNORE_SIGTERM:-0}" != 1 ]; then trap 'kill $pid; exit 0' TERM INT; fi
+wait "$pid"
+SH
+  chmod 755 "$root/bin/serve-warming"
+  import "$root" svc-test/warming:local \
+    --change 'ENV PATH=/bin' \
+    --change 'CMD ["/bin/serve-warming"]'
+  import "$root" svc-test/stubborn:local \
+    --change 'ENV PATH=/bin' \
+    --change 'ENV IGNORE_SIGTERM=1' \
+    --change 'ENV WARM_SECONDS=0' \
+    --change 'CMD ["/bin/serve-warming"]'
+  # `docker import` cannot set a HEALTHCHECK: a Dockerfile on stdin (no context) can.
+  if ! printf '%s\n' 'FROM svc-test/warming:local' \
+    'HEALTHCHECK --interval=1s --timeout=2s --start-period=10s --retries=3 CMD wget -q -O /dev/null "http://127.0.0.1:${PORT:-80}/" || exit 1' |
+    DOCKER_BUILDKIT=0 docker build -q -t svc-test/warming:healthcheck - >"$work/warming-build.log" 2>&1; then
+    cat "$work/warming-build.log" >&2
+    exit 1
+  fi
+  echo "built svc-test/warming:healthcheck"
 fi

@@ -78,3 +78,31 @@ export async function floorReady(n: number): Promise<number> {
   await docker(['network', 'rm', network]);
   return t;
 }
+
+/**
+ * A service of `n` replicas (created with --wait, not timed), then one timed `svc rolling-update`
+ * per entry of `parallelism`, to `images` in turn (the first update to images[0], the next back
+ * to images[1], …); removed after. The times, ms, in `parallelism`'s order.
+ */
+export async function svcRolling(
+  n: number,
+  images: string[],
+  parallelism: readonly number[],
+): Promise<number[]> {
+  const name = `ru${n}`;
+  const c = await svcCreate(name, n);
+  if (c.code !== 0) throw new Error(`svc create failed: ${c.stderr.slice(0, 400)}`);
+  const times: number[] = [];
+  try {
+    for (const [i, p] of parallelism.entries()) {
+      const args = ['rolling-update', '--image', images[i % images.length] as string, '--timeout', '300s'];
+      if (p > 1) args.push('--parallelism', String(p));
+      const r = await svc([...args, '-q', name], 330_000);
+      if (r.code !== 0) throw new Error(`svc rolling-update failed: ${r.stderr.slice(0, 400)}`);
+      times.push(r.ms);
+    }
+  } finally {
+    await svcCleanup();
+  }
+  return times;
+}

@@ -104,3 +104,46 @@ export async function swarmFloorReady(n: number): Promise<number> {
   if (tSeen === undefined) throw new Error(`swarm floor: not all ${n + 1} tasks answered`);
   return tSeen - t0;
 }
+
+/**
+ * A Swarm service of `n` replicas (created and converged, not timed), then one timed synchronous
+ * `docker service update --update-order start-first --update-parallelism P` per entry of
+ * `parallelism`, to `images` in turn; removed after. The times, ms, in `parallelism`'s order.
+ */
+export async function swarmRolling(
+  n: number,
+  images: string[],
+  parallelism: readonly number[],
+): Promise<number[]> {
+  const name = `bench-ru-${TAG}-${n}-${randomBytes(2).toString('hex')}`;
+  swarmServices.add(name);
+  const times: number[] = [];
+  try {
+    await must('docker', ['service', 'create', '-q', '--name', name, '--replicas', String(n), HTTP_IMAGE], {
+      timeoutMs: 300_000,
+    });
+    for (const [i, p] of parallelism.entries()) {
+      const t0 = now();
+      await must(
+        'docker',
+        [
+          'service',
+          'update',
+          '-q',
+          '--image',
+          images[i % images.length] as string,
+          '--update-order',
+          'start-first',
+          '--update-parallelism',
+          String(p),
+          name,
+        ],
+        { timeoutMs: 300_000 },
+      );
+      times.push(now() - t0);
+    }
+  } finally {
+    await swarmRm(name);
+  }
+  return times;
+}

@@ -28,6 +28,8 @@ const EXAMPLES = `
 Examples:
   $ svc create -f service.yaml                      # the spec from a file; prints the Service JSON
   $ svc create -f service.yaml --wait               # return once every replica is UP
+  $ svc create --name web --service-port 8080 --container-port 80 --protocol http \\
+      --health-check-path /healthz --stop-timeout 30 --wait app:1   # ready = GET /healthz answers 2xx/3xx
   $ svc create --name api --service-port 9000 --replicas 3 -e MODE=prod app:1
   $ svc create --name web --image nginx --service-port 8080 --container-port 80 \\
       --protocol http --fip 127.0.0.1
@@ -51,6 +53,9 @@ before creating them, never pulls (a missing image is an error, exit 3). Pulls u
 login stored for the image's registry ($DOCKER_CONFIG/config.json, credential helpers).
 A registry refusing the login exits 5, an image it does not have exits 3; nothing is created.
 On Swarm the replicas run the image pinned to its digest, so every task runs the same one.
+
+--wait returns once every replica passed the load balancer's check (a GET of --health-check-path,
+else a connection) and, when its image has a HEALTHCHECK, Docker says it is healthy.
 
 The load balancer image is --lb-image, else $SVC_LB_IMAGE, else ${DEFAULT_LB_IMAGE}.
 `;

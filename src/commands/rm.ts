@@ -17,7 +17,8 @@ Examples:
   $ svc ls -q | xargs svc rm    # every service of the tenant
 
 The load balancer goes first (it stops taking connections and finishes those in flight), then the
-replicas get --timeout to stop after their StopSignal before they are killed.
+replicas get --timeout (by default the service's StopTimeout, 10 s unless set) to stop after their
+StopSignal before they are killed.
 
 A service left half-made (e.g. a svc create killed) is removed like any other. A name that does
 not exist is an error (exit 3) once the others are removed.
@@ -35,13 +36,14 @@ tenant mounts (one still in use is kept, with a note).
 interface RmFlags extends CommonOptions {
   keep?: boolean;
   volumes?: boolean;
-  timeout: string;
+  timeout?: string;
 }
 
 async function run(wanted: string[], flags: RmFlags): Promise<void> {
   // Names one a line by default; -o json|yaml prints them as a list.
   const output = flags.output === undefined ? undefined : parseOutputFormat(flags.output, ['json', 'yaml']);
-  const graceSeconds = Math.ceil(parseDuration(flags.timeout, '--timeout') / 1000);
+  const graceSeconds =
+    flags.timeout === undefined ? undefined : Math.ceil(parseDuration(flags.timeout, '--timeout') / 1000);
   const core = await openCore(flags);
   const progress = await startProgress(`removing ${wanted.join(', ')}`);
   let result: Awaited<ReturnType<typeof removeServices>>;
@@ -85,7 +87,10 @@ export function rmCommand(): Command {
     .argument('<name...>', 'service names')
     .option('--keep', 'leave the replicas running, no longer part of the service')
     .option('--volumes', 'also remove their named volumes that no other service mounts')
-    .option('-t, --timeout <duration>', 'how long replicas get to stop before they are killed', '10s');
+    .option(
+      '-t, --timeout <duration>',
+      "how long replicas get to stop before they are killed (default: the service's StopTimeout)",
+    );
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((names: string[], flags: RmFlags) => run(names, flags));

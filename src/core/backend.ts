@@ -49,11 +49,19 @@ export interface CreateOptions extends RunOptions {
   backend: Backend;
 }
 
+export interface RollingUpdateOptions {
+  /** New replicas that join together (1, the default: one at a time). */
+  parallelism: number;
+}
+
 export interface RemoveOptions {
   /** Leave the replicas running, no longer part of the service. */
   keep: boolean;
-  /** How long containers get to stop (their stop signal, then SIGKILL). */
-  graceSeconds: number;
+  /**
+   * How long containers get to stop (their stop signal, then SIGKILL); by default the replicas
+   * get their spec's StopTimeout, the load balancer and the rest 10 s.
+   */
+  graceSeconds?: number;
 }
 
 export interface ObservedReplica extends ContainerSummary {
@@ -187,7 +195,7 @@ export interface Backend<P = unknown> {
   observe(env: ObserveEnv): Promise<Array<ObservedService<P>>>;
   planCreate(core: Core, spec: ServiceSpec, opts: CreateOptions, created: string): Promise<PlannedCreate>;
   planScale(env: ChangeEnv<P>, target: number): Promise<PlannedChange>;
-  planRollingUpdate(env: ChangeEnv<P>, image: string): Promise<PlannedChange>;
+  planRollingUpdate(env: ChangeEnv<P>, image: string, opts: RollingUpdateOptions): Promise<PlannedChange>;
   /** `fip` "" detaches. */
   planFip(env: ChangeEnv<P>, fip: string): Promise<PlannedChange>;
   /** `pem`: a checked SSLCert (certificate chain + key). */

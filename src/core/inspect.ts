@@ -3,7 +3,7 @@
  * backend, its revision, its load balancer, and the load balancer's own view of every replica
  * (from its log). Pure.
  */
-import type { ContainerState } from '../engine/engine.js';
+import type { ContainerHealth, ContainerState } from '../engine/engine.js';
 import type { LbView, ServerStatus } from '../haproxy/lb-log.js';
 import { names, serverName } from '../model/naming.js';
 import type { ObservedService } from './backend.js';
@@ -26,8 +26,12 @@ export interface ReplicaDetail {
   State: ContainerState | 'missing';
   /** What the load balancer thinks; null when its view could not be read (it is not running). */
   LB: LbStatus | null;
-  /** Its last health check (`L4OK`, `L4CON`, …); "" when none yet; null without the view. */
+  /** Its last health check (`L4OK`, `L4CON`, `L7STS`, …); "" when none yet; null without the view. */
   Check: string | null;
+  /** The HTTP status its last check got (HealthCheckPath); null when none (TCP checks, no view). */
+  CheckCode: number | null;
+  /** What Docker says of it when its image has a HEALTHCHECK (`starting`, `healthy`, `unhealthy`); else null. */
+  Health: ContainerHealth | null;
   /** The node it runs on (hostname), where the load balancer's servers are slots filled by DNS. */
   Node?: string;
 }
@@ -56,12 +60,14 @@ export interface InspectedService extends ServiceJson {
  */
 export function replicaDetail(s: ObservedService, view: LbView | undefined): ReplicaDetail[] {
   const inConfig = new Set(configServers(s));
-  const lbOf = (n: number): Pick<ReplicaDetail, 'LB' | 'Check'> => {
-    if (!view) return { LB: null, Check: null };
-    if (!inConfig.has(n)) return { LB: 'NONE', Check: '' };
+  const lbOf = (n: number): Pick<ReplicaDetail, 'LB' | 'Check' | 'CheckCode'> => {
+    if (!view) return { LB: null, Check: null, CheckCode: null };
+    if (!inConfig.has(n)) return { LB: 'NONE', Check: '', CheckCode: null };
     const sv = view.servers.get(serverName(n));
     // Nothing printed about it yet: just given to a worker, not resolvable, or the log rotated.
-    return sv ? { LB: sv.status, Check: sv.check } : { LB: 'UNKNOWN', Check: '' };
+    return sv
+      ? { LB: sv.status, Check: sv.check, CheckCode: sv.code ?? null }
+      : { LB: 'UNKNOWN', Check: '', CheckCode: null };
   };
   const detail: ReplicaDetail[] = s.replicas.map((r) => ({
     Number: r.number,
@@ -70,6 +76,7 @@ export function replicaDetail(s: ObservedService, view: LbView | undefined): Rep
     Image: replicaImage(r),
     State: r.state,
     ...lbOf(r.number),
+    Health: r.health ?? null,
   }));
   const present = new Set(s.replicas.map((r) => r.number));
   for (const n of inConfig) {
@@ -81,6 +88,7 @@ export function replicaDetail(s: ObservedService, view: LbView | undefined): Rep
       Image: '',
       State: 'missing',
       ...lbOf(n),
+      Health: null,
     });
   }
   return detail.sort((a, b) => a.Number - b.Number);
@@ -92,7 +100,8 @@ export function inspectObserved(s: ObservedService, view: LbView | undefined): I
   if (!s.numberedServers) {
     // Slots filled by DNS in any order: which server is which replica is not known.
     const nodes = new Map(s.replicas.map((r) => [r.number, r.node ?? '']));
-    for (const d of detail) Object.assign(d, { LB: null, Check: null, Node: nodes.get(d.Number) ?? '' });
+    for (const d of detail)
+      Object.assign(d, { LB: null, Check: null, CheckCode: null, Node: nodes.get(d.Number) ?? '' });
   }
   return {
     ...serviceJsonOf(s, computeStatus(s)),

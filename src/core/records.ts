@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import type { ContainerSpec, ContainerSummary } from '../engine/engine.js';
 import { baseLabels, formatNumbers, LABEL, names, parseNumbers } from '../model/naming.js';
 import { specHash } from '../model/spec-hash.js';
+import { withNewerDefaults } from '../spec/resolve-spec.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { publicSpec } from './service-json.js';
 
@@ -83,7 +84,7 @@ export function recordContainer(r: RecordInput): ContainerSpec {
 function parseSpec(text: string | undefined): ServiceSpec | undefined {
   if (!text) return undefined;
   try {
-    return JSON.parse(text) as ServiceSpec;
+    return withNewerDefaults(JSON.parse(text) as ServiceSpec);
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 /**
- * The Service JSON of the original API's `POST /services/create` response: exactly its fields, in its
- * order, with its conventions (unset strings "", unset lists null; Volumes and SecurityGroups as
+ * The Service JSON of the original API's `POST /services/create` response: its fields, in its
+ * order, then svc's own (HealthCheckPath, StopTimeout), with its conventions (unset strings "",
+ * unset lists null; Volumes and SecurityGroups as
  * objects keyed by entry, the original API's `map[string]struct{}`). Pure.
  */
 import { describeCertificate } from '../spec/ssl-cert.js';
@@ -84,6 +85,9 @@ export function toServiceJson(spec: ServiceSpec, state: ServiceState): ServiceJs
     Created: state.created,
     Status: state.status,
     Containers: state.containers && state.containers.length > 0 ? state.containers : null,
+    // Not in the seed: after its fields, so its clients decode the rest as they always did.
+    HealthCheckPath: s.HealthCheckPath,
+    StopTimeout: s.StopTimeout,
   };
 }
 

@@ -13,6 +13,7 @@ import type {
   CreateOptions,
   ObservedService,
   PlannedChange,
+  RollingUpdateOptions,
   RunOptions,
   Snapshot,
 } from './backend.js';
@@ -164,10 +165,11 @@ export function rollingUpdate(
   core: Core,
   name: string,
   target: { image: string } | { rollback: true },
-  opts: RunOptions,
+  opts: RunOptions & Partial<RollingUpdateOptions>,
 ): Promise<ChangeResult> {
+  const image = (env: ChangeEnv) => ('image' in target ? target.image : rollbackImage(env.change));
   return change(core, name, opts, (b, env) =>
-    b.planRollingUpdate(env, 'image' in target ? target.image : rollbackImage(env.change)),
+    b.planRollingUpdate(env, image(env), { parallelism: opts.parallelism ?? 1 }),
   );
 }
 

@@ -3,7 +3,14 @@
  * in the journal how to undo what it changed (execute.ts runs the steps and undoes the journal).
  */
 import type { VolumeMount } from '../engine/engine.js';
-import { ConflictError, InterruptedError, NotFoundError, SvcError, UsageError } from '../errors.js';
+import {
+  ConflictError,
+  InternalError,
+  InterruptedError,
+  NotFoundError,
+  SvcError,
+  UsageError,
+} from '../errors.js';
 import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
 import { pullImage } from './images.js';
@@ -117,6 +124,8 @@ export class StepRunner {
       case 'stop':
       case 'remove':
         return this.containerStep(step);
+      case 'retire':
+        return this.retire(step);
       case 'lb-configure':
       case 'lb-start':
       case 'lb-apply':
@@ -205,6 +214,27 @@ export class StepRunner {
         await engine.removeContainer(id);
         return;
     }
+  }
+
+  /** Stop, waiting at most `waitSeconds` (the engine finishes the stop), then remove once stopped. */
+  private async retire(step: StepOf<'retire'>): Promise<void> {
+    const { engine } = this.ctx;
+    const id = this.id(step.name);
+    this.progress(`stopping ${step.name}`);
+    const giveUp = new AbortController();
+    const timer =
+      step.waitSeconds === undefined ? undefined : setTimeout(() => giveUp.abort(), step.waitSeconds * 1000);
+    try {
+      await engine.stopContainer(id, step.graceSeconds, { signal: giveUp.signal });
+    } catch (err) {
+      if (!giveUp.signal.aborted) throw err;
+      throw new InternalError(
+        `still stopping after ${step.waitSeconds}s; the engine stops it (SIGKILL after its ${step.graceSeconds}s StopTimeout), and the next change of the service (or rm) removes it`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    await engine.removeContainer(id);
   }
 
   private async lbStep(step: StepOf<'lb-configure' | 'lb-start' | 'lb-apply' | 'lb-wait'>): Promise<void> {

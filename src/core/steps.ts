@@ -66,6 +66,12 @@ export type Step =
   | { op: 'lb-wait'; lb: string; up: number[] }
   | { op: 'rename'; name: string; to: string; network?: string }
   | { op: 'stop'; name: string; graceSeconds: number }
+  /**
+   * Stop a replica no traffic reaches any more (its stop signal, SIGKILL after `graceSeconds`) and
+   * remove it once stopped. With `waitSeconds`, the command waits no longer than that: the engine
+   * finishes the stop by itself, and one still stopping is removed by the next change (or rm).
+   */
+  | { op: 'retire'; name: string; graceSeconds: number; waitSeconds?: number }
   | { op: 'remove'; name: string }
   | BackendStep;
 
@@ -118,6 +124,8 @@ function describeStep(step: Step): string {
       return `rename ${step.name} to ${step.to}`;
     case 'stop':
       return `stop ${step.name} (grace ${step.graceSeconds}s)`;
+    case 'retire':
+      return `stop ${step.name} (grace ${step.graceSeconds}s${step.waitSeconds !== undefined ? `, waited for ${step.waitSeconds}s at most` : ''}) and remove it`;
     case 'remove':
       return `remove ${step.name}`;
     case 'backend':

@@ -51,6 +51,8 @@ export function unknownSpec(s: ObservedService): ServiceSpec {
     Labels: {},
     SecurityGroups: null,
     FIP: '',
+    HealthCheckPath: '',
+    StopTimeout: 0,
   };
 }
 

@@ -32,7 +32,7 @@ import type {
 } from './engine.js';
 import { engineError, engineWords, isStatus, unlessStatus } from './engine-error.js';
 import { DOCKER_CONFIG_LOGIN, type RegistryLogin } from './registry-login.js';
-import { addressesOf, containerBody, summaryOf } from './specs.js';
+import { addressesOf, containerBody, healthOf, summaryOf } from './specs.js';
 import type { SwarmEngine } from './swarm.js';
 
 const short = (id: string) => id.slice(0, 12);
@@ -198,14 +198,20 @@ export class DockerEngine implements Engine {
         error: c.State.Error ?? '',
         startedAt: c.State.StartedAt ?? '',
         user: c.Config?.User ?? '',
+        ...healthOf(c),
       };
     });
   }
 
-  stopContainer(id: string, graceSeconds: number): Promise<void> {
+  stopContainer(id: string, graceSeconds: number, opts: { signal?: AbortSignal } = {}): Promise<void> {
     // 304: already stopped; 404: gone.
     return this.call(`stop container ${short(id)}`, () =>
-      unlessStatus([304, 404], this.docker.getContainer(id).stop({ t: graceSeconds })),
+      unlessStatus(
+        [304, 404],
+        this.docker
+          .getContainer(id)
+          .stop({ t: graceSeconds, ...(opts.signal ? { abortSignal: opts.signal } : {}) }),
+      ),
     );
   }
 

@@ -49,6 +49,8 @@ export interface ContainerSpec {
   tty?: boolean;
   openStdin?: boolean;
   stopSignal?: string;
+  /** Seconds between the stop signal and SIGKILL when the engine stops it (docker's default: 10). */
+  stopTimeout?: number;
   memoryBytes?: number;
   nanoCpus?: number;
   /** The most processes and threads the container may have at once. */
@@ -102,6 +104,9 @@ export interface OneShotSpec {
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+/** Docker's verdict of a running container whose image (or spec) has a HEALTHCHECK. */
+export type ContainerHealth = 'starting' | 'healthy' | 'unhealthy';
+
 export interface ContainerSummary {
   id: string;
   name: string;
@@ -115,6 +120,8 @@ export interface ContainerSummary {
   ports: string[];
   /** The engine names of the named volumes it mounts. */
   volumes?: string[];
+  /** Docker's health verdict, when the container has a health check and runs. */
+  health?: ContainerHealth;
 }
 
 export interface ContainerDetail extends ContainerSummary {
@@ -124,6 +131,10 @@ export interface ContainerDetail extends ContainerSummary {
   startedAt: string;
   /** The user its process runs as (`Config.User`: "", a name, `uid`, `uid:gid`, `name:group`). */
   user: string;
+  /** Whether it has a health check (its own or its image's `HEALTHCHECK`, not `NONE`). */
+  hasHealthCheck: boolean;
+  /** The output of Docker's last health check of it ("" when none), for messages. */
+  healthOutput: string;
 }
 
 /** One process of a running container, as the engine's `top` lists it (host PIDs). */
@@ -190,8 +201,12 @@ export interface Engine {
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetail>;
-  /** Stops gracefully: the container's stop signal, then SIGKILL after `graceSeconds`. Gone or stopped is fine. */
-  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  /**
+   * Stops gracefully: the container's stop signal, then SIGKILL after `graceSeconds`. Gone or
+   * stopped is fine. `signal` gives up waiting (the request goes; what the engine then does with the
+   * stop is its own: see engineFinishesStops in backends/local/plan/change.ts).
+   */
+  stopContainer(id: string, graceSeconds: number, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Force-removes; a container that is already gone is not an error. */
   removeContainer(id: string): Promise<void>;
   /**

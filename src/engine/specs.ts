@@ -3,7 +3,14 @@
  * POST /containers/create, and the engine's container list entries as ContainerSummary.
  */
 import type Dockerode from 'dockerode';
-import type { ContainerSpec, ContainerState, ContainerSummary, VolumeMount } from './engine.js';
+import type {
+  ContainerDetail,
+  ContainerHealth,
+  ContainerSpec,
+  ContainerState,
+  ContainerSummary,
+  VolumeMount,
+} from './engine.js';
 
 /** Address per network name, of the networks where the container has one. */
 export function addressesOf(
@@ -14,7 +21,31 @@ export function addressesOf(
   return addresses;
 }
 
+/** Docker's health verdict in a container list entry's status (`Up 5 seconds (health: starting)`). */
+export function healthInStatus(status: string | undefined): ContainerHealth | undefined {
+  const m = /\((healthy|unhealthy|health: starting)\)/.exec(status ?? '');
+  if (!m) return undefined;
+  return m[1] === 'health: starting' ? 'starting' : (m[1] as ContainerHealth);
+}
+
+/** Whether an inspected container has a health check, its verdict and its last check's output. */
+export function healthOf(
+  c: Dockerode.ContainerInspectInfo,
+): Pick<ContainerDetail, 'health' | 'hasHealthCheck' | 'healthOutput'> {
+  const test = c.Config?.Healthcheck?.Test ?? [];
+  const health = c.State?.Health;
+  const last = health?.Log?.at(-1);
+  const out: Pick<ContainerDetail, 'health' | 'hasHealthCheck' | 'healthOutput'> = {
+    hasHealthCheck: test.length > 0 && test[0] !== 'NONE',
+    healthOutput: (last?.Output ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 300),
+  };
+  const status = health?.Status;
+  if (status === 'starting' || status === 'healthy' || status === 'unhealthy') out.health = status;
+  return out;
+}
+
 export function summaryOf(c: Dockerode.ContainerInfo): ContainerSummary {
+  const health = healthInStatus(c.Status);
   return {
     id: c.Id,
     name: (c.Names?.[0] ?? '').replace(/^\//, ''),
@@ -27,6 +58,7 @@ export function summaryOf(c: Dockerode.ContainerInfo): ContainerSummary {
       .filter((p) => p.PublicPort)
       .map((p) => `${p.IP ?? ''}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`),
     volumes: (c.Mounts ?? []).flatMap((m) => (m.Type === 'volume' && m.Name ? [m.Name] : [])),
+    ...(health ? { health } : {}),
   };
 }
 
@@ -54,6 +86,7 @@ export function containerBody(spec: ContainerSpec): Record<string, unknown> {
     Tty: spec.tty ?? false,
     OpenStdin: spec.openStdin ?? false,
     StopSignal: spec.stopSignal || undefined,
+    StopTimeout: spec.stopTimeout,
     ExposedPorts: port ? { [port]: {} } : undefined,
     HostConfig: {
       NetworkMode: spec.network,

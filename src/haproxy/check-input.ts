@@ -29,6 +29,9 @@ const IPV6_CIDR = /^[0-9a-f:.]{2,45}\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
 const IPV6_ADDRESS =
   /^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$|^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,6}:(\d{1,3}\.){3}\d{1,3}$/;
 const PATH = /^\/[A-Za-z0-9_./-]+$/;
+/** A request path and query in RFC 3986's characters, `%` only as `%XX` (as the spec checks it). */
+const URL_PATH = /^\/(?:[A-Za-z0-9\-._~!&()*+,;=:@/?]|%[0-9A-Fa-f]{2})*$/;
+const MAX_URL_PATH_LENGTH = 1024;
 
 export function fail(what: string, value: unknown, rule: string): never {
   throw new HaproxyConfigError(
@@ -91,10 +94,14 @@ export interface Checked {
   protocol: Protocol;
   algorithm: Algorithm;
   affinity: boolean;
+  /** GET of this path is the health check; "" = a TCP (or, for https, SSL hello) check. */
+  healthCheckPath: string;
   interval: number;
   fall: number;
   rise: number;
   servers: LbServer[];
+  /** Names of `servers` that join (start DOWN). */
+  joining: Set<string>;
 }
 
 /** The spec and servers as the config uses them, every value checked; servers in natural order. */
@@ -130,6 +137,9 @@ export function checkInput(input: RenderInput): Checked {
     paths: {
       cert: checkMatch('paths.cert', input.paths?.cert, PATH, 200),
       allow: checkMatch('paths.allow', input.paths?.allow, PATH, 200),
+      ...(input.paths?.state !== undefined
+        ? { state: checkMatch('paths.state', input.paths.state, PATH, 200) }
+        : {}),
     },
     // Group names never reach the text: only whether there are any.
     restricted: Array.isArray(spec.SecurityGroups) && spec.SecurityGroups.length > 0,
@@ -137,11 +147,34 @@ export function checkInput(input: RenderInput): Checked {
     protocol: checkOneOf('Protocol', spec.Protocol, PROTOCOLS),
     algorithm: checkOneOf('Algorithm', spec.Algorithm, ALGORITHMS),
     affinity: spec.SessionAffinity,
+    healthCheckPath: checkHealthCheckPath(spec),
     interval: checkInt('HealthCheckInterval', spec.HealthCheckInterval, 1, MAX_INTERVAL_S),
     fall: checkInt('HealthCheckFall', spec.HealthCheckFall, 1, MAX_FALL_RISE),
     rise: checkInt('HealthCheckRise', spec.HealthCheckRise, 1, MAX_FALL_RISE),
     servers: checkedServers.sort((a, b) => compareNatural(a.name, b.name)),
+    joining: checkJoining(input.joining, seen),
   };
+}
+
+/** Joining servers: names of the servers, nothing else. */
+function checkJoining(joining: unknown, servers: Set<string>): Set<string> {
+  if (joining === undefined) return new Set();
+  if (!Array.isArray(joining)) fail('joining', joining, 'is not a list');
+  for (const name of joining)
+    if (typeof name !== 'string' || !servers.has(name))
+      fail('joining server', name, 'is not one of the servers');
+  return new Set(joining as string[]);
+}
+
+/** HealthCheckPath: "", or a URL path for an HTTP protocol. */
+function checkHealthCheckPath(spec: RenderInput['spec']): string {
+  // Absent in a spec from before the field (records read back fill it in; this is the last line).
+  const path: unknown = spec.HealthCheckPath === undefined ? '' : spec.HealthCheckPath;
+  if (path === '') return '';
+  const checked = checkMatch('HealthCheckPath', path, URL_PATH, MAX_URL_PATH_LENGTH);
+  if (spec.Protocol !== 'http' && spec.Protocol !== 'httpsTerm')
+    fail('HealthCheckPath', checked, `is only for Protocol http or httpsTerm, not ${spec.Protocol}`);
+  return checked;
 }
 
 /** True for an IPv4 CIDR (`10.0.0.0/8`) or an IPv6 one (`fd00::/8`), lowercase, nothing else. */

@@ -21,7 +21,16 @@ export type LbLogEvent =
   | { kind: 'loaded'; pid: number }
   | { kind: 'load-failed'; pid: number }
   | { kind: 'worker-exited'; pid: number; worker: number; code: number }
-  | { kind: 'server'; pid: number; backend: string; server: string; status: ServerStatus; check?: string }
+  | {
+      kind: 'server';
+      pid: number;
+      backend: string;
+      server: string;
+      status: ServerStatus;
+      check?: string;
+      /** The HTTP status of an HTTP check's answer (`code: 503`). */
+      code?: number;
+    }
   | { kind: 'alert'; pid: number; text: string };
 
 /** HAProxy's check results (`check_statuses` in src/check.c): description → code. */
@@ -93,6 +102,7 @@ export function parseLbLogLine(line: string): LbLogEvent | undefined {
   if (h && text.startsWith('Agent')) return undefined; // svc sets no agent checks
   if (h) {
     const check = h[4] ? CHECK_CODES[h[4].trim()] : undefined;
+    const code = /, code: (\d{3}),/.exec(text)?.[1];
     return {
       kind: 'server',
       pid,
@@ -100,6 +110,7 @@ export function parseLbLogLine(line: string): LbLogEvent | undefined {
       server: h[2] as string,
       status: h[5] as ServerStatus,
       check: check ?? (h[3] === 'succeeded' ? 'L4OK' : 'UNK'),
+      ...(code ? { code: Number(code) } : {}),
     };
   }
   const s = SERVER.exec(text);
@@ -124,6 +135,8 @@ export interface ServerView {
   status: ServerStatus;
   /** The last check result (`L4OK`, `L4CON`, …); "" when none was printed yet. */
   check: string;
+  /** The HTTP status the last check got (HTTP checks); undefined when it got none. */
+  code?: number;
 }
 
 /** What the log says of the load balancer now. */
@@ -215,7 +228,13 @@ export class LbLogFold {
       case 'server': {
         if (e.backend !== this.backend) return;
         const servers = this.serversOf(e.pid);
-        servers.set(e.server, { status: e.status, check: e.check ?? servers.get(e.server)?.check ?? '' });
+        const before = servers.get(e.server);
+        // A line without a check result (`Server … is UP`) keeps the last one; an admin or DNS
+        // change (check "") or another check's result replaces it.
+        const last = e.check === undefined ? before : e;
+        const view: ServerView = { status: e.status, check: last?.check ?? '' };
+        if (last?.code !== undefined) view.code = last.code;
+        servers.set(e.server, view);
         // The log not reaching back to the current worker's start: the newest worker that prints
         // and has not exited is taken as the current one, until a load says otherwise.
         if (!v.complete && e.pid !== v.worker && e.pid !== this.pending && !v.exited.has(e.pid)) {

@@ -71,6 +71,7 @@ function globalSection(c: Checked): string {
     // operator, because HAProxy leaves the servers' addresses out of `show stat` below it.
     `stats socket abns@${STATS_SOCKET} level operator`,
     ...(hasSourceAffinity(c) ? [`localpeer ${LOCAL_PEER}`] : []),
+    ...(c.paths.state ? [`server-state-file ${c.paths.state}`] : []),
   ]);
 }
 
@@ -111,6 +112,8 @@ function defaultsSection(c: Checked): string {
     // Every change of a check's result and of a server's state goes to stderr with the worker's
     // PID: how svc learns that a replica is UP (src/haproxy/lb-log.ts reads it).
     'option log-health-checks',
+    // Servers the state file lists as DOWN (replicas joining a running service) start DOWN.
+    ...(c.paths.state ? ['load-server-state-from-file global'] : []),
     // A failed connection is retried, on another server at every retry (so a dead replica,
     // sticky or not, costs no request), without the one-second turn-around delay.
     'retries 3',
@@ -161,6 +164,7 @@ function backendSection(c: Checked): string {
   // Consistent hashing: adding or removing a replica moves only that replica's clients.
   if (c.algorithm === 'source') lines.push('hash-type consistent');
   if (c.protocol === 'https') lines.push('option ssl-hello-chk');
+  lines.push(...httpCheckLines(c));
   // Replays only what is safe to replay: no response-timeout, which would resend
   // non-idempotent requests a slow server may already have processed.
   if (http) lines.push('retry-on conn-failure empty-response');
@@ -179,12 +183,31 @@ function backendSection(c: Checked): string {
 }
 
 /**
- * Counting towards fall or rise, check every 250 ms; while DOWN, every second. A new or
- * returning replica is taken into rotation (and a dying one out) without waiting whole
- * intervals, and HAProxy spreads a new server's first check over `fastinter`, not `inter`.
+ * HealthCheckPath: an HTTP/1.1 `GET` of the path, with the service's name as Host, passing on
+ * 2xx and 3xx (as any HTTP client following redirects would take the answer).
  */
-function checkWords(c: Checked): string {
-  return `check inter ${c.interval}s fastinter 250ms${c.interval > 1 ? ' downinter 1s' : ''} fall ${c.fall} rise ${c.rise}`;
+function httpCheckLines(c: Checked): string[] {
+  if (!c.healthCheckPath) return [];
+  return [
+    'option httpchk',
+    `http-check send meth GET uri ${c.healthCheckPath} ver HTTP/1.1 hdr Host ${c.name}`,
+    'http-check expect status 200-399',
+  ];
+}
+
+/**
+ * Counting towards fall or rise, check every 250 ms; while DOWN, every second. A new or returning
+ * replica is taken into rotation (and a dying one out) without waiting whole intervals, and
+ * HAProxy spreads a new server's first check over the interval it is in (`fastinter`, or
+ * `downinter` when DOWN). A joining server (DOWN until its checks pass) is checked every 100 ms
+ * until the next reload renders it as the others: it comes UP `rise` checks a tenth of a second
+ * apart after the reload.
+ */
+function checkWords(c: Checked, joining = false): string {
+  if (joining)
+    return `check inter ${c.interval}s fastinter 100ms downinter 100ms fall ${c.fall} rise ${c.rise}`;
+  const down = c.interval > 1 ? ' downinter 1s' : '';
+  return `check inter ${c.interval}s fastinter 250ms${down} fall ${c.fall} rise ${c.rise}`;
 }
 
 /** One slot a task: each resolved address gets a slot, a task gone frees its slot. */
@@ -201,7 +224,7 @@ function templateLines(c: Checked, t: ServerTemplate): string[] {
 function serverLine(c: Checked, s: LbServer): string {
   const words = [
     `server ${s.name} ${s.host}:${s.port}`,
-    checkWords(c),
+    checkWords(c, c.joining.has(s.name)),
     `resolvers ${RESOLVERS_NAME} init-addr last,libc,none resolve-prefer ipv4 resolve-opts allow-dup-ip`,
     // A replica whose connections fail is marked down at once, before its checks fail.
     'observe layer4 error-limit 3 on-error mark-down',

@@ -19,6 +19,12 @@ export interface ConfigPaths {
    * `renderAllowList` in render-config.ts); the frontend refuses every other source when the spec names groups.
    */
   allow: string;
+  /**
+   * The server-state file HAProxy reads when it (re)loads (server-state.ts writes it): servers
+   * listed there start DOWN and enter rotation only after passing `rise` checks. Without it (Swarm,
+   * whose servers DNS fills) no state is read.
+   */
+  state?: string;
 }
 
 /**
@@ -37,4 +43,9 @@ export interface RenderInput {
   paths: ConfigPaths;
   /** Instead of `servers` (which must then be empty): slots filled from DNS. */
   template?: ServerTemplate;
+  /**
+   * Servers joining a running load balancer, which the server-state file starts DOWN: checked
+   * every 250 ms while DOWN too, so that they come UP after `rise` checks a quarter second apart.
+   */
+  joining?: readonly string[];
 }

@@ -7,7 +7,14 @@ import type { Engine } from '../engine/engine.js';
 import { InternalError } from '../errors.js';
 import { LB_DIR } from '../model/naming.js';
 import { NEEDS_LUA } from './contract.js';
-import { type ClientKind, parseShowStat, type ServerCounters, STATS_DIR, statsClientFiles } from './stats.js';
+import {
+  type ClientKind,
+  type HttpProbe,
+  parseShowStat,
+  type ServerCounters,
+  STATS_DIR,
+  statsClientFiles,
+} from './stats.js';
 
 export class CounterReader {
   /** The client's files, by container and kind: written, or being written. */
@@ -16,11 +23,11 @@ export class CounterReader {
   constructor(private readonly engine: Engine) {}
 
   /** Write the one-shot client's files into the load balancer (once; again after a failure). */
-  prepare(id: string, kind: ClientKind): Promise<void> {
-    const key = `${id} ${kind}`;
+  prepare(id: string, kind: ClientKind, http?: HttpProbe): Promise<void> {
+    const key = `${id} ${kind} ${http?.path ?? ''}`;
     let written = this.written.get(key);
     if (!written) {
-      const files = statsClientFiles(`${LB_DIR}/${STATS_DIR}`, kind).map((f) => ({
+      const files = statsClientFiles(`${LB_DIR}/${STATS_DIR}`, kind, http).map((f) => ({
         name: `${STATS_DIR}/${f.name}`,
         content: f.content,
         mode: 0o644,
@@ -32,9 +39,9 @@ export class CounterReader {
     return written;
   }
 
-  async read(id: string, kind: ClientKind): Promise<ServerCounters[]> {
+  async read(id: string, kind: ClientKind, http?: HttpProbe): Promise<ServerCounters[]> {
     const dir = `${LB_DIR}/${STATS_DIR}`;
-    await this.prepare(id, kind);
+    await this.prepare(id, kind, http);
     const r = await this.engine.exec(id, ['haproxy', '-db', '-f', `${dir}/${kind}.cfg`]);
     if (r.exitCode !== 0 || !r.stdout.startsWith('# ')) {
       const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');

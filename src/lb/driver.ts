@@ -10,22 +10,29 @@
  *   reload         SIGUSR2 to the master (master-worker mode, `-W -db`), confirmed by its
  *                  `Loading success.` on stderr; a refused reload puts the old files back
  *   server states  the workers' health-check lines on stderr (`option log-health-checks`),
- *                  followed through the engine's log stream (src/lb/log-watch.ts)
+ *                  followed through the engine's log stream (src/lb/log-watch.ts); replicas
+ *                  joining a running load balancer start DOWN (its server-state file) and
+ *                  take requests once their checks pass
+ *   readiness      a replica whose image has a Docker HEALTHCHECK joins only once Docker
+ *                  says it is healthy (src/lb/health.ts)
  *   drain          reload without the leaving servers: the old worker finishes what it has in
  *                  flight and exits; done when the engine's process list has no old worker left
  */
 import type { ArchiveEntry, Engine } from '../engine/engine.js';
-import { InternalError, NotFoundError, SvcError, UsageError } from '../errors.js';
+import { NotFoundError, SvcError, UsageError } from '../errors.js';
 import { foldLbLog, type LbView } from '../haproxy/lb-log.js';
 import { BACKEND_NAME, renderAllowList } from '../haproxy/render-config.js';
-import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
+import { LABEL, LB_DIR, LB_FILES, LB_STAGING, names, replicaNumberOf } from '../model/naming.js';
 import { LB_IMAGE_CONTRACT } from './contract.js';
 import { CounterReader } from './counters.js';
-import { entries, type LbState, LIVE, render, restricted, STAGED } from './files.js';
+import { entries, type LbState, LIVE, render, renderState, restricted } from './files.js';
+import { untilHealthy } from './health.js';
 import { LogWatch } from './log-watch.js';
-import { fileOwner, type Owner, oldWorkersGone, workerPids } from './processes.js';
-import type { ClientKind, ServerCounters } from './stats.js';
-import { lastWords, untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
+import { fileOwner, type Owner, workerPids } from './processes.js';
+import { reload, waitDrained } from './reload.js';
+import { checkStaged, overlay, putBack } from './staging.js';
+import { type ClientKind, httpProbeOf, type ServerCounters } from './stats.js';
+import { untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
 
 /** Undo a change: put the files back as they were and reload. */
 export type Undo = () => Promise<void>;
@@ -33,10 +40,15 @@ export type Undo = () => Promise<void>;
 export { type LbState, lbContainerSettings } from './files.js';
 export type { WaitOptions } from './waits.js';
 
-/** How long a reload signal may go unanswered before it is sent again. */
-const RELOAD_SIGNAL_MS = 1500;
-/** `hard-stop-after` (render-config.ts) bounds how long an old worker drains; a margin on top. */
-const DRAIN_TIMEOUT_MS = 35_000;
+/** The containers of `servers` (names) in `state`. */
+function hostsOf(state: LbState, servers: string[]): string[] {
+  return state.servers.filter((s) => servers.includes(s.name)).map((s) => s.host);
+}
+
+/** What is left of a wait's time at `deadline`. */
+function until(deadline: number, opts: WaitOptions): WaitOptions {
+  return { ...opts, timeoutMs: Math.max(1, deadline - Date.now()) };
+}
 
 /** What the core asks of a load balancer (src/lb/ implements it; tests fake it). */
 export interface LoadBalancerDriver {
@@ -56,6 +68,12 @@ export interface LoadBalancerDriver {
 export class LbDriver implements LoadBalancerDriver {
   private readonly owners = new Map<string, Owner>();
   private readonly counters: CounterReader;
+  /**
+   * What LB_DIR holds (as readFiles gives it), by container, after this driver's last change of
+   * it: the next change of the same load balancer (the next step of one command, which holds the
+   * service's lock) need not read it back (an archive read, 0.1–0.4 s).
+   */
+  private readonly files = new Map<string, ArchiveEntry[]>();
 
   constructor(private readonly engine: Engine) {
     this.counters = new CounterReader(engine);
@@ -77,7 +95,7 @@ export class LbDriver implements LoadBalancerDriver {
       cert = await this.readCert(opts.certFrom);
     }
     const allow = restricted(state.spec) ? renderAllowList(state.allow ?? []) : undefined;
-    const files = { config: render(state, LIVE), cert, allow };
+    const files = { config: render(state, LIVE), cert, allow, state: renderState(state) };
     try {
       await this.engine.writeFiles(id, LB_DIR, entries(files, '', await this.owner(id)));
     } catch (err) {
@@ -112,37 +130,17 @@ export class LbDriver implements LoadBalancerDriver {
     }
   }
 
-  /**
-   * SIGUSR2 to the master, until it says it reloads: HAProxy up to 3.0 re-executes its master
-   * right after a load, and a signal that comes meanwhile is lost (seen with 2.6: a second reload
-   * within ~50 ms of a load). Then wait until the new worker has loaded.
-   */
-  private async reload(id: string, watch: LogWatch, opts: WaitOptions): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const seen = watch.reloads;
-      await this.engine.signal(id, 'SIGUSR2');
-      try {
-        await watch.until(() => watch.reloads > seen, {
-          timeoutMs: RELOAD_SIGNAL_MS,
-          signal: opts.signal,
-          onTimeout: () => new InternalError('the load balancer did not begin to reload'),
-          onEnd: () => new InternalError(`the load balancer stopped before its reload${lastWords(watch)}`),
-        });
-        break;
-      } catch (err) {
-        if (attempt >= 4 || !(err instanceof InternalError) || watch.closed) throw err;
-      }
-    }
-    await untilLoaded(watch, 'reload', opts);
-  }
-
   /** Swarm's DNS-filled slots: see untilUpCount (waits.ts). */
   async waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void> {
+    // The probe checks as the config does: a GET of HealthCheckPath when it has one.
+    // (Not readable: a bare connection, as before.)
+    const [config] = await this.engine.readFiles(id, `${LB_DIR}/${LB_FILES.config}`).catch(() => []);
+    const http = httpProbeOf(config?.content?.toString('utf8') ?? '');
     // The probe's files are written while the wait begins, not when the first probe is due.
-    this.counters.prepare(id, 'probe').catch(() => undefined);
+    this.counters.prepare(id, 'probe', http).catch(() => undefined);
     const watch = await LogWatch.open(this.engine, id, { since: 0 });
     try {
-      await untilUpCount(watch, count, opts, () => this.stats(id, 'probe'));
+      await untilUpCount(watch, count, opts, () => this.counters.read(id, 'probe', http));
     } finally {
       watch.close();
     }
@@ -157,14 +155,32 @@ export class LbDriver implements LoadBalancerDriver {
     }
   }
 
-  /** Wait until each of `servers` passed a health check in the load balancer's current worker. */
+  /**
+   * Wait until each of `servers` passed a health check in the load balancer's current worker
+   * and, where its replica's image has a HEALTHCHECK, Docker says it is healthy.
+   */
   async waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void> {
     if (servers.length === 0) return;
     const detail = await this.engine.inspectContainer(id);
     const since = Math.floor(Date.parse(detail.startedAt) / 1000) || 0;
+    // Server rN is replica N's container (as the core names them).
+    const [tenant = '', service = ''] = [detail.labels[LABEL.tenant], detail.labels[LABEL.service]];
+    const containers = servers.flatMap((s) => {
+      const n = replicaNumberOf(s);
+      return n === undefined ? [] : [names.replica(tenant, service, n)];
+    });
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
     const watch = await LogWatch.open(this.engine, id, { since });
     try {
-      await untilUp(watch, servers, opts);
+      // Both, at once; the first to fail ends the other.
+      await Promise.all([
+        untilUp(watch, servers, { ...opts, signal }),
+        untilHealthy(this.engine, containers, { ...opts, signal, onProgress: undefined }),
+      ]).catch((err) => {
+        stop.abort();
+        throw err;
+      });
     } finally {
       watch.close();
     }
@@ -181,32 +197,42 @@ export class LbDriver implements LoadBalancerDriver {
     state: LbState,
     opts: WaitOptions & { up?: string[]; drain?: boolean },
   ): Promise<Undo> {
+    const deadline = Date.now() + opts.timeoutMs;
     const owner = await this.owner(id);
-    const before = await this.engine.readFiles(id, LB_DIR);
+    const before = this.files.get(id) ?? (await this.engine.readFiles(id, LB_DIR));
     const cert = state.spec.Protocol === 'httpsTerm' ? state.cert : undefined;
     const allow = restricted(state.spec) && state.allow ? renderAllowList(state.allow) : undefined;
-    await this.check(id, state, { cert, allow }, owner);
+    // The joining servers start DOWN: no request reaches them before their checks pass.
+    const stateFile = renderState(state, opts.up);
+    await checkStaged(this.engine, id, state, { cert, allow, state: stateFile, joining: opts.up }, owner);
+    // A replica whose image has a HEALTHCHECK joins once Docker says it is healthy.
+    if (opts.up?.length) await untilHealthy(this.engine, hostsOf(state, opts.up), opts);
 
-    const workers = workerPids(await this.engine.top(id));
-    const files = { config: render(state, LIVE), cert, allow };
+    // The workers a drain waits for (only then: a process list is a call).
+    const workers = opts.drain ? workerPids(await this.engine.top(id)) : [];
+    const files = { config: render(state, LIVE, opts.up), cert, allow, state: stateFile };
     // The staged certificate is blanked in the same write: key material is kept in one place.
     const install = [
       ...entries(files, '', owner),
       ...(cert ? entries({ cert: '' }, LB_STAGING, owner).slice(1) : []),
     ];
-    const undo = () => this.restore(id, before, opts);
+    const undo = () => {
+      this.files.delete(id);
+      return this.restore(id, before, opts);
+    };
     const watch = await LogWatch.open(this.engine, id);
     try {
       await this.engine.writeFiles(id, LB_DIR, install);
+      this.files.delete(id);
       try {
-        await this.reload(id, watch, opts);
+        await reload(this.engine, id, watch, opts);
       } catch (err) {
-        await this.putBack(id, before);
+        await putBack(this.engine, id, before);
         throw err;
       }
       try {
-        if (opts.up?.length) await untilUp(watch, opts.up, opts);
-        if (opts.drain) await this.waitDrained(id, workers, opts);
+        if (opts.up?.length) await untilUp(watch, opts.up, until(deadline, opts));
+        if (opts.drain) await waitDrained(this.engine, id, workers, opts);
       } catch (err) {
         await undo().catch(() => undefined);
         throw err;
@@ -214,61 +240,17 @@ export class LbDriver implements LoadBalancerDriver {
     } finally {
       watch.close();
     }
+    this.files.set(id, overlay(before, entries(files, '', owner)));
     return undo;
-  }
-
-  /** Stage the files beside the live ones and have HAProxy check them; throws what it said. */
-  private async check(
-    id: string,
-    state: LbState,
-    files: { cert?: string; allow?: string },
-    owner: Owner,
-  ): Promise<void> {
-    const where = {
-      cert: files.cert ? STAGED.cert : LIVE.cert,
-      allow: files.allow ? STAGED.allow : LIVE.allow,
-    };
-    const staged = { config: render(state, where), ...files };
-    await this.engine.writeFiles(id, LB_DIR, entries(staged, LB_STAGING, owner));
-    const r = await this.engine.exec(id, ['haproxy', '-c', '-f', STAGED.config]);
-    if (r.exitCode === 0) return;
-    if (files.cert) await this.engine.writeFiles(id, LB_DIR, entries({ cert: '' }, LB_STAGING, owner));
-    const said = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-6).join(' | ');
-    throw new InternalError(
-      `the load balancer refused the new configuration (nothing was changed): ${said || `haproxy -c exited with ${r.exitCode}`}` +
-        (r.exitCode === 126 || r.exitCode === 127 ? `; ${LB_IMAGE_CONTRACT}` : ''),
-    );
-  }
-
-  /** Write `before` (what readFiles gave for LB_DIR) back, without the staging area. */
-  private async putBack(id: string, before: ArchiveEntry[]): Promise<void> {
-    const prefix = `${LB_DIR.slice(LB_DIR.lastIndexOf('/') + 1)}/`;
-    const back = before
-      .filter((e) => e.name.startsWith(prefix) && !e.name.startsWith(`${prefix}${LB_STAGING}`))
-      .map((e) => ({ ...e, name: e.name.slice(prefix.length) }));
-    if (back.length > 0) await this.engine.writeFiles(id, LB_DIR, back);
   }
 
   private async restore(id: string, before: ArchiveEntry[], opts: WaitOptions): Promise<void> {
     const watch = await LogWatch.open(this.engine, id);
     try {
-      await this.putBack(id, before);
-      await this.reload(id, watch, { ...opts, signal: undefined });
+      await putBack(this.engine, id, before);
+      await reload(this.engine, id, watch, { ...opts, signal: undefined });
     } finally {
       watch.close();
-    }
-  }
-
-  private async waitDrained(id: string, workers: number[], opts: WaitOptions): Promise<void> {
-    opts.onProgress?.('draining: waiting for in-flight requests to finish');
-    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    for (;;) {
-      if (oldWorkersGone(workers, await this.engine.top(id))) return;
-      if (Date.now() > deadline)
-        throw new InternalError(
-          `the load balancer's old worker did not finish within ${DRAIN_TIMEOUT_MS / 1000}s`,
-        );
-      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

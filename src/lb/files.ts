@@ -4,6 +4,7 @@
  */
 import type { ArchiveEntry, ContainerSpec } from '../engine/engine.js';
 import { type ConfigPaths, type LbServer, renderHaproxyConfig } from '../haproxy/render-config.js';
+import { renderServerState } from '../haproxy/server-state.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
 import type { Owner } from './processes.js';
@@ -40,11 +41,12 @@ export function lbContainerSettings(): Pick<
   };
 }
 
-export function paths(base: string): ConfigPaths & { config: string } {
+export function paths(base: string): ConfigPaths & { config: string; state: string } {
   return {
     config: `${base}/${LB_FILES.config}`,
     cert: `${base}/${LB_FILES.cert}`,
     allow: `${base}/${LB_FILES.allow}`,
+    state: `${base}/${LB_FILES.state}`,
   };
 }
 
@@ -53,7 +55,7 @@ export const STAGED = paths(`${LB_DIR}/${LB_STAGING}`);
 
 /** Archive entries (relative to LB_DIR) for these files under `prefix` ('' or the staging dir). */
 export function entries(
-  files: { config?: string; cert?: string; allow?: string },
+  files: { config?: string; cert?: string; allow?: string; state?: string },
   prefix: string,
   owner: Owner,
 ): ArchiveEntry[] {
@@ -66,11 +68,18 @@ export function entries(
     out.push({ name: at(LB_FILES.cert), content: files.cert, mode: 0o600, ...owner });
   }
   if (files.allow !== undefined) out.push({ name: at(LB_FILES.allow), content: files.allow, mode: 0o644 });
+  if (files.state !== undefined) out.push({ name: at(LB_FILES.state), content: files.state, mode: 0o644 });
   return out;
 }
 
-export function render(state: LbState, where: ConfigPaths): string {
-  return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where });
+/** The config, with `joining` (server names) checked every 250 ms while DOWN. */
+export function render(state: LbState, where: ConfigPaths, joining: readonly string[] = []): string {
+  return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where, joining });
+}
+
+/** The server-state file for a (re)load after which `down` (server names) start DOWN. */
+export function renderState(state: LbState, down: readonly string[] = []): string {
+  return renderServerState(state.servers, down);
 }
 
 export const restricted = (spec: ServiceSpec) => (spec.SecurityGroups?.length ?? 0) > 0;

@@ -17,9 +17,29 @@ export const STATS_DIR = '.svc-stats';
 /**
  * What the one-shot client does: `stats` prints `show stat`; `probe` also connects to each
  * server with an address, from the load balancer's own network namespace (what HAProxy's
- * layer-4 check does), and prints `#probe <server> ok|failed` lines after it.
+ * layer-4 check does; with an HttpProbe, an HTTP GET passing on 2xx and 3xx), and prints `#probe <server> ok|failed` lines after it.
  */
 export type ClientKind = 'stats' | 'probe';
+
+/** The HTTP check a probe makes instead of a bare connection (HealthCheckPath): what HAProxy's does. */
+export interface HttpProbe {
+  path: string;
+  host: string;
+}
+
+/** What may stand in the Lua text: the config's own allow-lists (a URL path, a DNS label). */
+const PROBE_PATH = /^\/(?:[A-Za-z0-9\-._~!&()*+,;=:@/?]|%[0-9A-Fa-f]{2}){0,1023}$/;
+const PROBE_HOST = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The HTTP check the load balancer's config makes (render-config.ts writes it as `http-check
+ * send meth GET uri PATH ver HTTP/1.1 hdr Host NAME`), or undefined: a TCP check.
+ */
+export function httpProbeOf(config: string): HttpProbe | undefined {
+  const m = /^\s*http-check send meth GET uri (\S+) ver HTTP\/1\.1 hdr Host (\S+)$/m.exec(config);
+  if (!m || !PROBE_PATH.test(m[1] as string) || !PROBE_HOST.test(m[2] as string)) return undefined;
+  return { path: m[1] as string, host: m[2] as string };
+}
 
 const PROBE_LUA = `
   local col = {}
@@ -34,15 +54,26 @@ const PROBE_LUA = `
       if ip and f[col.type] == "2" then
         local c = core.tcp()
         c:settimeout(1)
-        local ok = c:connect(ip, tonumber(port))
-        if ok then c:close() end
+        local connected = c:connect(ip, tonumber(port))
+        local ok = connected
+        if connected and HTTP_PATH then
+          c:send("GET " .. HTTP_PATH .. " HTTP/1.1\\r\\nHost: " .. HTTP_HOST .. "\\r\\nConnection: close\\r\\n\\r\\n")
+          local code = tonumber(((c:receive("*l")) or ""):match("^HTTP/%d%.%d (%d%d%d)"))
+          ok = code ~= nil and code >= 200 and code < 400
+        end
+        if connected then c:close() end
         io.stdout:write("#probe " .. f[col.svname] .. " " .. (ok and "ok" or "failed") .. "\\n")
       end
     end
   end`;
 
-function clientLua(kind: ClientKind): string {
+function clientLua(kind: ClientKind, http: HttpProbe | undefined): string {
+  const check =
+    kind === 'probe' && http && PROBE_PATH.test(http.path) && PROBE_HOST.test(http.host)
+      ? `local HTTP_PATH, HTTP_HOST = "${http.path}", "${http.host}"`
+      : 'local HTTP_PATH, HTTP_HOST = nil, nil';
   return `-- svc ${kind}: print the load balancer's counters, then exit (written by svc; do not edit).
+${check}
 core.register_task(function()
   local s = core.tcp()
   s:settimeout(3)
@@ -66,6 +97,7 @@ end)
 export function statsClientFiles(
   dir: string,
   kind: ClientKind = 'stats',
+  http?: HttpProbe,
 ): Array<{ name: string; content: string }> {
   const cfg = [
     `# svc ${kind}: a one-shot client of the load balancer (written by svc; do not edit).`,
@@ -82,7 +114,7 @@ export function statsClientFiles(
   ].join('\n');
   return [
     { name: `${kind}.cfg`, content: cfg },
-    { name: `${kind}.lua`, content: clientLua(kind) },
+    { name: `${kind}.lua`, content: clientLua(kind, http) },
   ];
 }
 

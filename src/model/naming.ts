@@ -145,6 +145,8 @@ export const LB_FILES = {
   config: 'haproxy.cfg',
   cert: 'certs/service.pem',
   allow: 'security-groups.allow',
+  /** Read at every (re)load: the servers that start DOWN (src/haproxy/server-state.ts). */
+  state: 'server-state',
 } as const;
 /** Where a change is put and checked (`haproxy -c`) before it replaces the live files. */
 export const LB_STAGING = '.svc-next';

@@ -5,9 +5,9 @@
 
 import { filtersFrom, type ServiceFilters } from '../core/views.js';
 import { SpecError, type SpecIssue, UsageError } from '../errors.js';
+import { fieldForKey } from '../spec/field-names.js';
 import { type ParsedSpec, parseSpecDocument } from '../spec/parse-document.js';
 import { resolveField, resolveSpec } from '../spec/resolve-spec.js';
-import { fieldForKey } from '../spec/schema.js';
 import { MAX_REPLICAS, type ServiceSpec } from '../spec/types.js';
 import { jsonSyntaxError, lineCol } from './json-syntax.js';
 

@@ -203,7 +203,7 @@ export class RouteHandlers {
     const keep = parseKeepParam(params);
     const volumes = parseBoolParam(params, 'volumes');
     const result = await this.locked(tenant, name, () =>
-      removeServices(this.core(tenant), [name], { keep, volumes, graceSeconds: 10 }),
+      removeServices(this.core(tenant), [name], { keep, volumes }),
     );
     const [failure] = result.failed;
     if (failure) throw failure.error;

@@ -1,5 +1,5 @@
 /** The OpenAPI 3 document of the API, generated from SCHEMA (the same table validation uses). Pure. */
-import { FIELD_NAMES, fieldSchema } from '../spec/schema.js';
+import { FIELD_NAMES, fieldSchema } from '../spec/field-names.js';
 import { ALGORITHMS, CONTAINER_SIZES, PROTOCOLS } from '../spec/types.js';
 import { POLICY_REFUSAL, volumePaths, volumeSchemas } from './openapi-volumes.js';
 

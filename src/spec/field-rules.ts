@@ -48,6 +48,44 @@ export function hostAddress(s: string, site: Site): Parsed<string> {
   return INVALID;
 }
 
+// HealthCheckPath ----------------------------------------------------------------------------
+
+/**
+ * An absolute request path (and query) in RFC 3986's characters, `%` only as `%XX`: nothing that
+ * HAProxy's config syntax gives a meaning to (blanks, quotes, `#`, `\\`, `$`) can get in.
+ */
+export const HEALTH_CHECK_PATH = /^\/(?:[A-Za-z0-9\-._~!&()*+,;=:@/?]|%[0-9A-Fa-f]{2})*$/;
+export const MAX_HEALTH_CHECK_PATH = 1024;
+
+export function healthCheckPath(s: string, site: Site): Parsed<string> {
+  if (s === '') return s;
+  if (!s.startsWith('/')) {
+    site.issue(`must be an absolute path such as /healthz, got ${describeValue(s)}`);
+    return INVALID;
+  }
+  if (s.length > MAX_HEALTH_CHECK_PATH || !HEALTH_CHECK_PATH.test(s)) {
+    site.issue(
+      `must be a URL path of at most ${MAX_HEALTH_CHECK_PATH} characters: letters, digits and - . _ ~ ! & ( ) * + , ; = : @ / ?, other characters %-encoded (%20 for a blank); got ${describeValue(s)}`,
+    );
+    return INVALID;
+  }
+  return s;
+}
+
+/** An HTTP check needs HTTP replicas: only with Protocol http or httpsTerm. */
+export function healthCheckPathAndProtocol(
+  value: string,
+  spec: Partial<ServiceSpec>,
+  report: CrossReport,
+): void {
+  if (value === '' || spec.Protocol === undefined) return;
+  if (spec.Protocol !== 'http' && spec.Protocol !== 'httpsTerm') {
+    report(
+      `HealthCheckPath is only for Protocol http or httpsTerm (Protocol is ${spec.Protocol}, checked by connecting); remove it or change the protocol`,
+    );
+  }
+}
+
 // Image -------------------------------------------------------------------------------------
 
 /** Docker's reference grammar (distribution/reference): domain[:port]/path[:tag][@sha256:hex]. */

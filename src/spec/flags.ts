@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type { SpecIssue } from '../errors.js';
+import { FIELD_NAMES, fieldSchema } from './field-names.js';
 import type { FieldName, FieldSchema, FlagInput, FlagSpec, FlagValue } from './field-schema.js';
-import { FIELD_NAMES, fieldSchema } from './schema.js';
 
 export type { FlagInput, FlagValue } from './field-schema.js';
 

@@ -8,9 +8,9 @@
  * values likewise (anyCase).
  */
 
+import { FIELD_NAMES, fieldSchema } from './field-names.js';
 import type { FieldName } from './field-schema.js';
 import { type JsonSchema, keysAnyCase } from './json-fragments.js';
-import { FIELD_NAMES, fieldSchema } from './schema.js';
 
 function describe(name: FieldName): string {
   const f = fieldSchema(name);

@@ -3,6 +3,7 @@
  * SpecError listing every problem (docs/spec.md). Rules and defaults come from SCHEMA. Pure.
  */
 import { SpecError, type SpecIssue } from '../errors.js';
+import { FIELD_NAMES, fieldForKey, fieldSchema, fieldSpellings } from './field-names.js';
 import {
   type FieldName,
   type FieldSchema,
@@ -14,7 +15,6 @@ import {
   type Site,
 } from './field-schema.js';
 import type { ParsedSpec, PathSegment } from './parse-document.js';
-import { FIELD_NAMES, fieldForKey, fieldSchema, fieldSpellings } from './schema.js';
 import { suggest } from './suggest.js';
 import type { ServiceSpec } from './types.js';
 
@@ -225,4 +225,18 @@ export function resolveField<K extends FieldName>(
   );
   if (parsed === INVALID || issues.length > 0) throw new SpecError(issues);
   return parsed as ServiceSpec[K];
+}
+
+/**
+ * A spec stored by an earlier svc (a record's label), with the fields added since then set to
+ * their defaults, so that what was created before a field existed reads as it behaves.
+ */
+export function withNewerDefaults(stored: ServiceSpec): ServiceSpec {
+  const out: Record<string, unknown> = { ...stored };
+  for (const name of FIELD_NAMES) {
+    const field = fieldSchema(name);
+    if (!(name in out) && !field.required && field.defaultFrom === undefined)
+      out[name] = structuredClone(field.default);
+  }
+  return out as unknown as ServiceSpec;
 }

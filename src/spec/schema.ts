@@ -5,9 +5,11 @@
  * is no other list of fields. The checks it is made of are in value-checks.ts (shared),
  * field-rules.ts and list-rules.ts (a field's own). Pure.
  */
+
+import { oneOfValues, onOff, wholeNumber } from './field-kinds.js';
 import * as rules from './field-rules.js';
 import type { FieldName, FieldSchema } from './field-schema.js';
-import { anyCase, CONTROL, intRange, text as textJson } from './json-fragments.js';
+import { anyCase, body, CONTROL, intRange, text as textJson } from './json-fragments.js';
 import * as lists from './list-rules.js';
 import {
   ALGORITHMS,
@@ -18,30 +20,7 @@ import {
   PROTOCOLS,
   type ServiceSpec,
 } from './types.js';
-import { boolean, integer, oneOf, rule, scalar } from './value-checks.js';
-
-// ---------------------------------------------------------------------------------------------
-// The table
-
-/** A whole number from `min` to `max`: its check and its JSON Schema, from the one range. */
-function wholeNumber(min: number, max: number, unit = '') {
-  return { parse: scalar((raw, site) => integer(raw, site, min, max, unit)), json: intRange(min, max) };
-}
-
-/** A switch, off unless given: its check, its JSON Schema and its (negatable) flag. */
-function onOff(flags: string) {
-  return {
-    default: false,
-    parse: scalar(boolean),
-    json: { type: 'boolean' },
-    flags: [{ flags, negatable: true }],
-  };
-}
-
-/** One of `values`, matched case-insensitively: its check and its JSON Schema. */
-function oneOfValues<T extends string>(values: readonly T[]) {
-  return { parse: scalar((raw, site) => oneOf(values, raw, site)), json: anyCase(values) };
-}
+import { rule, scalar } from './value-checks.js';
 
 const SIZES = Object.keys(CONTAINER_SIZES) as ContainerSize[];
 const list = (values: readonly string[]) => values.join(', ');
@@ -274,27 +253,25 @@ export const SCHEMA: Schema = {
     json: { type: 'string', anyOf: [{ maxLength: 0 }, { format: 'ipv4' }, { format: 'ipv6' }] },
     flags: [{ flags: '--fip <address>' }],
   },
+  HealthCheckPath: {
+    type: 'string',
+    help: 'path the load balancer checks with GET (2xx or 3xx passes), e.g. /healthz; only with protocol http or httpsTerm',
+    default: '',
+    defaultHelp: 'a TCP connect check',
+    parse: rule(rules.healthCheckPath),
+    json: {
+      type: 'string',
+      maxLength: rules.MAX_HEALTH_CHECK_PATH,
+      pattern: `^(?:${body(rules.HEALTH_CHECK_PATH)})?$`,
+    },
+    crossCheck: rules.healthCheckPathAndProtocol,
+    flags: [{ flags: '--health-check-path <path>' }],
+  },
+  StopTimeout: {
+    type: 'int',
+    help: 'seconds a replica being removed or replaced gets between its stop signal and SIGKILL (0–86400)',
+    default: 10,
+    ...wholeNumber(0, 86400, ' seconds'),
+    flags: [{ flags: '--stop-timeout <seconds>' }],
+  },
 };
-
-/** The field names in the original API's order. */
-export const FIELD_NAMES = Object.keys(SCHEMA) as FieldName[];
-
-/** A field's schema, typed loosely for code that walks all fields. */
-export function fieldSchema(name: FieldName): FieldSchema<unknown> {
-  return SCHEMA[name] as unknown as FieldSchema<unknown>;
-}
-
-/** The field a file key names (case-insensitively), if any. */
-export function fieldForKey(key: string): FieldName | undefined {
-  const lower = key.toLowerCase();
-  return FIELD_NAMES.find((n) => n.toLowerCase() === lower);
-}
-
-/** Spellings that suggest each field for a misspelt key: its name, aliases, flag names, positional. */
-export function fieldSpellings(): [spelling: string, field: FieldName][] {
-  return FIELD_NAMES.flatMap((name) => {
-    const f = fieldSchema(name);
-    const longFlags = (f.flags ?? []).flatMap((fl) => /--([a-z][-a-z]*)/.exec(fl.flags)?.slice(1) ?? []);
-    return [name, ...(f.aliases ?? []), ...longFlags].map((s) => [s, name] as [string, FieldName]);
-  });
-}

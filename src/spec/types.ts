@@ -60,6 +60,10 @@ export interface ServiceSpec {
   SecurityGroups: string[] | null;
   /** Host address the service port is published on; "" = not published. */
   FIP: string;
+  /** `http`/`httpsTerm`: the load balancer checks `GET` of this path (2xx/3xx pass); "" = a TCP check. */
+  HealthCheckPath: string;
+  /** Seconds between StopSignal and SIGKILL when a replica is removed or replaced. */
+  StopTimeout: number;
 }
 
 /** Every object svc creates carries labels under this reserved prefix. */

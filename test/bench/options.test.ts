@@ -13,6 +13,7 @@ describe('bench options', () => {
   it('lists every scenario, with what it measures, in the usage text', () => {
     expect(names).toEqual([
       'floor',
+      'rolling',
       'swarm',
       'ready',
       'curve',
@@ -30,7 +31,7 @@ describe('bench options', () => {
 
   it('takes each scenario in --only, and refuses one that does not exist', () => {
     for (const n of names) expect(parseArgs(['--only', n])).toMatchObject({ only: [n] });
-    expect(() => parseArgs(['--only', 'floor,nope'])).toThrow(/unknown scenario nope: floor, swarm/);
+    expect(() => parseArgs(['--only', 'floor,nope'])).toThrow(/unknown scenario nope: floor, rolling, swarm/);
   });
 
   it('defaults to every scenario and 5 runs; --curve-runs and --scale-runs follow --runs', () => {

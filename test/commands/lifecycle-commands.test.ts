@@ -2,6 +2,7 @@ import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { linePrefixer, parseTail } from '../../src/commands/logs.js';
+import { parseParallelism } from '../../src/commands/rolling-update.js';
 import type { ServiceLogLine } from '../../src/core/log-lines.js';
 import { buildProgram } from '../../src/program.js';
 
@@ -20,6 +21,24 @@ describe('ls, inspect, rm, logs: help', () => {
     expect(help).toContain('-q, --quiet');
     expect(help).toContain('--tenant <id>');
     expect(help).toMatch(new RegExp(`Examples:\\n {2}\\$ svc ${name} `));
+  });
+});
+
+describe('rolling-update: --parallelism', () => {
+  it('takes a whole number of replicas from 1 to 1000, and says so for anything else', () => {
+    expect(parseParallelism('1')).toBe(1);
+    expect(parseParallelism('3')).toBe(3);
+    expect(parseParallelism('1000')).toBe(1000);
+    for (const bad of ['0', '-1', '1.5', 'two', '', '1001', '1e2'])
+      expect(() => parseParallelism(bad)).toThrow(
+        `--parallelism: expected a whole number from 1 to 1000, got "${bad}"`,
+      );
+  });
+
+  it('is in the help, with an example', () => {
+    const help = helpOf('rolling-update');
+    expect(help).toContain('--parallelism <n>');
+    expect(help).toMatch(/\$ svc rolling-update --image app:2 --parallelism 3 web/);
   });
 });
 

@@ -65,6 +65,7 @@ describe('bash', () => {
       '--health-check-interval',
       '--health-check-fall',
       '--health-check-rise',
+      '--health-check-path',
     ]);
     expect(bash('svc inspect -')).toEqual(
       expect.arrayContaining(['-o', '--output', '-q', '--tenant', '-H', '--host', '--context', '--help']),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { rfc3339Nano, toServiceJson } from '../../src/core/service-json.js';
-import { SEED_KEYS, seedSpec } from '../support/seed.js';
+import { SEED_KEYS, SERVICE_KEYS, seedSpec } from '../support/seed.js';
 
 describe('toServiceJson', () => {
-  it('has exactly the seed response fields in the seed order', () => {
+  it("has the seed response fields in the seed order, then svc's own", () => {
     const json = toServiceJson(seedSpec, {
       tenant: 'b8dc36865f4b480683dabb25598d61c4',
       ip: '',
@@ -12,7 +12,8 @@ describe('toServiceJson', () => {
       message: 'Service is created',
       containers: null,
     });
-    expect(Object.keys(json)).toEqual(SEED_KEYS);
+    expect(Object.keys(json)).toEqual(SERVICE_KEYS);
+    expect(Object.keys(json).slice(0, SEED_KEYS.length)).toEqual(SEED_KEYS);
     // The seed's example response, value for value: the seed's spec and the service's state.
     expect(JSON.parse(JSON.stringify(json))).toEqual({
       ...seedSpec,

@@ -23,16 +23,21 @@ import {
   specNamed,
   TENANT,
 } from '../support/containers.js';
-import { SEED_KEYS } from '../support/seed.js';
+import { SERVICE_KEYS } from '../support/seed.js';
 
 const groupServices = (tenant: string, containers: ContainerSummary[]) =>
   readSnapshot(tenant, containers).services;
 
 /** The load balancer's view: these servers, in a worker that loaded (or, `complete` false, a log that starts mid-way). */
-function view(servers: Array<[string, ServerStatus, string?]>, complete = true): LbView {
+function view(servers: Array<[string, ServerStatus, string?, number?]>, complete = true): LbView {
   return {
     worker: 8,
-    servers: new Map(servers.map(([name, status, check = 'L4OK']) => [name, { status, check }])),
+    servers: new Map(
+      servers.map(([name, status, check = 'L4OK', code]) => [
+        name,
+        code === undefined ? { status, check } : { status, check, code },
+      ]),
+    ),
     complete,
     alerts: [],
     failedLoads: 0,
@@ -107,7 +112,7 @@ describe('listObserved (svc ls)', () => {
       ].join('\n'),
     );
     const [apiJson, webJson] = list.map((l) => l.service);
-    expect(Object.keys(webJson ?? {})).toEqual(SEED_KEYS);
+    expect(Object.keys(webJson ?? {})).toEqual(SERVICE_KEYS);
     expect(webJson).toMatchObject({
       Name: 'web',
       IP: '172.18.0.2',
@@ -178,7 +183,13 @@ describe('replicaDetail and inspectObserved (svc inspect)', () => {
         ['r3', 'DRAIN'],
       ]),
     );
-    expect(Object.keys(out)).toEqual([...SEED_KEYS, 'Backend', 'Revision', 'LoadBalancer', 'ReplicaDetail']);
+    expect(Object.keys(out)).toEqual([
+      ...SERVICE_KEYS,
+      'Backend',
+      'Revision',
+      'LoadBalancer',
+      'ReplicaDetail',
+    ]);
     expect(out.Backend).toBe('local');
     expect(out.Revision).toBe(1);
     expect(out.LoadBalancer).toEqual({
@@ -200,6 +211,38 @@ describe('replicaDetail and inspectObserved (svc inspect)', () => {
       'State',
       'LB',
       'Check',
+      'CheckCode',
+      'Health',
+    ]);
+  });
+
+  it("shows an HTTP check's status code and Docker's health verdict beside the load balancer's view", () => {
+    const containers = serviceOf(web).map((c) =>
+      c.name === 'web-1-b8dc3686'
+        ? { ...c, health: 'healthy' as const }
+        : c.name === 'web-2-b8dc3686'
+          ? { ...c, health: 'starting' as const }
+          : c,
+    );
+    const [s] = groupServices(TENANT, containers);
+    const out = inspectObserved(
+      s as NonNullable<typeof s>,
+      view([
+        ['r1', 'UP', 'L7OK', 200],
+        ['r2', 'DOWN', 'L7STS', 503],
+        ['r3', 'UP'],
+      ]),
+    );
+    expect(out.ReplicaDetail.map((r) => [r.Number, r.LB, r.Check, r.CheckCode, r.Health])).toEqual([
+      [1, 'UP', 'L7OK', 200, 'healthy'],
+      [2, 'DOWN', 'L7STS', 503, 'starting'],
+      [3, 'UP', 'L4OK', null, null],
+    ]);
+    const blind = inspectObserved(s as NonNullable<typeof s>, undefined);
+    expect(blind.ReplicaDetail.map((r) => [r.CheckCode, r.Health])).toEqual([
+      [null, 'healthy'],
+      [null, 'starting'],
+      [null, null],
     ]);
   });
 
@@ -240,6 +283,8 @@ describe('replicaDetail and inspectObserved (svc inspect)', () => {
       State: 'missing',
       LB: 'MAINT',
       Check: '',
+      CheckCode: null,
+      Health: null,
     });
     expect(out.Status).toBe('degraded');
     expect(out.Message).toBe('2/3 replicas up; missing: web-2-b8dc3686 (scaling to 3 again recreates them)');

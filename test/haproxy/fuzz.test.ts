@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
 import { HaproxyConfigError, isCidr } from '../../src/haproxy/check-input.js';
 import { renderAllowList } from '../../src/haproxy/render-config.js';
+import { renderServerState } from '../../src/haproxy/server-state.js';
 import { allowedSources } from '../../src/model/security-group.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
 import { resolveSpec } from '../../src/spec/resolve-spec.js';
@@ -144,7 +145,17 @@ const CONFIG_FIELDS = [
   'HealthCheckRise',
   'Replicas',
   'SecurityGroups',
+  'HealthCheckPath',
 ] as const;
+
+/** A path field gets every hostile value also as a path (most are refused for not being one). */
+const valuesFor = (field: string): unknown[] =>
+  field === 'HealthCheckPath'
+    ? [
+        ...HOSTILE_VALUES,
+        ...HOSTILE_VALUES.flatMap((v) => (typeof v === 'string' ? [`/${v}`, `/a?${v}`] : [])),
+      ]
+    : HOSTILE_VALUES;
 
 /** A request whose every config field is the fuzzed one or a valid value. */
 const BASE = { ...minimalSpec, ServicePort: 8080, ContainerPort: 80, Protocol: 'http', Replicas: 2 };
@@ -158,7 +169,7 @@ function shape(cfg: string): string[] {
   return cfg
     .split('\n')
     .filter((l) => !l.startsWith('#'))
-    .map((l) => l.replace(/\d+/g, 'N'));
+    .map((l) => l.replace(/ uri \S+ /, ' uri P ').replace(/\d+/g, 'N'));
 }
 
 /** What a config may contain at all: printable ASCII, `#` only in comment lines. */
@@ -176,7 +187,7 @@ describe('hostile values through the spec', () => {
   for (const field of CONFIG_FIELDS) {
     it(`${field}: refused, or exactly the intended directives`, () => {
       let refused = 0;
-      for (const value of HOSTILE_VALUES) {
+      for (const value of valuesFor(field)) {
         const v = field === 'SecurityGroups' && !Array.isArray(value) ? [value] : value;
         let spec: ServiceSpec;
         try {
@@ -199,6 +210,7 @@ describe('hostile values through the spec', () => {
             SecurityGroups: spec.SecurityGroups,
             Replicas: spec.Replicas,
             SSLCert: spec.SSLCert,
+            HealthCheckPath: spec.HealthCheckPath ? '/x' : '',
           }),
           TENANT,
           replicaNumbers(spec.Replicas),
@@ -216,7 +228,7 @@ describe('hostile values given to the renderer directly (validation bypassed)', 
   const fields = [...CONFIG_FIELDS.filter((f) => f !== 'Replicas')] as const;
   for (const field of fields) {
     it(`${field}: HaproxyConfigError, or a value inside the renderer's allow-list`, () => {
-      for (const value of HOSTILE_VALUES) {
+      for (const value of valuesFor(field)) {
         const spec = { ...makeSpec(), [field]: value } as ServiceSpec;
         let cfg: string;
         try {
@@ -230,6 +242,10 @@ describe('hostile values given to the renderer directly (validation bypassed)', 
           cfg.split('\n').filter((l) => l.startsWith('frontend ') || l.startsWith('backend ')),
         ).toHaveLength(2);
         expect(cfg.split('\n').filter((l) => /^\s*bind /.test(l))).toHaveLength(1);
+        if (field === 'HealthCheckPath' && value !== '')
+          expect(cfg.split('\n').filter((l) => l.includes(` uri ${value as string} `))).toEqual([
+            `    http-check send meth GET uri ${value as string} ver HTTP/1.1 hdr Host web`,
+          ]);
       }
     });
   }
@@ -331,8 +347,13 @@ describe('accepted configs pass the real haproxy -c', () => {
     expect(accepted.size).toBeGreaterThan(2);
     const allow = join(tmp.dir, 'allow');
     writeFileSync(allow, renderAllowList(['10.0.0.0/8', '::1/128']));
+    const state = join(tmp.dir, 'server-state');
+    writeFileSync(state, renderServerState([]));
     for (const [i, { cfg }] of [...accepted.values()].entries()) {
-      const text = cfg.replace(LIVE_PATHS.cert, certs.leaf.pemFile).replace(LIVE_PATHS.allow, allow);
+      const text = cfg
+        .replace(LIVE_PATHS.cert, certs.leaf.pemFile)
+        .replace(LIVE_PATHS.allow, allow)
+        .replace(LIVE_PATHS.state as string, state);
       const file = join(tmp.dir, `fuzz-${i}.cfg`);
       writeFileSync(file, text);
       const r = haproxyCheck(file);

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LbServer, renderAllowList, type ServerTemplate } from '../../src/haproxy/render-config.js';
+import { renderServerState } from '../../src/haproxy/server-state.js';
 import { ALGORITHMS, PROTOCOLS, type ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
 import {
@@ -26,6 +27,8 @@ interface GoldenCase {
   servers: LbServer[];
   /** Swarm: servers found through DNS instead of listed. */
   template?: ServerTemplate;
+  /** Servers joining a running load balancer (they start DOWN). */
+  joining?: string[];
 }
 
 const CERT = '-----BEGIN CERTIFICATE-----\nnot-a-real-cert\n-----END CERTIFICATE-----\n';
@@ -95,6 +98,31 @@ CASES.push(
     servers: [],
     template: { count: 1000, host: 'tasks.web-0123abcd', port: 8080 },
   },
+  {
+    // HealthCheckPath: an HTTP check of the path, 2xx and 3xx passing.
+    file: 'http-roundrobin-health-check-path.cfg',
+    spec: specFor('http', { HealthCheckPath: '/healthz' }),
+    servers: makeServers(2, 8080),
+  },
+  {
+    file: 'httpsTerm-leastconn-health-check-path.cfg',
+    spec: specFor('httpsTerm', { Algorithm: 'leastconn', HealthCheckPath: '/ready?deep=1' }),
+    servers: makeServers(3, 8080),
+  },
+  {
+    // A scale up: the joining servers start DOWN (the state file) and are checked every 250 ms.
+    file: 'http-roundrobin-health-check-path-joining.cfg',
+    spec: specFor('http', { HealthCheckPath: '/healthz' }),
+    servers: makeServers(4, 8080),
+    joining: ['r3', 'r4'],
+  },
+  {
+    // Swarm: the same check of every slot (no server-state file: DNS fills the slots).
+    file: 'http-roundrobin-health-check-path-swarm-template.cfg',
+    spec: specFor('http', { HealthCheckPath: '/healthz' }),
+    servers: [],
+    template: { count: 1000, host: 'tasks.web-0123abcd', port: 8080 },
+  },
 );
 
 describe('golden HAProxy configs', () => {
@@ -119,8 +147,11 @@ describe('golden HAProxy configs', () => {
     describe(c.file, () => {
       const path = join(GOLDEN_DIR, c.file);
 
+      // Swarm's load balancer has no server-state file (its config is a Docker config object).
+      const paths = c.template ? { cert: LIVE_PATHS.cert, allow: LIVE_PATHS.allow } : LIVE_PATHS;
+
       it('matches the golden file byte for byte', () => {
-        const actual = renderConfig(c.spec, c.servers, LIVE_PATHS, c.template);
+        const actual = renderConfig(c.spec, c.servers, paths, c.template, c.joining);
         if (UPDATE) {
           mkdirSync(GOLDEN_DIR, { recursive: true });
           writeFileSync(path, actual);
@@ -130,7 +161,7 @@ describe('golden HAProxy configs', () => {
         }
         expect(actual).toBe(readFileSync(path, 'utf8'));
         // Rendering is deterministic.
-        expect(renderConfig(c.spec, c.servers, LIVE_PATHS, c.template)).toBe(actual);
+        expect(renderConfig(c.spec, c.servers, paths, c.template, c.joining)).toBe(actual);
       });
 
       it('has only the read-only stats socket (no admin runtime API) and logs health checks', () => {
@@ -153,12 +184,28 @@ describe('golden HAProxy configs', () => {
           writeFileSync(allow, renderAllowList(['10.0.0.0/8', '192.168.1.7/32', 'fd00::/8', '::1/128']));
           text = text.replace(LIVE_PATHS.allow, allow);
         }
+        if (!c.template) {
+          // Same config, with the server-state path pointing at a real state file.
+          expect(text).toContain(`server-state-file ${LIVE_PATHS.state}\n`);
+          const state = join(tmp.dir, `${c.file}.state`);
+          writeFileSync(
+            state,
+            renderServerState(c.servers, c.joining ?? (c.servers.length > 0 ? ['r1'] : [])),
+          );
+          text = text.replace(`${LIVE_PATHS.state}`, state);
+        }
         const file = join(tmp.dir, c.file);
         writeFileSync(file, text);
         const r = haproxyCheck(file);
         expect(r.status, r.output).toBe(0);
         expect(r.output).toContain('Configuration file is valid');
-        expect(r.unexpected, r.output).toEqual([]);
+        // The state file was read: the server it lists starts DOWN.
+        const fromState =
+          / : config : Server svc_replicas\/r\d+ is DOWN, changed from server-state after a reload\./;
+        const unexpected = r.unexpected.filter((l) => !fromState.test(l));
+        if (!c.template && c.servers.length > 0)
+          expect(r.unexpected.length - unexpected.length).toBe(c.joining?.length ?? 1);
+        expect(unexpected, r.output).toEqual([]);
       }, 120_000);
     });
   }

@@ -30,6 +30,7 @@ export function makeSpec(over: Partial<ServiceSpec> = {}): ServiceSpec {
 export const LIVE_PATHS: ConfigPaths = {
   cert: `${LB_DIR}/${LB_FILES.cert}`,
   allow: `${LB_DIR}/${LB_FILES.allow}`,
+  state: `${LB_DIR}/${LB_FILES.state}`,
 };
 
 /** renderHaproxyConfig with the live paths (or `paths`); `template` for Swarm's DNS-found servers. */
@@ -38,8 +39,9 @@ export function renderConfig(
   servers: LbServer[],
   paths: ConfigPaths = LIVE_PATHS,
   template?: ServerTemplate,
+  joining?: string[],
 ): string {
-  return renderHaproxyConfig({ spec, servers, paths, template });
+  return renderHaproxyConfig({ spec, servers, paths, template, joining });
 }
 
 /** Replicas 1…count. */

@@ -143,6 +143,7 @@ describe('parseLbLogLine: health checks', () => {
       server: 'r1',
       status: passed ? 'UP' : 'DOWN',
       check: code,
+      ...(l7 ? { code: 200 } : {}),
     });
     expect(isPassedCheck(code)).toBe(passed);
   });
@@ -205,12 +206,28 @@ describe('parseLbLogLine: health checks', () => {
       parseLbLogLine(
         '[WARNING]  (7347) : Health check for server b/r1 succeeded, reason: Layer7 check passed, code: 200, check duration: 9ms, status: 1/1 DRAIN.',
       ),
-    ).toEqual({ kind: 'server', pid: 7347, backend: 'b', server: 'r1', status: 'DRAIN', check: 'L7OK' });
+    ).toEqual({
+      kind: 'server',
+      pid: 7347,
+      backend: 'b',
+      server: 'r1',
+      status: 'DRAIN',
+      check: 'L7OK',
+      code: 200,
+    });
     expect(
       parseLbLogLine(
         '[WARNING]  (7347) : Health check for backup server b/r2 succeeded, reason: Layer7 check passed, code: 200, check duration: 9ms, status: 2/2 UP.',
       ),
-    ).toEqual({ kind: 'server', pid: 7347, backend: 'b', server: 'r2', status: 'UP', check: 'L7OK' });
+    ).toEqual({
+      kind: 'server',
+      pid: 7347,
+      backend: 'b',
+      server: 'r2',
+      status: 'UP',
+      check: 'L7OK',
+      code: 200,
+    });
     expect(
       parseLbLogLine(
         '[WARNING]  (7347) : Health check for backup server b/r3 failed, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms, status: 0/1 DOWN.',
@@ -220,7 +237,42 @@ describe('parseLbLogLine: health checks', () => {
       parseLbLogLine(
         '[WARNING]  (7347) : Health check for server c/r5 conditionally succeeded, reason: Layer7 check conditionally passed, code: 404, check duration: 4ms, status: 2/2 UP.',
       ),
-    ).toEqual({ kind: 'server', pid: 7347, backend: 'c', server: 'r5', status: 'UP', check: 'L7OKC' });
+    ).toEqual({
+      kind: 'server',
+      pid: 7347,
+      backend: 'c',
+      server: 'r5',
+      status: 'UP',
+      check: 'L7OKC',
+      code: 404,
+    });
+  });
+
+  it("reads an HTTP check's status code, passed or not (captured, option httpchk)", () => {
+    expect(
+      parseLbLogLine(
+        '[WARNING]  (20591) : Health check for server svc_replicas/r2 failed, reason: Layer7 wrong status, code: 404, info: "Not Found", check duration: 1ms, status: 0/2 DOWN.',
+      ),
+    ).toEqual({
+      kind: 'server',
+      pid: 20591,
+      backend: 'svc_replicas',
+      server: 'r2',
+      status: 'DOWN',
+      check: 'L7STS',
+      code: 404,
+    });
+    expect(
+      parseLbLogLine(
+        '[WARNING]  (20591) : Health check for server svc_replicas/r2 succeeded, reason: Layer7 check passed, code: 200, check duration: 0ms, status: 1/2 DOWN.',
+      ),
+    ).toMatchObject({ status: 'DOWN', check: 'L7OK', code: 200 });
+    // The state file's line is the master's, at parse time: no server event (the worker's follow).
+    expect(
+      parseLbLogLine(
+        '[WARNING]  (20376) : config : Server svc_replicas/r2 is DOWN, changed from server-state after a reload. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
+      ),
+    ).toBeUndefined();
   });
 
   it('passes by agent checks (svc sets none; their result is not the health check’s)', () => {
@@ -640,7 +692,44 @@ describe('LbLogFold', () => {
     expect(servers(v)).toEqual({
       r1: { status: 'MAINT', check: '' },
       r2: { status: 'NOLB', check: 'L4OK' },
-      r3: { status: 'DRAIN', check: 'L7OK' },
+      r3: { status: 'DRAIN', check: 'L7OK', code: 200 },
+    });
+  });
+
+  it("keeps an HTTP check's status code until another check's result or an admin change", () => {
+    const v = foldLbLog(
+      [
+        at('NOTICE', 1, 'New worker (8) forked'),
+        at('NOTICE', 1, 'Loading success.'),
+        at(
+          'WARNING',
+          8,
+          'Health check for server b/r1 failed, reason: Layer7 wrong status, code: 503, info: "Service Unavailable", check duration: 1ms, status: 0/2 DOWN.',
+        ),
+        at('WARNING', 8, 'Server b/r1 is DOWN. 1 active and 0 backup servers left.'),
+        at(
+          'WARNING',
+          8,
+          'Health check for server b/r2 succeeded, reason: Layer7 check passed, code: 204, check duration: 1ms, status: 3/3 UP.',
+        ),
+        at(
+          'WARNING',
+          8,
+          'Health check for server b/r2 failed, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms, status: 2/3 UP.',
+        ),
+        at(
+          'WARNING',
+          8,
+          'Health check for server b/r3 succeeded, reason: Layer7 check passed, code: 200, check duration: 1ms, status: 3/3 UP.',
+        ),
+        at('WARNING', 8, 'Server b/r3 is going DOWN for maintenance. 2 active and 0 backup servers left.'),
+      ],
+      'b',
+    );
+    expect(servers(v)).toEqual({
+      r1: { status: 'DOWN', check: 'L7STS', code: 503 },
+      r2: { status: 'UP', check: 'L4CON' },
+      r3: { status: 'MAINT', check: '' },
     });
   });
 

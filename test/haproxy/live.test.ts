@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, createServer as httpServer, type Server } from 'node:http';
 import { connect, createServer as tcpServer } from 'node:net';
 import { join } from 'node:path';
@@ -23,9 +23,25 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPassedCheck, type LbLogEvent, LbLogFold, type LbView } from '../../src/haproxy/lb-log.js';
 import { BACKEND_NAME, DOCKER_DNS, type LbServer } from '../../src/haproxy/render-config.js';
-import { parseShowStat, type ServerCounters, statsClientFiles } from '../../src/lb/stats.js';
+import { renderServerState } from '../../src/haproxy/server-state.js';
+import {
+  type HttpProbe,
+  httpProbeOf,
+  parseShowStat,
+  type ServerCounters,
+  statsClientFiles,
+} from '../../src/lb/stats.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
-import { childEnv, freePort, haproxyBin, makeSpec, renderConfig, sleep, tempDir } from './helpers.js';
+import {
+  childEnv,
+  freePort,
+  haproxyBin,
+  LIVE_PATHS,
+  makeSpec,
+  renderConfig,
+  sleep,
+  tempDir,
+} from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -589,6 +605,102 @@ describe('a replica crash in a real HAProxy', () => {
       tmp.cleanup();
     }
   }, 30_000);
+});
+
+/** An app that listens at once and answers 503 (every path) until `warmMs` after it started. */
+async function startWarming(id: string, warmMs: number): Promise<{ server: Server; port: number }> {
+  const started = Date.now();
+  const server = httpServer((req, res) => {
+    if (Date.now() - started < warmMs) {
+      res.statusCode = 503;
+      res.end('warming up');
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ id, headers: req.headers }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  return { server, port: typeof addr === 'object' && addr ? addr.port : 0 };
+}
+
+describe('HealthCheckPath and a replica joining a running load balancer', () => {
+  it('the joining replica starts DOWN (server-state file) and takes no request before its HTTP check passes', async () => {
+    haproxyBin();
+    const tmp = tempDir('svc-haproxy-join-');
+    const steady = await startBackend('A');
+    const [servicePort, dnsPort] = await Promise.all([freePort(), freePort()]);
+    const spec = makeSpec({
+      Protocol: 'http',
+      ServicePort: servicePort,
+      HealthCheckInterval: 1,
+      HealthCheckPath: '/healthz',
+    });
+    const paths = { ...LIVE_PATHS, state: join(tmp.dir, 'server-state') };
+    const first = [{ name: 'r1', host: '127.0.0.1', port: steady.port }];
+    const config = (list: LbServer[], joining: string[] = []) =>
+      localize(renderConfig(spec, list, paths, undefined, joining), dnsPort);
+    writeFileSync(paths.state, renderServerState(first));
+    let lb: Lb | undefined;
+    let warming: { server: Server; port: number } | undefined;
+    let loading = true;
+    try {
+      lb = await Lb.start(tmp.dir, config(first));
+      const up = await lb.waitFor('r1 UP by its HTTP check', (v) => isUp(v, 'r1'));
+      expect(up.servers.get('r1')).toEqual({ status: 'UP', check: 'L7OK', code: 200 });
+      // A fresh-connection load runs across the reload that adds a warming replica.
+      const statuses: number[] = [];
+      const ids = new Set<string>();
+      const load = (async () => {
+        for (let i = 0; loading && i < 5000; i++) {
+          const r = await getFrom('127.0.0.1', servicePort);
+          statuses.push(r.status);
+          ids.add(r.id);
+        }
+      })();
+      warming = await startWarming('W', 3000);
+      const both = [...first, { name: 'r2', host: '127.0.0.1', port: warming.port }];
+      writeFileSync(paths.state, renderServerState(both, ['r2']));
+      const before = lb.view.worker;
+      await lb.reload(config(both, ['r2']));
+      await lb.waitFor('the new worker loaded', (v) => v.worker !== before && v.complete);
+      // The probe (Swarm's early evidence) checks as HAProxy does: GET /healthz, not a connection.
+      const probe = async (http?: HttpProbe) => {
+        for (const f of statsClientFiles(tmp.dir, 'probe', http))
+          writeFileSync(join(tmp.dir, f.name), f.content);
+        const r = await run(haproxyBin(), ['-db', '-f', join(tmp.dir, 'probe.cfg')], {
+          env: childEnv(),
+          timeout: 10_000,
+        });
+        return Object.fromEntries(parseShowStat(r.stdout).map((c) => [c.server, c.reachable]));
+      };
+      const http = httpProbeOf(readFileSync(lb.cfgFile, 'utf8'));
+      expect(http).toEqual({ path: '/healthz', host: 'web' });
+      expect(await probe(http)).toEqual({ r1: true, r2: false });
+      expect(await probe()).toEqual({ r1: true, r2: true });
+      const joined = await lb.waitFor('r2 UP by its HTTP check', (v) => isUp(v, 'r2'), 15_000);
+      // Its checks failed with the app's 503 until it was warm; then it came UP.
+      expect(joined.servers.get('r2')).toEqual({ status: 'UP', check: 'L7OK', code: 200 });
+      expect(await probe(http)).toEqual({ r1: true, r2: true });
+      expect(
+        lb.stderr.some((l) =>
+          /server svc_replicas\/r2 failed, reason: Layer7 wrong status, code: 503/.test(l),
+        ),
+      ).toBe(true);
+      await sleep(500);
+      loading = false;
+      await load;
+      expect(statuses.length).toBeGreaterThan(50);
+      expect(statuses.filter((c) => c !== 200)).toEqual([]);
+      expect(ids).toEqual(new Set(['A', 'W']));
+    } finally {
+      loading = false;
+      await lb?.stop();
+      await closeBackend(steady.server);
+      if (warming) await closeBackend(warming.server);
+      tmp.cleanup();
+    }
+  }, 40_000);
 });
 
 describe('replicas found through the resolvers, then gone (a fake Docker DNS)', () => {

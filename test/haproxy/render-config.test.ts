@@ -43,6 +43,7 @@ describe('exported constants and the live paths', () => {
     expect(LIVE_PATHS).toEqual({
       cert: '/usr/local/etc/haproxy/certs/service.pem',
       allow: '/usr/local/etc/haproxy/security-groups.allow',
+      state: '/usr/local/etc/haproxy/server-state',
     });
   });
 });

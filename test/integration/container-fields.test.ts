@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
 import { svc } from '../support/cli.js';
-import { SEED_KEYS } from '../support/seed.js';
+import { SERVICE_KEYS } from '../support/seed.js';
 import {
   engine,
   freePort,
@@ -116,7 +116,7 @@ describe('a service from a file that sets every container field', () => {
   });
 
   it('prints the fields back in the Service JSON', () => {
-    expect(Object.keys(created)).toEqual(SEED_KEYS);
+    expect(Object.keys(created)).toEqual(SERVICE_KEYS);
     expect(created).toMatchObject({
       Name: 'fields',
       Image: HTTP_IMAGE,
@@ -227,7 +227,7 @@ describe('a service from a file that sets every container field', () => {
     const y = parseYaml(r.stdout) as Record<string, unknown>;
     expect(Object.keys(y)).toEqual(Object.keys(created));
     const differ = new Set(['Name', 'ServicePort', 'Replicas', 'IP', 'Created', 'Containers']);
-    for (const key of SEED_KEYS.filter((k) => !differ.has(k)))
+    for (const key of SERVICE_KEYS.filter((k) => !differ.has(k)))
       expect([key, y[key]]).toEqual([key, created[key]]);
     expect(y).toMatchObject({ Name: 'fields-yaml', ServicePort: other, Replicas: 1 });
     expect(y.Created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);

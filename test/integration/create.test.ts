@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter, names } from '../../src/model/naming.js';
 import { svc } from '../support/cli.js';
-import { SEED_KEYS, seedSpec } from '../support/seed.js';
+import { SERVICE_KEYS, seedSpec } from '../support/seed.js';
 import {
   countBy,
   engine,
@@ -50,7 +50,7 @@ describe('an http service on a FIP', () => {
   });
 
   it('prints the Service JSON with the seed fields in the seed order', async () => {
-    expect(Object.keys(created)).toEqual(SEED_KEYS);
+    expect(Object.keys(created)).toEqual(SERVICE_KEYS);
     expect(created).toMatchObject({
       ...seedSpec,
       Image: HTTP_IMAGE,
@@ -254,7 +254,7 @@ describe('failures', () => {
     );
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(SEED_KEYS);
+    expect(Object.keys(json)).toEqual(SERVICE_KEYS);
     expect(json).toMatchObject({
       Name: 'dry',
       ServicePort: 8080,

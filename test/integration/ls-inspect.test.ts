@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { LABEL, labelFilter, names } from '../../src/model/naming.js';
 import { svc } from '../support/cli.js';
-import { SEED_KEYS } from '../support/seed.js';
+import { SERVICE_KEYS } from '../support/seed.js';
 import {
   engine,
   freePort,
@@ -97,7 +97,7 @@ describe('svc ls', () => {
     const list = JSON.parse(r.stdout) as Json[];
     expect(list.map((s) => s.Name)).toEqual(['api', 'web']);
     const web = list[1] as Json;
-    expect(Object.keys(web)).toEqual(SEED_KEYS);
+    expect(Object.keys(web)).toEqual(SERVICE_KEYS);
     expect(web).toMatchObject({
       Name: 'web',
       Image: HTTP_IMAGE,
@@ -167,7 +167,13 @@ describe('svc inspect', () => {
     const list = JSON.parse(r.stdout) as Array<Json & { ReplicaDetail: Detail[] }>;
     expect(list).toHaveLength(1);
     const web = list[0] as Json & { ReplicaDetail: Detail[] };
-    expect(Object.keys(web)).toEqual([...SEED_KEYS, 'Backend', 'Revision', 'LoadBalancer', 'ReplicaDetail']);
+    expect(Object.keys(web)).toEqual([
+      ...SERVICE_KEYS,
+      'Backend',
+      'Revision',
+      'LoadBalancer',
+      'ReplicaDetail',
+    ]);
     expect(web).toMatchObject({ Name: 'web', Status: 'active', Message: 'Scaling complete', Revision: 1 });
     const [lb] = await engine.listContainers(labelFilter(tenant, 'web', 'lb'));
     expect(web.LoadBalancer).toEqual({
@@ -186,6 +192,8 @@ describe('svc inspect', () => {
         State: 'running',
         LB: 'UP',
         Check: 'L4OK',
+        CheckCode: null,
+        Health: null,
       })),
     );
   });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseShowStat, statsClientFiles } from '../../src/lb/stats.js';
+import { renderHaproxyConfig } from '../../src/haproxy/render-config.js';
+import { httpProbeOf, parseShowStat, statsClientFiles } from '../../src/lb/stats.js';
+import { seedSpec } from '../support/seed.js';
 
 // Captured from a real load balancer (svc-test/haproxy:local, HAProxy 2.6) after 7 requests
 // for / and one for a missing page through its published port.
@@ -53,5 +55,35 @@ describe('statsClientFiles', () => {
     expect(cfg?.content).toContain('lua-load /d/probe.lua');
     expect(lua?.content).toContain('c:connect(ip, tonumber(port))');
     expect(lua?.content).toContain('io.stdout:write("#probe "');
+  });
+});
+
+describe('the HTTP probe (HealthCheckPath)', () => {
+  it('reads the check from the config svc renders, and nothing else', () => {
+    const cfg = renderHaproxyConfig({
+      spec: { ...seedSpec, Name: 'web', HealthCheckPath: '/ready?deep=1' },
+      servers: [],
+      paths: { cert: '/c/cert.pem', allow: '/c/allow' },
+    });
+    expect(httpProbeOf(cfg)).toEqual({ path: '/ready?deep=1', host: 'web' });
+    expect(
+      httpProbeOf(
+        renderHaproxyConfig({ spec: seedSpec, servers: [], paths: { cert: '/c/c', allow: '/c/a' } }),
+      ),
+    ).toBeUndefined();
+    expect(httpProbeOf('    http-check send meth GET uri /a"b ver HTTP/1.1 hdr Host web\n')).toBeUndefined();
+    expect(httpProbeOf('    http-check send meth GET uri /a ver HTTP/1.1 hdr Host "x"\n')).toBeUndefined();
+  });
+
+  it('the probe asks GET of the path with the Host, and passes 2xx and 3xx only', () => {
+    const lua = statsClientFiles('/d', 'probe', { path: '/healthz', host: 'web' })[1]?.content ?? '';
+    expect(lua).toContain('local HTTP_PATH, HTTP_HOST = "/healthz", "web"');
+    expect(lua).toContain('code >= 200 and code < 400');
+    const bare = statsClientFiles('/d', 'probe')[1]?.content ?? '';
+    expect(bare).toContain('local HTTP_PATH, HTTP_HOST = nil, nil');
+    // A value outside the allow-lists never reaches the Lua: a bare connection instead.
+    const hostile =
+      statsClientFiles('/d', 'probe', { path: '/a" os.exit(1) "', host: 'web' })[1]?.content ?? '';
+    expect(hostile).toContain('local HTTP_PATH, HTTP_HOST = nil, nil');
   });
 });

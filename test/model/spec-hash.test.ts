@@ -40,6 +40,13 @@ describe('specHash', () => {
     expect(specHash({ ...seedSpec, [field]: OTHER[field] })).not.toBe(specHash(seedSpec));
   });
 
+  it('changes with StopTimeout, except at the value replicas had before the field (10 s)', () => {
+    expect(specHash({ ...seedSpec, StopTimeout: 30 })).not.toBe(specHash(seedSpec));
+    expect(specHash({ ...seedSpec, StopTimeout: 10 })).toBe(specHash(seedSpec));
+    const { StopTimeout: _, ...before } = seedSpec;
+    expect(specHash(before as ServiceSpec)).toBe(specHash(seedSpec));
+  });
+
   it('does not change with the count, the load balancer, the FIP or the name', () => {
     const other: Partial<ServiceSpec> = {
       Name: 'other',
@@ -55,6 +62,7 @@ describe('specHash', () => {
       SecurityGroups: ['office'],
       SSLCert: 'subject=CN=x',
       NetMode: 'bridge',
+      HealthCheckPath: '/healthz',
     };
     expect(specHash({ ...seedSpec, ...other })).toBe(specHash(seedSpec));
   });

@@ -76,6 +76,29 @@ describe('create bodies in the original shape', () => {
     });
   });
 
+  it("takes svc's own fields too (HealthCheckPath, StopTimeout), checked as in a spec file", () => {
+    const body = {
+      Name: 'web',
+      Image: 'nginx',
+      ServicePort: 80,
+      Protocol: 'http',
+      HealthCheckPath: '/healthz',
+    };
+    expect(specFromCreateBody(JSON.stringify({ ...body, StopTimeout: 30 }))).toMatchObject({
+      HealthCheckPath: '/healthz',
+      StopTimeout: 30,
+    });
+    expect(
+      specFromCreateBody(JSON.stringify({ Name: 'web', Image: 'nginx', ServicePort: 80 })),
+    ).toMatchObject({
+      HealthCheckPath: '',
+      StopTimeout: 10,
+    });
+    const err = specError(() => specFromCreateBody(JSON.stringify({ ...body, Protocol: 'tcp' })));
+    expect(err.status).toBe(400);
+    expect(err.issues.map((i) => i.path)).toEqual(['HealthCheckPath']);
+  });
+
   it('lists every problem, with where it stands in the body', () => {
     const err = specError(() =>
       specFromCreateBody(

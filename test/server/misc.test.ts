@@ -6,7 +6,7 @@ import { isLoopback, parseListen } from '../../src/commands/serve.js';
 import { KeyStore } from '../../src/server/keys.js';
 import { KeyedQueue } from '../../src/server/locks.js';
 import { openApiDocument } from '../../src/server/openapi.js';
-import { FIELD_NAMES } from '../../src/spec/schema.js';
+import { FIELD_NAMES } from '../../src/spec/field-names.js';
 
 const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
 

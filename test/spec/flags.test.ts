@@ -57,12 +57,12 @@ async function resolveArgv(argv: string[], fileText?: string, env: NodeJS.Proces
 }
 
 describe('CREATE_FLAGS', () => {
-  it("has the old CLI's flags plus --image and --fip", () => {
+  it("has the old CLI's flags plus --image, --fip, --health-check-path and --stop-timeout", () => {
     expect(CREATE_FLAGS.map((f) => f.long).sort()).toEqual(
       `--name --image --size --service-port --container-port --replicas --protocol --algorithm
        --session-affinity --health-check-interval --health-check-fall --health-check-rise --ssl-cert
        --stop-signal --entrypoint --env --env-file --label --label-file --sg --volume --workdir
-       --interactive --tty --fip`
+       --interactive --tty --fip --health-check-path --stop-timeout`
         .split(/\s+/)
         .sort(),
     );
@@ -199,7 +199,7 @@ describe('create flags end to end', () => {
         --health-check-fall 4 --health-check-rise 5 --size M1 --stop-signal quit
         --entrypoint '/docker-entrypoint.sh -x' -e A=1 --env MODE=flag --env-file ${envFile}
         -l app=web --label tier=front --sg web --sg ssh -v data:/data --volume /srv:/srv:ro
-        -w /app -i -t --fip 127.0.0.1
+        -w /app -i -t --fip 127.0.0.1 --health-check-path /healthz?full=1 --stop-timeout 0
         nginx:1.27 -- nginx -g 'daemon off;'
       `),
     );
@@ -229,6 +229,8 @@ describe('create flags end to end', () => {
       Labels: { app: 'web', tier: 'front' },
       SecurityGroups: ['web', 'ssh'],
       FIP: '127.0.0.1',
+      HealthCheckPath: '/healthz?full=1',
+      StopTimeout: 0,
     });
   });
   it('override a file, --no-tty turning off what the file turned on', async () => {

@@ -156,6 +156,11 @@ describe('the service schema and the bad-input tests (test/spec/resolve-spec.tes
     'SecurityGroups: web\n',
     'FIP: 256.0.0.1\n',
     'FIP: "127.0.0.1\\n"\n',
+    'Protocol: http\nHealthCheckPath: healthz\n',
+    'Protocol: http\nHealthCheckPath: "/a b"\n',
+    'Protocol: http\nHealthCheckPath: "/a\'b"\n',
+    'StopTimeout: -1\n',
+    'StopTimeout: "10"\n',
   ])('refuses %j', (extra) => {
     expect(svcAccepts(spec(extra))).toBe(false);
     expect(verdict(validateService, yamlValue(spec(extra)))).not.toBe(true);
@@ -177,6 +182,7 @@ describe('the service schema and the bad-input tests (test/spec/resolve-spec.tes
     ['httpsTerm without a certificate', 'Protocol: httpsTerm\n'],
     ['a certificate that is not PEM', 'Protocol: httpsTerm\nSSLCert: not a pem\n'],
     ['one key in two spellings', 'Name: web\nname: other\n'],
+    ['an HTTP check of a tcp service', 'HealthCheckPath: /healthz\n'],
   ])('leaves %s to svc', (_what, extra) => {
     expect(svcAccepts(spec(extra))).toBe(false);
     expect(verdict(validateService, yamlValue(spec(extra)))).toBe(true);
@@ -197,6 +203,8 @@ describe('the service schema accepts what svc accepts', () => {
     'StopSignal: sigkill\nFIP: ""\nWorkingDir: ""\n',
     'Replicas: 1000\nHealthCheckInterval: 3600\nHealthCheckFall: 100\nHealthCheckRise: 1\nContainerPort: 65535\n',
     'Tty: true\nStdin: false\nSessionAffinity: true\n',
+    'Protocol: http\nHealthCheckPath: /healthz?full=1\nStopTimeout: 0\n',
+    'Protocol: HTTP\nHealthCheckPath: ""\nStopTimeout: 86400\n',
   ])('%j', (extra) => {
     expect(svcAccepts(spec(extra))).toBe(true);
     expect(verdict(validateService, yamlValue(spec(extra)))).toBe(true);
@@ -214,7 +222,19 @@ describe('the service schema accepts what svc accepts', () => {
       ...[0, 1, 9, 64, 65, 80, 100, 101, 1000, 1001, 3600, 65535, 65536, -1, 1.5],
       ...[true, false, null, '', ' ', 'web', 'Web', 'nginx', 'nginx:1.27', 'a\nb', '80', 'two'],
       ...['http', 'HTTP', 'httpsTerm', 'tcp', 'source', 'LEASTCONN', 's1', 'L3', 'bridge', 'BRIDGE', 'host'],
-      ...['SIGTERM', 'term', 'HUP', '15', '/app', 'app', '127.0.0.1', '0.0.0.0', '::1', '::ffff:10.0.0.1'],
+      ...[
+        'SIGTERM',
+        'term',
+        'HUP',
+        '15',
+        '/app',
+        '/healthz?x=1',
+        'app',
+        '127.0.0.1',
+        '0.0.0.0',
+        '::1',
+        '::ffff:10.0.0.1',
+      ],
       ...[[], ['a'], ['A=1'], ['a', 1], ['x=1', 'y'], ['data:/d'], ['/srv:/x:ro'], ['web', 'office']],
       ...[{}, { A: '1' }, { A: 1 }, { A: true }, { A: null }, { 'a b': 'x' }, { a: 'x=y' }, { 'a=b': 'c' }],
       ...['echo hi', ['sh', '-c', 'x'], 'echo "unterminated', { 'data:/d': {} }],

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
+import { FIELD_NAMES } from '../../src/spec/field-names.js';
 import { parseSpecDocument, STDIN_ORIGIN } from '../../src/spec/parse-document.js';
-import { type FlagInput, resolveField, resolveSpec } from '../../src/spec/resolve-spec.js';
-import { FIELD_NAMES, SCHEMA } from '../../src/spec/schema.js';
+import { type FlagInput, resolveField, resolveSpec, withNewerDefaults } from '../../src/spec/resolve-spec.js';
+import { SCHEMA } from '../../src/spec/schema.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
 import { seedSpec } from '../support/seed.js';
@@ -39,7 +40,7 @@ function flags(fields: Record<string, [flag: string, value: string | boolean | s
 describe('the schema', () => {
   it('has exactly one entry per ServiceSpec field, in the seed order', () => {
     expect(FIELD_NAMES).toEqual(Object.keys(seedSpec));
-    expect(Object.keys(SCHEMA)).toHaveLength(25);
+    expect(Object.keys(SCHEMA)).toHaveLength(27);
   });
 });
 
@@ -699,6 +700,89 @@ describe('resolveSpec: WorkingDir, NetMode, StopSignal, SecurityGroups, FIP', ()
         location: 'spec.yaml:4:6',
       },
     ]);
+  });
+});
+
+describe('resolveSpec: HealthCheckPath, StopTimeout', () => {
+  it('HealthCheckPath: "" or an absolute path, with http and httpsTerm only', () => {
+    expect(field('HealthCheckPath', '')).toBe('');
+    expect(field('HealthCheckPath', 'Protocol: http\nHealthCheckPath: /healthz\n')).toBe('/healthz');
+    expect(field('HealthCheckPath', 'Protocol: http\nHealthCheckPath: "/ready?deep=1&x=%20"\n')).toBe(
+      '/ready?deep=1&x=%20',
+    );
+    expect(field('HealthCheckPath', 'Protocol: tcp\nHealthCheckPath: ""\n')).toBe('');
+    expect(problems('Protocol: http\nHealthCheckPath: healthz\n')).toEqual([
+      {
+        path: 'HealthCheckPath',
+        message: 'must be an absolute path such as /healthz, got string "healthz"',
+        location: 'spec.yaml:5:18',
+      },
+    ]);
+    for (const p of ['Protocol: tcp', 'Protocol: https'])
+      expect(problems(`${p}\nHealthCheckPath: /healthz\n`)).toEqual([
+        {
+          path: 'HealthCheckPath',
+          message: `HealthCheckPath is only for Protocol http or httpsTerm (Protocol is ${p.slice(10)}, checked by connecting); remove it or change the protocol`,
+          location: 'spec.yaml:5:18',
+        },
+      ]);
+    // tcp by default: the problem stands at the path.
+    expect(problems('HealthCheckPath: /healthz\n')).toMatchObject([{ path: 'HealthCheckPath' }]);
+  });
+  it('HealthCheckPath: nothing that could change the config it goes into', () => {
+    for (const bad of [
+      '"/a b"',
+      '"/a\\tb"',
+      '"/a#b"',
+      '"/a\\"b"',
+      '"/a\'b"',
+      '"/a\\\\b"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: HAProxy's environment variable syntax, on purpose
+      '"/${HOME}"',
+      '"/%zz"',
+      '"/é"',
+      '"/a\\nhttp-check send"',
+    ]) {
+      const found = problems(`Protocol: http\nHealthCheckPath: ${bad}\n`);
+      expect(found, bad).toHaveLength(1);
+      expect(found[0]?.path).toBe('HealthCheckPath');
+    }
+    expect(problems(`Protocol: http\nHealthCheckPath: /${'a'.repeat(1024)}\n`)).toHaveLength(1);
+  });
+  it('HealthCheckPath: from the flag, the problem named by the flag', () => {
+    const issues = issuesOf(() =>
+      resolveSpec({
+        file: parseSpecDocument('spec.yaml', BASE),
+        flags: flags({ HealthCheckPath: [['--health-check-path', '/healthz']] }),
+      }),
+    );
+    expect(issues).toEqual([
+      {
+        path: '--health-check-path',
+        message:
+          'HealthCheckPath is only for Protocol http or httpsTerm (Protocol is tcp, checked by connecting); remove it or change the protocol',
+      },
+    ]);
+  });
+  it('StopTimeout: whole seconds from 0, 10 by default', () => {
+    expect(field('StopTimeout', '')).toBe(10);
+    expect(field('StopTimeout', 'StopTimeout: 0\n')).toBe(0);
+    expect(field('StopTimeout', 'StopTimeout: 120\n')).toBe(120);
+    expect(problems('StopTimeout: -1\n')).toEqual([
+      {
+        path: 'StopTimeout',
+        message: 'must be between 0 and 86400 seconds, got -1',
+        location: 'spec.yaml:4:14',
+      },
+    ]);
+    expect(problems('StopTimeout: 1.5\n')).toMatchObject([{ path: 'StopTimeout' }]);
+    expect(problems('StopTimeout: "10"\n')).toMatchObject([{ path: 'StopTimeout' }]);
+  });
+  it('a spec stored before these fields existed reads with their defaults', () => {
+    const { HealthCheckPath: _p, StopTimeout: _t, ...old } = seedSpec;
+    expect(withNewerDefaults(old as ServiceSpec)).toEqual(seedSpec);
+    const kept = { ...seedSpec, StopTimeout: 3 };
+    expect(withNewerDefaults(kept)).toEqual(kept);
   });
 });
 

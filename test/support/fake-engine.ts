@@ -282,7 +282,15 @@ export class FakeEngine implements Engine {
 
   async inspectContainer(id: string): Promise<ContainerDetail> {
     const c = this.world.find(id);
-    return { ...this.summary(c), exitCode: 0, error: '', startedAt: '2026-12-01T00:00:00Z', user: '' };
+    return {
+      ...this.summary(c),
+      exitCode: 0,
+      error: '',
+      startedAt: '2026-12-01T00:00:00Z',
+      user: '',
+      hasHealthCheck: false,
+      healthOutput: '',
+    };
   }
 
   async stopContainer(id: string): Promise<void> {

@@ -10,7 +10,7 @@ import { describeCertificate } from '../../spec/ssl-cert.js';
 import { localLogs } from './logs.js';
 import { readLocal } from './observe.js';
 import { planLocalCreate, removeNetworkIfUnused } from './operations.js';
-import { type Changeable, changeable, recordSteps } from './plan/change.js';
+import { type Changeable, changeable, engineFinishesStops, recordSteps } from './plan/change.js';
 import { planFip } from './plan/fip.js';
 import { keptReplicas, planRemoval } from './plan/remove.js';
 import { planRollingUpdate } from './plan/rolling-update.js';
@@ -18,6 +18,9 @@ import { describeScale, planScaleSteps } from './plan/scale.js';
 import { planUpdateCert } from './plan/update-cert.js';
 
 const cpus = (env: ChangeEnv<undefined>) => ({ engineCpus: env.snapshot.info.cpus });
+const stops = (env: ChangeEnv<undefined>) => ({
+  detachStops: engineFinishesStops(env.snapshot.info.serverVersion),
+});
 
 /** New replicas would mount the tenant's volumes: refused while the replicas mount plain-named ones. */
 const refuseOldMounts = (c: Changeable) =>
@@ -42,16 +45,16 @@ export const localBackend: Backend<undefined> = {
   async planScale(env, target) {
     const c = changeable(env.change.service, env.snapshot);
     if (target > c.service.replicas.length) refuseOldMounts(c);
-    const { plan, numbers } = planScaleSteps(c, target, cpus(env));
+    const { plan, numbers } = planScaleSteps(c, target, { ...cpus(env), ...stops(env) });
     if (plan?.phases.flat().some((step) => step.op === 'create' && step.role === 'replica'))
       await ensureImage(env.core.engine, c.spec.Image, env.opts.pull ?? 'missing', env.opts);
     return { plan, summary: `${c.spec.Replicas} → ${target} replicas (${describeScale(numbers)})` };
   },
 
-  async planRollingUpdate(env, image) {
+  async planRollingUpdate(env, image, opts) {
     const c = changeable(env.change.service, env.snapshot);
     refuseOldMounts(c);
-    const plan = planRollingUpdate(c, image, cpus(env));
+    const plan = planRollingUpdate(c, image, { ...cpus(env), ...stops(env), parallelism: opts.parallelism });
     if (plan) await ensureImage(env.core.engine, image, env.opts.pull ?? 'missing', env.opts);
     const replaced = plan ? plan.phases.flat().filter((s) => s.op === 'start').length : 0;
     return { plan, summary: `${c.spec.Image} → ${image}, ${replaced} replicas replaced` };

@@ -77,18 +77,20 @@ export const swarmBackend: Backend<SwarmParts> = {
     return { plan, summary: `${c.spec.Replicas} → ${target} replicas (Swarm)` };
   },
 
-  async planRollingUpdate(env, image) {
+  async planRollingUpdate(env, image, opts) {
     const c = swarmChangeable(env.change);
     // Its next spec mounts the tenant's volumes: Swarm would replace every task.
     refusePlainVolumes(c.service.name, c.spec.Volumes, c.service.tenant, mountedVolumes(c.replicas.spec));
     const ctx = managerContext(env.core.tenant, env.snapshot.info);
     const summary = `${c.spec.Image} → ${image} (Swarm's rolling update)`;
     // Nothing to do asks no registry.
-    if (!planSwarmRollingUpdate(c, image, ctx)) return { plan: undefined, summary };
-    const plan = planSwarmRollingUpdate(c, image, {
-      ...ctx,
-      replicaImage: await releaseImage(env, c, image),
-    });
+    if (!planSwarmRollingUpdate(c, image, ctx, opts.parallelism)) return { plan: undefined, summary };
+    const plan = planSwarmRollingUpdate(
+      c,
+      image,
+      { ...ctx, replicaImage: await releaseImage(env, c, image) },
+      opts.parallelism,
+    );
     return { plan, summary };
   },
 

@@ -145,6 +145,7 @@ export function nextReplicas(
   next: ServiceSpec,
   ctx: SwarmContext,
   previousImage?: string,
+  parallelism = 1,
 ): ServiceSpecJson {
   const running = runningImage(c.replicas);
   const same = isImageOrPinned(running, next.Image);
@@ -158,6 +159,7 @@ export function nextReplicas(
     next,
     { ...ctx, replicaImage: ctx.replicaImage ?? (same ? running : undefined) },
     labels,
+    parallelism,
   );
 }
 
@@ -179,6 +181,7 @@ export function planSwarmRollingUpdate(
   c: SwarmChangeable,
   image: string,
   ctx: SwarmContext,
+  parallelism = 1,
 ): Plan | undefined {
   const current = c.service.replicas.map((r) => r.image);
   if (c.spec.Image === image && current.every((i) => i === image)) return undefined;
@@ -186,9 +189,9 @@ export function planSwarmRollingUpdate(
   const previous = c.spec.Image !== image ? c.spec.Image : c.previousImage;
   return {
     phases: [
-      // Swarm's rolling update: one task at a time, the new one first, rolled back by Swarm when a
-      // new task fails; svc then waits until the load balancer sees every new replica UP.
-      [updateService(c.replicas.name, nextReplicas(c, next, ctx, previous), true)],
+      // Swarm's rolling update: `parallelism` tasks at a time, the new ones first, rolled back by
+      // Swarm when a new task fails; svc then waits until the load balancer sees every new replica UP.
+      [updateService(c.replicas.name, nextReplicas(c, next, ctx, previous, parallelism), true)],
       [waitUntil({ service: c.service.name, replicas: next.Replicas, image, lbLoaded: false })],
     ],
     cleanup: [],

@@ -54,12 +54,45 @@ export function mountedVolumes(spec: ServiceSpecJson): string[] {
   );
 }
 
+const quoted = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * HealthCheckPath as the task's Docker health check. Swarm's gate is a task's health: a task
+ * enters the service's DNS (so a load balancer slot, which is UP as soon as it fills) and a
+ * start-first update stops an old task only once the new one is healthy. The probe is the load
+ * balancer's (`GET` of the path, the service as Host, 2xx-3xx), run in the task by its wget or
+ * curl; an image with a shell and neither passes at once (the load balancer's check still
+ * gates it). Failures in the first minute do not count: a warming app is not restarted.
+ */
+export function pathHealthcheck(spec: ServiceSpec): Record<string, unknown> | undefined {
+  if (!spec.HealthCheckPath) return undefined;
+  const url = quoted(`http://127.0.0.1:${spec.ContainerPort}${spec.HealthCheckPath}`);
+  const host = quoted(`Host: ${spec.Name}`);
+  const has = (tool: string) => `command -v ${tool} >/dev/null 2>&1`;
+  return {
+    Test: [
+      'CMD-SHELL',
+      `if ${has('wget')}; then wget -q -O /dev/null --header ${host} ${url}; ` +
+        `elif ${has('curl')}; then curl -fs -o /dev/null -H ${host} ${url}; else exit 0; fi`,
+    ],
+    Interval: SECOND,
+    Timeout: 2 * SECOND,
+    Retries: spec.HealthCheckFall,
+    StartPeriod: 60 * SECOND,
+  };
+}
+
 /**
  * The replicas: every container field of the spec in the task template, its size as limits,
- * Swarm's own restart policy, and Swarm's rolling update (one at a time, the new one first, a
- * failing release rolled back). `record` is what the service's labels keep (the desired state).
+ * Swarm's own restart policy, and Swarm's rolling update (`parallelism` at a time, one by default,
+ * the new ones first, a failing release rolled back). `record` is what the service's labels keep (the desired state).
  */
-export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: Labels): ServiceSpecJson {
+export function replicasService(
+  spec: ServiceSpec,
+  ctx: SwarmContext,
+  record: Labels,
+  parallelism = 1,
+): ServiceSpecJson {
   const size = CONTAINER_SIZES[spec.ContainerSize];
   const labels = { ...swarmLabels(spec.Name, ctx.tenant, 'replica'), ...record };
   const container: Record<string, unknown> = {
@@ -75,8 +108,9 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
     TTY: spec.Tty,
     OpenStdin: spec.Stdin,
     StopSignal: spec.StopSignal || undefined,
-    StopGracePeriod: 10 * SECOND,
+    StopGracePeriod: spec.StopTimeout * SECOND,
     Mounts: mountsOf(spec, ctx.tenant),
+    Healthcheck: pathHealthcheck(spec),
   };
   if (spec.Entrypoint) container.Command = spec.Entrypoint;
   if (spec.Cmd) container.Args = spec.Cmd;
@@ -96,7 +130,7 @@ export function replicasService(spec: ServiceSpec, ctx: SwarmContext, record: La
     },
     Mode: { Replicated: { Replicas: spec.Replicas } },
     UpdateConfig: {
-      Parallelism: 1,
+      Parallelism: parallelism,
       Delay: 0,
       FailureAction: 'rollback',
       Monitor: 5 * SECOND,

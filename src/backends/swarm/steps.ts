@@ -93,7 +93,15 @@ export function updateService(service: string, spec: ServiceSpecJson, rolling = 
         try {
           await rollingDone(ctx, service, before, replicas);
         } catch (err) {
-          await undo().catch(() => undefined);
+          // Undone here, not by the journal (the step never returned its undo): say so as it would.
+          const undone = await undo().then(
+            () => true,
+            () => false,
+          );
+          if (err instanceof Error)
+            err.message += undone
+              ? '; everything it had changed was undone'
+              : `; could not put the spec of ${service} back`;
           throw err;
         }
       }

@@ -157,6 +157,24 @@ describe('the spec as Swarm services', () => {
     expect(mountedVolumes(r)).toEqual([`svc-${TENANT}_data`]);
   });
 
+  it("gives HealthCheckPath to the task as its Docker health check (Swarm's gate), none without it", () => {
+    const spec = { ...web, HealthCheckPath: "/ready?it's" };
+    const check = replicasService(spec, ctx, {}).TaskTemplate as { ContainerSpec: { Healthcheck: unknown } };
+    expect(check.ContainerSpec.Healthcheck).toEqual({
+      Test: [
+        'CMD-SHELL',
+        `if command -v wget >/dev/null 2>&1; then wget -q -O /dev/null --header 'Host: web' 'http://127.0.0.1:${web.ContainerPort}/ready?it'\\''s'; ` +
+          `elif command -v curl >/dev/null 2>&1; then curl -fs -o /dev/null -H 'Host: web' 'http://127.0.0.1:${web.ContainerPort}/ready?it'\\''s'; else exit 0; fi`,
+      ],
+      Interval: 1e9,
+      Timeout: 2e9,
+      Retries: web.HealthCheckFall,
+      StartPeriod: 60e9,
+    });
+    const none = replicasService(web, ctx, {}).TaskTemplate as { ContainerSpec: { Healthcheck?: unknown } };
+    expect(none.ContainerSpec.Healthcheck).toBeUndefined();
+  });
+
   it('runs the load balancer pinned to this node, publishing in host mode, its files from configs and secrets', () => {
     const lb = lbService(web, ctx, 'haproxy:lts', {
       config: 'cfg',

@@ -24,7 +24,13 @@ import type { SvcResult } from '../../support/cli.js';
 export const LB_IMAGE_DEBIAN = 'svc-test/haproxy:debian';
 export const HTTP_IMAGE = 'svc-test/http:local';
 export const TCP_IMAGE = 'svc-test/tcp:local';
-export const TEST_IMAGES = [HTTP_IMAGE, TCP_IMAGE];
+/** Listens at once, answers 503 for its first WARM_SECONDS (default 3); /healthz 200 once warm. */
+export const WARMING_IMAGE = 'svc-test/warming:local';
+/** The same with a Docker HEALTHCHECK (busybox wget of /, every second). */
+export const WARMING_HEALTHCHECK_IMAGE = 'svc-test/warming:healthcheck';
+/** An http app that ignores SIGTERM. */
+export const STUBBORN_IMAGE = 'svc-test/stubborn:local';
+export const TEST_IMAGES = [HTTP_IMAGE, TCP_IMAGE, WARMING_IMAGE, WARMING_HEALTHCHECK_IMAGE, STUBBORN_IMAGE];
 /** Two http replicas checked every second: what most load tests create. */
 export const TWO_HTTP_REPLICAS = ['--protocol', 'http', '--replicas', '2', '--health-check-interval', '1'];
 const TEST_TENANT_PREFIX = '7e57';
@@ -119,10 +125,16 @@ export async function removeTestLeftovers(e: Engine = engine): Promise<void> {
 
 /** A TCP port on 127.0.0.1 nobody listens on right now. */
 /**
- * `svc create` argv for the usual test service: HTTP_IMAGE (listening on 80), its service port
- * published on `fip`, `--wait`; `more` adds flags (protocol, replicas, certificate…).
+ * `svc create` argv for the usual test service: HTTP_IMAGE (or `image`, listening on 80), its
+ * service port published on `fip`, `--wait`; `more` adds flags (protocol, replicas, certificate…).
  */
-export function createArgs(name: string, port: number, fip: string, more: string[] = []): string[] {
+export function createArgs(
+  name: string,
+  port: number,
+  fip: string,
+  more: string[] = [],
+  image = HTTP_IMAGE,
+): string[] {
   return [
     'create',
     '--name',
@@ -135,7 +147,7 @@ export function createArgs(name: string, port: number, fip: string, more: string
     fip,
     '--wait',
     ...more,
-    HTTP_IMAGE,
+    image,
   ];
 }
 

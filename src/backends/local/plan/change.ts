@@ -69,3 +69,42 @@ export function freeNumbers(taken: Iterable<number>, count: number): number[] {
 }
 
 export const replicaName = (c: Changeable, n: number) => names.replica(c.service.tenant, c.service.name, n);
+
+/**
+ * How long a change waits for a replica it took out of service to stop, once no traffic reaches it
+ * (the load balancer drained it and the change is committed). The engine finishes the stop on its
+ * own (the stop signal, then SIGKILL after StopTimeout); one still stopping then is removed by the
+ * next change of the service, or by rm.
+ */
+export const RETIRE_WAIT_SECONDS = 5;
+
+/**
+ * Whether the engine finishes a stop whose client went away: Docker up to 20.10 never ties a stop
+ * to its request, and from 25 it says so (`context.WithoutCancel`); 23 and 24 end the wait when the
+ * request goes and kill the container at once, so there a change waits out the whole StopTimeout.
+ */
+export function engineFinishesStops(serverVersion: string): boolean {
+  const major = Number(/^(\d+)\./.exec(serverVersion)?.[1]);
+  return Number.isInteger(major) && (major <= 20 || major >= 25);
+}
+
+/**
+ * The cleanup phase that retires `replicas` (no traffic reaches them): each is stopped with
+ * `spec`'s StopTimeout and removed once stopped; the change waits at most RETIRE_WAIT_SECONDS for
+ * that where the engine finishes a stop by itself, else the whole StopTimeout.
+ */
+export function retireSteps(
+  replicas: Array<{ name: string }>,
+  spec: Pick<ServiceSpec, 'StopTimeout'>,
+  detach: boolean,
+): Step[] {
+  const grace = spec.StopTimeout;
+  return replicas.map(
+    (r): Step => ({
+      op: 'retire',
+      name: r.name,
+      graceSeconds: grace,
+      ...(detach && grace > RETIRE_WAIT_SECONDS ? { waitSeconds: RETIRE_WAIT_SECONDS } : {}),
+    }),
+  );
+}

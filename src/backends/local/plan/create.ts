@@ -92,6 +92,7 @@ export function replicaContainer(
     tty: spec.Tty,
     openStdin: spec.Stdin,
     stopSignal: spec.StopSignal,
+    stopTimeout: spec.StopTimeout,
     memoryBytes: CONTAINER_SIZES[spec.ContainerSize].memoryMiB * 1024 * 1024,
     nanoCpus: cpusFor(spec, engineCpus) * 1e9,
     pidsLimit: CONTAINER_SIZES[spec.ContainerSize].pids,

@@ -9,22 +9,31 @@
  */
 
 import type { ObservedService, RemoveOptions } from '../../../core/backend.js';
+import { desiredSpec } from '../../../core/observe.js';
 import type { Plan, Step } from '../../../core/steps.js';
 import type { ContainerSummary } from '../../../engine/engine.js';
 import { keptName, names } from '../../../model/naming.js';
 
+const DEFAULT_GRACE_SECONDS = 10;
+
 const live = (c: ContainerSummary) =>
   c.state === 'running' || c.state === 'restarting' || c.state === 'paused';
 
-function stopThenRemove(containers: ContainerSummary[], graceSeconds: number): Step[][] {
-  const stops = containers.filter(live).map((c): Step => ({ op: 'stop', name: c.name, graceSeconds }));
+function stopThenRemove(containers: ContainerSummary[], graceOf: (c: ContainerSummary) => number): Step[][] {
+  const stops = containers
+    .filter(live)
+    .map((c): Step => ({ op: 'stop', name: c.name, graceSeconds: graceOf(c) }));
   const removes = containers.map((c): Step => ({ op: 'remove', name: c.name }));
   return [...(stops.length > 0 ? [stops] : []), ...(removes.length > 0 ? [removes] : [])];
 }
 
 export function planRemoval(s: ObservedService, opts: RemoveOptions): Plan {
   const cleanup: Step[][] = [];
-  if (s.lb) cleanup.push(...stopThenRemove([s.lb], opts.graceSeconds));
+  const grace = opts.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+  const replicaGrace = opts.graceSeconds ?? desiredSpec(s)?.StopTimeout ?? DEFAULT_GRACE_SECONDS;
+  const replicas = new Set(s.replicas.map((r) => r.name));
+  const graceOf = (c: ContainerSummary) => (replicas.has(c.name) ? replicaGrace : grace);
+  if (s.lb) cleanup.push(...stopThenRemove([s.lb], graceOf));
   if (opts.keep) {
     // Off the tenant network while renamed, or its DNS would go on answering the old name.
     const network = names.network(s.tenant);
@@ -32,9 +41,9 @@ export function planRemoval(s: ObservedService, opts: RemoveOptions): Plan {
       (r): Step => ({ op: 'rename', name: r.name, to: keptName(r.name, r.id), network }),
     );
     if (renames.length > 0) cleanup.push(renames);
-    cleanup.push(...stopThenRemove(s.others, opts.graceSeconds));
+    cleanup.push(...stopThenRemove(s.others, graceOf));
   } else {
-    cleanup.push(...stopThenRemove([...s.replicas, ...s.others], opts.graceSeconds));
+    cleanup.push(...stopThenRemove([...s.replicas, ...s.others], graceOf));
   }
   const records = s.records.map((r): Step => ({ op: 'remove', name: r.name }));
   if (records.length > 0) cleanup.push(records);

@@ -1,19 +1,28 @@
 /**
- * Planning `svc rolling-update`: replace the replicas one at a time. Each new replica starts,
- * joins the load balancer and must pass a health check before the next; the old one it replaces
- * leaves the config at that next reload but keeps running, so that a failure at any point puts
- * the old config back with every old replica still there: the service is exactly as it was, as
- * Swarm's `failure_action: rollback` does. Once every new replica is UP, the last reload drains
- * the old ones, the change commits, and the cleanup stops and removes them. Pure.
+ * Planning `svc rolling-update`: every new replica is created and started at once (their warm-ups
+ * overlap), then they join the load balancer `parallelism` at a time, each batch having to pass its
+ * health checks (and, with an image HEALTHCHECK, be healthy) before the next; the old replicas a
+ * batch replaces leave the config at that next reload but keep running, so that a failure at any
+ * point puts the old config back with every old replica still there: the service is exactly as it
+ * was, as Swarm's `failure_action: rollback` does. Once every new replica is UP, the last reload
+ * drains the old ones, the change commits, and the cleanup retires them (change.ts). Pure.
  */
 
 import { replicaImage } from '../../../core/status.js';
 import type { Plan, Step } from '../../../core/steps.js';
 import { specHash } from '../../../model/spec-hash.js';
 import type { ServiceSpec } from '../../../spec/types.js';
-import { type Changeable, freeNumbers, recordSteps, replicaName } from './change.js';
+import { type Changeable, freeNumbers, recordSteps, replicaName, retireSteps } from './change.js';
 import { replicaContainer } from './create.js';
-import { STOP_GRACE_SECONDS } from './scale.js';
+
+export interface RollingUpdateContext {
+  /** CPUs the engine has (new replicas' CPUs are capped at it). */
+  engineCpus: number;
+  /** New replicas that join the load balancer together (1: one at a time). */
+  parallelism: number;
+  /** Whether the engine finishes a stop by itself (engineFinishesStops): the cleanup need not wait it out. */
+  detachStops: boolean;
+}
 
 /** What the replicas ran before the update (the most common image), unless that is the new one. */
 export function previousImageOf(running: string[], desired: string, next: string): string | undefined {
@@ -24,9 +33,16 @@ export function previousImageOf(running: string[], desired: string, next: string
   return previous !== next ? previous : undefined;
 }
 
+/** `items` in batches of `size`. */
+function batches<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /**
- * One new replica at a time: create them all, then each starts and joins the config (as the old
- * one before it leaves) and must be UP; a last reload drains the old ones.
+ * Create and start every new replica at once, then per batch one reload: the batch joins (as the
+ * old replicas of the batch before it leave) and must be UP; a last reload drains the old ones.
  */
 function replacePhases(
   c: Changeable,
@@ -34,7 +50,7 @@ function replacePhases(
   fresh: number[],
   old: Changeable['service']['replicas'],
   final: number[],
-  engineCpus: number,
+  ctx: RollingUpdateContext,
 ): Step[][] {
   if (fresh.length === 0) return [];
   const hash = specHash(next);
@@ -43,18 +59,25 @@ function replacePhases(
       (n): Step => ({
         op: 'create',
         role: 'replica',
-        container: replicaContainer(next, c.service.tenant, n, engineCpus, hash),
+        container: replicaContainer(next, c.service.tenant, n, ctx.engineCpus, hash),
       }),
     ),
+    fresh.map((n): Step => ({ op: 'start', name: replicaName(c, n) })),
   ];
+  const size = Math.max(1, Math.min(ctx.parallelism, fresh.length));
+  const joining = batches(fresh, size);
+  const leaving = batches(
+    old.map((r) => r.number),
+    size,
+  );
   let servers = [...c.servers];
-  fresh.forEach((n, i) => {
-    // Replica old[i-1] leaves the config as new replica n joins it; old[i] stays until n is UP.
-    const out = old[i - 1]?.number;
-    servers = [...servers.filter((s) => s !== out), n].sort((a, b) => a - b);
-    phases.push([{ op: 'start', name: replicaName(c, n) }]);
+  joining.forEach((batch, i) => {
+    // The old replicas of batch i-1 leave the config as batch i joins; those of batch i stay
+    // until it is UP.
+    const out = new Set(leaving[i - 1] ?? []);
+    servers = [...servers.filter((s) => !out.has(s)), ...batch].sort((a, b) => a - b);
     phases.push([
-      { op: 'lb-apply', lb: c.lb, target: { spec: next, servers, allow: c.allow }, up: [n], drain: false },
+      { op: 'lb-apply', lb: c.lb, target: { spec: next, servers, allow: c.allow }, up: batch, drain: false },
     ]);
   });
   phases.push([
@@ -63,11 +86,7 @@ function replacePhases(
   return phases;
 }
 
-export function planRollingUpdate(
-  c: Changeable,
-  image: string,
-  ctx: { engineCpus: number },
-): Plan | undefined {
+export function planRollingUpdate(c: Changeable, image: string, ctx: RollingUpdateContext): Plan | undefined {
   const inConfig = new Set(c.servers);
   const serving = c.service.replicas.filter((r) => inConfig.has(r.number));
   const old = serving.filter((r) => replicaImage(r) !== image);
@@ -79,15 +98,14 @@ export function planRollingUpdate(
   const previous = previousImageOf(old.map(replicaImage), c.spec.Image, image) ?? c.previousImage;
   const records = recordSteps(c, 'rolling-update', next, final, previous);
 
-  const phases: Step[][] = [[records.lock], ...replacePhases(c, next, fresh, old, final, ctx.engineCpus)];
+  const phases: Step[][] = [[records.lock], ...replacePhases(c, next, fresh, old, final, ctx)];
   phases.push([records.outcome]);
 
-  const names = old.map((r) => r.name);
+  // The replaced replicas, and any left over from an earlier change (not in the config).
+  const leftover = c.service.replicas.filter((r) => !inConfig.has(r.number));
   const cleanup: Step[][] = [];
-  if (names.length > 0) {
-    cleanup.push(names.map((name): Step => ({ op: 'stop', name, graceSeconds: STOP_GRACE_SECONDS })));
-    cleanup.push(names.map((name): Step => ({ op: 'remove', name })));
-  }
+  const retiring = [...old, ...leftover];
+  if (retiring.length > 0) cleanup.push(retireSteps(retiring, next, ctx.detachStops));
   cleanup.push(records.cleanup);
   return { phases, cleanup, notes: [] };
 }

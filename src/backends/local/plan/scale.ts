@@ -5,15 +5,17 @@
 
 import type { Plan, Step } from '../../../core/steps.js';
 import { specHash } from '../../../model/spec-hash.js';
-import { type Changeable, recordSteps, replicaName } from './change.js';
+import { type Changeable, recordSteps, replicaName, retireSteps } from './change.js';
 import { replicaContainer } from './create.js';
-
-/** Seconds a leaving replica gets between its stop signal and SIGKILL. */
-export const STOP_GRACE_SECONDS = 10;
 
 export interface ReplicaState {
   number: number;
   running: boolean;
+  /**
+   * In the load balancer's config (the desired state's servers). One that is not is left over from
+   * an earlier change (a replaced replica still stopping, or one a killed command left): it goes.
+   */
+  inConfig?: boolean;
 }
 
 export interface ScalePlan {
@@ -23,22 +25,26 @@ export interface ScalePlan {
   restart: number[];
   /** New replicas to create and start (sorted). */
   add: number[];
-  /** Replicas to drain and remove (sorted). */
+  /** Replicas to drain and remove (sorted), those left over from an earlier change among them. */
   remove: number[];
   /** The replica set afterwards: what the load balancer's config lists. */
   final: number[];
 }
 
 /**
- * Converge to `target` replicas. The lowest-numbered existing replicas are kept (the newest go
- * first when scaling down); missing ones (removed by hand) are re-created under the lowest free
- * numbers, so `svc scale NAME=N` with the same N repairs a service.
+ * Converge to `target` replicas. The lowest-numbered replicas in the load balancer's config are
+ * kept (the newest go first when scaling down); missing ones (removed by hand) are re-created under
+ * the lowest free numbers, so `svc scale NAME=N` with the same N repairs a service. Replicas not in
+ * the config (left over from an earlier change) are never kept: they go, and their numbers are not
+ * reused while they exist.
  */
 export function planScale(existing: ReplicaState[], target: number): ScalePlan {
   const sorted = [...existing].sort((a, b) => a.number - b.number);
-  const keep = sorted.slice(0, target).map((r) => r.number);
-  const remove = sorted.slice(target).map((r) => r.number);
-  const restart = sorted
+  const serving = sorted.filter((r) => r.inConfig !== false);
+  const leftover = sorted.filter((r) => r.inConfig === false).map((r) => r.number);
+  const keep = serving.slice(0, target).map((r) => r.number);
+  const remove = [...serving.slice(target).map((r) => r.number), ...leftover].sort((a, b) => a - b);
+  const restart = serving
     .slice(0, target)
     .filter((r) => !r.running)
     .map((r) => r.number);
@@ -63,6 +69,8 @@ export function describeScale(plan: ScalePlan): string {
 export interface ScaleContext {
   /** CPUs the engine has (new replicas' CPUs are capped at it). */
   engineCpus: number;
+  /** Whether the engine finishes a stop by itself (engineFinishesStops): the cleanup need not wait it out. */
+  detachStops: boolean;
 }
 
 const sameSet = (a: number[], b: number[]) => a.length === b.length && a.every((n) => b.includes(n));
@@ -70,31 +78,38 @@ const sameSet = (a: number[], b: number[]) => a.length === b.length && a.every((
 /**
  * The steps that converge `c` to `target` replicas (no plan when there is nothing to do), and the
  * replica numbers they add, restart and remove. New replicas start and must pass a check before
- * the change commits; leaving ones leave the config first and are stopped only once the load
- * balancer's old workers have finished with them.
+ * the change commits; leaving ones leave the config first and are retired (change.ts) only once the
+ * load balancer's old workers have finished with them.
  */
 export function planScaleSteps(
   c: Changeable,
   target: number,
   ctx: ScaleContext,
 ): { plan: Plan | undefined; numbers: ScalePlan } {
+  const inConfig = new Set(c.servers);
   const numbers = planScale(
-    c.service.replicas.map((r) => ({ number: r.number, running: r.state === 'running' })),
+    c.service.replicas.map((r) => ({
+      number: r.number,
+      running: r.state === 'running',
+      inConfig: inConfig.has(r.number),
+    })),
     target,
   );
   const { add, restart, remove, final } = numbers;
-  if (
-    add.length + restart.length + remove.length === 0 &&
-    c.spec.Replicas === target &&
-    sameSet(final, c.servers)
-  )
-    return { plan: undefined, numbers };
   const next = { ...c.spec, Replicas: target };
+  const leaving = c.service.replicas.filter((r) => remove.includes(r.number));
+  if (add.length + restart.length === 0 && c.spec.Replicas === target && sameSet(final, c.servers)) {
+    // The config stays: at most replicas left over from an earlier change to retire.
+    const plan =
+      leaving.length > 0
+        ? { phases: [], cleanup: [retireSteps(leaving, next, ctx.detachStops)], notes: [] }
+        : undefined;
+    return { plan, numbers };
+  }
   const hash = specHash(next);
   const tenant = c.service.tenant;
   const records = recordSteps(c, 'scale', next, final);
   const created = add.map((n) => replicaContainer(next, tenant, n, ctx.engineCpus, hash));
-  const leaving = remove.map((n) => replicaName(c, n));
   const phases: Step[][] = [[records.lock]];
   if (created.length > 0)
     phases.push(created.map((container): Step => ({ op: 'create', role: 'replica', container })));
@@ -106,15 +121,11 @@ export function planScaleSteps(
       lb: c.lb,
       target: { spec: next, servers: final, allow: c.allow },
       up: [...add, ...restart],
-      drain: remove.length > 0,
+      drain: leaving.some((r) => inConfig.has(r.number)),
     },
   ]);
   phases.push([records.outcome]);
-  const cleanup: Step[][] = [];
-  if (leaving.length > 0) {
-    cleanup.push(leaving.map((name): Step => ({ op: 'stop', name, graceSeconds: STOP_GRACE_SECONDS })));
-    cleanup.push(leaving.map((name): Step => ({ op: 'remove', name })));
-  }
-  cleanup.push(records.cleanup);
+  const cleanup: Step[][] = [records.cleanup];
+  if (leaving.length > 0) cleanup.unshift(retireSteps(leaving, next, ctx.detachStops));
   return { plan: { phases, cleanup, notes: [] }, numbers };
 }

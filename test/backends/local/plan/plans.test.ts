@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { changeable } from '../../../../src/backends/local/plan/change.js';
+import { changeable, engineFinishesStops } from '../../../../src/backends/local/plan/change.js';
 import { type CreateContext, planCreate } from '../../../../src/backends/local/plan/create.js';
 import { planFip } from '../../../../src/backends/local/plan/fip.js';
 import { planRemoval } from '../../../../src/backends/local/plan/remove.js';
@@ -19,7 +19,7 @@ import { planGroup } from '../../../../src/core/groups.js';
 import { planRemoveGroup } from '../../../../src/core/plan/security-groups.js';
 import { describePlan, type Plan } from '../../../../src/core/steps.js';
 import type { ContainerSummary } from '../../../../src/engine/engine.js';
-import { LABEL } from '../../../../src/model/naming.js';
+import { formatNumbers, LABEL } from '../../../../src/model/naming.js';
 import type { SecurityGroup } from '../../../../src/model/security-group.js';
 import {
   lbOf,
@@ -45,6 +45,9 @@ function golden(name: string, plan: Plan | undefined): void {
   }
   expect(text).toBe(readFileSync(file, 'utf8'));
 }
+
+/** What the local plans get from the engine: its CPUs, and that it finishes a stop by itself. */
+const CTX = { engineCpus: 2, detachStops: true };
 
 const snap = (containers: ContainerSummary[]): Snapshot =>
   readSnapshot(TENANT, containers, 1e10, () => false);
@@ -115,30 +118,71 @@ describe('plans, as text', () => {
   });
 
   it('scale up: new replicas must pass a check before the commit', () => {
-    golden('scale-up', planScaleSteps(one(serviceOf(web)).c, 4, { engineCpus: 2 }).plan);
+    golden('scale-up', planScaleSteps(one(serviceOf(web)).c, 4, CTX).plan);
   });
 
   it('scale down: leaving replicas leave the config and drain before the commit; stopped after', () => {
-    golden(
-      'scale-down',
-      planScaleSteps(one(serviceOf({ ...web, Replicas: 3 })).c, 1, { engineCpus: 2 }).plan,
-    );
+    golden('scale-down', planScaleSteps(one(serviceOf({ ...web, Replicas: 3 })).c, 1, CTX).plan);
   });
 
   it('scale to the same number: nothing to do; with a replica removed by hand, it is re-created', () => {
-    golden('scale-same', planScaleSteps(one(serviceOf(web)).c, 2, { engineCpus: 2 }).plan);
+    golden('scale-same', planScaleSteps(one(serviceOf(web)).c, 2, CTX).plan);
     const [lb, record, r1] = serviceOf(web);
-    golden(
-      'scale-repair',
-      planScaleSteps(one([lb, record, r1] as ContainerSummary[]).c, 2, { engineCpus: 2 }).plan,
-    );
+    golden('scale-repair', planScaleSteps(one([lb, record, r1] as ContainerSummary[]).c, 2, CTX).plan);
   });
 
   it('rolling update: one at a time, old replicas kept running until all new ones are UP', () => {
     golden(
       'rolling-update',
-      planRollingUpdate(one(serviceOf({ ...web, Replicas: 3 })).c, 'app:2', { engineCpus: 2 }),
+      planRollingUpdate(one(serviceOf({ ...web, Replicas: 3 })).c, 'app:2', { ...CTX, parallelism: 1 }),
     );
+  });
+
+  it('rolling update --parallelism 2: every new replica starts at once, they join two at a time', () => {
+    golden(
+      'rolling-update-parallelism-2',
+      planRollingUpdate(one(serviceOf({ ...web, Replicas: 3 })).c, 'app:2', { ...CTX, parallelism: 2 }),
+    );
+  });
+
+  it('the old replicas are retired: waited for 5 s at most where the engine finishes a stop, else their whole StopTimeout', () => {
+    const { c } = one(serviceOf({ ...web, StopTimeout: 30 }));
+    const retires = (p: Plan | undefined) => p?.cleanup.flat().filter((st) => st.op === 'retire');
+    expect(retires(planScaleSteps(c, 1, CTX).plan)).toEqual([
+      { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 30, waitSeconds: 5 },
+    ]);
+    expect(retires(planScaleSteps(c, 1, { ...CTX, detachStops: false }).plan)).toEqual([
+      { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 30 },
+    ]);
+    const quick = one(serviceOf({ ...web, StopTimeout: 1 })).c;
+    // A grace within the wait: the command waits for the stop itself.
+    expect(retires(planRollingUpdate(quick, 'app:2', { ...CTX, parallelism: 1 }))).toEqual([
+      { op: 'retire', name: 'web-1-b8dc3686', graceSeconds: 1 },
+      { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 1 },
+    ]);
+  });
+
+  it('a stop is left to the engine only where it finishes one whose client went (Docker ≤ 20.10, ≥ 25)', () => {
+    for (const v of ['20.10.24+dfsg1', '19.03.15', '25.0.3', '27.3.1', '29.1.0'])
+      expect(engineFinishesStops(v)).toBe(true);
+    for (const v of ['23.0.1', '24.0.7', '', 'podman', 'v5']) expect(engineFinishesStops(v)).toBe(false);
+  });
+
+  it('replicas left over from a change (not in the config) are never kept: scale and rolling-update retire them', () => {
+    // A rolling update 1,2,3 → 4,5,6 whose command was killed after the commit: the old replicas
+    // still run, the desired state's servers are 4 5 6.
+    const next = { ...web, Replicas: 3, Image: 'app:2' };
+    const record = recordOf(next, 3, TENANT, { [LABEL.servers]: formatNumbers([4, 5, 6]) });
+    const old = [1, 2, 3].map((n) => replicaOf('web', n));
+    const fresh = [4, 5, 6].map((n) => ({
+      ...replicaOf('web', n),
+      labels: { ...replicaOf('web', n).labels, [LABEL.image]: 'app:2' },
+    }));
+    const { c } = one([lbOf('web'), record, ...old, ...fresh]);
+    golden('scale-with-leftovers', planScaleSteps(c, 3, CTX).plan);
+    const { numbers } = planScaleSteps(c, 2, CTX);
+    expect(numbers).toMatchObject({ keep: [4, 5], remove: [1, 2, 3, 6], add: [], final: [4, 5] });
+    golden('rolling-update-with-leftovers', planRollingUpdate(c, 'app:3', { ...CTX, parallelism: 3 }));
   });
 
   it('attach-fip and detach-fip: the load balancer replaced, its certificate copied', () => {
@@ -180,6 +224,37 @@ describe('plans, as text', () => {
     golden('remove-keep', planRemoval(s, { keep: true, graceSeconds: 10 }));
   });
 
+  it("StopTimeout: the replicas' own, and the grace of those that leave (scale down, rolling update, rm)", () => {
+    const slow = { ...web, Replicas: 3, StopTimeout: 42 };
+    const stops = (p: Plan | undefined) =>
+      [...(p?.phases.flat() ?? []), ...(p?.cleanup.flat() ?? [])].flatMap((st) =>
+        st.op === 'stop' || st.op === 'retire' ? [`${st.name} ${st.graceSeconds}`] : [],
+      );
+    const { c } = one(serviceOf(slow));
+    expect(stops(planScaleSteps(c, 1, CTX).plan)).toEqual(['web-2-b8dc3686 42', 'web-3-b8dc3686 42']);
+    const update = planRollingUpdate(c, 'app:2', { ...CTX, parallelism: 1 });
+    expect(stops(update)).toEqual(['web-1-b8dc3686 42', 'web-2-b8dc3686 42', 'web-3-b8dc3686 42']);
+    const created = update?.phases.flat().flatMap((st) => (st.op === 'create' ? [st.container] : []));
+    expect(created?.filter((ct) => ct.labels[LABEL.role] === 'replica').map((ct) => ct.stopTimeout)).toEqual([
+      42, 42, 42,
+    ]);
+    const s = snap(serviceOf(slow)).services[0];
+    if (!s) throw new Error('no service');
+    // rm: the load balancer 10 s, the replicas their StopTimeout; --timeout for all.
+    expect(stops(planRemoval(s, { keep: false }))).toEqual([
+      'web-lb-b8dc3686 10',
+      'web-1-b8dc3686 42',
+      'web-2-b8dc3686 42',
+      'web-3-b8dc3686 42',
+    ]);
+    expect(stops(planRemoval(s, { keep: false, graceSeconds: 0 }))).toEqual([
+      'web-lb-b8dc3686 0',
+      'web-1-b8dc3686 0',
+      'web-2-b8dc3686 0',
+      'web-3-b8dc3686 0',
+    ]);
+  });
+
   it('refuses a service being changed, one with its load balancer stopped, and one half-made', () => {
     // Written by a command on another host a moment ago (now = 0): it may still run.
     const lock = recordOf(web, 2, TENANT, {
@@ -208,9 +283,6 @@ describe('plans, as text', () => {
     expect(svc?.interrupted?.operation).toBe('rolling-update');
     expect(svc?.current?.spec?.Image).toBe('nginx');
     // A later scale starts replicas of the image the service had, never the interrupted one's.
-    golden(
-      'scale-after-interrupted-update',
-      planScaleSteps(changeable(svc as never, s), 3, { engineCpus: 2 }).plan,
-    );
+    golden('scale-after-interrupted-update', planScaleSteps(changeable(svc as never, s), 3, CTX).plan);
   });
 });

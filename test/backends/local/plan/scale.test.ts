@@ -41,4 +41,17 @@ describe('planScale', () => {
     expect(planScale(running(3, 4), 3)).toMatchObject({ keep: [3, 4], add: [1], final: [1, 3, 4] });
     expect(describeScale(planScale(running(3, 4), 2))).toBe('nothing to do');
   });
+
+  it('keeps only replicas in the config: one left over from an earlier change goes, its number not reused', () => {
+    const p = planScale(
+      [
+        { number: 1, running: true, inConfig: false },
+        { number: 2, running: true, inConfig: false },
+        { number: 3, running: true, inConfig: true },
+      ],
+      2,
+    );
+    expect(p).toMatchObject({ keep: [3], add: [4], remove: [1, 2], final: [3, 4] });
+    expect(describeScale(p)).toBe('add 4; remove 1 2');
+  });
 });

@@ -1,0 +1,73 @@
+/**
+ * The image's HEALTHCHECK as a gate: a replica whose container has a Docker health check is
+ * ready only once Docker says `healthy`. The driver waits for it before a reload puts the replica
+ * into the load balancer's config (scale, rolling update), and beside the load balancer's own
+ * checks for `create --wait`. `unhealthy` fails the wait at once; containers without a health
+ * check pass at once. Docker's verdict is read by inspecting the containers (one call each, every
+ * POLL_MS) while any is still `starting`.
+ */
+import type { ContainerDetail, Engine } from '../engine/engine.js';
+import { InternalError, InterruptedError } from '../errors.js';
+import type { WaitOptions } from './waits.js';
+
+/** How often the containers are inspected while one is `starting`. */
+const POLL_MS = 250;
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function unhealthyError(c: ContainerDetail): InternalError {
+  const said = c.healthOutput ? `: its last check said ${JSON.stringify(c.healthOutput)}` : '';
+  return new InternalError(`${c.name} is unhealthy by its health check (HEALTHCHECK of ${c.image})${said}`);
+}
+
+function describe(waiting: ContainerDetail[]): string {
+  return waiting
+    .map(
+      (c) =>
+        `${c.name} ${c.health ?? c.state}${c.healthOutput ? ` (${JSON.stringify(c.healthOutput)})` : ''}`,
+    )
+    .join(', ');
+}
+
+/**
+ * Until every one of `containers` (names or IDs) that has a Docker health check is `healthy`.
+ * Throws at once when one is `unhealthy`, after `timeoutMs` when some are still not healthy, and
+ * an InterruptedError when `signal` aborts.
+ */
+export async function untilHealthy(engine: Engine, containers: string[], opts: WaitOptions): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let pending = containers;
+  let said = '';
+  for (;;) {
+    const details = await Promise.all(pending.map((c) => engine.inspectContainer(c)));
+    const gated = details.filter((d) => d.hasHealthCheck);
+    const bad = gated.find((d) => d.health === 'unhealthy');
+    if (bad) throw unhealthyError(bad);
+    const waiting = gated.filter((d) => d.health !== 'healthy');
+    if (waiting.length === 0) return;
+    const text = `waiting for Docker health: ${gated.length - waiting.length}/${gated.length} healthy`;
+    if (text !== said) {
+      said = text;
+      opts.onProgress?.(text);
+    }
+    if (opts.signal?.aborted) throw new InterruptedError('interrupted');
+    if (Date.now() >= deadline)
+      throw new InternalError(
+        `timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for replicas to be healthy: ${describe(waiting)}`,
+      );
+    // Those without a health check need no second look; the others do, healthy ones included
+    // (one that turns unhealthy meanwhile fails the wait too).
+    pending = gated.map((d) => d.id);
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), opts.signal);
+  }
+}
