@@ -7,7 +7,7 @@ import type { Labels } from '../../engine/engine.js';
 import type { ServiceSpecJson } from '../../engine/swarm.js';
 import { InternalError } from '../../errors.js';
 import { labelFilter } from '../../model/naming.js';
-import { byName, rollingDone, type SwarmWait, sleep, waitFor } from './waits.js';
+import { byName, rollbackEnded, rollingDone, type SwarmWait, sleep, waitFor } from './waits.js';
 
 type ObjectKind = 'config' | 'secret';
 
@@ -84,10 +84,17 @@ export function updateService(service: string, spec: ServiceSpecJson, rolling = 
       // Back to the spec before; a rolling update back is waited for (Swarm rolls it like any other).
       const undo = async () => {
         const now = await byName(ctx, service);
-        if (JSON.stringify(now.spec) === JSON.stringify(before.spec)) return; // Swarm rolled it back already
+        const settle = { ...ctx, signal: undefined };
+        if (JSON.stringify(now.spec) === JSON.stringify(before.spec)) {
+          // Swarm rolls it back already: until that ends, a task of the failed release still runs.
+          if (rolling)
+            await rollbackEnded(settle, service, ctx.timeoutMs * Math.max(1, replicas)).catch(
+              () => undefined,
+            );
+          return;
+        }
         await swarm.updateService(now.id, now.version, before.spec);
-        if (rolling)
-          await rollingDone({ ...ctx, signal: undefined }, service, now, replicas).catch(() => undefined);
+        if (rolling) await rollingDone(settle, service, now, replicas).catch(() => undefined);
       };
       if (rolling) {
         try {

@@ -113,6 +113,14 @@ export async function rollingDone(
   });
 }
 
+/** Swarm's own rollback of `name`, when one is under way, waited for until it ended. */
+export async function rollbackEnded(ctx: Context, name: string, timeoutMs: number): Promise<void> {
+  await poll(ctx, `Swarm's rollback of ${name}`, timeoutMs, async () => {
+    const s = await byName(ctx, name);
+    return s.updateState === 'rollback_started' ? undefined : true;
+  });
+}
+
 /** What a wait waits for: the replicas running (of `image`, if given), the load balancer loaded. */
 export interface SwarmWait {
   service: string;
