@@ -153,6 +153,21 @@ describe('svc dashboard in chromium', () => {
     if (process.env.SVC_DASHBOARD_SCREENSHOT === '1') await screenshot(page);
   });
 
+  it('in a narrow window nothing runs off the side; the keyboard reaches the service and sign-out', async () => {
+    await page.setViewportSize({ width: 360, height: 700 });
+    const overflow = () =>
+      page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    const focused: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''"));
+    }
+    expect(focused).toContain('Sign out');
+    expect(focused).toContain('web');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('signing out ends the session: the page and its feed refuse the cookie', async () => {
     const [cookie] = await browser.context.cookies(origin);
     await page.click('form.signout button');
