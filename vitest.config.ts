@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
+          // The dashboard's stylesheet is imported as text (`app.css?raw`), as the build inlines it.
+          css: { include: [/src\/ui\//] },
           exclude: ['test/integration/**'],
         },
       },

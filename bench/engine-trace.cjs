@@ -4,6 +4,10 @@
  * process started) and the call count, to see where a command's time goes.
  *
  *   SVC_TENANT=… node -r ./bench/engine-trace.cjs bin/svc.js create … --wait
+ *
+ * A long-running process (svc serve) says on SIGUSR2, in one line on stderr starting
+ * `engine-trace `, the calls so far by kind (IDs and names as `:id`) and its CPU time: two such
+ * marks give what a span of time cost.
  */
 const http = require('node:http');
 
@@ -27,6 +31,18 @@ http.request = function tracedRequest(options, ...rest) {
   });
   return req;
 };
+
+/** `GET /containers/:id/json`: a call's kind, whatever it was called on. */
+const kind = (what) =>
+  what.replace(/\/(containers|exec|networks|volumes)\/(?!json$|create$)[^/]+/, '/$1/:id');
+
+process.on('SIGUSR2', () => {
+  const byKind = {};
+  for (const c of calls) byKind[kind(c.what)] = (byKind[kind(c.what)] ?? 0) + 1;
+  const cpu = process.cpuUsage();
+  const mark = { calls: calls.length, byKind, cpuMs: (cpu.user + cpu.system) / 1000, ms: performance.now() };
+  process.stderr.write(`engine-trace ${JSON.stringify(mark)}\n`);
+});
 
 process.on('exit', () => {
   const ms = (t) => (t === undefined ? '     –' : t.toFixed(0).padStart(6));

@@ -5,6 +5,7 @@
 import type { Options, Scenario } from './lib/report.js';
 import { cli } from './scenarios/cli.js';
 import { curve } from './scenarios/curve.js';
+import { dashboard } from './scenarios/dashboard.js';
 import { dataplane } from './scenarios/dataplane.js';
 import { failover } from './scenarios/failover.js';
 import { floor } from './scenarios/floor.js';
@@ -26,6 +27,7 @@ export const SCENARIOS: Scenario[] = [
   dataplane,
   failover,
   hostPath,
+  dashboard,
 ];
 const NAMES = SCENARIOS.map((s) => s.name);
 

@@ -16,6 +16,25 @@ import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * `import text from './file?raw'`: the file's text, built into the bundle (as vitest does for the
+ * unit tests). The dashboard's page, script and style ship this way, with no files beside dist/.
+ */
+const rawText = {
+  name: 'raw-text',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
+      namespace: 'raw-text',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, (args) => ({
+      contents: readFileSync(args.path, 'utf8'),
+      loader: 'text',
+      watchFiles: [args.path],
+    }));
+  },
+};
+
 /** Builds into `outdir` (default dist/); returns esbuild's metafile (which inputs each output holds). */
 export async function buildCli({ outdir = join(ROOT, 'dist') } = {}) {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -40,6 +59,7 @@ export async function buildCli({ outdir = join(ROOT, 'dist') } = {}) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
+    plugins: [rawText],
   });
   writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(result.metafile));
   return result.metafile;

@@ -3,7 +3,8 @@
 # started when no engine answers), the offline images (svc-test/*, built from Debian packages: no
 # registry needed), the Node packages (`npm ci`) and the build (dist/, what ./bin/svc.js runs).
 # With --tests, also what only the test suites use: Debian packages (sshd, zsh, fish, openssl,
-# docker-registry and htpasswd for a private registry), the second Swarm node's image, and git.
+# docker-registry and htpasswd for a private registry, chromium for the dashboard's browser
+# test), the second Swarm node's image, and git.
 #
 #   bash scripts/setup.sh            # then: ./bin/svc.js create -f examples/hello-http.yaml ...
 #   bash scripts/setup.sh --tests    # then: npm test
@@ -53,7 +54,7 @@ echo "engine ${DOCKER_HOST:-unix:///var/run/docker.sock}: Docker $(docker versio
 need_packages curl curl
 if [ "$tests" = 1 ]; then
   need_packages git git openssl openssl /usr/sbin/sshd openssh-server zsh zsh fish fish debootstrap debootstrap \
-    docker-registry docker-registry htpasswd apache2-utils
+    docker-registry docker-registry htpasswd apache2-utils /usr/bin/chromium chromium
 fi
 
 step "offline images"

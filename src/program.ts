@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { completionCommand } from './commands/completion.js';
 import { createCommand } from './commands/create.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { attachFipCommand, detachFipCommand } from './commands/fip.js';
 import { addGlobalOptions } from './commands/global-options.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     .addCommand(detachFipCommand())
     .addCommand(updateCertCommand())
     .addCommand(serveCommand())
+    .addCommand(dashboardCommand())
     .addCommand(sgCommand())
     .addCommand(volumeCommand())
     .addCommand(statsCommand())

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import { UsageError } from '../errors.js';
 import { formatJson, formatTable, parseOutputFormat } from '../output/format.js';
 import type { KeyStore } from '../server/keys.js';
+import type { ApiServer } from '../server/server.js';
 import { version } from '../version.js';
 import { resolveLbImage } from './common.js';
 
@@ -61,7 +62,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /** The access keys; src/server/ loads only for `svc serve` and its subcommands. */
-async function keyStore(dir = configDir()): Promise<KeyStore> {
+export async function keyStore(dir = configDir()): Promise<KeyStore> {
   const { KeyStore } = await import('../server/keys.js');
   return new KeyStore(dir);
 }
@@ -128,18 +129,26 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (keys.list().length === 0)
     log({ time: new Date().toISOString(), msg: 'no access keys yet: create one with svc serve keys create' });
 
+  await untilSignalled(api);
+}
+
+/**
+ * Serve until SIGTERM or SIGINT: then no new connections or requests, those in flight finish (the
+ * dashboard's feeds end); a second signal stops at once. Exits the process when done.
+ */
+export async function untilSignalled(api: ApiServer, say: (entry: Record<string, unknown>) => void = log) {
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
       if (signals > 1) {
-        log({ time: new Date().toISOString(), msg: 'stopping now', signal });
+        say({ time: new Date().toISOString(), msg: 'stopping now', signal });
         api.closeNow();
         process.exit(130);
       }
-      log({ time: new Date().toISOString(), msg: 'shutting down', signal, inFlight: api.busy });
+      say({ time: new Date().toISOString(), msg: 'shutting down', signal, inFlight: api.busy });
       void api.close().then(() => {
-        log({ time: new Date().toISOString(), msg: 'stopped' });
+        say({ time: new Date().toISOString(), msg: 'stopped' });
         process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         resolve();
       });

@@ -9,17 +9,19 @@ import { NotFoundError } from '../errors.js';
 import { type ArchiveEntry, createTar, readTar } from './archive.js';
 import { pullImage, registryDigest } from './docker-images.js';
 import { ensureNetwork } from './docker-network.js';
-import { readLogs, runExec } from './docker-streams.js';
+import { readEvents, readLogs, runExec } from './docker-streams.js';
 import { DockerSwarm, swarmInfoOf } from './docker-swarm.js';
 import * as volumes from './docker-volumes.js';
 import { sharedDockerode } from './dockerode-client.js';
 import type {
   ContainerDetail,
+  ContainerEvent,
   ContainerSpec,
   ContainerState,
   ContainerSummary,
   Engine,
   EngineInfo,
+  EventOptions,
   ExecResult,
   Labels,
   LogLine,
@@ -219,6 +221,10 @@ export class DockerEngine implements Engine {
     return this.call(`read logs of container ${short(id)}`, () =>
       readLogs(this.docker, { kind: 'containers', id }, opts, onLine),
     );
+  }
+
+  events(labels: string[], opts: EventOptions, onEvent: (e: ContainerEvent) => void): Promise<void> {
+    return this.call("follow the engine's events", () => readEvents(this.docker, labels, opts, onEvent));
   }
 
   removeContainer(id: string): Promise<void> {

@@ -5,7 +5,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type Dockerode from 'dockerode';
-import type { ExecResult, LogLine, LogOptions, PullProgress } from './engine.js';
+import type {
+  ContainerEvent,
+  EventOptions,
+  ExecResult,
+  LogLine,
+  LogOptions,
+  PullProgress,
+} from './engine.js';
 
 /** Lines of a byte stream, as they complete; the last unterminated one at the end. */
 export function lineSplitter(onLine: (text: string) => void): { write(b: Buffer): boolean; end(): void } {
@@ -97,6 +104,71 @@ export async function readLogs(
   // Every line is delivered before this returns.
   out.end();
   err.end();
+}
+
+/** One line of the engine's event stream as a container's event; undefined for anything else. */
+export function containerEventOf(text: string): ContainerEvent | undefined {
+  let e: {
+    Type?: string;
+    Action?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+    time?: number;
+    timeNano?: number;
+  };
+  try {
+    e = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (e.Type !== 'container' || !e.Action || !e.Actor?.ID) return undefined;
+  // The attributes are the container's labels and a few of the event's own.
+  const { name = '', exitCode, image: _i, signal: _s, oldName: _o, ...labels } = e.Actor.Attributes ?? {};
+  return {
+    action: e.Action,
+    id: e.Actor.ID,
+    name,
+    labels,
+    time: e.timeNano ? e.timeNano / 1e9 : (e.time ?? 0),
+    ...(exitCode !== undefined ? { exitCode: Number(exitCode) } : {}),
+  };
+}
+
+/**
+ * What a container's life is made of; not `exec_*` (the counters' execs would be a stream of
+ * their own), `kill` or `stop` (a `die` follows), `attach`, `top`, `archive-path`, `resize`.
+ * `health_status` matches `health_status: healthy` and the others (the engine's filter says so).
+ */
+const LIFECYCLE = [
+  'create',
+  'start',
+  'restart',
+  'die',
+  'oom',
+  'destroy',
+  'rename',
+  'health_status',
+  'pause',
+  'unpause',
+];
+
+/** The lifecycle events of containers with these labels, until `opts.signal` aborts or the engine ends them. */
+export async function readEvents(
+  docker: Dockerode,
+  labels: string[],
+  opts: EventOptions,
+  onEvent: (e: ContainerEvent) => void,
+): Promise<void> {
+  const res = (await docker.getEvents({
+    filters: { type: ['container'], label: labels, event: LIFECYCLE },
+  })) as unknown as IncomingMessage;
+  opts.onOpen?.();
+  const lines = lineSplitter((text) => {
+    const e = text.trim() ? containerEventOf(text) : undefined;
+    if (e) onEvent(e);
+  });
+  res.on('data', (chunk: Buffer) => lines.write(chunk));
+  await finished(res, opts.signal);
+  lines.end();
 }
 
 /** Run `argv` in the container; its exit code and output, stdout and stderr apart. */

@@ -8,9 +8,9 @@
 import type { ArchiveEntry } from './archive.js';
 import type { RegistryLogin } from './registry-login.js';
 import type { SwarmEngine, SwarmInfo } from './swarm.js';
-import type { Labels, LogLine, LogOptions } from './types.js';
+import type { ContainerEvent, EventOptions, Labels, LogLine, LogOptions } from './types.js';
 
-export type { Labels, LogLine, LogOptions } from './types.js';
+export type { ContainerEvent, EventOptions, Labels, LogLine, LogOptions } from './types.js';
 
 export interface EngineInfo {
   cpus: number;
@@ -247,4 +247,9 @@ export interface Engine {
    * is never missed by a follow with `tail: 0`).
    */
   logs(id: string, opts: LogOptions, onLine: (line: LogLine) => void): Promise<void>;
+  /**
+   * The events of containers carrying every one of these labels, as they happen, until `signal`
+   * aborts (then it resolves) or the engine ends the stream.
+   */
+  events(labels: string[], opts: EventOptions, onEvent: (e: ContainerEvent) => void): Promise<void>;
 }

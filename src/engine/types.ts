@@ -21,3 +21,24 @@ export interface LogLine {
   stream: 'stdout' | 'stderr';
   text: string;
 }
+
+/** What the engine said happened to a container (its events API), as it happened. */
+export interface ContainerEvent {
+  /** `create`, `start`, `die`, `stop`, `kill`, `destroy`, `rename`, `health_status: healthy`, … */
+  action: string;
+  id: string;
+  /** The container's name (its new one after a rename). */
+  name: string;
+  /** Its labels (the engine sends them with every event). */
+  labels: Labels;
+  /** Unix seconds, with fractions. */
+  time: number;
+  /** A `die`'s exit code. */
+  exitCode?: number;
+}
+
+export interface EventOptions {
+  signal?: AbortSignal;
+  /** Called once the engine streams (an event after that is never missed). */
+  onOpen?: () => void;
+}

@@ -27,7 +27,7 @@ import { LB_IMAGE_CONTRACT } from './contract.js';
 import { CounterReader } from './counters.js';
 import { entries, type LbState, LIVE, render, renderState, restricted } from './files.js';
 import { untilHealthy } from './health.js';
-import { LogWatch } from './log-watch.js';
+import { followLog, type LbLine, LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, workerPids } from './processes.js';
 import { reload, waitDrained } from './reload.js';
 import { checkStaged, overlay, putBack } from './staging.js';
@@ -38,6 +38,7 @@ import { untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js
 export type Undo = () => Promise<void>;
 
 export { type LbState, lbContainerSettings } from './files.js';
+export type { LbLine } from './log-watch.js';
 export type { WaitOptions } from './waits.js';
 
 /** The containers of `servers` (names) in `state`. */
@@ -61,6 +62,8 @@ export interface LoadBalancerDriver {
   apply(id: string, state: LbState, opts: WaitOptions & { up?: string[]; drain?: boolean }): Promise<Undo>;
   waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void>;
   view(id: string): Promise<LbView>;
+  /** Its log from its start, each line with the view after it, until `signal` aborts or it stops. */
+  follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void>;
   /** HAProxy's own counters per server; `probe` adds whether each one accepts a connection (src/lb/stats.ts). */
   stats(id: string, kind?: ClientKind): Promise<ServerCounters[]>;
 }
@@ -256,6 +259,10 @@ export class LbDriver implements LoadBalancerDriver {
 
   stats(id: string, kind: ClientKind = 'stats'): Promise<ServerCounters[]> {
     return this.counters.read(id, kind);
+  }
+
+  follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void> {
+    return followLog(this.engine, id, opts, onLine);
   }
 
   /** What the load balancer says of its servers now (from its log since it started). */

@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { InterruptedError, SvcError } from '../errors.js';
-import { LbLogFold, type LbView } from '../haproxy/lb-log.js';
+import { type LbLogEvent, LbLogFold, type LbView } from '../haproxy/lb-log.js';
 import { BACKEND_NAME } from '../haproxy/render-config.js';
 
 /** What a wait decides on each line: go on waiting (undefined), done (true), or fail (an Error). */
@@ -116,4 +116,42 @@ export class LogWatch {
   close(): void {
     this.abort.abort();
   }
+}
+
+/** One line of a followed load balancer's log. */
+export interface LbLine {
+  /** HAProxy's line, without the engine's timestamp. */
+  text: string;
+  /** When the engine took it (Unix seconds, with fractions). */
+  time: number;
+  /** What it says, if anything svc reads. */
+  event: LbLogEvent | undefined;
+  /** The load balancer as the log says, after this line. */
+  view: LbView;
+}
+
+/**
+ * Follow container `id`'s stderr from its start (replayed first, folded as `view` folds it) until
+ * `signal` aborts or the container stops: every line, with the view after it.
+ */
+export async function followLog(
+  engine: Engine,
+  id: string,
+  opts: { signal: AbortSignal; onOpen?: () => void },
+  onLine: (line: LbLine) => void,
+): Promise<void> {
+  const detail = await engine.inspectContainer(id);
+  const since = Math.floor(Date.parse(detail.startedAt) / 1000) || 0;
+  const fold = new LbLogFold(BACKEND_NAME);
+  await engine.logs(
+    id,
+    { follow: true, streams: 'stderr', since, timestamps: true, signal: opts.signal, onOpen: opts.onOpen },
+    (l) => {
+      const sp = l.text.indexOf(' ');
+      const time = Date.parse(l.text.slice(0, sp)) / 1000;
+      const text = Number.isNaN(time) ? l.text : l.text.slice(sp + 1);
+      const event = fold.push(text);
+      onLine({ text, time: Number.isNaN(time) ? Date.now() / 1000 : time, event, view: fold.current() });
+    },
+  );
 }

@@ -79,7 +79,7 @@ export class RouteHandlers {
    * What the core operations act on, for one key's tenant: the engine pulls with `login`, the
    * request's own (registry-auth.ts), never with a login of the server's host.
    */
-  private core(tenant: string, login: RegistryLogin = requestLogin(undefined)): Core {
+  core(tenant: string, login: RegistryLogin = requestLogin(undefined)): Core {
     return { engine: this.opts.engine.withRegistryLogin(login), lb: this.lb, tenant, backends: BACKENDS };
   }
 

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { Dashboard, type DashboardOptions, isDashboardPath } from './dashboard/routes.js';
 import { type HandlerOptions, RouteHandlers } from './handlers.js';
 import {
   drain,
@@ -31,16 +32,33 @@ export interface ServerOptions extends HandlerOptions {
   log: (entry: Record<string, unknown>) => void;
   /** The clock, for signature dates (tests). */
   now?: () => number;
+  /** The dashboard's feed and sessions (defaults otherwise). */
+  dashboard?: Pick<DashboardOptions, 'feed' | 'sessions'>;
+}
+
+/** The path and query of a request for the dashboard (`/`, `/ui/…`); undefined for the API's. */
+function dashboardRequest(req: http.IncomingMessage): { path: string; query: string } | undefined {
+  const [path = '/', query = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
+  return isDashboardPath(path) ? { path, query } : undefined;
 }
 
 export class ApiServer {
   readonly server: http.Server;
   private readonly handlers: RouteHandlers;
+  /** The page at `/` and its routes (src/server/dashboard/). */
+  readonly dashboard: Dashboard;
   private shuttingDown = false;
   private readonly inFlight = new Set<http.ServerResponse>();
 
   constructor(private readonly opts: ServerOptions) {
     this.handlers = new RouteHandlers(opts);
+    this.dashboard = new Dashboard({
+      keys: opts.keys,
+      coreOf: (tenant) => this.handlers.core(tenant),
+      secure: opts.tls !== undefined,
+      now: opts.now,
+      ...opts.dashboard,
+    });
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
         // Only writing the answer can fail here (the client went away): drop the connection.
@@ -63,7 +81,9 @@ export class ApiServer {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
+        const address = this.server.address() as AddressInfo;
+        this.dashboard.listening(address.port);
+        resolve(address);
       });
     });
   }
@@ -71,6 +91,8 @@ export class ApiServer {
   /** Stop taking connections and requests; resolves once those in flight are answered. */
   close(): Promise<void> {
     this.shuttingDown = true;
+    // The dashboard's live feeds would never end by themselves.
+    this.dashboard.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
@@ -130,6 +152,11 @@ export class ApiServer {
   ): Promise<Reply | undefined> {
     try {
       if (this.shuttingDown) throw new HttpError(503, 'the server is shutting down');
+      const page = dashboardRequest(req);
+      if (page) {
+        entry.route = 'dashboard';
+        return await this.dashboard.handle(req, res, page.path, page.query);
+      }
       const { route: r, path, query } = routeRequest(req);
       entry.route = r.name;
       const body = await readBody(req);

@@ -22,6 +22,7 @@ describe('bench options', () => {
       'dataplane',
       'failover',
       'host-path',
+      'dashboard',
     ]);
     const lines = usage()
       .split('\n')

@@ -10,11 +10,13 @@ import type { Core } from '../../src/core/backend.js';
 import type {
   ArchiveEntry,
   ContainerDetail,
+  ContainerEvent,
   ContainerSpec,
   ContainerState,
   ContainerSummary,
   Engine,
   EngineInfo,
+  EventOptions,
   ExecResult,
   Labels,
   LogLine,
@@ -27,7 +29,7 @@ import { DOCKER_CONFIG_LOGIN, type RegistryLogin } from '../../src/engine/regist
 import type { SwarmEngine } from '../../src/engine/swarm.js';
 import { ConflictError, InternalError, NotFoundError } from '../../src/errors.js';
 import type { LbView } from '../../src/haproxy/lb-log.js';
-import type { LbState, LoadBalancerDriver, Undo, WaitOptions } from '../../src/lb/driver.js';
+import type { LbLine, LbState, LoadBalancerDriver, Undo, WaitOptions } from '../../src/lb/driver.js';
 import type { ServerCounters } from '../../src/lb/stats.js';
 import { LABEL } from '../../src/model/naming.js';
 import { FakeSwarm, NODE, type SwarmHost } from './fake-swarm.js';
@@ -67,6 +69,8 @@ export class FakeWorld implements SwarmHost {
   readonly pulledDigests = new Map<string, string>();
   /** Every pull asked for, with the registry login it carried. */
   readonly pullLogins: Array<{ ref: string; login: RegistryLogin }> = [];
+  /** What each load balancer's counters say (by container ID; none when not set). */
+  readonly lbCounters = new Map<string, ServerCounters[]>();
   /** What each load balancer (by container ID) serves: the last state applied or configured. */
   readonly lbState = new Map<string, { servers: string[]; cert?: string; allow?: string[] }>();
   readonly calls: Call[] = [];
@@ -74,6 +78,8 @@ export class FakeWorld implements SwarmHost {
   readonly logLines = new Map<string, string[]>();
   /** Every logs request, as asked. */
   readonly logRequests: Array<{ id: string; opts: LogOptions }> = [];
+  /** Who follows the engine's events now: their label filters and where each event goes. */
+  readonly eventFollowers = new Set<{ labels: string[]; onEvent: (e: ContainerEvent) => void }>();
   cpus = 2;
   /** The swarm the engine manages (it is in none without `swarm`). */
   readonly swarm: FakeSwarm | undefined;
@@ -120,6 +126,11 @@ export class FakeWorld implements SwarmHost {
   nextId(): string {
     this.seq += 1;
     return this.seq.toString(16).padStart(64, '0');
+  }
+
+  /** Tell every follower whose labels `e` carries that it happened. */
+  emit(e: ContainerEvent): void {
+    for (const f of this.eventFollowers) if (matches(e.labels, f.labels)) f.onEvent(e);
   }
 
   /** Arm a failure (counting starts now). */
@@ -381,6 +392,30 @@ export class FakeEngine implements Engine {
     if (opts.tail !== undefined) lines = lines.slice(-opts.tail);
     for (const text of lines) onLine({ stream: 'stdout', text });
   }
+
+  events(labels: string[], opts: EventOptions, onEvent: (e: ContainerEvent) => void): Promise<void> {
+    return followEvents(this.world, labels, opts, onEvent);
+  }
+}
+
+/** Follows until aborted (the stream of a live engine that has nothing to say meanwhile). */
+function followEvents(
+  world: FakeWorld,
+  labels: string[],
+  opts: EventOptions,
+  onEvent: (e: ContainerEvent) => void,
+): Promise<void> {
+  const follower = { labels, onEvent };
+  world.eventFollowers.add(follower);
+  opts.onOpen?.();
+  return new Promise((resolve) => {
+    const done = () => {
+      world.eventFollowers.delete(follower);
+      resolve();
+    };
+    if (opts.signal?.aborted) done();
+    else opts.signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** A load balancer driver that keeps what each load balancer serves in the world. */
@@ -447,8 +482,16 @@ export class FakeLb implements LoadBalancerDriver {
     this.world.mutate('lb.wait-up', `${this.name(id)} ${servers.join(' ')}`);
   }
 
-  async stats(): Promise<ServerCounters[]> {
-    return [];
+  async stats(id: string): Promise<ServerCounters[]> {
+    return this.world.lbCounters.get(id) ?? [];
+  }
+
+  /** One line (the view as it is), then nothing until aborted. */
+  async follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void> {
+    const text = '[NOTICE]   (1) : Loading success.';
+    onLine({ text, time: Date.now() / 1000, event: undefined, view: await this.view(id) });
+    if (opts.signal.aborted) return;
+    await new Promise((resolve) => opts.signal.addEventListener('abort', resolve, { once: true }));
   }
 
   async view(id: string): Promise<LbView> {
