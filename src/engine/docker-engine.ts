@@ -201,6 +201,7 @@ export class DockerEngine implements Engine {
         startedAt: c.State.StartedAt ?? '',
         user: c.Config?.User ?? '',
         ...healthOf(c),
+        restartPolicy: c.HostConfig?.RestartPolicy?.Name ?? '',
       };
     });
   }
@@ -306,6 +307,12 @@ export class DockerEngine implements Engine {
   signal(id: string, signal: string): Promise<void> {
     return this.call(`send ${signal} to container ${short(id)}`, async () => {
       await this.docker.getContainer(id).kill({ signal });
+    });
+  }
+
+  setRestartPolicy(id: string, policy: NonNullable<ContainerSpec['restartPolicy']>): Promise<void> {
+    return this.call(`set the restart policy of container ${short(id)}`, async () => {
+      await this.docker.getContainer(id).update({ RestartPolicy: { Name: policy } });
     });
   }
 }

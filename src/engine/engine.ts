@@ -135,6 +135,8 @@ export interface ContainerDetail extends ContainerSummary {
   hasHealthCheck: boolean;
   /** The output of Docker's last health check of it ("" when none), for messages. */
   healthOutput: string;
+  /** Its restart policy's name (`HostConfig.RestartPolicy.Name`; "" is `no`). */
+  restartPolicy: string;
 }
 
 /** One process of a running container, as the engine's `top` lists it (host PIDs). */
@@ -239,6 +241,8 @@ export interface Engine {
   removeVolume(name: string): Promise<void>;
   /** Run a container to its end and remove it; its exit code and output. */
   runOnce(spec: OneShotSpec): Promise<ExecResult>;
+  /** Change a container's restart policy (running or not). */
+  setRestartPolicy(id: string, policy: NonNullable<ContainerSpec['restartPolicy']>): Promise<void>;
   /** The processes of a running container (the engine runs `ps`; nothing runs inside it). */
   top(id: string): Promise<ProcessInfo[]>;
   /**

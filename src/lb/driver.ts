@@ -9,6 +9,8 @@
  *   check          `haproxy -c` on a staged copy (exec of the binary itself)
  *   reload         SIGUSR2 to the master (master-worker mode, `-W -db`), confirmed by its
  *                  `Loading success.` on stderr; a refused reload puts the old files back
+ *   revive         restart policy `always` (a signalled container would stay down after an
+ *                  engine restart otherwise), and a stopped one started again (revive.ts)
  *   server states  the workers' health-check lines on stderr (`option log-health-checks`),
  *                  followed through the engine's log stream (src/lb/log-watch.ts); replicas
  *                  joining a running load balancer start DOWN (its server-state file) and
@@ -30,6 +32,7 @@ import { untilHealthy } from './health.js';
 import { followLog, type LbLine, LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, workerPids } from './processes.js';
 import { reload, waitDrained } from './reload.js';
+import { RestartPolicies, startAgain } from './revive.js';
 import { checkStaged, overlay, putBack } from './staging.js';
 import { type ClientKind, httpProbeOf, type ServerCounters } from './stats.js';
 import { untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
@@ -55,6 +58,8 @@ function until(deadline: number, opts: WaitOptions): WaitOptions {
 export interface LoadBalancerDriver {
   configure(id: string, state: LbState, opts?: { certFrom?: string }): Promise<void>;
   start(id: string, opts: WaitOptions): Promise<void>;
+  /** Bring back a load balancer that stopped (an engine restart, a `docker stop`): its restart policy, a start, its config loaded. */
+  revive(id: string, opts: WaitOptions): Promise<void>;
   /** Wait until a running load balancer (started by someone else: Swarm) has loaded its config. */
   waitLoaded(id: string, opts: WaitOptions): Promise<void>;
   /** Wait until `count` of its servers (any: Swarm's DNS-filled slots) passed a check. */
@@ -77,9 +82,11 @@ export class LbDriver implements LoadBalancerDriver {
    * service's lock) need not read it back (an archive read, 0.1–0.4 s).
    */
   private readonly files = new Map<string, ArchiveEntry[]>();
+  private readonly policies: RestartPolicies;
 
   constructor(private readonly engine: Engine) {
     this.counters = new CounterReader(engine);
+    this.policies = new RestartPolicies(engine);
   }
 
   private async owner(id: string): Promise<Owner> {
@@ -131,6 +138,11 @@ export class LbDriver implements LoadBalancerDriver {
     } finally {
       watch.close();
     }
+  }
+
+  async revive(id: string, opts: WaitOptions): Promise<void> {
+    await this.policies.ensure(id);
+    await startAgain(this.engine, id, opts);
   }
 
   /** Swarm's DNS-filled slots: see untilUpCount (waits.ts). */
@@ -201,7 +213,9 @@ export class LbDriver implements LoadBalancerDriver {
     opts: WaitOptions & { up?: string[]; drain?: boolean },
   ): Promise<Undo> {
     const deadline = Date.now() + opts.timeoutMs;
-    const owner = await this.owner(id);
+    // A signal through the engine makes it think the container was stopped by hand: only the
+    // restart policy `always` brings it back after an engine restart (files.ts).
+    const [owner] = await Promise.all([this.owner(id), this.policies.ensure(id)]);
     const before = this.files.get(id) ?? (await this.engine.readFiles(id, LB_DIR));
     const cert = state.spec.Protocol === 'httpsTerm' ? state.cert : undefined;
     const allow = restricted(state.spec) && state.allow ? renderAllowList(state.allow) : undefined;

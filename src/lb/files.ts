@@ -21,6 +21,14 @@ export interface LbState {
   allow?: string[];
 }
 
+/**
+ * `always`, not `unless-stopped`: the engine marks any container it signals through its API
+ * (`POST /containers/{id}/kill`, how the driver reloads) as stopped by hand, and `unless-stopped`
+ * then leaves it down after the engine restarts. A stopped load balancer is damage svc repairs
+ * anyway, so `always` loses nothing.
+ */
+export const LB_RESTART_POLICY = 'always';
+
 /** The container settings of a load balancer (its name, labels, network and ports come from the plan). */
 export function lbContainerSettings(): Pick<
   ContainerSpec,
@@ -33,7 +41,7 @@ export function lbContainerSettings(): Pick<
     cmd: ['-W', '-db', '-f', CONFIG_PATH],
     // A soft stop: in-flight requests finish.
     stopSignal: 'SIGUSR1',
-    restartPolicy: 'unless-stopped',
+    restartPolicy: LB_RESTART_POLICY,
     // HAProxy runs as the image's user; let it bind service ports below 1024.
     sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
     // svc reads HAProxy's account of itself from this log: a driver it can read, bounded.

@@ -301,7 +301,14 @@ export class FakeEngine implements Engine {
       user: '',
       hasHealthCheck: false,
       healthOutput: '',
+      restartPolicy: c.spec.restartPolicy ?? '',
     };
+  }
+
+  async setRestartPolicy(id: string, policy: NonNullable<ContainerSpec['restartPolicy']>): Promise<void> {
+    const c = this.world.find(id);
+    this.world.mutate('set-restart-policy', c.name);
+    c.spec = { ...c.spec, restartPolicy: policy };
   }
 
   async stopContainer(id: string): Promise<void> {
@@ -446,6 +453,13 @@ export class FakeLb implements LoadBalancerDriver {
   async start(id: string): Promise<void> {
     this.world.mutate('lb.start', this.name(id));
     this.world.find(id).state = 'running';
+  }
+
+  async revive(id: string): Promise<void> {
+    this.world.mutate('lb.revive', this.name(id));
+    const c = this.world.find(id);
+    c.state = 'running';
+    c.spec = { ...c.spec, restartPolicy: 'always' };
   }
 
   async apply(
