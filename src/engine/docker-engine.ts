@@ -244,6 +244,24 @@ export class DockerEngine implements Engine {
     });
   }
 
+  leaveNetwork(id: string, network: string): Promise<void> {
+    // 404: the container or network is gone; "is not connected" (500): off it already.
+    return this.call(`disconnect container ${short(id)} from ${network}`, async () => {
+      try {
+        await this.docker.getNetwork(network).disconnect({ Container: id, Force: true });
+      } catch (err) {
+        if (!isStatus(err, 404) && !/is not connected/.test(engineWords(err))) throw err;
+      }
+    });
+  }
+
+  async joinNetwork(id: string, network: string, aliases: string[]): Promise<void> {
+    await this.leaveNetwork(id, network);
+    await this.call(`connect container ${short(id)} to ${network}`, () =>
+      this.docker.getNetwork(network).connect({ Container: id, EndpointConfig: { Aliases: aliases } }),
+    );
+  }
+
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void> {
     return this.call(`write files into container ${short(id)}`, async () => {
       await this.docker.getContainer(id).putArchive(await createTar(entries), { path: dir });

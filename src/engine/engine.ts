@@ -218,6 +218,10 @@ export interface Engine {
    * renamed container would otherwise go on answering to its old name.
    */
   renameContainer(id: string, name: string, network?: string): Promise<void>;
+  /** Disconnect the container from `network` (its names and aliases there go at once); not on it is fine. */
+  leaveNetwork(id: string, network: string): Promise<void>;
+  /** Connect the container to `network` with these aliases (leaving it first if it is on it). */
+  joinNetwork(id: string, network: string, aliases: string[]): Promise<void>;
   /**
    * Extract these entries (paths relative to `dir`, which must exist) into the container, as the
    * engine's root, with the modes and owners the entries give. Works on a created container too.

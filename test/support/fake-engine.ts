@@ -333,6 +333,18 @@ export class FakeEngine implements Engine {
     c.name = name;
   }
 
+  async leaveNetwork(id: string, network: string): Promise<void> {
+    const c = this.world.find(id);
+    this.world.mutate('leave', `${c.name} ${network}`);
+    if (c.spec.network === network) c.spec = { ...c.spec, network: 'none' };
+  }
+
+  async joinNetwork(id: string, network: string, aliases: string[]): Promise<void> {
+    const c = this.world.find(id);
+    this.world.mutate('join', `${c.name} ${network} ${aliases.join(',')}`);
+    c.spec = { ...c.spec, network, aliases };
+  }
+
   async writeFiles(id: string, _dir: string, _entries: ArchiveEntry[]): Promise<void> {
     this.world.mutate('write-files', this.world.find(id).name);
   }
