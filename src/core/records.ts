@@ -14,7 +14,20 @@ import { withNewerDefaults } from '../spec/resolve-spec.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { publicSpec } from './service-json.js';
 
-export const OPERATIONS = ['scale', 'rolling-update', 'fip', 'update-cert', 'security-groups'] as const;
+/**
+ * What a record (or, for `create`, a load balancer) says is under way. `repair` is the next
+ * command finishing or undoing what a killed one left (repair.ts); `create` is never on a record:
+ * a load balancer created and not yet started carries it, with its creator.
+ */
+export const OPERATIONS = [
+  'create',
+  'scale',
+  'rolling-update',
+  'fip',
+  'update-cert',
+  'security-groups',
+  'repair',
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export interface RecordInput {
@@ -111,11 +124,11 @@ export function readRecord(c: Pick<ContainerSummary, 'id' | 'name' | 'labels' | 
 }
 
 /**
- * Whether the command that wrote an operation's record may still be running: on this host, its
- * process is alive; elsewhere, the record is less than an hour old.
+ * Whether the command that wrote an operation's record (or created a load balancer) may still be
+ * running: on this host, its process is alive; elsewhere, the record is less than an hour old.
  */
 export function ownerMayRun(
-  record: ObservedRecord,
+  record: Pick<ObservedRecord, 'owner' | 'written'>,
   now: number = Date.now() / 1000,
   alive: (pid: number) => boolean = processAlive,
 ): boolean {

@@ -97,7 +97,7 @@ function describeTarget(t: LbTarget): string {
   return parts.join(', ');
 }
 
-function describeStep(step: Step): string {
+export function describeStep(step: Step): string {
   switch (step.op) {
     case 'pull-image':
       return `pull image ${step.image}`;

@@ -27,7 +27,16 @@ import { BACKEND_NAME, renderAllowList } from '../haproxy/render-config.js';
 import { LABEL, LB_DIR, LB_FILES, LB_STAGING, names, replicaNumberOf } from '../model/naming.js';
 import { LB_IMAGE_CONTRACT } from './contract.js';
 import { CounterReader } from './counters.js';
-import { entries, type LbState, LIVE, render, renderState, restricted } from './files.js';
+import {
+  entries,
+  type LbState,
+  LIVE,
+  type LiveFiles,
+  liveFiles,
+  render,
+  renderState,
+  restricted,
+} from './files.js';
 import { untilHealthy } from './health.js';
 import { followLog, type LbLine, LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, workerPids } from './processes.js';
@@ -40,7 +49,7 @@ import { untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js
 /** Undo a change: put the files back as they were and reload. */
 export type Undo = () => Promise<void>;
 
-export { type LbState, lbContainerSettings } from './files.js';
+export { type LbState, type LiveFiles, lbContainerSettings } from './files.js';
 export type { LbLine } from './log-watch.js';
 export type { WaitOptions } from './waits.js';
 
@@ -69,6 +78,8 @@ export interface LoadBalancerDriver {
   view(id: string): Promise<LbView>;
   /** Its log from its start, each line with the view after it, until `signal` aborts or it stops. */
   follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void>;
+  /** What its files hold that no record does (the certificate, the allow list, a staged certificate). */
+  readLive(id: string): Promise<LiveFiles>;
   /** HAProxy's own counters per server; `probe` adds whether each one accepts a connection (src/lb/stats.ts). */
   stats(id: string, kind?: ClientKind): Promise<ServerCounters[]>;
 }
@@ -273,6 +284,10 @@ export class LbDriver implements LoadBalancerDriver {
 
   stats(id: string, kind: ClientKind = 'stats'): Promise<ServerCounters[]> {
     return this.counters.read(id, kind);
+  }
+
+  async readLive(id: string): Promise<LiveFiles> {
+    return liveFiles(await this.engine.readFiles(id, LB_DIR));
   }
 
   follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void> {

@@ -91,3 +91,27 @@ export function renderState(state: LbState, down: readonly string[] = []): strin
 }
 
 export const restricted = (spec: ServiceSpec) => (spec.SecurityGroups?.length ?? 0) > 0;
+
+/** What a load balancer's files hold that no record does. */
+export interface LiveFiles {
+  /** The certificate it serves (PEM), if it has one. */
+  cert?: string;
+  /** Its allow list, if it has one. */
+  allow?: string;
+  /** A certificate was staged and not blanked (a command was killed between check and install). */
+  stagedCert: boolean;
+}
+
+/** The live files, from what readFiles gave for LB_DIR (names relative to its parent). Pure. */
+export function liveFiles(tree: ArchiveEntry[]): LiveFiles {
+  const base = `${LB_DIR.slice(LB_DIR.lastIndexOf('/') + 1)}/`;
+  const text = (name: string) => {
+    const c = tree.find((e) => e.name === `${base}${name}`)?.content;
+    return c === undefined ? undefined : c.toString();
+  };
+  return {
+    cert: text(LB_FILES.cert) || undefined,
+    allow: text(LB_FILES.allow),
+    stagedCert: (text(`${LB_STAGING}/${LB_FILES.cert}`) ?? '') !== '',
+  };
+}

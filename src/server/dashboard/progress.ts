@@ -132,7 +132,7 @@ export class ChangeTracker {
   private end(s: ObservedService, now: number): void {
     const c = this.change as NonNullable<ChangeTracker['change']>;
     const outcome: Outcome =
-      s.interrupted?.record.revision === c.revision
+      s.interrupted?.record?.revision === c.revision
         ? 'interrupted'
         : (s.current?.revision ?? 0) > c.revision
           ? 'done'

@@ -1,0 +1,131 @@
+/**
+ * Planning the repair of a local service that a killed command left half-changed (its command is
+ * gone: no operation is under way). Pure. The commit point of a change is its outcome record:
+ *   - interrupted before it (the newest record is the dead command's lock): undone. The load
+ *     balancer is given the desired state again (the current record's servers, the sources its
+ *     security groups allow now; the certificate it has, which is the only copy), reloaded, and
+ *     the replicas the change had added are drained and removed; a load balancer swapped by
+ *     attach-fip/detach-fip gives way to the one set aside;
+ *   - after it (the cleanup did not finish): finished. The replicas and load balancer it had left
+ *     are stopped and removed, and the older records;
+ *   - a load balancer that is not running is started again;
+ *   - the allow list differs from what the security groups say (a `sg update` killed before it
+ *     reached this service): reloaded with theirs.
+ * A repair that changes what serves traffic runs under its own records, as any change.
+ */
+import type { ObservedService } from '../../../core/backend.js';
+import { recordContainer } from '../../../core/records.js';
+import type { Plan, Step } from '../../../core/steps.js';
+import type { ContainerSummary } from '../../../engine/engine.js';
+import { renderAllowList } from '../../../haproxy/render-config.js';
+import type { LiveFiles } from '../../../lb/driver.js';
+import { names } from '../../../model/naming.js';
+import { describeCertificate } from '../../../spec/ssl-cert.js';
+
+export interface RepairFacts {
+  /** The sources its security groups allow now (undefined when it names none). */
+  allow: string[] | undefined;
+  /** The live files of the load balancer the repair keeps (read when {@link readsFiles} says so). */
+  live?: LiveFiles;
+}
+
+const live = (c: ContainerSummary) => c.state === 'running' || c.state === 'restarting';
+
+/** The load balancer that serves the service once repaired: the one set aside, when a FIP change is undone. */
+export function keptLb(s: ObservedService): ContainerSummary | undefined {
+  const aside = s.others.find((c) => c.name === names.lbAside(s.tenant, s.name));
+  return s.interrupted?.operation === 'fip' && aside ? aside : s.lb;
+}
+
+/** Whether the repair needs the load balancer's files: an interrupted change, or an allow list to compare. */
+export function readsFiles(s: ObservedService): boolean {
+  return (
+    repairable(s) &&
+    (s.interrupted !== undefined || (s.current?.spec?.SecurityGroups?.length ?? 0) > 0) &&
+    keptLb(s) !== undefined
+  );
+}
+
+function repairable(s: ObservedService): boolean {
+  return !s.operation && s.interrupted?.operation !== 'create' && s.current?.spec !== undefined;
+}
+
+/** Replicas: stopped (the live ones; the load balancer no longer sends them anything), removed. */
+function stopThenRemove(cs: ContainerSummary[], graceSeconds: number): Step[][] {
+  const stops = cs.filter(live).map((c): Step => ({ op: 'stop', name: c.name, graceSeconds }));
+  return [...(stops.length > 0 ? [stops] : []), cs.map((c): Step => ({ op: 'remove', name: c.name }))];
+}
+
+/** Load balancers: off the network first (their alias stops resolving at once, as fip.ts does), removed. */
+function leaveThenRemove(cs: ContainerSummary[], network: string): Step[][] {
+  return [
+    cs.map((c): Step => ({ op: 'leave', name: c.name, network })),
+    cs.map((c): Step => ({ op: 'remove', name: c.name })),
+  ];
+}
+
+/** The repair's steps; undefined when there is nothing to repair (or nothing it can safely do). */
+export function planLocalRepair(s: ObservedService, facts: RepairFacts): Plan | undefined {
+  const record = s.current;
+  const lb = keptLb(s);
+  if (!repairable(s) || !record?.spec || !lb) return undefined;
+  const lbName = names.lb(s.tenant, s.name);
+  const network = names.network(s.tenant);
+  const aside = s.others.find((c) => c.name === names.lbAside(s.tenant, s.name));
+  const undoFip = lb === aside;
+  const cert = record.spec.Protocol === 'httpsTerm' && facts.live?.cert;
+  const spec = cert ? { ...record.spec, SSLCert: describeCertificate(cert) } : record.spec;
+  const restricted = (spec.SecurityGroups?.length ?? 0) > 0;
+  const allowStale =
+    restricted && facts.live !== undefined && facts.live.allow !== renderAllowList(facts.allow ?? []);
+  const reapply =
+    s.interrupted !== undefined ||
+    allowStale ||
+    spec.SSLCert !== record.spec.SSLCert ||
+    facts.live?.stagedCert;
+  const servers = record.servers ?? s.replicas.map((r) => r.number);
+  const extras = s.replicas.filter((r) => !servers.includes(r.number));
+  const others = s.others.filter((c) => c !== lb);
+  const stale = s.records.filter((r) => r.revision !== record.revision);
+  if (!reapply && lb.state === 'running' && extras.length + others.length + stale.length === 0)
+    return undefined;
+
+  const phases: Step[][] = [];
+  const cleanup: Step[][] = [];
+  let records = stale.map((r) => r.name);
+  if (reapply) {
+    const top = Math.max(...s.records.map((r) => r.revision));
+    const base = {
+      tenant: s.tenant,
+      spec,
+      created: record.created,
+      servers,
+      image: lb.image,
+      previousImage: record.previousImage,
+    };
+    const lock = recordContainer({ ...base, revision: top + 1, operation: 'repair' });
+    const outcome = recordContainer({ ...base, revision: top + 2 });
+    phases.push([{ op: 'create', role: 'record', container: lock }]);
+    if (undoFip) {
+      if (s.lb) phases.push(...leaveThenRemove([s.lb], network));
+      phases.push([{ op: 'rename', name: lb.name, to: lbName }]);
+    }
+    if (lb.state !== 'running') phases.push([{ op: 'lb-revive', lb: lbName }]);
+    const target = { spec, servers, allow: facts.allow };
+    phases.push([{ op: 'lb-apply', lb: lbName, target, up: [], drain: extras.some(live) }]);
+    phases.push([{ op: 'create', role: 'record', container: outcome }]);
+    records = [...s.records.map((r) => r.name), lock.name];
+  } else if (lb.state !== 'running') {
+    phases.push([{ op: 'lb-revive', lb: lbName }]);
+  }
+  if (others.length > 0) cleanup.push(...leaveThenRemove(others, network));
+  if (extras.length > 0) cleanup.push(...stopThenRemove(extras, spec.StopTimeout ?? 10));
+  if (records.length > 0) cleanup.push(records.map((name): Step => ({ op: 'remove', name })));
+  return { phases, cleanup, notes: [] };
+}
+
+/** What the repair is for, for people. */
+export function describeRepair(s: ObservedService): string {
+  if (s.interrupted) return `undoing the ${s.interrupted.operation} a killed command left half-done`;
+  return 'finishing what a killed command left';
+}
