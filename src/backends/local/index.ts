@@ -14,7 +14,7 @@ import { planLocalCreate, removeNetworkIfUnused } from './operations.js';
 import { type Changeable, changeable, engineFinishesStops, recordSteps } from './plan/change.js';
 import { planFip } from './plan/fip.js';
 import { keptReplicas, planRemoval } from './plan/remove.js';
-import { describeRepair, keptLb, planLocalRepair, readsFiles } from './plan/repair.js';
+import { keptLb, planLocalRepair, readsFiles } from './plan/repair.js';
 import { planRollingUpdate } from './plan/rolling-update.js';
 import { describeScale, planScaleSteps } from './plan/scale.js';
 import { planUpdateCert } from './plan/update-cert.js';
@@ -49,8 +49,7 @@ export const localBackend: Backend<undefined> = {
     const live = lb && readsFiles(s) ? await core.lb.readLive(lb.id) : undefined;
     const spec = s.current?.spec;
     const allow = spec ? allowFor(spec, snapshot) : undefined;
-    const plan = planLocalRepair(s, { allow, live });
-    return plan && { plan, summary: describeRepair(s) };
+    return planLocalRepair(s, { allow, live });
   },
 
   async planScale(env, target) {

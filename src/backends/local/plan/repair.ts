@@ -13,14 +13,15 @@
  *     reached this service): reloaded with theirs.
  * A repair that changes what serves traffic runs under its own records, as any change.
  */
-import type { ObservedService } from '../../../core/backend.js';
-import { recordContainer } from '../../../core/records.js';
-import type { Plan, Step } from '../../../core/steps.js';
+import type { ObservedService, PlannedChange } from '../../../core/backend.js';
+import { type ObservedRecord, recordContainer } from '../../../core/records.js';
+import type { Step } from '../../../core/steps.js';
 import type { ContainerSummary } from '../../../engine/engine.js';
 import { renderAllowList } from '../../../haproxy/render-config.js';
 import type { LiveFiles } from '../../../lb/driver.js';
 import { names } from '../../../model/naming.js';
 import { describeCertificate } from '../../../spec/ssl-cert.js';
+import type { ServiceSpec } from '../../../spec/types.js';
 
 export interface RepairFacts {
   /** The sources its security groups allow now (undefined when it names none). */
@@ -64,68 +65,111 @@ function leaveThenRemove(cs: ContainerSummary[], network: string): Step[][] {
   ];
 }
 
-/** The repair's steps; undefined when there is nothing to repair (or nothing it can safely do). */
-export function planLocalRepair(s: ObservedService, facts: RepairFacts): Plan | undefined {
+/** What a repair finds: the record and load balancer it keeps, and what is out of place. */
+interface Damage {
+  s: ObservedService;
+  record: ObservedRecord;
+  lb: ContainerSummary;
+  /** The spec served (with the certificate the load balancer has: the only copy). */
+  spec: ServiceSpec;
+  servers: number[];
+  extras: ContainerSummary[];
+  others: ContainerSummary[];
+  stale: ObservedRecord[];
+  allowStale: boolean;
+  /** Whether the load balancer must be given the desired state again (under records). */
+  reapply: boolean;
+}
+
+function assess(s: ObservedService, facts: RepairFacts): Damage | undefined {
   const record = s.current;
   const lb = keptLb(s);
   if (!repairable(s) || !record?.spec || !lb) return undefined;
-  const lbName = names.lb(s.tenant, s.name);
-  const network = names.network(s.tenant);
-  const aside = s.others.find((c) => c.name === names.lbAside(s.tenant, s.name));
-  const undoFip = lb === aside;
   const cert = record.spec.Protocol === 'httpsTerm' && facts.live?.cert;
   const spec = cert ? { ...record.spec, SSLCert: describeCertificate(cert) } : record.spec;
   const restricted = (spec.SecurityGroups?.length ?? 0) > 0;
   const allowStale =
     restricted && facts.live !== undefined && facts.live.allow !== renderAllowList(facts.allow ?? []);
-  const reapply =
-    s.interrupted !== undefined ||
-    allowStale ||
-    spec.SSLCert !== record.spec.SSLCert ||
-    facts.live?.stagedCert;
   const servers = record.servers ?? s.replicas.map((r) => r.number);
-  const extras = s.replicas.filter((r) => !servers.includes(r.number));
-  const others = s.others.filter((c) => c !== lb);
-  const stale = s.records.filter((r) => r.revision !== record.revision);
-  if (!reapply && lb.state === 'running' && extras.length + others.length + stale.length === 0)
-    return undefined;
+  return {
+    s,
+    record,
+    lb,
+    spec,
+    servers,
+    extras: s.replicas.filter((r) => !servers.includes(r.number)),
+    others: s.others.filter((c) => c !== lb),
+    stale: s.records.filter((r) => r.revision !== record.revision),
+    allowStale,
+    reapply:
+      s.interrupted !== undefined ||
+      allowStale ||
+      spec.SSLCert !== record.spec.SSLCert ||
+      facts.live?.stagedCert === true,
+  };
+}
 
+/** The load balancer given the desired state again, between a lock record and an outcome record. */
+function reapplySteps(d: Damage, allow: string[] | undefined): { phases: Step[][]; lock: string } {
+  const { s, record, lb, spec, servers } = d;
+  const lbName = names.lb(s.tenant, s.name);
+  const top = Math.max(...s.records.map((r) => r.revision));
+  const base = {
+    tenant: s.tenant,
+    spec,
+    created: record.created,
+    servers,
+    image: lb.image,
+    previousImage: record.previousImage,
+  };
+  const lock = recordContainer({ ...base, revision: top + 1, operation: 'repair' });
+  const outcome = recordContainer({ ...base, revision: top + 2 });
+  const phases: Step[][] = [[{ op: 'create', role: 'record', container: lock }]];
+  // A FIP swap undone: the new load balancer goes, the one set aside gets its name back.
+  if (lb !== s.lb) {
+    if (s.lb) phases.push(...leaveThenRemove([s.lb], names.network(s.tenant)));
+    phases.push([{ op: 'rename', name: lb.name, to: lbName }]);
+  }
+  if (lb.state !== 'running') phases.push([{ op: 'lb-revive', lb: lbName }]);
+  const target = { spec, servers, allow };
+  phases.push([{ op: 'lb-apply', lb: lbName, target, up: [], drain: d.extras.some(live) }]);
+  phases.push([{ op: 'create', role: 'record', container: outcome }]);
+  return { phases, lock: lock.name };
+}
+
+/** Why the repair runs, for people. */
+function reasons(d: Damage, facts: RepairFacts): string {
+  const { s, lb } = d;
+  const leftovers = d.extras.length + d.others.length + d.stale.length > 0;
+  const why = [
+    ...(s.interrupted ? [`undoing the ${s.interrupted.operation} a killed command left half-done`] : []),
+    ...(!s.interrupted && leftovers ? ['finishing the cleanup a killed command left'] : []),
+    ...(d.allowStale ? ['its allow list as its security groups say now'] : []),
+    ...(facts.live?.stagedCert ? ['a staged certificate blanked'] : []),
+    ...(lb.state !== 'running' ? [`its load balancer started again (it was ${lb.state})`] : []),
+  ];
+  return why.join('; ') || 'its load balancer reloaded';
+}
+
+/** The repair's steps and why; undefined when there is nothing to repair (or nothing it can safely do). */
+export function planLocalRepair(s: ObservedService, facts: RepairFacts): PlannedChange | undefined {
+  const d = assess(s, facts);
+  if (!d) return undefined;
+  const { lb, extras, others, stale } = d;
+  if (!d.reapply && lb.state === 'running' && extras.length + others.length + stale.length === 0)
+    return undefined;
   const phases: Step[][] = [];
   const cleanup: Step[][] = [];
   let records = stale.map((r) => r.name);
-  if (reapply) {
-    const top = Math.max(...s.records.map((r) => r.revision));
-    const base = {
-      tenant: s.tenant,
-      spec,
-      created: record.created,
-      servers,
-      image: lb.image,
-      previousImage: record.previousImage,
-    };
-    const lock = recordContainer({ ...base, revision: top + 1, operation: 'repair' });
-    const outcome = recordContainer({ ...base, revision: top + 2 });
-    phases.push([{ op: 'create', role: 'record', container: lock }]);
-    if (undoFip) {
-      if (s.lb) phases.push(...leaveThenRemove([s.lb], network));
-      phases.push([{ op: 'rename', name: lb.name, to: lbName }]);
-    }
-    if (lb.state !== 'running') phases.push([{ op: 'lb-revive', lb: lbName }]);
-    const target = { spec, servers, allow: facts.allow };
-    phases.push([{ op: 'lb-apply', lb: lbName, target, up: [], drain: extras.some(live) }]);
-    phases.push([{ op: 'create', role: 'record', container: outcome }]);
-    records = [...s.records.map((r) => r.name), lock.name];
+  if (d.reapply) {
+    const r = reapplySteps(d, facts.allow);
+    phases.push(...r.phases);
+    records = [...s.records.map((x) => x.name), r.lock];
   } else if (lb.state !== 'running') {
-    phases.push([{ op: 'lb-revive', lb: lbName }]);
+    phases.push([{ op: 'lb-revive', lb: names.lb(s.tenant, s.name) }]);
   }
-  if (others.length > 0) cleanup.push(...leaveThenRemove(others, network));
-  if (extras.length > 0) cleanup.push(...stopThenRemove(extras, spec.StopTimeout ?? 10));
+  if (others.length > 0) cleanup.push(...leaveThenRemove(others, names.network(s.tenant)));
+  if (extras.length > 0) cleanup.push(...stopThenRemove(extras, d.spec.StopTimeout ?? 10));
   if (records.length > 0) cleanup.push(records.map((name): Step => ({ op: 'remove', name })));
-  return { phases, cleanup, notes: [] };
-}
-
-/** What the repair is for, for people. */
-export function describeRepair(s: ObservedService): string {
-  if (s.interrupted) return `undoing the ${s.interrupted.operation} a killed command left half-done`;
-  return 'finishing what a killed command left';
+  return { plan: { phases, cleanup, notes: [] }, summary: reasons(d, facts) };
 }
