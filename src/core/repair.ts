@@ -4,6 +4,7 @@
  * balancer is started again. Then it observes again and plans its own change from what is there.
  * A command still running on the service is left alone (the change is refused, exit 4).
  */
+import type { EngineInfo } from '../engine/engine.js';
 import type { Core, ObservedService, RunOptions, Snapshot } from './backend.js';
 import { context, execute, knownIds } from './execute.js';
 import { observe, observeService } from './observe.js';
@@ -54,13 +55,17 @@ export async function clearInterruptedCreate(core: Core, name: string): Promise<
   const notes: string[] = [];
   for (const s of found) {
     if (s?.interrupted?.operation !== 'create') continue;
-    const { plan } = await s.owner.planRemoval(core, s, { keep: false, graceSeconds: 0 });
-    const outcome = await execute(
-      { ...core, timeoutMs: 0 },
-      plan,
-      knownIds({ tenant: core.tenant, services: [s], groups: [], info }),
+    notes.push(
+      `removed what an interrupted create of ${name} had left`,
+      ...(await removeMade(core, s, info)),
     );
-    notes.push(`removed what an interrupted create of ${name} had left`, ...outcome.notes);
   }
   return notes;
+}
+
+/** Remove everything of service `s` (what a create made); the notes of what could not be. */
+export async function removeMade(core: Core, s: ObservedService, info: EngineInfo): Promise<string[]> {
+  const { plan } = await s.owner.planRemoval(core, s, { keep: false, graceSeconds: 0 });
+  const ids = knownIds({ tenant: core.tenant, services: [s], groups: [], info });
+  return (await execute({ ...core, timeoutMs: 0 }, plan, ids)).notes;
 }

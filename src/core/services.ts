@@ -3,7 +3,7 @@
  * list call), has the service's backend plan the change (a pure function of what was observed),
  * and executes the plan (execute.ts), or with `dryRun` returns the plan's text and changes nothing.
  */
-import { ConflictError, InterruptedError, SvcError, UsageError } from '../errors.js';
+import { ConflictError, InterruptedError, RejectedError, SvcError, UsageError } from '../errors.js';
 import type { ServiceSpec } from '../spec/types.js';
 import type {
   Backend,
@@ -18,7 +18,7 @@ import type {
 } from './backend.js';
 import { context, execute, knownIds } from './execute.js';
 import { findService, observeService } from './observe.js';
-import { clearInterruptedCreate, observeRepaired, type Repaired } from './repair.js';
+import { clearInterruptedCreate, observeRepaired, type Repaired, removeMade } from './repair.js';
 import { rfc3339Nano, type ServiceJson, toServiceJson } from './service-json.js';
 import { describePlan, type Plan } from './steps.js';
 
@@ -126,6 +126,14 @@ export async function createService(
     try {
       await execute(context(core, opts), wait, outcome.ids);
     } catch (err) {
+      if (err instanceof RejectedError) {
+        // Waiting longer cannot bring it up: what was made goes, as for a create that failed.
+        const s = await observeService(core, backend, spec.Name, snapshot.info);
+        const left = s ? await removeMade(core, s, snapshot.info) : [];
+        err.message +=
+          left.length > 0 ? `; removing what it made failed: ${left.join('; ')}` : '; nothing of it was left';
+        throw err;
+      }
       if (err instanceof SvcError && !(err instanceof InterruptedError)) {
         err.message += '; the service was created and is left as it is';
         err.hint = { kind: 'remove', service: spec.Name };

@@ -70,6 +70,11 @@ export class FakeSwarm implements SwarmEngine {
   readonly secrets = new Map<string, FakeObject>();
   /** How many times a changed service's old tasks are still listed as running (Swarm acts after it answers). */
   lag = 0;
+  /** How many times a removed service's tasks are still listed (their containers take a while to stop). */
+  linger = 0;
+  /** New tasks of this image are rejected with this error (a node cannot get the image). */
+  reject: { image: string; error: string } | undefined;
+  private readonly lingering = new Map<string, { tasks: SwarmTask[]; left: number }>();
   private clock = Date.parse('2026-12-01T00:00:00Z');
   private readonly lagging = new Map<string, number>();
 
@@ -117,9 +122,9 @@ export class FakeSwarm implements SwarmEngine {
           serviceId: s.id,
           slot,
           nodeId: NODE.id,
-          state: 'running',
+          state: this.reject?.image === image ? 'rejected' : 'running',
           desiredState: 'running',
-          error: '',
+          error: this.reject?.image === image ? this.reject.error : '',
         },
         ...{ containerId, image, labels, updated },
       });
@@ -210,6 +215,10 @@ export class FakeSwarm implements SwarmEngine {
     const s = this.find(id);
     if (!s) return;
     this.host.mutate('swarm.remove', s.spec.Name);
+    const tasks = this.tasks
+      .filter((t) => t.serviceId === s.id)
+      .map((t) => ({ ...t, desiredState: 'remove' }));
+    if (this.linger > 0) this.lingering.set(s.id, { tasks, left: this.linger });
     this.stopTasks(s);
     this.services.delete(s.id);
   }
@@ -225,6 +234,17 @@ export class FakeSwarm implements SwarmEngine {
       }
     }
     return this.tasks.filter((t) => serviceIds.includes(t.serviceId)).map((t) => ({ ...t }));
+  }
+
+  async tasksLeft(serviceIds: string[]): Promise<SwarmTask[]> {
+    const gone: SwarmTask[] = [];
+    for (const id of serviceIds) {
+      const l = this.lingering.get(id);
+      if (!l) continue;
+      gone.push(...l.tasks);
+      if (--l.left === 0) this.lingering.delete(id);
+    }
+    return [...this.tasks.filter((t) => serviceIds.includes(t.serviceId)), ...gone].map((t) => ({ ...t }));
   }
 
   async listNodes(): Promise<SwarmNode[]> {
