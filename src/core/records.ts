@@ -137,7 +137,10 @@ export function ownerMayRun(
   return now - record.written < 3600;
 }
 
-/** Which record is the desired state, and whether an operation runs or was interrupted. */
+/**
+ * Which record is the desired state, and whether an operation runs (its lock record is the
+ * newest, or it committed and its cleanup runs) or was interrupted before its commit.
+ */
 export function judgeRecords(
   records: ObservedRecord[],
   now: number,
@@ -148,7 +151,12 @@ export function judgeRecords(
   interrupted: { operation: Operation; record: ObservedRecord } | undefined;
 } {
   const latest = records.at(-1);
-  if (!latest?.operation) return { current: latest, operation: undefined, interrupted: undefined };
+  if (!latest?.operation) {
+    // A change that committed and is still in its cleanup: its lock record is there and its
+    // command may run (a killed one's cleanup is the next change's to finish).
+    const cleaning = [...records].reverse().find((r) => r.operation && ownerMayRun(r, now, alive));
+    return { current: latest, operation: cleaning?.operation, interrupted: undefined };
+  }
   if (ownerMayRun(latest, now, alive))
     return { current: latest, operation: latest.operation, interrupted: undefined };
   return {
