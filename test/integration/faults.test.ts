@@ -327,27 +327,43 @@ describe('svc killed at each phase, then the next command', () => {
   );
 
   it(
-    'two commands on one service at once: the second is refused (exit 4), the first finishes',
+    'two commands on one service at once: the second is refused (exit 4) throughout, the first finishes',
     async () => {
       const port = await freePort();
       await ok(createArgs('both', port, '127.0.0.1', ['--protocol', 'http', ...TWO]));
-      const first = startSvc(['scale', 'both=3'], { tenant });
-      await waitFor('the first scale to be under way', 30_000, async () => {
+      // A rolling update: long enough (two replicas, each started, checked, drained) to be caught.
+      const first = startSvc(['rolling-update', '--image', HTTP_V2, 'both'], { tenant });
+      let done = false;
+      void first.ended.then(() => {
+        done = true;
+      });
+      await waitFor('the rolling update to be under way', 30_000, async () => {
         const [s] = JSON.parse((await ok(['inspect', 'both'])).stdout);
         return s.Status === 'updating' ? true : undefined;
       });
-      const second = await sv(['scale', 'both=1']);
-      expect([second.code, second.stderr]).toEqual([
-        4,
-        expect.stringMatching(/service "both" is being changed \(scale\); try again when it is done/),
-      ]);
+      // Refused from its lock to its cleanup's end (bounded: the update ends).
+      let refused = 0;
+      for (let i = 0; i < 30 && !done; i++) {
+        const second = await sv(['scale', 'both=1']);
+        if (done && second.code === 0) break; // the update had ended: this one ran after it
+        expect([second.code, second.stderr], `attempt ${i + 1}`).toEqual([
+          4,
+          expect.stringMatching(
+            /service "both" is being changed \(rolling-update\); try again when it is done/,
+          ),
+        ]);
+        refused += 1;
+      }
       expect((await first.ended).code, first.stderr).toBe(0);
+      expect(refused).toBeGreaterThan(0);
+      const [s] = JSON.parse((await ok(['inspect', 'both'])).stdout);
+      const state = `${s.Status}, ${s.Replicas} replicas`;
       rows.push([
-        'scale during a scale',
+        'scale during a rolling-update',
         '-',
         '-',
         '-',
-        `exit 4; ${await expectSettled('both', { replicas: 3 })}`,
+        `refused ${refused}× (exit 4); then ${state}`,
       ]);
       await ok(['rm', 'both']);
     },
