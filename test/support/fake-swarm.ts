@@ -72,13 +72,17 @@ export class FakeSwarm implements SwarmEngine {
   lag = 0;
   /** How many times a removed service's tasks are still listed (their containers take a while to stop). */
   linger = 0;
-  /** New tasks of this image are rejected with this error (a node cannot get the image). */
+  /** New tasks of this image (any tag or digest of it) are rejected with this error (a node cannot get it). */
   reject: { image: string; error: string } | undefined;
   private readonly lingering = new Map<string, { tasks: SwarmTask[]; left: number }>();
   private clock = Date.parse('2026-12-01T00:00:00Z');
   private readonly lagging = new Map<string, number>();
 
   constructor(private readonly host: SwarmHost) {}
+
+  private rejects(image: string): boolean {
+    return this.reject !== undefined && image.split(/[:@]/)[0] === this.reject.image;
+  }
 
   private now(): string {
     this.clock += 1000;
@@ -122,9 +126,9 @@ export class FakeSwarm implements SwarmEngine {
           serviceId: s.id,
           slot,
           nodeId: NODE.id,
-          state: this.reject?.image === image ? 'rejected' : 'running',
+          state: this.rejects(image) ? 'rejected' : 'running',
           desiredState: 'running',
-          error: this.reject?.image === image ? this.reject.error : '',
+          error: this.rejects(image) ? (this.reject?.error ?? '') : '',
         },
         ...{ containerId, image, labels, updated },
       });

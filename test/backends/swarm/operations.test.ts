@@ -93,15 +93,16 @@ describe('Swarm on its own time', () => {
     await create(core, seedSpec);
   });
 
-  it('create --wait with a task Swarm rejects (an image no node has) fails at once with its words, exit 3, leaving nothing', async () => {
+  it('create --wait with a task Swarm rejects (a node cannot get the image) fails at once with its words, exit 3, leaving nothing', async () => {
     const { world: w, core } = world();
     const swarm = w.swarm as NonNullable<typeof w.swarm>;
-    swarm.reject = { image: 'nope:1', error: 'No such image: nope:1' };
-    const err = await create(core, { ...seedSpec, Image: 'nope:1' }, true).catch((e: SvcError) => e);
+    // The manager has the image (its digest pins it); the node the task went to cannot get it.
+    swarm.reject = { image: 'nginx', error: 'No such image: nginx' };
+    const err = await create(core, seedSpec, true).catch((e: SvcError) => e);
     expect(err).toBeInstanceOf(RejectedError);
     expect([(err as SvcError).status, (err as SvcError).message]).toEqual([
       404,
-      'Swarm rejected the replicas of http: No such image: nope:1; nothing of it was left',
+      'Swarm rejected the replicas of http: No such image: nginx; nothing of it was left',
     ]);
     expect((await observe(core)).services).toEqual([]);
     expect(w.picture()).toMatchObject({ swarm: { services: [], configs: [], secrets: [] } });
