@@ -98,6 +98,17 @@ export class InternalError extends SvcError {
   }
 }
 
+/**
+ * The engine refused to run what was asked, and waiting cannot change that (a Swarm task
+ * rejected: an image no node has, a constraint no node meets): 404 for a missing image, else 409.
+ * A create that meets it removes what it made.
+ */
+export class RejectedError extends SvcError {
+  constructor(status: 404 | 409, message: string) {
+    super(status, message);
+  }
+}
+
 /** The exit code of an API status: 2 for 400, 3 for 404, 4 for 409, 5 for 503, else 1. */
 export function exitCodeFor(status: ErrorStatus): number {
   switch (status) {

@@ -93,8 +93,11 @@ export interface ObservedService<P = unknown> {
   current: ObservedRecord | undefined;
   /** An operation under way: its command may still run (the current record is its target). */
   operation: Operation | undefined;
-  /** An operation whose command ended before it finished (the current record is the one before). */
-  interrupted: { operation: Operation; record: ObservedRecord } | undefined;
+  /**
+   * An operation whose command ended before it finished: the current record is the one before
+   * (`record` is the dead operation's; a create has none). The next change repairs it.
+   */
+  interrupted: { operation: Operation; record?: ObservedRecord } | undefined;
   /** The load balancer's address on the service's network; "" when not known. */
   ip: string;
   /** The load balancer's running container on this engine (its HAProxy answers stats); else undefined. */
@@ -154,6 +157,13 @@ export interface ChangeEnv<P = unknown> {
   opts: RunOptions;
 }
 
+/** What a repair is planned from: the service as observed, before any change of this command. */
+export interface RepairEnv<P = unknown> {
+  core: Core;
+  snapshot: Snapshot;
+  service: ObservedService<P>;
+}
+
 /** A change's plan (undefined: nothing to do) and what it does, for people. */
 export interface PlannedChange {
   plan: Plan | undefined;
@@ -194,6 +204,12 @@ export interface Backend<P = unknown> {
   /** The tenant's services on this backend (none where it cannot run). */
   observe(env: ObserveEnv): Promise<Array<ObservedService<P>>>;
   planCreate(core: Core, spec: ServiceSpec, opts: CreateOptions, created: string): Promise<PlannedCreate>;
+  /**
+   * What a killed command left of the service, finished or undone, and a stopped load balancer
+   * started (undefined: nothing to repair, or a command is still changing it). Every change runs
+   * it first (core/repair.ts).
+   */
+  planRepair(env: RepairEnv<P>): Promise<PlannedChange | undefined>;
   planScale(env: ChangeEnv<P>, target: number): Promise<PlannedChange>;
   planRollingUpdate(env: ChangeEnv<P>, image: string, opts: RollingUpdateOptions): Promise<PlannedChange>;
   /** `fip` "" detaches. */

@@ -6,14 +6,31 @@
  * put back. The plan's cleanup runs after the commit: its failures are notes, never undone.
  */
 import { InterruptedError, SvcError } from '../errors.js';
+import type { Core, RunOptions, Snapshot } from './backend.js';
 import { StepRunner } from './step-runner.js';
-import type { Context, Plan, Step } from './steps.js';
+import { type Context, describeStep, type Plan, type Step } from './steps.js';
+import { beforeStep } from './test-hook.js';
 
 export interface Outcome {
   /** Container IDs by name: those known before, and those this run created. */
   ids: Map<string, string>;
   /** What the cleanup could not do (the change itself is done). */
   notes: string[];
+}
+
+/** Container IDs by name, of everything observed (what plans refer to). */
+export function knownIds(snapshot: Snapshot): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const s of snapshot.services) {
+    for (const c of [...(s.lb ? [s.lb] : []), ...s.replicas, ...s.others]) ids.set(c.name, c.id);
+    for (const r of s.records) ids.set(r.name, r.id);
+  }
+  for (const g of snapshot.groups) for (const r of g.records) ids.set(r.name, r.id);
+  return ids;
+}
+
+export function context(core: Core, opts: RunOptions): Context {
+  return { ...core, timeoutMs: opts.timeoutMs, onProgress: opts.onProgress, signal: opts.signal };
 }
 
 const PARALLELISM = 8;
@@ -44,6 +61,12 @@ async function pool<T>(
   return failures;
 }
 
+/** A step run, the test hook told first (test-hook.ts). */
+function started(run: StepRunner, step: Step): Promise<void> {
+  beforeStep(() => describeStep(step));
+  return run.step(step);
+}
+
 async function rollback(run: StepRunner): Promise<string[]> {
   const failed: string[] = [];
   for (const entry of [...run.journal].reverse()) {
@@ -69,7 +92,7 @@ export async function execute(
   try {
     for (const phase of plan.phases) {
       if (ctx.signal?.aborted) throw new InterruptedError('interrupted');
-      await pool(phase, (step) => run.step(step), true);
+      await pool(phase, (step) => started(run, step), true);
     }
   } catch (err) {
     ctx.onProgress?.('undoing what was done');
@@ -86,7 +109,7 @@ export async function execute(
   }
   const notes: string[] = [];
   for (const phase of plan.cleanup) {
-    const results = await Promise.allSettled(phase.map((step) => run.step(step)));
+    const results = await Promise.allSettled(phase.map((step) => started(run, step)));
     results.forEach((r, i) => {
       if (r.status === 'rejected') {
         const what = phase[i] as Step;

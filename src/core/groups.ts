@@ -1,8 +1,8 @@
 /** The operations on security groups (`svc sg`), as the CLI and the API call them. */
 import type { SecurityGroup } from '../model/security-group.js';
 import type { Core, RunOptions, Snapshot, StoredGroup } from './backend.js';
-import { execute } from './execute.js';
-import { findGroup, observe } from './observe.js';
+import { context, execute, knownIds } from './execute.js';
+import { findGroup, findService, observe } from './observe.js';
 import {
   allowFor,
   planRemoveGroup,
@@ -10,8 +10,9 @@ import {
   servicesUsing,
   withGroup,
 } from './plan/security-groups.js';
+import { repairService } from './repair.js';
 import { rfc3339Nano } from './service-json.js';
-import { changeable, context, knownIds } from './services.js';
+import { changeable } from './services.js';
 import { describePlan, type Plan } from './steps.js';
 
 export interface SaveGroupResult {
@@ -54,13 +55,22 @@ export async function saveGroup(
   mode: 'create' | 'update',
   opts: RunOptions & { image: string },
 ): Promise<SaveGroupResult> {
-  const snapshot = await observe(core);
+  let snapshot = await observe(core);
+  // The services it is applied to are repaired first, as before any change of a service.
+  const repairs: string[] = [];
+  const notes: string[] = [];
+  for (const name of servicesUsing(snapshot, group.name)) {
+    const r = await repairService(core, snapshot, findService(snapshot, name), opts);
+    snapshot = r.snapshot;
+    if (r.plan) repairs.push(`# first, the repair of ${name}\n${r.plan}`);
+    notes.push(...r.notes);
+  }
   const { plan, applied } = await planGroup(core, snapshot, group, mode, opts);
-  const text = describePlan(plan);
-  if (opts.dryRun) return { group, applied, plan: text, notes: [] };
+  const text = [...repairs, describePlan(plan)].join('\n');
+  if (opts.dryRun) return { group, applied, plan: text, notes };
   if (!(await core.engine.imageExists(opts.image))) await core.engine.pullImage(opts.image);
   const outcome = await execute(context(core, opts), plan, knownIds(snapshot));
-  return { group, applied, plan: text, notes: outcome.notes };
+  return { group, applied, plan: text, notes: [...notes, ...outcome.notes] };
 }
 
 export async function removeGroup(core: Core, name: string): Promise<void> {

@@ -14,7 +14,20 @@ import { withNewerDefaults } from '../spec/resolve-spec.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { publicSpec } from './service-json.js';
 
-export const OPERATIONS = ['scale', 'rolling-update', 'fip', 'update-cert', 'security-groups'] as const;
+/**
+ * What a record (or, for `create`, a load balancer) says is under way. `repair` is the next
+ * command finishing or undoing what a killed one left (repair.ts); `create` is never on a record:
+ * a load balancer created and not yet started carries it, with its creator.
+ */
+export const OPERATIONS = [
+  'create',
+  'scale',
+  'rolling-update',
+  'fip',
+  'update-cert',
+  'security-groups',
+  'repair',
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export interface RecordInput {
@@ -111,11 +124,11 @@ export function readRecord(c: Pick<ContainerSummary, 'id' | 'name' | 'labels' | 
 }
 
 /**
- * Whether the command that wrote an operation's record may still be running: on this host, its
- * process is alive; elsewhere, the record is less than an hour old.
+ * Whether the command that wrote an operation's record (or created a load balancer) may still be
+ * running: on this host, its process is alive; elsewhere, the record is less than an hour old.
  */
 export function ownerMayRun(
-  record: ObservedRecord,
+  record: Pick<ObservedRecord, 'owner' | 'written'>,
   now: number = Date.now() / 1000,
   alive: (pid: number) => boolean = processAlive,
 ): boolean {
@@ -124,7 +137,10 @@ export function ownerMayRun(
   return now - record.written < 3600;
 }
 
-/** Which record is the desired state, and whether an operation runs or was interrupted. */
+/**
+ * Which record is the desired state, and whether an operation runs (its lock record is the
+ * newest, or it committed and its cleanup runs) or was interrupted before its commit.
+ */
 export function judgeRecords(
   records: ObservedRecord[],
   now: number,
@@ -135,7 +151,12 @@ export function judgeRecords(
   interrupted: { operation: Operation; record: ObservedRecord } | undefined;
 } {
   const latest = records.at(-1);
-  if (!latest?.operation) return { current: latest, operation: undefined, interrupted: undefined };
+  if (!latest?.operation) {
+    // A change that committed and is still in its cleanup: its lock record is there and its
+    // command may run (a killed one's cleanup is the next change's to finish).
+    const cleaning = [...records].reverse().find((r) => r.operation && ownerMayRun(r, now, alive));
+    return { current: latest, operation: cleaning?.operation, interrupted: undefined };
+  }
   if (ownerMayRun(latest, now, alive))
     return { current: latest, operation: latest.operation, interrupted: undefined };
   return {

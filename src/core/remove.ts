@@ -7,9 +7,8 @@ import type { EngineInfo } from '../engine/engine.js';
 import { SvcError, UsageError } from '../errors.js';
 import { namedVolumes } from '../model/volumes.js';
 import type { Core, RemoveOptions, Snapshot } from './backend.js';
-import { execute } from './execute.js';
+import { execute, knownIds } from './execute.js';
 import { desiredSpec, observe } from './observe.js';
-import { knownIds } from './services.js';
 import { removeUnusedVolumes } from './volumes.js';
 
 export interface KeptReplica {

@@ -3,7 +3,7 @@
  * list call), has the service's backend plan the change (a pure function of what was observed),
  * and executes the plan (execute.ts), or with `dryRun` returns the plan's text and changes nothing.
  */
-import { ConflictError, InterruptedError, SvcError, UsageError } from '../errors.js';
+import { ConflictError, InterruptedError, RejectedError, SvcError, UsageError } from '../errors.js';
 import type { ServiceSpec } from '../spec/types.js';
 import type {
   Backend,
@@ -15,12 +15,12 @@ import type {
   PlannedChange,
   RollingUpdateOptions,
   RunOptions,
-  Snapshot,
 } from './backend.js';
-import { execute } from './execute.js';
-import { findService, observe, observeService } from './observe.js';
+import { context, execute, knownIds } from './execute.js';
+import { findService, observeService } from './observe.js';
+import { clearInterruptedCreate, observeRepaired, type Repaired, removeMade } from './repair.js';
 import { rfc3339Nano, type ServiceJson, toServiceJson } from './service-json.js';
-import { type Context, describePlan, type Plan } from './steps.js';
+import { describePlan, type Plan } from './steps.js';
 
 export interface ChangeResult {
   name: string;
@@ -30,21 +30,6 @@ export interface ChangeResult {
   plan: string;
   /** For people: what the change could not clean up, and the like. */
   notes: string[];
-}
-
-/** Container IDs by name, of everything observed (what plans refer to). */
-export function knownIds(snapshot: Snapshot): Map<string, string> {
-  const ids = new Map<string, string>();
-  for (const s of snapshot.services) {
-    for (const c of [...(s.lb ? [s.lb] : []), ...s.replicas, ...s.others]) ids.set(c.name, c.id);
-    for (const r of s.records) ids.set(r.name, r.id);
-  }
-  for (const g of snapshot.groups) for (const r of g.records) ids.set(r.name, r.id);
-  return ids;
-}
-
-export function context(core: Core, opts: RunOptions): Context {
-  return { ...core, timeoutMs: opts.timeoutMs, onProgress: opts.onProgress, signal: opts.signal };
 }
 
 /** The error of a service left half-made by an interrupted command. */
@@ -81,32 +66,37 @@ export function rollbackImage(c: Changeable): string {
   return c.previousImage;
 }
 
-/** Execute (or, dry, describe) a plan; undefined plans change nothing. */
+/** Execute (or, dry, describe) a plan after the repair; undefined plans change nothing. */
 async function runPlan(
   core: Core,
-  snapshot: Snapshot,
+  repaired: Repaired,
   plan: Plan | undefined,
   opts: RunOptions,
   result: { name: string; summary: string },
 ): Promise<ChangeResult> {
-  if (!plan) return { ...result, plan: '', notes: [] };
-  const text = describePlan(plan);
-  if (opts.dryRun) return { ...result, plan: text, notes: plan.notes };
-  const outcome = await execute(context(core, opts), plan, knownIds(snapshot));
-  return { ...result, plan: text, notes: [...plan.notes, ...outcome.notes] };
+  const before = repaired.plan ? [`# first, the repair\n${repaired.plan}`] : [];
+  if (!plan) return { ...result, plan: before.join('\n'), notes: repaired.notes };
+  const text = [...before, describePlan(plan)].join('\n');
+  if (opts.dryRun) return { ...result, plan: text, notes: [...repaired.notes, ...plan.notes] };
+  const outcome = await execute(context(core, opts), plan, knownIds(repaired.snapshot));
+  return { ...result, plan: text, notes: [...repaired.notes, ...plan.notes, ...outcome.notes] };
 }
 
-/** Observe, check the service can be changed, have its backend plan the change, run it. */
+/**
+ * Observe, repair what a killed command left of the service (repair.ts), check it can be
+ * changed, have its backend plan the change, run it.
+ */
 async function change(
   core: Core,
   name: string,
   opts: RunOptions,
   plan: (backend: Backend, env: ChangeEnv) => Promise<PlannedChange>,
 ): Promise<ChangeResult> {
-  const snapshot = await observe(core);
+  const repaired = await observeRepaired(core, name, opts);
+  const { snapshot } = repaired;
   const s = findService(snapshot, name);
   const planned = await plan(s.owner, { core, snapshot, change: changeable(s), opts });
-  return runPlan(core, snapshot, planned.plan, opts, { name, summary: planned.summary });
+  return runPlan(core, repaired, planned.plan, opts, { name, summary: planned.summary });
 }
 
 export interface CreateResult {
@@ -122,6 +112,7 @@ export async function createService(
 ): Promise<CreateResult> {
   const created = rfc3339Nano();
   const { backend } = opts;
+  const cleared = opts.dryRun ? [] : await clearInterruptedCreate(core, spec.Name);
   const { snapshot, plan, wait } = await backend.planCreate(core, spec, opts, created);
   const state = { tenant: core.tenant, created, status: 'created' as const };
   if (opts.dryRun) {
@@ -135,6 +126,14 @@ export async function createService(
     try {
       await execute(context(core, opts), wait, outcome.ids);
     } catch (err) {
+      if (err instanceof RejectedError) {
+        // Waiting longer cannot bring it up: what was made goes, as for a create that failed.
+        const s = await observeService(core, backend, spec.Name, snapshot.info);
+        const left = s ? await removeMade(core, s, snapshot.info) : [];
+        err.message +=
+          left.length > 0 ? `; removing what it made failed: ${left.join('; ')}` : '; nothing of it was left';
+        throw err;
+      }
       if (err instanceof SvcError && !(err instanceof InterruptedError)) {
         err.message += '; the service was created and is left as it is';
         err.hint = { kind: 'remove', service: spec.Name };
@@ -149,7 +148,7 @@ export async function createService(
     message: 'Service is created',
     containers: s?.replicas.map((r) => r.id) ?? null,
   });
-  return { service, plan: describePlan(plan), notes: [...plan.notes, ...outcome.notes] };
+  return { service, plan: describePlan(plan), notes: [...cleared, ...plan.notes, ...outcome.notes] };
 }
 
 export function scaleService(

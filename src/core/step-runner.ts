@@ -121,6 +121,8 @@ export class StepRunner {
         return this.create(step);
       case 'start':
       case 'rename':
+      case 'leave':
+      case 'join':
       case 'stop':
       case 'remove':
         return this.containerStep(step);
@@ -130,6 +132,7 @@ export class StepRunner {
       case 'lb-start':
       case 'lb-apply':
       case 'lb-wait':
+      case 'lb-revive':
         return this.lbStep(step);
       case 'backend': {
         const undo = await step.run(this.ctx);
@@ -192,7 +195,9 @@ export class StepRunner {
     this.done(`${step.role} ${c.name}`, () => engine.removeContainer(id));
   }
 
-  private async containerStep(step: StepOf<'start' | 'rename' | 'stop' | 'remove'>): Promise<void> {
+  private async containerStep(
+    step: StepOf<'start' | 'rename' | 'leave' | 'join' | 'stop' | 'remove'>,
+  ): Promise<void> {
     const { engine } = this.ctx;
     const id = this.id(step.name);
     switch (step.op) {
@@ -205,6 +210,12 @@ export class StepRunner {
         await engine.renameContainer(id, step.to, step.network);
         this.ids.set(step.to, id);
         this.done(`the name of ${step.name}`, () => engine.renameContainer(id, step.name, step.network));
+        return;
+      case 'leave':
+        await engine.leaveNetwork(id, step.network);
+        return;
+      case 'join':
+        await engine.joinNetwork(id, step.network, step.aliases);
         return;
       case 'stop':
         this.progress(`stopping ${step.name}`);
@@ -237,7 +248,9 @@ export class StepRunner {
     await engine.removeContainer(id);
   }
 
-  private async lbStep(step: StepOf<'lb-configure' | 'lb-start' | 'lb-apply' | 'lb-wait'>): Promise<void> {
+  private async lbStep(
+    step: StepOf<'lb-configure' | 'lb-start' | 'lb-apply' | 'lb-wait' | 'lb-revive'>,
+  ): Promise<void> {
     const { lb, tenant } = this.ctx;
     const id = this.id(step.lb);
     switch (step.op) {
@@ -266,6 +279,10 @@ export class StepRunner {
       }
       case 'lb-wait':
         await lb.waitUp(id, step.up.map(serverName), this.wait());
+        return;
+      case 'lb-revive':
+        this.progress(`starting ${step.lb} again`);
+        await lb.revive(id, this.wait());
         return;
     }
   }

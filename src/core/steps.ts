@@ -64,7 +64,13 @@ export type Step =
   | { op: 'lb-apply'; lb: string; target: LbTarget; up: number[]; drain: boolean }
   /** Wait until these servers passed a check in the load balancer. */
   | { op: 'lb-wait'; lb: string; up: number[] }
+  /** Start a load balancer that stopped (its restart policy made `always`); wait until it loaded its config. */
+  | { op: 'lb-revive'; lb: string }
   | { op: 'rename'; name: string; to: string; network?: string }
+  /** Take a container off a network: its names there stop resolving at once (cleanup only: never undone). */
+  | { op: 'leave'; name: string; network: string }
+  /** Give a container (made in this plan, so never undone) aliases on a network: it leaves and joins it. */
+  | { op: 'join'; name: string; network: string; aliases: string[] }
   | { op: 'stop'; name: string; graceSeconds: number }
   /**
    * Stop a replica no traffic reaches any more (its stop signal, SIGKILL after `graceSeconds`) and
@@ -91,7 +97,7 @@ function describeTarget(t: LbTarget): string {
   return parts.join(', ');
 }
 
-function describeStep(step: Step): string {
+export function describeStep(step: Step): string {
   switch (step.op) {
     case 'pull-image':
       return `pull image ${step.image}`;
@@ -120,8 +126,14 @@ function describeStep(step: Step): string {
     }
     case 'lb-wait':
       return `wait for ${servers(step.up)} UP in ${step.lb}`;
+    case 'lb-revive':
+      return `start ${step.lb} again (restart policy always) and wait until it loaded its config`;
     case 'rename':
       return `rename ${step.name} to ${step.to}`;
+    case 'leave':
+      return `take ${step.name} off ${step.network}`;
+    case 'join':
+      return `join ${step.name} to ${step.network} as ${step.aliases.join(', ')}`;
     case 'stop':
       return `stop ${step.name} (grace ${step.graceSeconds}s)`;
     case 'retire':

@@ -201,6 +201,7 @@ export class DockerEngine implements Engine {
         startedAt: c.State.StartedAt ?? '',
         user: c.Config?.User ?? '',
         ...healthOf(c),
+        restartPolicy: c.HostConfig?.RestartPolicy?.Name ?? '',
       };
     });
   }
@@ -241,6 +242,24 @@ export class DockerEngine implements Engine {
       await this.docker.getContainer(id).rename({ name });
       if (net) await net.connect({ Container: id });
     });
+  }
+
+  leaveNetwork(id: string, network: string): Promise<void> {
+    // 404: the container or network is gone; "is not connected" (500): off it already.
+    return this.call(`disconnect container ${short(id)} from ${network}`, async () => {
+      try {
+        await this.docker.getNetwork(network).disconnect({ Container: id, Force: true });
+      } catch (err) {
+        if (!isStatus(err, 404) && !/is not connected/.test(engineWords(err))) throw err;
+      }
+    });
+  }
+
+  async joinNetwork(id: string, network: string, aliases: string[]): Promise<void> {
+    await this.leaveNetwork(id, network);
+    await this.call(`connect container ${short(id)} to ${network}`, () =>
+      this.docker.getNetwork(network).connect({ Container: id, EndpointConfig: { Aliases: aliases } }),
+    );
   }
 
   writeFiles(id: string, dir: string, entries: ArchiveEntry[]): Promise<void> {
@@ -306,6 +325,12 @@ export class DockerEngine implements Engine {
   signal(id: string, signal: string): Promise<void> {
     return this.call(`send ${signal} to container ${short(id)}`, async () => {
       await this.docker.getContainer(id).kill({ signal });
+    });
+  }
+
+  setRestartPolicy(id: string, policy: NonNullable<ContainerSpec['restartPolicy']>): Promise<void> {
+    return this.call(`set the restart policy of container ${short(id)}`, async () => {
+      await this.docker.getContainer(id).update({ RestartPolicy: { Name: policy } });
     });
   }
 }

@@ -167,6 +167,15 @@ export class DockerSwarm implements SwarmEngine {
     );
   }
 
+  tasksLeft(serviceIds: string[]): Promise<SwarmTask[]> {
+    // The engine's service filter looks each service up (404 once it is removed): filter here.
+    return this.call('list swarm tasks', async () =>
+      ((await this.docker.listTasks()) as ApiTask[])
+        .map(task)
+        .filter((t) => serviceIds.includes(t.serviceId)),
+    );
+  }
+
   listNodes(): Promise<SwarmNode[]> {
     return this.call('list swarm nodes', async () => {
       const nodes = (await this.docker.listNodes()) as Array<{

@@ -135,6 +135,8 @@ export interface ContainerDetail extends ContainerSummary {
   hasHealthCheck: boolean;
   /** The output of Docker's last health check of it ("" when none), for messages. */
   healthOutput: string;
+  /** Its restart policy's name (`HostConfig.RestartPolicy.Name`; "" is `no`). */
+  restartPolicy: string;
 }
 
 /** One process of a running container, as the engine's `top` lists it (host PIDs). */
@@ -216,6 +218,10 @@ export interface Engine {
    * renamed container would otherwise go on answering to its old name.
    */
   renameContainer(id: string, name: string, network?: string): Promise<void>;
+  /** Disconnect the container from `network` (its names and aliases there go at once); not on it is fine. */
+  leaveNetwork(id: string, network: string): Promise<void>;
+  /** Connect the container to `network` with these aliases (leaving it first if it is on it). */
+  joinNetwork(id: string, network: string, aliases: string[]): Promise<void>;
   /**
    * Extract these entries (paths relative to `dir`, which must exist) into the container, as the
    * engine's root, with the modes and owners the entries give. Works on a created container too.
@@ -239,6 +245,8 @@ export interface Engine {
   removeVolume(name: string): Promise<void>;
   /** Run a container to its end and remove it; its exit code and output. */
   runOnce(spec: OneShotSpec): Promise<ExecResult>;
+  /** Change a container's restart policy (running or not). */
+  setRestartPolicy(id: string, policy: NonNullable<ContainerSpec['restartPolicy']>): Promise<void>;
   /** The processes of a running container (the engine runs `ps`; nothing runs inside it). */
   top(id: string): Promise<ProcessInfo[]>;
   /**

@@ -73,6 +73,8 @@ export interface SwarmEngine {
   removeService(id: string): Promise<void>;
   /** Tasks of these services (every state the swarm still keeps). */
   listTasks(serviceIds: string[]): Promise<SwarmTask[]>;
+  /** Tasks of these services, removed ones too: a removed service's tasks stay until their containers are gone. */
+  tasksLeft(serviceIds: string[]): Promise<SwarmTask[]>;
   listNodes(): Promise<SwarmNode[]>;
   createConfig(name: string, labels: Labels, data: string): Promise<string>;
   createSecret(name: string, labels: Labels, data: string): Promise<string>;

@@ -9,6 +9,8 @@
  *   check          `haproxy -c` on a staged copy (exec of the binary itself)
  *   reload         SIGUSR2 to the master (master-worker mode, `-W -db`), confirmed by its
  *                  `Loading success.` on stderr; a refused reload puts the old files back
+ *   revive         restart policy `always` (a signalled container would stay down after an
+ *                  engine restart otherwise), and a stopped one started again (revive.ts)
  *   server states  the workers' health-check lines on stderr (`option log-health-checks`),
  *                  followed through the engine's log stream (src/lb/log-watch.ts); replicas
  *                  joining a running load balancer start DOWN (its server-state file) and
@@ -25,11 +27,21 @@ import { BACKEND_NAME, renderAllowList } from '../haproxy/render-config.js';
 import { LABEL, LB_DIR, LB_FILES, LB_STAGING, names, replicaNumberOf } from '../model/naming.js';
 import { LB_IMAGE_CONTRACT } from './contract.js';
 import { CounterReader } from './counters.js';
-import { entries, type LbState, LIVE, render, renderState, restricted } from './files.js';
+import {
+  entries,
+  type LbState,
+  LIVE,
+  type LiveFiles,
+  liveFiles,
+  render,
+  renderState,
+  restricted,
+} from './files.js';
 import { untilHealthy } from './health.js';
 import { followLog, type LbLine, LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, workerPids } from './processes.js';
 import { reload, waitDrained } from './reload.js';
+import { RestartPolicies, startAgain } from './revive.js';
 import { checkStaged, overlay, putBack } from './staging.js';
 import { type ClientKind, httpProbeOf, type ServerCounters } from './stats.js';
 import { untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
@@ -37,7 +49,7 @@ import { untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js
 /** Undo a change: put the files back as they were and reload. */
 export type Undo = () => Promise<void>;
 
-export { type LbState, lbContainerSettings } from './files.js';
+export { type LbState, type LiveFiles, lbContainerSettings } from './files.js';
 export type { LbLine } from './log-watch.js';
 export type { WaitOptions } from './waits.js';
 
@@ -55,6 +67,8 @@ function until(deadline: number, opts: WaitOptions): WaitOptions {
 export interface LoadBalancerDriver {
   configure(id: string, state: LbState, opts?: { certFrom?: string }): Promise<void>;
   start(id: string, opts: WaitOptions): Promise<void>;
+  /** Bring back a load balancer that stopped (an engine restart, a `docker stop`): its restart policy, a start, its config loaded. */
+  revive(id: string, opts: WaitOptions): Promise<void>;
   /** Wait until a running load balancer (started by someone else: Swarm) has loaded its config. */
   waitLoaded(id: string, opts: WaitOptions): Promise<void>;
   /** Wait until `count` of its servers (any: Swarm's DNS-filled slots) passed a check. */
@@ -64,6 +78,8 @@ export interface LoadBalancerDriver {
   view(id: string): Promise<LbView>;
   /** Its log from its start, each line with the view after it, until `signal` aborts or it stops. */
   follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void>;
+  /** What its files hold that no record does (the certificate, the allow list, a staged certificate). */
+  readLive(id: string): Promise<LiveFiles>;
   /** HAProxy's own counters per server; `probe` adds whether each one accepts a connection (src/lb/stats.ts). */
   stats(id: string, kind?: ClientKind): Promise<ServerCounters[]>;
 }
@@ -77,9 +93,11 @@ export class LbDriver implements LoadBalancerDriver {
    * service's lock) need not read it back (an archive read, 0.1–0.4 s).
    */
   private readonly files = new Map<string, ArchiveEntry[]>();
+  private readonly policies: RestartPolicies;
 
   constructor(private readonly engine: Engine) {
     this.counters = new CounterReader(engine);
+    this.policies = new RestartPolicies(engine);
   }
 
   private async owner(id: string): Promise<Owner> {
@@ -131,6 +149,11 @@ export class LbDriver implements LoadBalancerDriver {
     } finally {
       watch.close();
     }
+  }
+
+  async revive(id: string, opts: WaitOptions): Promise<void> {
+    await this.policies.ensure(id);
+    await startAgain(this.engine, id, opts);
   }
 
   /** Swarm's DNS-filled slots: see untilUpCount (waits.ts). */
@@ -201,7 +224,9 @@ export class LbDriver implements LoadBalancerDriver {
     opts: WaitOptions & { up?: string[]; drain?: boolean },
   ): Promise<Undo> {
     const deadline = Date.now() + opts.timeoutMs;
-    const owner = await this.owner(id);
+    // A signal through the engine makes it think the container was stopped by hand: only the
+    // restart policy `always` brings it back after an engine restart (files.ts).
+    const [owner] = await Promise.all([this.owner(id), this.policies.ensure(id)]);
     const before = this.files.get(id) ?? (await this.engine.readFiles(id, LB_DIR));
     const cert = state.spec.Protocol === 'httpsTerm' ? state.cert : undefined;
     const allow = restricted(state.spec) && state.allow ? renderAllowList(state.allow) : undefined;
@@ -259,6 +284,10 @@ export class LbDriver implements LoadBalancerDriver {
 
   stats(id: string, kind: ClientKind = 'stats'): Promise<ServerCounters[]> {
     return this.counters.read(id, kind);
+  }
+
+  async readLive(id: string): Promise<LiveFiles> {
+    return liveFiles(await this.engine.readFiles(id, LB_DIR));
   }
 
   follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void> {

@@ -21,6 +21,14 @@ export interface LbState {
   allow?: string[];
 }
 
+/**
+ * `always`, not `unless-stopped`: the engine marks any container it signals through its API
+ * (`POST /containers/{id}/kill`, how the driver reloads) as stopped by hand, and `unless-stopped`
+ * then leaves it down after the engine restarts. A stopped load balancer is damage svc repairs
+ * anyway, so `always` loses nothing.
+ */
+export const LB_RESTART_POLICY = 'always';
+
 /** The container settings of a load balancer (its name, labels, network and ports come from the plan). */
 export function lbContainerSettings(): Pick<
   ContainerSpec,
@@ -33,7 +41,7 @@ export function lbContainerSettings(): Pick<
     cmd: ['-W', '-db', '-f', CONFIG_PATH],
     // A soft stop: in-flight requests finish.
     stopSignal: 'SIGUSR1',
-    restartPolicy: 'unless-stopped',
+    restartPolicy: LB_RESTART_POLICY,
     // HAProxy runs as the image's user; let it bind service ports below 1024.
     sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
     // svc reads HAProxy's account of itself from this log: a driver it can read, bounded.
@@ -83,3 +91,27 @@ export function renderState(state: LbState, down: readonly string[] = []): strin
 }
 
 export const restricted = (spec: ServiceSpec) => (spec.SecurityGroups?.length ?? 0) > 0;
+
+/** What a load balancer's files hold that no record does. */
+export interface LiveFiles {
+  /** The certificate it serves (PEM), if it has one. */
+  cert?: string;
+  /** Its allow list, if it has one. */
+  allow?: string;
+  /** A certificate was staged and not blanked (a command was killed between check and install). */
+  stagedCert: boolean;
+}
+
+/** The live files, from what readFiles gave for LB_DIR (names relative to its parent). Pure. */
+export function liveFiles(tree: ArchiveEntry[]): LiveFiles {
+  const base = `${LB_DIR.slice(LB_DIR.lastIndexOf('/') + 1)}/`;
+  const text = (name: string) => {
+    const c = tree.find((e) => e.name === `${base}${name}`)?.content;
+    return c === undefined ? undefined : c.toString();
+  };
+  return {
+    cert: text(LB_FILES.cert) || undefined,
+    allow: text(LB_FILES.allow),
+    stagedCert: (text(`${LB_STAGING}/${LB_FILES.cert}`) ?? '') !== '',
+  };
+}

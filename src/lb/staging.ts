@@ -25,7 +25,9 @@ export async function checkStaged(
     state: STAGED.state,
   };
   const { joining, ...rest } = files;
-  const staged = { config: render(state, where, joining), ...rest };
+  // A certificate staged by a command killed before it blanked it goes now.
+  const blank = state.spec.Protocol === 'httpsTerm' ? '' : undefined;
+  const staged = { config: render(state, where, joining), ...rest, cert: rest.cert ?? blank };
   await engine.writeFiles(id, LB_DIR, entries(staged, LB_STAGING, owner));
   const r = await engine.exec(id, ['haproxy', '-c', '-f', STAGED.config]);
   if (r.exitCode === 0) return;

@@ -287,7 +287,10 @@ describe('self-healing, visible', () => {
     await create(['--name', 'nolb', '--service-port', '9000', TCP_IMAGE]);
     await run('docker', ['stop', '-t', '1', names.lb(tenant, 'nolb')]);
     const s = await inspectOne('nolb');
-    expect(s).toMatchObject({ Status: 'failed', Message: 'the load balancer is exited' });
+    expect(s).toMatchObject({
+      Status: 'failed',
+      Message: 'the load balancer is exited; the next change of the service starts it',
+    });
     expect(s.ReplicaDetail.map((d) => [d.State, d.LB, d.Check])).toEqual([['running', null, null]]);
   });
 });

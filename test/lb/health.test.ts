@@ -28,6 +28,7 @@ function healthEngine(script: Record<string, Array<ContainerHealth | undefined>>
         error: '',
         startedAt: '',
         user: '',
+        restartPolicy: 'unless-stopped',
         hasHealthCheck: name in script && script[name]?.[0] !== undefined,
         healthOutput: health === 'unhealthy' ? 'wget: server returned error: HTTP/1.1 503' : '',
         ...(health ? { health } : {}),

@@ -29,7 +29,15 @@ import { DOCKER_CONFIG_LOGIN, type RegistryLogin } from '../../src/engine/regist
 import type { SwarmEngine } from '../../src/engine/swarm.js';
 import { ConflictError, InternalError, NotFoundError } from '../../src/errors.js';
 import type { LbView } from '../../src/haproxy/lb-log.js';
-import type { LbLine, LbState, LoadBalancerDriver, Undo, WaitOptions } from '../../src/lb/driver.js';
+import { renderAllowList } from '../../src/haproxy/render-config.js';
+import type {
+  LbLine,
+  LbState,
+  LiveFiles,
+  LoadBalancerDriver,
+  Undo,
+  WaitOptions,
+} from '../../src/lb/driver.js';
 import type { ServerCounters } from '../../src/lb/stats.js';
 import { LABEL } from '../../src/model/naming.js';
 import { FakeSwarm, NODE, type SwarmHost } from './fake-swarm.js';
@@ -51,6 +59,8 @@ export interface Call {
 /** Fails the `at`-th mutating call (1-based) counted from when it is armed, or those matching. */
 export interface Injection {
   at?: number;
+  /** Fail this call and every one after it: the process was killed there (nothing after it happens). */
+  from?: number;
   match?: (c: Call) => boolean;
   error?: Error;
   /** Fail every matching call, not only the first. */
@@ -144,8 +154,9 @@ export class FakeWorld implements SwarmHost {
     const call = { what, target };
     this.counted += 1;
     const i = this.injection;
-    if (i && ((i.at !== undefined && i.at === this.counted) || i.match?.(call))) {
-      if (!i.always) this.injection = undefined;
+    const killed = i?.from !== undefined && this.counted >= i.from;
+    if (i && (killed || (i.at !== undefined && i.at === this.counted) || i.match?.(call))) {
+      if (!i.always && !killed) this.injection = undefined;
       throw i.error ?? new InternalError(`injected failure at ${what} ${target}`);
     }
     this.calls.push(call);
@@ -301,7 +312,14 @@ export class FakeEngine implements Engine {
       user: '',
       hasHealthCheck: false,
       healthOutput: '',
+      restartPolicy: c.spec.restartPolicy ?? '',
     };
+  }
+
+  async setRestartPolicy(id: string, policy: NonNullable<ContainerSpec['restartPolicy']>): Promise<void> {
+    const c = this.world.find(id);
+    this.world.mutate('set-restart-policy', c.name);
+    c.spec = { ...c.spec, restartPolicy: policy };
   }
 
   async stopContainer(id: string): Promise<void> {
@@ -324,6 +342,18 @@ export class FakeEngine implements Engine {
     if (this.world.byName(name)) throw new ConflictError(`name ${name} is in use`);
     this.world.mutate('rename', `${c.name}->${name}`);
     c.name = name;
+  }
+
+  async leaveNetwork(id: string, network: string): Promise<void> {
+    const c = this.world.find(id);
+    this.world.mutate('leave', `${c.name} ${network}`);
+    if (c.spec.network === network) c.spec = { ...c.spec, network: 'none' };
+  }
+
+  async joinNetwork(id: string, network: string, aliases: string[]): Promise<void> {
+    const c = this.world.find(id);
+    this.world.mutate('join', `${c.name} ${network} ${aliases.join(',')}`);
+    c.spec = { ...c.spec, network, aliases };
   }
 
   async writeFiles(id: string, _dir: string, _entries: ArchiveEntry[]): Promise<void> {
@@ -448,6 +478,13 @@ export class FakeLb implements LoadBalancerDriver {
     this.world.find(id).state = 'running';
   }
 
+  async revive(id: string): Promise<void> {
+    this.world.mutate('lb.revive', this.name(id));
+    const c = this.world.find(id);
+    c.state = 'running';
+    c.spec = { ...c.spec, restartPolicy: 'always' };
+  }
+
   async apply(
     id: string,
     state: LbState,
@@ -480,6 +517,15 @@ export class FakeLb implements LoadBalancerDriver {
 
   async waitUp(id: string, servers: string[]): Promise<void> {
     this.world.mutate('lb.wait-up', `${this.name(id)} ${servers.join(' ')}`);
+  }
+
+  async readLive(id: string): Promise<LiveFiles> {
+    const s = this.world.lbState.get(id);
+    return {
+      cert: s?.cert,
+      allow: s?.allow === undefined ? undefined : renderAllowList(s.allow),
+      stagedCert: false,
+    };
   }
 
   async stats(id: string): Promise<ServerCounters[]> {

@@ -70,10 +70,19 @@ export class FakeSwarm implements SwarmEngine {
   readonly secrets = new Map<string, FakeObject>();
   /** How many times a changed service's old tasks are still listed as running (Swarm acts after it answers). */
   lag = 0;
+  /** How many times a removed service's tasks are still listed (their containers take a while to stop). */
+  linger = 0;
+  /** New tasks of this image (any tag or digest of it) are rejected with this error (a node cannot get it). */
+  reject: { image: string; error: string } | undefined;
+  private readonly lingering = new Map<string, { tasks: SwarmTask[]; left: number }>();
   private clock = Date.parse('2026-12-01T00:00:00Z');
   private readonly lagging = new Map<string, number>();
 
   constructor(private readonly host: SwarmHost) {}
+
+  private rejects(image: string): boolean {
+    return this.reject !== undefined && image.split(/[:@]/)[0] === this.reject.image;
+  }
 
   private now(): string {
     this.clock += 1000;
@@ -117,9 +126,9 @@ export class FakeSwarm implements SwarmEngine {
           serviceId: s.id,
           slot,
           nodeId: NODE.id,
-          state: 'running',
+          state: this.rejects(image) ? 'rejected' : 'running',
           desiredState: 'running',
-          error: '',
+          error: this.rejects(image) ? (this.reject?.error ?? '') : '',
         },
         ...{ containerId, image, labels, updated },
       });
@@ -210,6 +219,10 @@ export class FakeSwarm implements SwarmEngine {
     const s = this.find(id);
     if (!s) return;
     this.host.mutate('swarm.remove', s.spec.Name);
+    const tasks = this.tasks
+      .filter((t) => t.serviceId === s.id)
+      .map((t) => ({ ...t, desiredState: 'remove' }));
+    if (this.linger > 0) this.lingering.set(s.id, { tasks, left: this.linger });
     this.stopTasks(s);
     this.services.delete(s.id);
   }
@@ -225,6 +238,17 @@ export class FakeSwarm implements SwarmEngine {
       }
     }
     return this.tasks.filter((t) => serviceIds.includes(t.serviceId)).map((t) => ({ ...t }));
+  }
+
+  async tasksLeft(serviceIds: string[]): Promise<SwarmTask[]> {
+    const gone: SwarmTask[] = [];
+    for (const id of serviceIds) {
+      const l = this.lingering.get(id);
+      if (!l) continue;
+      gone.push(...l.tasks);
+      if (--l.left === 0) this.lingering.delete(id);
+    }
+    return [...this.tasks.filter((t) => serviceIds.includes(t.serviceId)), ...gone].map((t) => ({ ...t }));
   }
 
   async listNodes(): Promise<SwarmNode[]> {

@@ -28,6 +28,8 @@ export interface Scenario {
   op: (core: Core) => Promise<unknown>;
   /** A create has no cleanup: every step is before the commit. */
   noCleanup?: boolean;
+  /** Run after the operation was killed (support/kills.ts); else the operation again. */
+  again?: (core: Core) => Promise<unknown>;
 }
 
 const TENANT = 'b8dc36865f4b480683dabb25598d61c4';
@@ -94,7 +96,16 @@ export function operations(backend: Backend, fip: string, certs: TestCerts): Sce
       given: given({ ...seedSpec, Replicas: 3 }),
       op: (c) => rollingUpdate(c, 'http', { image: 'app:2' }, run),
     },
-    { name: 'attach-fip', given: given(seedSpec), op: (c) => setFip(c, 'http', fip, run) },
+    {
+      name: 'attach-fip',
+      given: given(seedSpec),
+      op: (c) => setFip(c, 'http', fip, run),
+      // Once it had committed, attaching the FIP again is a conflict (exit 4), after the repair.
+      again: (c) =>
+        setFip(c, 'http', fip, run).catch((e: Error) => {
+          if (!/already has FIP/.test(e.message)) throw e;
+        }),
+    },
     { name: 'detach-fip', given: given({ ...seedSpec, FIP: fip }), op: (c) => setFip(c, 'http', '', run) },
     { name: 'update-cert', given: given(https), op: (c) => updateCert(c, 'http', certs.other.pem, run) },
     {

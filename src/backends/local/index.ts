@@ -5,6 +5,7 @@
  */
 import type { Backend, ChangeEnv } from '../../core/backend.js';
 import { ensureImage } from '../../core/images.js';
+import { allowFor } from '../../core/plan/security-groups.js';
 import { refusePlainVolumes } from '../../model/volumes.js';
 import { describeCertificate } from '../../spec/ssl-cert.js';
 import { localLogs } from './logs.js';
@@ -13,6 +14,7 @@ import { planLocalCreate, removeNetworkIfUnused } from './operations.js';
 import { type Changeable, changeable, engineFinishesStops, recordSteps } from './plan/change.js';
 import { planFip } from './plan/fip.js';
 import { keptReplicas, planRemoval } from './plan/remove.js';
+import { keptLb, planLocalRepair, readsFiles } from './plan/repair.js';
 import { planRollingUpdate } from './plan/rolling-update.js';
 import { describeScale, planScaleSteps } from './plan/scale.js';
 import { planUpdateCert } from './plan/update-cert.js';
@@ -41,6 +43,14 @@ export const localBackend: Backend<undefined> = {
   },
 
   planCreate: planLocalCreate,
+
+  async planRepair({ core, snapshot, service: s }) {
+    const lb = keptLb(s);
+    const live = lb && readsFiles(s) ? await core.lb.readLive(lb.id) : undefined;
+    const spec = s.current?.spec;
+    const allow = spec ? allowFor(spec, snapshot) : undefined;
+    return planLocalRepair(s, { allow, live });
+  },
 
   async planScale(env, target) {
     const c = changeable(env.change.service, env.snapshot);

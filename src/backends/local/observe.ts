@@ -4,13 +4,24 @@
  */
 import type { Backend, ObservedService } from '../../core/backend.js';
 import { emptyService } from '../../core/observe.js';
-import { judgeRecords, readRecord } from '../../core/records.js';
+import { judgeRecords, ownerMayRun, readRecord } from '../../core/records.js';
 import type { ContainerSummary } from '../../engine/engine.js';
 import { isKept, LABEL, names, replicaNumberOf } from '../../model/naming.js';
 import { specHash } from '../../model/spec-hash.js';
 
 /** Whether a container is one of the local backend's (another backend's objects carry its name). */
 const isLocal = (c: ContainerSummary) => c.labels[LABEL.backend] === undefined;
+
+/**
+ * A load balancer created and never started is a create under way (its creator, on its labels,
+ * may still run) or one that was killed (the next create of that name removes what it left).
+ */
+function judgeCreate(s: ObservedService<undefined>, now: number, alive?: (pid: number) => boolean): void {
+  if (s.lb?.state !== 'created' || s.operation || s.interrupted) return;
+  const creator = { owner: s.lb.labels[LABEL.operationOwner], written: s.lb.created };
+  if (ownerMayRun(creator, now, alive)) s.operation = 'create';
+  else s.interrupted = { operation: 'create' };
+}
 
 /** The tenant's local services, by name (`now` and `alive` for tests: whose operation may still run). */
 export function readLocal(
@@ -40,6 +51,7 @@ export function readLocal(
     s.replicas.sort((a, b) => a.number - b.number);
     s.records.sort((a, b) => a.revision - b.revision);
     Object.assign(s, judgeRecords(s.records, now, alive));
+    judgeCreate(s, now, alive);
     const spec = s.current?.spec;
     const desired = spec ? specHash(spec) : undefined;
     for (const r of s.replicas) r.outdated = desired !== undefined && r.labels[LABEL.specHash] !== desired;

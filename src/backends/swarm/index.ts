@@ -69,6 +69,9 @@ export const swarmBackend: Backend<SwarmParts> = {
     return { snapshot, plan, wait: { phases: [[replicasUp]], cleanup: [], notes: [] } };
   },
 
+  // Swarm changes a service's spec at once and converges to it by itself: nothing to repair yet.
+  planRepair: async () => undefined,
+
   async planScale(env, target) {
     const c = swarmChangeable(env.change);
     // Its next spec mounts the tenant's volumes: Swarm would replace every task.

@@ -5,9 +5,9 @@
 import type { BackendStep, Context, Undo } from '../../core/steps.js';
 import type { Labels } from '../../engine/engine.js';
 import type { ServiceSpecJson } from '../../engine/swarm.js';
-import { InternalError } from '../../errors.js';
+import { InternalError, NotFoundError } from '../../errors.js';
 import { labelFilter } from '../../model/naming.js';
-import { byName, rollbackEnded, rollingDone, type SwarmWait, sleep, waitFor } from './waits.js';
+import { byName, poll, rollbackEnded, rollingDone, type SwarmWait, sleep, waitFor } from './waits.js';
 
 type ObjectKind = 'config' | 'secret';
 
@@ -147,10 +147,39 @@ export function removeObject(kind: 'service' | ObjectKind, name: string): Backen
   );
 }
 
+/** How long a removed service's tasks may take to go (the load balancer's stop grace, and some). */
+const TASKS_GONE_MS = 60_000;
+
+/**
+ * A service removed, and its tasks waited for until they are gone: until then their containers
+ * hold its host port, its configs and secrets, and the network, and a create of the same name
+ * right after would trip over them.
+ */
+async function removeService(ctx: Context, name: string): Promise<void> {
+  const { swarm } = ctx.engine;
+  const s = await swarm.inspectService(name).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  if (!s) return;
+  await swarm.removeService(s.id);
+  const left = { count: 0 };
+  await poll(
+    { ...ctx, signal: undefined },
+    `the tasks of ${name} to go`,
+    TASKS_GONE_MS,
+    async () => {
+      left.count = (await swarm.tasksLeft([s.id])).length;
+      return left.count === 0 ? true : undefined;
+    },
+    () => `${left.count} left`,
+  );
+}
+
 /** Removing a config or secret fails (in use) while a task that used it is still going away: try again. */
 async function remove(ctx: Context, kind: 'service' | ObjectKind, name: string): Promise<void> {
   const { swarm } = ctx.engine;
-  if (kind === 'service') return swarm.removeService(name);
+  if (kind === 'service') return removeService(ctx, name);
   const list = kind === 'config' ? await swarm.listConfigs([]) : await swarm.listSecrets([]);
   const found = list.find((o) => o.name === name);
   if (!found) return;

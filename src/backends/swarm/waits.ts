@@ -4,8 +4,8 @@
  * it). A rolling update Swarm runs is waited for until it completed (or Swarm rolled it back).
  */
 import type { Context } from '../../core/steps.js';
-import type { SwarmService } from '../../engine/swarm.js';
-import { ConflictError, InternalError, InterruptedError } from '../../errors.js';
+import type { SwarmService, SwarmTask } from '../../engine/swarm.js';
+import { ConflictError, InternalError, InterruptedError, RejectedError } from '../../errors.js';
 import { names } from '../../model/naming.js';
 import { swarmNames } from './names.js';
 import { currentTasks, taskImage } from './tasks.js';
@@ -14,6 +14,38 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const POLL_MS = 100;
 /** How long a host port must look taken before a wait gives up on it. */
 const PORT_TAKEN_MS = 3000;
+/** How long tasks may stay pending with a reason (no node takes them) before a wait gives up on them. */
+const UNSCHEDULABLE_MS = 3000;
+/** What a node says when it cannot get an image. */
+const NO_IMAGE =
+  /no such image|pull access denied|manifest (unknown|for .* not found)|repository does not exist/i;
+
+/**
+ * Tasks of the service's spec since `since` that no waiting will bring up: one Swarm rejected (a
+ * node could not prepare it: an image it cannot get is a 404), or tasks pending with a reason
+ * (no node meets a constraint or has the resources) for UNSCHEDULABLE_MS.
+ */
+export function rejection(
+  what: string,
+  tasks: SwarmTask[],
+  since: number,
+  seen: { pendingSince?: number },
+  now = Date.now(),
+): RejectedError | undefined {
+  const fresh = tasks.filter((t) => (Date.parse(t.updated) || 0) >= since);
+  const rejected = fresh.find((t) => t.state === 'rejected' && t.error);
+  if (rejected)
+    return new RejectedError(
+      NO_IMAGE.test(rejected.error) ? 404 : 409,
+      `Swarm rejected ${what}: ${rejected.error}`,
+    );
+  const pending = fresh.find((t) => t.state === 'pending' && t.desiredState === 'running' && t.error);
+  if (!pending) seen.pendingSince = undefined;
+  else if (seen.pendingSince === undefined) seen.pendingSince = now;
+  else if (now - seen.pendingSince >= UNSCHEDULABLE_MS)
+    return new RejectedError(409, `Swarm cannot place ${what}: ${pending.error}`);
+  return undefined;
+}
 
 /** Poll `check` until it gives a value (or an Error); on timeout, `why()` says what was seen last. */
 export async function poll<T>(
@@ -94,10 +126,15 @@ export async function rollingDone(
   replicas: number,
 ): Promise<void> {
   // --timeout bounds each new replica: the whole update gets it for each.
+  const seen = {};
   await poll(ctx, `the rolling update of ${name}`, ctx.timeoutMs * Math.max(1, replicas), async () => {
     const s = await byName(ctx, name);
     if (!s.updateStarted || s.updateStarted === before.updateStarted) return undefined; // not begun yet
     if (s.updateState === 'completed') return true;
+    // A task of the new spec that cannot run: Swarm would only roll back after its monitor period.
+    const since = Date.parse(s.updated) || 0;
+    const refused = rejection(`the update of ${name}`, await ctx.engine.swarm.listTasks([s.id]), since, seen);
+    if (refused) return refused;
     // Swarm rolling back (a new task failed): wait until it is back, then say so.
     if (s.updateState === 'rollback_started') {
       ctx.onProgress?.(`Swarm is rolling the update back: ${s.updateMessage}`);
@@ -136,9 +173,14 @@ export interface SwarmWait {
 export async function waitFor(step: SwarmWait, ctx: Context): Promise<void> {
   const replicas = await byName(ctx, swarmNames.replicas(ctx.tenant, step.service));
   const lb = await byName(ctx, names.lb(ctx.tenant, step.service));
+  const since = Date.parse(replicas.updated) || 0;
+  const pending = {};
   if (step.replicas > 0 || !step.lbLoaded)
     await poll(ctx, `${step.replicas} running replicas of ${step.service}`, ctx.timeoutMs, async () => {
-      const tasks = currentTasks(await ctx.engine.swarm.listTasks([replicas.id]), replicas.id);
+      const all = await ctx.engine.swarm.listTasks([replicas.id]);
+      const refused = rejection(`the replicas of ${step.service}`, all, since, pending);
+      if (refused) return refused;
+      const tasks = currentTasks(all, replicas.id);
       const running = tasks.filter(
         (t) => t.state === 'running' && (!step.image || taskImage(t) === step.image),
       );

@@ -93,7 +93,8 @@ export class ChangeTracker {
    * first (a change is observed after its first steps: its record's event asked for the look).
    */
   observed(s: ObservedService, view: LbView | undefined, now: number, recent: ActivityLine[] = []): void {
-    const op = s.operation ? s.current : undefined;
+    // Its lock record, while it is the newest (a change in its cleanup has committed: it is done here).
+    const op = s.operation && s.current?.operation ? s.current : undefined;
     if (op && op.revision !== this.change?.revision) {
       this.begin(s, op);
       for (const line of recent) this.step(line);
@@ -132,7 +133,7 @@ export class ChangeTracker {
   private end(s: ObservedService, now: number): void {
     const c = this.change as NonNullable<ChangeTracker['change']>;
     const outcome: Outcome =
-      s.interrupted?.record.revision === c.revision
+      s.interrupted?.record?.revision === c.revision
         ? 'interrupted'
         : (s.current?.revision ?? 0) > c.revision
           ? 'done'

@@ -11,6 +11,7 @@ import type { Core } from '../../../src/core/backend.js';
 import { observe } from '../../../src/core/observe.js';
 import { removeServices } from '../../../src/core/remove.js';
 import { createService, updateCert } from '../../../src/core/services.js';
+import { RejectedError, type SvcError } from '../../../src/errors.js';
 import type { ServiceSpec } from '../../../src/spec/types.js';
 import { makeCerts } from '../../support/certs.js';
 import type { Call } from '../../support/fake-engine.js';
@@ -78,6 +79,33 @@ describe('Swarm on its own time', () => {
     await expect(removeServices(core, ['http'], { keep: true, graceSeconds: 1 })).resolves.toMatchObject({
       missing: ['http'],
     });
+  });
+
+  it('rm returns once the removed services’ tasks are gone (a create of the same name right after works)', async () => {
+    const { world: w, core } = world();
+    await create(core, seedSpec);
+    const swarm = w.swarm as NonNullable<typeof w.swarm>;
+    const serviceIds = [...swarm.services.keys()];
+    swarm.linger = 3;
+    const r = await removeServices(core, ['http'], { keep: false, graceSeconds: 1 });
+    expect(r).toMatchObject({ removed: ['http'], failed: [], networkRemoved: true });
+    expect(await swarm.tasksLeft(serviceIds)).toEqual([]);
+    await create(core, seedSpec);
+  });
+
+  it('create --wait with a task Swarm rejects (a node cannot get the image) fails at once with its words, exit 3, leaving nothing', async () => {
+    const { world: w, core } = world();
+    const swarm = w.swarm as NonNullable<typeof w.swarm>;
+    // The manager has the image (its digest pins it); the node the task went to cannot get it.
+    swarm.reject = { image: 'nginx', error: 'No such image: nginx' };
+    const err = await create(core, seedSpec, true).catch((e: SvcError) => e);
+    expect(err).toBeInstanceOf(RejectedError);
+    expect([(err as SvcError).status, (err as SvcError).message]).toEqual([
+      404,
+      'Swarm rejected the replicas of http: No such image: nginx; nothing of it was left',
+    ]);
+    expect((await observe(core)).services).toEqual([]);
+    expect(w.picture()).toMatchObject({ swarm: { services: [], configs: [], secrets: [] } });
   });
 
   it('rm --keep is refused: a Swarm service’s replicas cannot outlive it', async () => {

@@ -1,9 +1,11 @@
 /**
- * A bounded HTTP load from 127.0.0.1: workers on keep-alive connections and workers opening a
- * fresh connection a request, counting every non-2xx answer and every connection error. It stops
- * when told, or at its own bounds (time and request count), whichever comes first.
+ * A bounded HTTP (or HTTPS, certificate not checked) load from 127.0.0.1: workers on keep-alive
+ * connections and workers opening a fresh connection a request, counting every non-2xx answer
+ * and every connection error. It stops when told, or at its own bounds (time and request count),
+ * whichever comes first.
  */
 import http from 'node:http';
+import https from 'node:https';
 
 export interface LoadResult {
   requests: number;
@@ -27,11 +29,14 @@ export function startLoad(
   const started = Date.now();
   const result: LoadResult = { requests: 0, ok: 0, failures: [], bodies: new Map(), durationMs: 0 };
   let stopping = false;
-  const keepAlive = new http.Agent({ keepAlive: true, maxSockets: opts.keepAliveWorkers ?? 2 });
+  const tls = url.startsWith('https:');
+  const client = tls ? https : http;
+  const Agent = tls ? https.Agent : http.Agent;
+  const keepAlive = new Agent({ keepAlive: true, maxSockets: opts.keepAliveWorkers ?? 2 });
 
   const once = (agent: http.Agent | false) =>
     new Promise<void>((resolve) => {
-      const req = http.get(url, { agent, timeout: 10_000 }, (res) => {
+      const req = client.get(url, { agent, timeout: 10_000, rejectUnauthorized: false }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c) => {

@@ -16,7 +16,7 @@ const NODE_LABEL = 'io.svc.test-node';
  * others, no seccomp or AppArmor profile, writable /proc and the host's cgroups are what an engine
  * in a container needs.
  */
-const NODE_RUN_FLAGS = [
+export const NODE_RUN_FLAGS = [
   '--cap-add',
   'ALL',
   '--cap-drop',

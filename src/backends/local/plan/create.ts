@@ -8,7 +8,7 @@
 import type { PullPolicy, Snapshot } from '../../../core/backend.js';
 import { neverPullError } from '../../../core/images.js';
 import { allowFor } from '../../../core/plan/security-groups.js';
-import { recordContainer } from '../../../core/records.js';
+import { operationOwner, recordContainer } from '../../../core/records.js';
 import type { Plan, Step } from '../../../core/steps.js';
 import type { ContainerSpec, Labels } from '../../../engine/engine.js';
 import { ConflictError } from '../../../errors.js';
@@ -35,12 +35,15 @@ function objectLabels(spec: ServiceSpec, tenant: string, role: 'lb' | 'replica',
   return { ...serviceLabels(tenant, spec.Name, role), [LABEL.specHash]: hash };
 }
 
-/** The load balancer container: on the tenant network with the service name as alias. */
+/**
+ * The load balancer container: on the tenant network with the service name as alias; it names
+ * the command that creates it (until it starts, that command may still be making the service).
+ */
 export function lbContainer(spec: ServiceSpec, tenant: string, image: string, hash: string): ContainerSpec {
   return {
     name: names.lb(tenant, spec.Name),
     image,
-    labels: objectLabels(spec, tenant, 'lb', hash),
+    labels: { ...objectLabels(spec, tenant, 'lb', hash), [LABEL.operationOwner]: operationOwner() },
     network: names.network(tenant),
     aliases: [spec.Name],
     ...lbContainerSettings(),

@@ -2,10 +2,12 @@
  * Planning `svc attach-fip` / `svc detach-fip`: publish or unpublish the service port on a host
  * address. The engine cannot change a container's port bindings, so the load balancer is
  * replaced: the old one is renamed aside, a new one (same config, the certificate copied from
- * the old one) starts with the new binding and must see the running replicas UP, then the change
- * commits and the old one stops softly (in-flight requests finish). Replicas are untouched; a
- * failure (e.g. the host port is taken) removes the new one and gives the old one its name back.
- * Pure.
+ * the old one) starts with the new binding and must see the running replicas UP, then gets the
+ * service's alias on the tenant network (so clients there never resolve it before it listens),
+ * the change commits, and the old one leaves the network (its alias goes at once: at most a
+ * request in flight on it at that instant is cut, where stopping it there refused requests until
+ * it was gone) and is removed. Replicas are untouched; a failure (e.g. the host port is taken)
+ * removes the new one and gives the old one its name back. Pure.
  */
 
 import type { Plan, Step } from '../../../core/steps.js';
@@ -14,16 +16,17 @@ import { specHash } from '../../../model/spec-hash.js';
 import { type Changeable, recordSteps } from './change.js';
 import { lbContainer } from './create.js';
 
-/** Seconds the old load balancer gets to finish in-flight requests after the switch. */
-export const OLD_LB_GRACE_SECONDS = 30;
-
 /** `fip` "" detaches. Undefined when there is nothing to do. */
 export function planFip(c: Changeable, fip: string): Plan | undefined {
   const { service: s, spec } = c;
   if (fip === spec.FIP) return undefined;
   const next = { ...spec, FIP: fip };
   const aside = names.lbAside(s.tenant, s.name);
-  const lb = lbContainer(next, s.tenant, c.lbImage, specHash(next));
+  // Made without the service's alias: the alias is given once it serves (a name that resolved
+  // to a load balancer still starting would be refused).
+  const made = lbContainer(next, s.tenant, c.lbImage, specHash(next));
+  const lb = { ...made, aliases: [] };
+  const network = names.network(s.tenant);
   const running = s.replicas.filter((r) => r.state === 'running' && c.servers.includes(r.number));
   const records = recordSteps(c, 'fip', next, c.servers);
   return {
@@ -41,10 +44,13 @@ export function planFip(c: Changeable, fip: string): Plan | undefined {
       ],
       [{ op: 'lb-start', lb: lb.name, publish: lb.publish ?? undefined }],
       [{ op: 'lb-wait', lb: lb.name, up: running.map((r) => r.number) }],
+      [{ op: 'join', name: lb.name, network, aliases: made.aliases ?? [] }],
       [records.outcome],
     ],
     cleanup: [
-      [{ op: 'stop', name: aside, graceSeconds: OLD_LB_GRACE_SECONDS }],
+      // Off the network first: its alias stops resolving at once, so clients on the network go to
+      // the new one instead of being refused while it stops; off the network it has no client left.
+      [{ op: 'leave', name: aside, network }],
       [{ op: 'remove', name: aside }],
       records.cleanup,
     ] satisfies Step[][],

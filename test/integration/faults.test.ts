@@ -1,0 +1,393 @@
+/**
+ * The fault suite: svc SIGKILLed before each phase of each command's plan (the test hook
+ * SVC_TEST_KILL_BEFORE_STEP, src/core/test-hook.ts: a real SIGKILL, nothing undone), then the
+ * next command run on the service, with a client loop counting failed requests throughout. The
+ * next command must converge: the service as one successful run makes it, nothing left over (no
+ * container, record or staged certificate), its load balancer running with the restart policy
+ * that brings it back after an engine restart. The kill points are read from the command's own
+ * `--dry-run` (the first step of each phase: the steps of a phase run at once), so a plan that
+ * grows is covered too. Prints the table: fault, step, requests sent, requests failed, state
+ * after the next command.
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KILL_HOOK } from '../../src/core/test-hook.js';
+import { LABEL, LB_DIR, LB_STAGING, labelFilter, names } from '../../src/model/naming.js';
+import { makeCerts } from '../support/certs.js';
+import { startSvc, svc } from '../support/cli.js';
+import {
+  createArgs,
+  engine,
+  freePort,
+  groupFile,
+  HTTP_IMAGE,
+  mustSucceed,
+  newTenant,
+  removeTenant,
+  run,
+  waitFor,
+} from './support/harness.js';
+import { splitCutResponses, startLoad } from './support/load.js';
+import { splitNetworkFailures, startNetworkLoad } from './support/network-client.js';
+
+const tenant = newTenant();
+const sv = (args: string[]) => svc(args, { tenant });
+const ok = mustSucceed(sv);
+const certs = makeCerts();
+/** A second tag of the test image: what the rolling updates go to and back from. */
+const HTTP_V2 = 'svc-test/http:faults-v2';
+/**
+ * Two replicas, checked every second, stopped with SIGKILL: busybox httpd runs as PID 1 and
+ * ignores SIGTERM, so each stop would wait its whole grace period; a replica leaves the load
+ * balancer (drained) before it is stopped, so no request is cut by that.
+ */
+const TWO = ['--replicas', '2', '--health-check-interval', '1', '--stop-signal', 'SIGKILL'];
+const rows: string[][] = [];
+/** Each test kills one command at every phase of its plan, with a next command after each. */
+const LONG = 300_000;
+
+beforeAll(() => run('docker', ['tag', HTTP_IMAGE, HTTP_V2]));
+afterAll(async () => {
+  console.log(
+    [
+      '| fault | killed before step | requests sent | requests failed | state after the next command |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n'),
+  );
+  await removeTenant(tenant);
+  await run('docker', ['rmi', HTTP_V2]).catch(() => undefined);
+  certs.cleanup();
+}, 120_000);
+
+/** The step numbers at which `args`' plan begins a phase (its --dry-run, stdout or stderr for create). */
+async function killPoints(args: string[]): Promise<number[]> {
+  // Right after the command's own words (`sg update`), before an image and its command.
+  const at = args[0] === 'sg' ? 2 : 1;
+  const dry = [...args.slice(0, at), '--dry-run', ...args.slice(at).filter((a) => a !== '--wait')];
+  const r = await sv(dry);
+  expect(r.code, r.stderr).toBe(0);
+  const steps = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /^c?\d+\. /.test(l));
+  const phase = (l: string) => l.slice(0, l.indexOf('.'));
+  const points = steps.flatMap((l, i) =>
+    i === 0 || phase(l) !== phase(steps[i - 1] as string) ? [i + 1] : [],
+  );
+  // create --wait: the wait for the replicas, after the plan.
+  return args.includes('--wait') ? [...points, steps.length + 1] : points;
+}
+
+/** Run `args` with the hook set at `step`: it must die by SIGKILL there; what it was about to do. */
+async function killedAt(args: string[], step: number): Promise<string> {
+  const p = startSvc(args, { tenant, env: { [KILL_HOOK]: String(step) } });
+  const { code, signal } = await p.ended;
+  expect(signal, `${args.join(' ')} was to be killed at step ${step}: exit ${code}, ${p.stderr}`).toBe(
+    'SIGKILL',
+  );
+  const said = new RegExp(`${KILL_HOOK}: SIGKILL before step ${step}: (.*)`).exec(p.stderr)?.[1] ?? '?';
+  return `${step}: ${said.replace(/-[0-9a-f]{8}\b/g, '').replace(/svc-[0-9a-f]{32}/, 'the tenant network')}`;
+}
+
+interface Settled {
+  replicas: number;
+  image?: string;
+  fip?: string;
+  /** The CN of the certificate it serves. */
+  cert?: string;
+}
+
+/** The service as one successful run leaves it, and nothing else of it; its state for the table. */
+async function expectSettled(name: string, want: Settled): Promise<string> {
+  const [s] = JSON.parse((await ok(['inspect', name])).stdout);
+  expect([s.Status, s.Message]).toEqual(['active', 'Scaling complete']);
+  expect(s.Replicas).toBe(want.replicas);
+  expect(s.ReplicaDetail).toHaveLength(want.replicas);
+  if (want.image) for (const r of s.ReplicaDetail) expect(r.Image).toBe(want.image);
+  if (want.fip !== undefined) expect(s.FIP).toBe(want.fip);
+  if (want.cert) expect(s.SSLCert).toContain(`subject=CN=${want.cert};`);
+  const objects = await engine.listContainers(labelFilter(tenant, name));
+  const roles = objects.map((c) => c.labels[LABEL.role]).sort();
+  expect(roles).toEqual(['lb', 'record', ...Array(want.replicas).fill('replica')].sort());
+  const lb = await engine.inspectContainer(names.lb(tenant, name));
+  expect([lb.state, lb.restartPolicy]).toEqual(['running', 'always']);
+  // No key material left staged by a command killed between its check and its install.
+  const staged = await engine.readFiles(lb.id, `${LB_DIR}/${LB_STAGING}/certs/service.pem`);
+  expect(staged.map((f) => String(f.content ?? ''))).toEqual(staged.length ? [''] : []);
+  return `${s.Status}, ${s.Replicas} replicas${want.fip ? `, FIP ${s.FIP}` : ''}`;
+}
+
+/** A load for the duration of one case: what it sent, what failed, what of that was lost. */
+interface CaseLoad {
+  stop(): Promise<{ requests: number; failed: number; lost: string[] }>;
+}
+
+function hostLoad(url: string): CaseLoad {
+  // One keep-alive and one fresh-connection client: enough to hit every moment, light on the CPU.
+  const load = startLoad(url, { keepAliveWorkers: 1, freshWorkers: 1, maxMs: 90_000, maxRequests: 20_000 });
+  return {
+    async stop() {
+      const r = await load.stop();
+      return { requests: r.requests, failed: r.failures.length, lost: splitCutResponses(r.failures).lost };
+    },
+  };
+}
+
+async function networkLoad(target: string): Promise<CaseLoad> {
+  const load = await startNetworkLoad(tenant, target, { maxSeconds: 90 });
+  return {
+    async stop() {
+      const r = await load.stop();
+      const { cut, lost } = splitNetworkFailures(r.failures);
+      // At most the one request in flight when the old load balancer left the network.
+      expect(cut.length).toBeLessThanOrEqual(1);
+      return { requests: r.requests, failed: r.failures.length, lost };
+    },
+  };
+}
+
+/** A command killed (at each kill point of its plan), then run again. */
+interface Move {
+  /** For the table. */
+  fault: string;
+  args: string[];
+  settled: Settled;
+  /** Exit codes the next command may have (default 0). */
+  nextCodes?: number[];
+}
+
+/**
+ * Moves that take the service back and forth (each case starts where the one before ended);
+ * `shared`: their plans have the same phases, so the kill points go on from one to the other.
+ */
+async function everyPhase(
+  name: string,
+  moves: Move[],
+  load: () => CaseLoad | Promise<CaseLoad>,
+  shared = false,
+) {
+  const points: Array<number[] | undefined> = moves.map(() => undefined);
+  const done = moves.map(() => 0);
+  const left = (m: number) => points[m] === undefined || (done[m] as number) < (points[m]?.length ?? 0);
+  for (let i = 0; moves.some((_, m) => left(shared ? 0 : m)); i++) {
+    const m = i % moves.length;
+    const move = moves[m] as Move;
+    const p = shared ? 0 : m;
+    points[p] ??= await killPoints(move.args);
+    const step = points[p]?.[done[p] as number];
+    if (step === undefined) {
+      await ok(move.args); // this one is done: only on to where the other starts
+      continue;
+    }
+    done[p] = (done[p] as number) + 1;
+    const traffic = await load();
+    const did = await killedAt(move.args, step);
+    const next = await sv(move.args);
+    const counts = await traffic.stop();
+    expect(move.nextCodes ?? [0], `after a kill before step ${did}: ${next.stderr}`).toContain(next.code);
+    const state = await expectSettled(name, move.settled);
+    rows.push([move.fault, did, String(counts.requests), String(counts.failed), state]);
+    expect(counts.lost, `requests lost around a kill before step ${did}`).toEqual([]);
+    expect(counts.requests).toBeGreaterThan(0);
+  }
+}
+
+describe('svc killed at each phase, then the next command', () => {
+  it(
+    'scale up and down: the next scale converges; no request lost',
+    async () => {
+      const port = await freePort();
+      await ok(createArgs('sc', port, '127.0.0.1', ['--protocol', 'http', ...TWO]));
+      await everyPhase(
+        'sc',
+        [
+          { fault: 'scale 2→3', args: ['scale', 'sc=3'], settled: { replicas: 3 } },
+          { fault: 'scale 3→2', args: ['scale', 'sc=2'], settled: { replicas: 2 } },
+        ],
+        () => hostLoad(`http://127.0.0.1:${port}/`),
+      );
+    },
+    LONG,
+  );
+
+  it(
+    'rolling-update: the next rolling-update finishes it; no request lost',
+    async () => {
+      const port = await freePort();
+      await ok(createArgs('ru', port, '127.0.0.1', ['--protocol', 'http', ...TWO]));
+      const to = (image: string): Move => ({
+        fault: 'rolling-update',
+        args: ['rolling-update', '--image', image, 'ru'],
+        settled: { replicas: 2, image },
+      });
+      await everyPhase(
+        'ru',
+        [to(HTTP_V2), to(HTTP_IMAGE)],
+        () => hostLoad(`http://127.0.0.1:${port}/`),
+        true,
+      );
+    },
+    LONG,
+  );
+
+  it(
+    'update-cert: the next update-cert finishes it; no request lost, no key left staged',
+    async () => {
+      const port = await freePort();
+      const tls = ['--protocol', 'httpsTerm', '--ssl-cert', certs.leaf.pemFile, ...TWO];
+      await ok(createArgs('tls', port, '127.0.0.1', tls));
+      const to = (pemFile: string, cn: string): Move => ({
+        fault: 'update-cert',
+        args: ['update-cert', '--ssl-cert', pemFile, 'tls'],
+        settled: { replicas: 2, cert: cn },
+      });
+      await everyPhase(
+        'tls',
+        [to(certs.renewed.pemFile, 'svc-renewed.test'), to(certs.leaf.pemFile, 'svc.test')],
+        () => hostLoad(`https://127.0.0.1:${port}/`),
+        true,
+      );
+    },
+    LONG,
+  );
+
+  it(
+    'sg update: the next sg update finishes it; no request lost',
+    async () => {
+      const port = await freePort();
+      await ok(['sg', 'create', '-f', groupFile(tenant, '0.0.0.0/0')]);
+      await ok(createArgs('guarded', port, '127.0.0.1', ['--protocol', 'http', '--sg', 'office', ...TWO]));
+      // Two allow lists that both let every source in (a host client reaches HAProxy from a
+      // bridge's address): traffic must flow throughout.
+      const halves = join(tmpdir(), `svc-faults-${tenant.slice(0, 8)}-halves.yaml`);
+      const rule = (p: string) => `  - direction: ingress\n    protocol: tcp\n    remote_ip_prefix: ${p}`;
+      writeFileSync(
+        halves,
+        ['name: office', 'rules:', rule('0.0.0.0/1'), rule('128.0.0.0/1'), ''].join('\n'),
+      );
+      const to = (file: string): Move => ({
+        fault: 'sg update',
+        args: ['sg', 'update', '-f', file],
+        settled: { replicas: 2 },
+      });
+      await everyPhase(
+        'guarded',
+        [to(halves), to(groupFile(tenant, '0.0.0.0/0'))],
+        () => hostLoad(`http://127.0.0.1:${port}/`),
+        true,
+      );
+    },
+    LONG,
+  );
+
+  it(
+    'attach-fip and detach-fip: the next one finishes or undoes it; no request lost on the network',
+    async () => {
+      const port = await freePort();
+      await ok([
+        ...['create', '--name', 'pub', '--service-port', String(port), '--container-port', '80'],
+        ...['--protocol', 'http', ...TWO, '--wait', HTTP_IMAGE],
+      ]);
+      await everyPhase(
+        'pub',
+        [
+          // Once it had committed, attaching again is a conflict (exit 4): the FIP is there.
+          {
+            fault: 'attach-fip',
+            args: ['attach-fip', '--fip', '127.0.0.1', 'pub'],
+            settled: { replicas: 2, fip: '127.0.0.1' },
+            nextCodes: [0, 4],
+          },
+          { fault: 'detach-fip', args: ['detach-fip', 'pub'], settled: { replicas: 2, fip: '' } },
+        ],
+        () => networkLoad(`pub:${port}`),
+        true,
+      );
+    },
+    LONG,
+  );
+
+  it(
+    'create: the next create makes the service (a killed one had not finished) or says it exists',
+    async () => {
+      const port = await freePort();
+      const args = createArgs('mk', port, '127.0.0.1', ['--protocol', 'http', ...TWO]);
+      const points = await killPoints(args);
+      for (const step of points) {
+        const did = await killedAt(args, step);
+        const next = await sv(args);
+        // Killed in its wait (the last point), the service was complete: it exists (exit 4).
+        expect(next.code, next.stderr).toBe(step === points.at(-1) ? 4 : 0);
+        const state = await expectSettled('mk', { replicas: 2 });
+        rows.push(['create', did, '-', '-', `exit ${next.code}; ${state}`]);
+        await ok(['rm', 'mk']);
+      }
+    },
+    LONG,
+  );
+
+  it(
+    'two commands on one service at once: the second is refused (exit 4) throughout, the first finishes',
+    async () => {
+      const port = await freePort();
+      await ok(createArgs('both', port, '127.0.0.1', ['--protocol', 'http', ...TWO]));
+      // A rolling update: long enough (two replicas, each started, checked, drained) to be caught.
+      const first = startSvc(['rolling-update', '--image', HTTP_V2, 'both'], { tenant });
+      let done = false;
+      void first.ended.then(() => {
+        done = true;
+      });
+      await waitFor('the rolling update to be under way', 30_000, async () => {
+        const [s] = JSON.parse((await ok(['inspect', 'both'])).stdout);
+        return s.Status === 'updating' ? true : undefined;
+      });
+      // Refused from its lock to its cleanup's end (bounded: the update ends).
+      let refused = 0;
+      for (let i = 0; i < 30 && !done; i++) {
+        const second = await sv(['scale', 'both=1']);
+        if (done && second.code === 0) break; // the update had ended: this one ran after it
+        expect([second.code, second.stderr], `attempt ${i + 1}`).toEqual([
+          4,
+          expect.stringMatching(
+            /service "both" is being changed \(rolling-update\); try again when it is done/,
+          ),
+        ]);
+        refused += 1;
+      }
+      expect((await first.ended).code, first.stderr).toBe(0);
+      expect(refused).toBeGreaterThan(0);
+      const [s] = JSON.parse((await ok(['inspect', 'both'])).stdout);
+      const state = `${s.Status}, ${s.Replicas} replicas`;
+      rows.push([
+        'scale during a rolling-update',
+        '-',
+        '-',
+        '-',
+        `refused ${refused}× (exit 4); then ${state}`,
+      ]);
+      await ok(['rm', 'both']);
+    },
+    LONG,
+  );
+
+  it(
+    'rm: the next rm removes what is left',
+    async () => {
+      const port = await freePort();
+      const args = createArgs('gone', port, '127.0.0.1', ['--protocol', 'http', ...TWO]);
+      await ok(args);
+      // Its plan (rm has no --dry-run): stop the load balancer (1), remove it (2), stop the
+      // replicas (3, 4), remove them (5, 6), remove the record (7).
+      const points = [1, 2, 3, 5, 7];
+      for (const step of points) {
+        const did = await killedAt(['rm', 'gone'], step);
+        const next = await sv(['rm', 'gone']);
+        expect(next.code, next.stderr).toBe(0);
+        expect(await engine.listContainers(labelFilter(tenant, 'gone'))).toEqual([]);
+        rows.push(['rm', did, '-', '-', 'removed: nothing of it left']);
+        await ok(args);
+      }
+    },
+    LONG,
+  );
+});
