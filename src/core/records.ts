@@ -14,7 +14,14 @@ import { withNewerDefaults } from '../spec/resolve-spec.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { publicSpec } from './service-json.js';
 
-export const OPERATIONS = ['scale', 'rolling-update', 'fip', 'update-cert', 'security-groups'] as const;
+export const OPERATIONS = [
+  'scale',
+  'rolling-update',
+  'fip',
+  'update-cert',
+  'security-groups',
+  'apply',
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export interface RecordInput {

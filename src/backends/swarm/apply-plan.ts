@@ -1,0 +1,56 @@
+/**
+ * Planning `svc apply` of a running Swarm service (pure): one `service update` of the replicas
+ * service with the new task spec, which Swarm rolls (start-first, `parallelism` at a time, rolled
+ * back when a new task fails) only when the task template changed; a change of Replicas alone is
+ * Swarm's scale (the tasks that stay are kept); a change of load balancer fields makes a new config
+ * (and allow list, certificate) and updates the load balancer service, the replicas kept.
+ */
+import type { ApplyPlanOptions } from '../../core/backend.js';
+import type { Plan, Step } from '../../core/steps.js';
+import { specHash } from '../../model/spec-hash.js';
+import type { ServiceSpec } from '../../spec/types.js';
+import { planLbChange } from './lb-plans.js';
+import {
+  checkSwarmSpec,
+  forced,
+  nextReplicas,
+  type SwarmChangeable,
+  type SwarmPlanContext,
+} from './plans.js';
+import { updateService, waitUntil } from './steps.js';
+
+export interface SwarmApplyContext extends SwarmPlanContext {
+  /** The load balancer's allow list for `next` (undefined when it names no group). */
+  allow: string[] | undefined;
+  /** The PEM, when the certificate changes. */
+  cert?: string;
+}
+
+export function planSwarmApply(
+  c: SwarmChangeable,
+  next: ServiceSpec,
+  ctx: SwarmApplyContext,
+  opts: ApplyPlanOptions,
+): Plan | undefined {
+  checkSwarmSpec(next);
+  const running = c.service.replicas.filter((r) => r.state === 'running').length;
+  const rolling =
+    Boolean(opts.force) || specHash(next) !== specHash(c.spec) || c.service.replicas.some((r) => r.outdated);
+  if (opts.changes.length === 0 && !rolling && running === next.Replicas) return undefined;
+  const previous = next.Image !== c.spec.Image ? c.spec.Image : undefined;
+  let spec = nextReplicas(c, next, ctx, previous, opts.parallelism);
+  if (opts.force) spec = forced(c, spec);
+  const replicas: Step = updateService(c.replicas.name, spec, rolling);
+  const lbFields = opts.changes.filter((f) => f.effect === 'load balancer').map((f) => f.field);
+  if (lbFields.length > 0) {
+    const allow = lbFields.includes('SecurityGroups') ? ctx.allow : undefined;
+    return planLbChange(c, next, ctx, { config: true, allow, cert: ctx.cert, replicas });
+  }
+  const wait = waitUntil({
+    service: c.service.name,
+    replicas: next.Replicas,
+    ...(rolling ? { image: next.Image } : {}),
+    lbLoaded: false,
+  });
+  return { phases: [[replicas], [wait]], cleanup: [], notes: [] };
+}
