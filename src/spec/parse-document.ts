@@ -196,11 +196,13 @@ export function parseSpecDocument(origin: string, text: string): ParsedSpec {
  * does; empty documents between others (a leading or trailing `---`) are skipped.
  */
 export function parseSpecDocuments(origin: string, text: string): ParsedSpec[] {
-  const { LineCounter, parseAllDocuments } = yaml();
+  const { isScalar, LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const all = parseAllDocuments(text, { lineCounter, ...PARSE_OPTIONS });
   const docs = Array.isArray(all) ? all : [];
-  const filled = docs.filter((d) => d.contents !== null || d.errors.length > 0);
+  const empty = (d: Document.Parsed) =>
+    d.errors.length === 0 && (d.contents === null || (isScalar(d.contents) && d.contents.value === null));
+  const filled = docs.filter((d) => !empty(d));
   if (filled.length === 0) return [parseSpecDocument(origin, text)];
   return filled.map((d) => fromDocument(d, origin, lineCounter));
 }
