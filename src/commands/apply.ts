@@ -6,6 +6,7 @@ import type { PullPolicy } from '../core/backend.js';
 import { inspectServices } from '../core/reads.js';
 import { InterruptedError, SvcError } from '../errors.js';
 import { parseOutputFormat } from '../output/format.js';
+import { flagsToInput, registerCreateFlags } from '../spec/flags.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { parseDuration } from '../util/duration.js';
 import {
@@ -30,6 +31,7 @@ Examples:
   $ docker build -t app:latest . && svc apply -f service.yaml   # a moved tag replaces the replicas
   $ svc apply -f service.yaml --pull always    # ask the registry what the tag names first
   $ cat service.yaml | svc apply -f - --no-wait
+  $ svc apply -f examples/https-term.yaml --ssl-cert web.pem   # a certificate kept out of the file
 
 A service that does not exist is created (as svc create --wait; --no-wait returns once it is
 started). One that exists is compared field by field with what it runs, and changed the least way:
@@ -49,10 +51,13 @@ Ctrl-C) is undone and the service serves on as it was; the other services in the
 applied. Errors are on stderr, named by service; the exit code is the first failure's.
 
 stdout: the Service JSON (as svc inspect) of each service applied: one object for one document,
-an array in input order for several. Spec flags are not taken: the file is the desired state.
+an array in input order for several. With one document, create's spec flags (--ssl-cert FILE,
+--replicas N, …) win over the file's values; keep the file the desired state and give by flag only
+what does not belong in it (a certificate), the same each time.
 `;
 
 interface ApplyFlags extends CommonOptions {
+  [key: string]: unknown;
   file?: string[];
   dryRun?: boolean;
   wait: boolean;
@@ -121,7 +126,7 @@ export function firstFailure(failures: Outcome['failures']): SvcError | undefine
 
 async function run(flags: ApplyFlags): Promise<void> {
   const output = parseOutputFormat(flags.output ?? 'json', ['json', 'yaml']);
-  const specs = readServiceFiles(flags.file ?? [], { allowExpired: Boolean(flags.allowExpired) });
+  const specs = await readSpecs(flags);
   const { results, failures } = await applyAll(specs, flags, Boolean(flags.dryRun));
   if (flags.dryRun) {
     for (const r of results) process.stdout.write(`# ${r.name}: ${r.summary}\n${r.text}\n`);
@@ -138,9 +143,15 @@ async function run(flags: ApplyFlags): Promise<void> {
   if (failed) throw failed;
 }
 
+/** The specs of the -f files, with the spec flags given (one document only). */
+export async function readSpecs(flags: ApplyFlags): Promise<ServiceSpec[]> {
+  const input = await flagsToInput(flags, { cmd: [] });
+  return readServiceFiles(flags.file ?? [], { allowExpired: Boolean(flags.allowExpired) }, input);
+}
+
 /** The options apply and diff share. */
 export function addApplyOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-f, --file <file>', 'service file, directory or - (stdin); repeatable', collect)
     .option(
       '--timeout <duration>',
@@ -157,6 +168,8 @@ export function addApplyOptions(cmd: Command): Command {
     .option('--allow-expired', 'accept an SSLCert whose certificate has expired')
     .option('--parallelism <n>', 'new replicas that join the load balancer together', '1')
     .option('--force', 'replace every replica even when nothing they are made from changed');
+  registerCreateFlags(cmd);
+  return cmd;
 }
 
 export function applyCommand(): Command {

@@ -1,8 +1,7 @@
 /** `svc diff -f FILE`: what `svc apply` would change, field by field and step by step; changes nothing. */
 import { Command } from 'commander';
-import { addApplyOptions, applyAll, firstFailure } from './apply.js';
+import { addApplyOptions, applyAll, firstFailure, readSpecs } from './apply.js';
 import { addCommonOptions } from './common.js';
-import { readServiceFiles } from './spec-files.js';
 
 const EXAMPLES = `
 Examples:
@@ -17,7 +16,7 @@ the plan, as svc apply --dry-run prints them. A field that cannot change in plac
 `;
 
 async function run(flags: Parameters<typeof applyAll>[1]): Promise<void> {
-  const specs = readServiceFiles(flags.file ?? [], { allowExpired: Boolean(flags.allowExpired) });
+  const specs = await readSpecs(flags);
   const { results, failures } = await applyAll(specs, { ...flags, wait: true }, true);
   for (const r of results) process.stdout.write(`# ${r.name}: ${r.summary}\n${r.text}\n`);
   const failed = firstFailure(failures);

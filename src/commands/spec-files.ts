@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { parseSpecDocuments } from '../spec/parse-document.js';
-import { resolveSpec } from '../spec/resolve-spec.js';
+import { type FlagInput, resolveSpec } from '../spec/resolve-spec.js';
 import type { ServiceSpec } from '../spec/types.js';
 import { readInputFile } from './common.js';
 
@@ -31,15 +31,29 @@ function filesOf(path: string): string[] {
   return names.map((n) => join(path, n));
 }
 
-/** Every service spec the -f options give, in input order. */
-export function readServiceFiles(paths: string[], opts: { allowExpired: boolean }): ServiceSpec[] {
+/**
+ * Every service spec the -f options give, in input order. Spec flags (`flags`, as create's) win
+ * over the file's values; they are taken only with one document (a file is the desired state;
+ * flags say what is not kept in it, such as a certificate).
+ */
+export function readServiceFiles(
+  paths: string[],
+  opts: { allowExpired: boolean },
+  flags: FlagInput = { fields: {} },
+): ServiceSpec[] {
   if (paths.length === 0)
     throw new UsageError('give the service file: -f FILE (a directory, or - for stdin)');
-  const specs: ServiceSpec[] = [];
-  for (const file of paths.flatMap(filesOf)) {
+  const docs = paths.flatMap(filesOf).flatMap((file) => {
     const { origin, text } = readInputFile(file, '-f');
-    for (const doc of parseSpecDocuments(origin, text)) specs.push(resolveSpec({ file: doc }, opts));
+    return parseSpecDocuments(origin, text);
+  });
+  const given = Object.keys(flags.fields);
+  if (docs.length > 1 && given.length > 0) {
+    throw new UsageError(
+      `spec flags (${given.join(', ')}) are taken with one service document only; the input has ${docs.length}`,
+    );
   }
+  const specs = docs.map((doc) => resolveSpec({ file: doc, flags }, opts));
   const seen = new Set<string>();
   for (const s of specs) {
     if (seen.has(s.Name)) throw new UsageError(`service "${s.Name}" is given twice in the input`);
