@@ -222,5 +222,19 @@ describe('a two-document file (Debian-like load balancer image for the new servi
     expect(changed.stderr).toBe('two: load balancer reloaded, every replica kept\napp: unchanged\n');
     expect(load.failures).toEqual([]);
     expect(await ids('two')).toEqual(before);
+    // One service's change refused: the other is still applied; exit 2; stdout has the applied one.
+    const refused = appDoc.replace(/ServicePort: \d+/, `ServicePort: ${await freePort()}`);
+    const mixed = await sv([
+      'apply',
+      '-f',
+      file(refused, two('SessionAffinity: true\nAlgorithm: leastconn')),
+    ]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(
+      /^two: load balancer reloaded, every replica kept\nError: app: service "app": ServicePort/,
+    );
+    expect(
+      JSON.parse(mixed.stdout).map((s: { Name: string; Algorithm: string }) => [s.Name, s.Algorithm]),
+    ).toEqual([['two', 'leastconn']]);
   });
 });
