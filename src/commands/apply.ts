@@ -1,6 +1,6 @@
 /** `svc apply -f FILE`: make each service in the file what it says, with the least change. */
-import { Command, Option } from 'commander';
-import { BACKEND_HELP, BACKEND_NAMES, chooseBackend } from '../backends/index.js';
+import { Command } from 'commander';
+import { chooseBackend } from '../backends/index.js';
 import { type ApplyOptions, type ApplyResult, applyService } from '../core/apply.js';
 import type { PullPolicy } from '../core/backend.js';
 import { inspectServices } from '../core/reads.js';
@@ -18,6 +18,7 @@ import {
   resolveLbImage,
   withInterrupt,
 } from './common.js';
+import { addNewServiceOptions } from './create.js';
 import { startProgress } from './progress.js';
 import { parseParallelism } from './rolling-update.js';
 import { readServiceFiles } from './spec-files.js';
@@ -158,16 +159,9 @@ export function addApplyOptions(cmd: Command): Command {
       'how long replicas may take to be UP (each batch of a rolling replacement)',
       '120s',
     )
-    .addOption(
-      new Option('--pull <policy>', 'ask the registry for the image: when missing, always, or never')
-        .choices(['missing', 'always', 'never'])
-        .default('missing'),
-    )
-    .option('--lb-image <image>', 'HAProxy image of a new load balancer (env SVC_LB_IMAGE)')
-    .addOption(new Option('--backend <backend>', BACKEND_HELP.create).choices(BACKEND_NAMES))
-    .option('--allow-expired', 'accept an SSLCert whose certificate has expired')
     .option('--parallelism <n>', 'new replicas that join the load balancer together', '1')
     .option('--force', 'replace every replica even when nothing they are made from changed');
+  addNewServiceOptions(cmd);
   registerCreateFlags(cmd);
   return cmd;
 }

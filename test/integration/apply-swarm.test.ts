@@ -9,31 +9,27 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { svc } from '../support/cli.js';
 import {
-  engine,
+  ensureSwarm,
   freePort,
   HTTP_IMAGE,
   LB_IMAGE_DEBIAN,
   newTenant,
   removeTenant,
-  run,
 } from './support/harness.js';
 import { splitCutResponses, startLoad } from './support/load.js';
 
 const tenant = newTenant();
 const env = { SVC_BACKEND: 'swarm', SVC_LB_IMAGE: LB_IMAGE_DEBIAN };
 const sv = (args: string[]) => svc(args, { tenant, env });
-let initialised = false;
+let leaveSwarm: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  if (!(await engine.info()).swarm) {
-    await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
-    initialised = true;
-  }
+  leaveSwarm = await ensureSwarm();
 }, 60_000);
 
 afterAll(async () => {
   await removeTenant(tenant);
-  if (initialised) await run('docker', ['swarm', 'leave', '--force']);
+  await leaveSwarm?.();
 }, 120_000);
 
 let n = 0;
