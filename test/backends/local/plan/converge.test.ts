@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { changeable } from '../../../../src/backends/local/plan/change.js';
 import { type ConvergeContext, planConverge } from '../../../../src/backends/local/plan/converge.js';
+import { planRollingUpdate } from '../../../../src/backends/local/plan/rolling-update.js';
 import type { Plan } from '../../../../src/core/steps.js';
 import type { ContainerSummary } from '../../../../src/engine/engine.js';
 import { LABEL } from '../../../../src/model/naming.js';
@@ -24,7 +25,12 @@ function running(spec: ServiceSpec, imageId = 'sha256:aaaa'): ContainerSummary[]
   const hash = specHash(spec);
   return serviceOf(spec).map((c) =>
     c.labels[LABEL.role] === 'replica'
-      ? { ...c, labels: { ...c.labels, [LABEL.specHash]: hash }, imageId }
+      ? {
+          ...c,
+          image: spec.Image,
+          labels: { ...c.labels, [LABEL.specHash]: hash, [LABEL.image]: spec.Image },
+          imageId,
+        }
       : c,
   );
 }
@@ -108,6 +114,16 @@ describe('apply on a local service: the least change', () => {
     const down = converge({ ...web, Replicas: 1, Env: ['MODE=2'] });
     expect(created(down)).toEqual(['replica web-3-b8dc3686']);
     expect(retired(down)).toEqual(['web-1-b8dc3686', 'web-2-b8dc3686']);
+  });
+
+  it('rolling-update --force: the same image string, every replica replaced', () => {
+    const snapshot = readSnapshot(TENANT, running(web), 1e10, () => false);
+    const c = changeable(snapshot.services[0] as NonNullable<(typeof snapshot.services)[0]>, snapshot);
+    expect(planRollingUpdate(c, 'app:1', CTX)).toBeUndefined();
+    expect(retired(planRollingUpdate(c, 'app:1', { ...CTX, force: true }))).toEqual([
+      'web-1-b8dc3686',
+      'web-2-b8dc3686',
+    ]);
   });
 
   it('--parallelism 2: new replicas join two at a time', () => {
