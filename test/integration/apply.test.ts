@@ -39,7 +39,7 @@ let n = 0;
 function file(...docs: string[]): string {
   n += 1;
   const path = join(tmpdir(), `svc-apply-${tenant.slice(0, 8)}-${n}.yaml`);
-  writeFileSync(path, docs.join('---\n'));
+  writeFileSync(path, docs.map((d) => (d.endsWith('\n') ? d : `${d}\n`)).join('---\n'));
   return path;
 }
 
