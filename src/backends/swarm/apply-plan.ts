@@ -1,13 +1,13 @@
 /**
  * Planning `svc apply` of a running Swarm service (pure): one `service update` of the replicas
  * service with the new task spec, which Swarm rolls (start-first, `parallelism` at a time, rolled
- * back when a new task fails) only when the task template changed; a change of Replicas alone is
+ * back when a new task fails) only when the task template changed (what replicas are made from, and
+ * HealthCheckPath, the tasks' health check on Swarm); a change of Replicas alone is
  * Swarm's scale (the tasks that stay are kept); a change of load balancer fields makes a new config
  * (and allow list, certificate) and updates the load balancer service, the replicas kept.
  */
 import type { ApplyPlanOptions } from '../../core/backend.js';
 import type { Plan, Step } from '../../core/steps.js';
-import { specHash } from '../../model/spec-hash.js';
 import type { ServiceSpec } from '../../spec/types.js';
 import { planLbChange } from './lb-plans.js';
 import {
@@ -17,6 +17,7 @@ import {
   type SwarmChangeable,
   type SwarmPlanContext,
 } from './plans.js';
+import { replicasService } from './specs.js';
 import { updateService, waitUntil } from './steps.js';
 
 export interface SwarmApplyContext extends SwarmPlanContext {
@@ -34,8 +35,11 @@ export function planSwarmApply(
 ): Plan | undefined {
   checkSwarmSpec(next);
   const running = c.service.replicas.filter((r) => r.state === 'running').length;
+  // Swarm rolls the tasks when their template changes: what replicas are made from, and (since it is
+  // the tasks' health check) HealthCheckPath.
+  const template = (spec: ServiceSpec) => JSON.stringify(replicasService(spec, ctx, {}).TaskTemplate);
   const rolling =
-    Boolean(opts.force) || specHash(next) !== specHash(c.spec) || c.service.replicas.some((r) => r.outdated);
+    Boolean(opts.force) || template(next) !== template(c.spec) || c.service.replicas.some((r) => r.outdated);
   if (opts.changes.length === 0 && !rolling && running === next.Replicas) return undefined;
   const previous = next.Image !== c.spec.Image ? c.spec.Image : undefined;
   let spec = nextReplicas(c, next, ctx, previous, opts.parallelism);

@@ -288,6 +288,8 @@ describe('Swarm plans, as text', () => {
     golden('apply-replicas', apply({ ...web, Replicas: 4 }));
     golden('apply-load-balancer', apply({ ...web, Algorithm: 'leastconn' }));
     golden('apply-force', apply(web, true));
+    // HealthCheckPath is the tasks' health check on Swarm: a new config and the tasks rolled.
+    golden('apply-health-check-path', apply({ ...web, HealthCheckPath: '/healthz' }));
     const forced = apply(web, true)?.phases.flat()[0];
     expect(forced?.op === 'backend' && forced.describe()).toMatch(/rolling update/);
   });
