@@ -8,12 +8,14 @@
  */
 import type { ApplyPlanOptions } from '../../core/backend.js';
 import type { Plan, Step } from '../../core/steps.js';
+import { isImageOrPinned } from '../../engine/image-reference.js';
 import type { ServiceSpec } from '../../spec/types.js';
 import { planLbChange } from './lb-plans.js';
 import {
   checkSwarmSpec,
   forced,
   nextReplicas,
+  runningImage,
   type SwarmChangeable,
   type SwarmPlanContext,
 } from './plans.js';
@@ -34,13 +36,20 @@ export function planSwarmApply(
   opts: ApplyPlanOptions,
 ): Plan | undefined {
   checkSwarmSpec(next);
-  const running = c.service.replicas.filter((r) => r.state === 'running').length;
+  const up = c.service.replicas.filter((r) => r.state === 'running').length;
   // Swarm rolls the tasks when their template changes: what replicas are made from, and (since it is
   // the tasks' health check) HealthCheckPath.
-  const template = (spec: ServiceSpec) => JSON.stringify(replicasService(spec, ctx, {}).TaskTemplate);
+  // The image each runs: now, the reference the tasks run; next, the one ctx pinned (a tag the
+  // registry moved is another digest), else the running one while the Image stays.
+  const running = runningImage(c.replicas);
+  const nextImage = ctx.replicaImage ?? (isImageOrPinned(running, next.Image) ? running : next.Image);
+  const template = (spec: ServiceSpec, replicaImage: string) =>
+    JSON.stringify(replicasService(spec, { ...ctx, replicaImage }, {}).TaskTemplate);
   const rolling =
-    Boolean(opts.force) || template(next) !== template(c.spec) || c.service.replicas.some((r) => r.outdated);
-  if (opts.changes.length === 0 && !rolling && running === next.Replicas) return undefined;
+    Boolean(opts.force) ||
+    template(next, nextImage) !== template(c.spec, running) ||
+    c.service.replicas.some((r) => r.outdated);
+  if (opts.changes.length === 0 && !rolling && up === next.Replicas) return undefined;
   const previous = next.Image !== c.spec.Image ? c.spec.Image : undefined;
   let spec = nextReplicas(c, next, ctx, previous, opts.parallelism);
   if (opts.force) spec = forced(c, spec);
