@@ -1,8 +1,10 @@
 /** The commander program: every command, its help and examples. Loaded by src/cli.ts. */
 import { Command } from 'commander';
+import { applyCommand } from './commands/apply.js';
 import { completionCommand } from './commands/completion.js';
 import { createCommand } from './commands/create.js';
 import { dashboardCommand } from './commands/dashboard.js';
+import { diffCommand } from './commands/diff.js';
 import { attachFipCommand, detachFipCommand } from './commands/fip.js';
 import { addGlobalOptions } from './commands/global-options.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
     .addCommand(createCommand())
+    .addCommand(applyCommand())
+    .addCommand(diffCommand())
     .addCommand(lsCommand())
     .addCommand(inspectCommand())
     .addCommand(rmCommand())

@@ -109,6 +109,14 @@ async function run(image: string | undefined, cmd: string[], flags: CreateFlags)
   else printData(result.service, output);
 }
 
+/** What create and apply take for a service they make: pulls, the load balancer image, the backend, spec flags' checks. */
+export function addNewServiceOptions(cmd: Command): Command {
+  return addPullOption(cmd)
+    .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)')
+    .addOption(new Option('--backend <backend>', BACKEND_HELP.create).choices(BACKEND_NAMES))
+    .option('--allow-expired', 'accept an SSLCert whose certificate has expired (the error names the date)');
+}
+
 export function createCommand(): Command {
   const cmd = new Command('create')
     .summary('create a service: N replicas of one image behind a load balancer')
@@ -125,12 +133,9 @@ export function createCommand(): Command {
     )
     .option('--wait', 'return only once every replica is UP behind the load balancer')
     .option('--timeout <duration>', 'how long --wait waits (90s, 2m, …)', '120s')
-    .option('--lb-image <image>', 'HAProxy image of the load balancer (env SVC_LB_IMAGE)')
-    .addOption(new Option('--backend <backend>', BACKEND_HELP.create).choices(BACKEND_NAMES))
-    .option('--allow-expired', 'accept an SSLCert whose certificate has expired (the error names the date)')
     // As with `docker run`: everything after IMAGE is the replicas' command, options included.
     .passThroughOptions();
-  addPullOption(cmd);
+  addNewServiceOptions(cmd);
   registerCreateFlags(cmd);
   addCommonOptions(cmd, ['json', 'yaml']);
   cmd.addHelpText('after', EXAMPLES);

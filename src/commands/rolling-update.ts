@@ -11,6 +11,7 @@ Examples:
   $ svc rolling-update --image nginx:1.27 web
   $ svc rolling-update --image app:2 --timeout 60s api worker
   $ svc rolling-update --image app:2 --parallelism 3 web   # three new replicas join at a time
+  $ svc rolling-update --image app:latest --force web   # replace all, even with the same image string
   $ svc rolling-update --rollback web      # back to the image before the last update
   $ svc rolling-update --image app:2 --dry-run web   # print the plan, change nothing
   $ svc rolling-update --image registry.example.com/team/app:2 web   # with your docker login
@@ -38,6 +39,7 @@ interface UpdateFlags extends ChangeFlags {
   image?: string;
   rollback?: boolean;
   parallelism: string;
+  force?: boolean;
 }
 
 /** --parallelism: a whole number of replicas, 1 to MAX_REPLICAS. */
@@ -59,6 +61,7 @@ async function run(names: string[], flags: UpdateFlags): Promise<void> {
     rollingUpdate(core, name, target, {
       ...opts,
       parallelism,
+      force: Boolean(flags.force),
       onProgress: (x) => opts.onProgress?.(`${name}: ${x}`),
     }),
   );
@@ -73,7 +76,8 @@ export function rollingUpdateCommand(): Command {
     .argument('<NAME...>', 'services to update')
     .option('--image <image>', 'the new image')
     .option('--rollback', 'return to the image before the last rolling update')
-    .option('--parallelism <n>', 'new replicas that join the load balancer together', '1');
+    .option('--parallelism <n>', 'new replicas that join the load balancer together', '1')
+    .option('--force', 'replace every replica, even those already running the image (a rebuilt tag)');
   addChangeOptions(cmd, 'how long each batch of new replicas may take to be UP', '60s');
   addPullOption(cmd);
   addCommonOptions(cmd, ['json', 'yaml']);

@@ -11,6 +11,7 @@ import type { LoadBalancerDriver } from '../lb/driver.js';
 import type { SecurityGroup } from '../model/security-group.js';
 import type { ServiceSpec } from '../spec/types.js';
 import type { ServiceLogLine, ServiceLogOptions } from './log-lines.js';
+import type { FieldChange } from './plan/spec-diff.js';
 import type { ObservedRecord, Operation } from './records.js';
 import type { Plan, Step } from './steps.js';
 
@@ -52,6 +53,16 @@ export interface CreateOptions extends RunOptions {
 export interface RollingUpdateOptions {
   /** New replicas that join together (1, the default: one at a time). */
   parallelism: number;
+  /** Replace every replica, even those already made from the desired spec and image. */
+  force?: boolean;
+}
+
+/** What `svc apply` plans a running service's change with, besides its desired spec. */
+export interface ApplyPlanOptions extends RollingUpdateOptions {
+  /** The fields the desired spec changes (none refused). */
+  changes: FieldChange[];
+  /** The ID of the image the desired Image names on the engine now (undefined: not known). */
+  imageId?: string;
 }
 
 export interface RemoveOptions {
@@ -212,6 +223,8 @@ export interface Backend<P = unknown> {
   planRepair(env: RepairEnv<P>): Promise<PlannedChange | undefined>;
   planScale(env: ChangeEnv<P>, target: number): Promise<PlannedChange>;
   planRollingUpdate(env: ChangeEnv<P>, image: string, opts: RollingUpdateOptions): Promise<PlannedChange>;
+  /** The least change that makes the service `next` (its fields that cannot change were refused before). */
+  planApply(env: ChangeEnv<P>, next: ServiceSpec, opts: ApplyPlanOptions): Promise<PlannedChange>;
   /** `fip` "" detaches. */
   planFip(env: ChangeEnv<P>, fip: string): Promise<PlannedChange>;
   /** `pem`: a checked SSLCert (certificate chain + key). */

@@ -27,6 +27,7 @@ export const OPERATIONS = [
   'update-cert',
   'security-groups',
   'repair',
+  'apply',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 

@@ -67,7 +67,7 @@ export function rollbackImage(c: Changeable): string {
 }
 
 /** Execute (or, dry, describe) a plan after the repair; undefined plans change nothing. */
-async function runPlan(
+export async function runPlan(
   core: Core,
   repaired: Repaired,
   plan: Plan | undefined,
@@ -168,7 +168,7 @@ export function rollingUpdate(
 ): Promise<ChangeResult> {
   const image = (env: ChangeEnv) => ('image' in target ? target.image : rollbackImage(env.change));
   return change(core, name, opts, (b, env) =>
-    b.planRollingUpdate(env, image(env), { parallelism: opts.parallelism ?? 1 }),
+    b.planRollingUpdate(env, image(env), { parallelism: opts.parallelism ?? 1, force: opts.force }),
   );
 }
 

@@ -122,6 +122,8 @@ export interface ContainerSummary {
   volumes?: string[];
   /** Docker's health verdict, when the container has a health check and runs. */
   health?: ContainerHealth;
+  /** The ID (`sha256:…`) of the image it was made from, when the engine says. */
+  imageId?: string;
 }
 
 export interface ContainerDetail extends ContainerSummary {

@@ -59,6 +59,7 @@ export function summaryOf(c: Dockerode.ContainerInfo): ContainerSummary {
       .map((p) => `${p.IP ?? ''}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`),
     volumes: (c.Mounts ?? []).flatMap((m) => (m.Type === 'volume' && m.Name ? [m.Name] : [])),
     ...(health ? { health } : {}),
+    ...(c.ImageID ? { imageId: c.ImageID } : {}),
   };
 }
 

@@ -172,22 +172,43 @@ function walk(
   return { ...last, complete: true };
 }
 
+const PARSE_OPTIONS = {
+  prettyErrors: false,
+  uniqueKeys: false,
+  schema: 'core',
+  version: '1.2',
+  merge: false,
+} as const;
+
 /**
  * Parses `text` (from `origin`, a path or `<stdin>`). Throws one SpecError with every syntax error,
  * duplicate key (top-level keys compared case-insensitively), an empty document or a root that is
  * not a mapping.
  */
 export function parseSpecDocument(origin: string, text: string): ParsedSpec {
-  const { isNode, isScalar, LineCounter, parseDocument } = yaml();
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: false,
-    schema: 'core',
-    version: '1.2',
-    merge: false,
-  });
+  return fromDocument(parseDocument(text, { lineCounter, ...PARSE_OPTIONS }), origin, lineCounter);
+}
+
+/**
+ * Parses a YAML stream of one or more documents (`---` between them), each as parseSpecDocument
+ * does; empty documents between others (a leading or trailing `---`) are skipped.
+ */
+export function parseSpecDocuments(origin: string, text: string): ParsedSpec[] {
+  const { isScalar, LineCounter, parseAllDocuments } = yaml();
+  const lineCounter = new LineCounter();
+  const all = parseAllDocuments(text, { lineCounter, ...PARSE_OPTIONS });
+  const docs = Array.isArray(all) ? all : [];
+  const empty = (d: Document.Parsed) =>
+    d.errors.length === 0 && (d.contents === null || (isScalar(d.contents) && d.contents.value === null));
+  const filled = docs.filter((d) => !empty(d));
+  if (filled.length === 0) return [parseSpecDocument(origin, text)];
+  return filled.map((d) => fromDocument(d, origin, lineCounter));
+}
+
+function fromDocument(doc: Document.Parsed, origin: string, lineCounter: LineCounter): ParsedSpec {
+  const { isNode, isScalar } = yaml();
   const at: Locator = (offset) => {
     const { line, col } = lineCounter.linePos(offset);
     return `${origin}:${line}:${col}`;

@@ -18,6 +18,7 @@ import { createKey, newConfigDir, request, startServer, stopServer } from './ser
 import {
   createArgs,
   engine,
+  ensureSwarm,
   freePort,
   HTTP_IMAGE,
   httpGetMany,
@@ -37,14 +38,11 @@ const env = { SVC_BACKEND: 'swarm', SVC_LB_IMAGE: LB_IMAGE_DEBIAN };
 const sv = (args: string[]) => svc(args, { tenant, env });
 const V2 = 'svc-test/http:swarm-v2';
 const BROKEN = 'svc-test/http:swarm-exits';
-let initialised = false;
+let leaveSwarm: (() => Promise<void>) | undefined;
 let certs: TestCerts;
 
 beforeAll(async () => {
-  if (!(await engine.info()).swarm) {
-    await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
-    initialised = true;
-  }
+  leaveSwarm = await ensureSwarm();
   certs = makeCerts();
   await run('docker', ['tag', HTTP_IMAGE, V2]);
   // An image whose replicas exit at once: a release Swarm itself sees failing.
@@ -58,7 +56,7 @@ afterAll(async () => {
   await removeTenant(tenant);
   certs?.cleanup();
   for (const image of [V2, BROKEN]) await run('docker', ['rmi', image]).catch(() => undefined);
-  if (initialised) await run('docker', ['swarm', 'leave', '--force']);
+  await leaveSwarm?.();
 }, 120_000);
 
 const ok = mustSucceed(sv);

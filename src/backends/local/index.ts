@@ -12,6 +12,7 @@ import { localLogs } from './logs.js';
 import { readLocal } from './observe.js';
 import { planLocalCreate, removeNetworkIfUnused } from './operations.js';
 import { type Changeable, changeable, engineFinishesStops, recordSteps } from './plan/change.js';
+import { describeConverge, planConverge } from './plan/converge.js';
 import { planFip } from './plan/fip.js';
 import { keptReplicas, planRemoval } from './plan/remove.js';
 import { keptLb, planLocalRepair, readsFiles } from './plan/repair.js';
@@ -64,10 +65,21 @@ export const localBackend: Backend<undefined> = {
   async planRollingUpdate(env, image, opts) {
     const c = changeable(env.change.service, env.snapshot);
     refuseOldMounts(c);
-    const plan = planRollingUpdate(c, image, { ...cpus(env), ...stops(env), parallelism: opts.parallelism });
+    const plan = planRollingUpdate(c, image, { ...cpus(env), ...stops(env), ...opts });
     if (plan) await ensureImage(env.core.engine, image, env.opts.pull ?? 'missing', env.opts);
     const replaced = plan ? plan.phases.flat().filter((s) => s.op === 'start').length : 0;
     return { plan, summary: `${c.spec.Image} → ${image}, ${replaced} replicas replaced` };
+  },
+
+  async planApply(env, next, opts) {
+    const c = changeable(env.change.service, env.snapshot);
+    const pem = next.SSLCert.includes('-----BEGIN') ? next.SSLCert : '';
+    const cert = pem && describeCertificate(pem) !== c.spec.SSLCert ? pem : undefined;
+    const lb = { allow: allowFor(next, env.snapshot), ...(cert ? { cert } : {}) };
+    const ctx = { ...cpus(env), ...stops(env), ...opts, lb };
+    const plan = planConverge(c, next, opts.changes.length > 0, ctx);
+    if (plan?.phases.flat().some((s) => s.op === 'create' && s.role === 'replica')) refuseOldMounts(c);
+    return { plan, summary: describeConverge(c, plan) };
   },
 
   async planFip(env, fip) {

@@ -10,6 +10,7 @@ import { isImageOrPinned } from '../../engine/image-reference.js';
 import { LABEL } from '../../model/naming.js';
 import { refusePlainVolumes } from '../../model/volumes.js';
 import { describeCertificate } from '../../spec/ssl-cert.js';
+import { planSwarmApply } from './apply-plan.js';
 import { lbContext, managerContext, pinnedImage } from './context.js';
 import { planSwarmAllow, planSwarmFip, planSwarmUpdateCert } from './lb-plans.js';
 import { swarmLogs } from './logs.js';
@@ -87,14 +88,32 @@ export const swarmBackend: Backend<SwarmParts> = {
     const ctx = managerContext(env.core.tenant, env.snapshot.info);
     const summary = `${c.spec.Image} → ${image} (Swarm's rolling update)`;
     // Nothing to do asks no registry.
-    if (!planSwarmRollingUpdate(c, image, ctx, opts.parallelism)) return { plan: undefined, summary };
+    if (!planSwarmRollingUpdate(c, image, ctx, opts.parallelism, opts.force))
+      return { plan: undefined, summary };
     const plan = planSwarmRollingUpdate(
       c,
       image,
       { ...ctx, replicaImage: await releaseImage(env, c, image) },
       opts.parallelism,
+      opts.force,
     );
     return { plan, summary };
+  },
+
+  async planApply(env, next, opts) {
+    const { c, ctx } = await lbChange(env);
+    const pem = next.SSLCert.includes('-----BEGIN') ? next.SSLCert : '';
+    const cert = pem && describeCertificate(pem) !== c.spec.SSLCert ? pem : undefined;
+    // The release's image pinned to a digest: a tag the registry moved is another task template.
+    const replicaImage = await pinnedImage(env.core.engine, next.Image, env.opts.pull ?? 'missing');
+    const plan = planSwarmApply(
+      c,
+      next,
+      { ...ctx, replicaImage, allow: allowFor(next, env.snapshot), cert },
+      opts,
+    );
+    const fields = opts.changes.map((f) => f.field).join(', ');
+    return { plan, summary: plan ? `${fields || 'replicas'} (Swarm service update)` : 'unchanged' };
   },
 
   async planFip(env, fip) {

@@ -24,17 +24,27 @@ export function lbMounts(lb: SwarmService): { config?: string; allow?: string; c
   };
 }
 
+/** What a load balancer change makes anew: its config (its fields changed), allow list, certificate. */
+export interface LbChange {
+  cert?: string;
+  allow?: string[];
+  /** Render a new config (a field it is made from changed). */
+  config?: boolean;
+  /** The replicas service's update, when it is more than the new desired state (apply). */
+  replicas?: Step;
+}
+
 /**
  * A change of the load balancer (FIP, certificate, allow list): new configs or secrets for what
  * changed, the load balancer's spec updated (Swarm replaces its task: the old one stops first,
  * since the host port allows one at a time), the desired state recorded; the replaced objects
  * removed once it committed.
  */
-function planLbChange(
+export function planLbChange(
   c: SwarmChangeable,
   next: ServiceSpec,
   ctx: SwarmPlanContext,
-  change: { cert?: string; allow?: string[] },
+  change: LbChange,
 ): Plan {
   const mounted = lbMounts(c.lb);
   const r = c.revision + 1;
@@ -45,7 +55,8 @@ function planLbChange(
     cert: mounted.cert,
   };
   const made: Step[] = [];
-  if (!mounted.config)
+  if (change.config) objects.config = swarmNames.object(ctx.tenant, next.Name, 'cfg', r);
+  if (!mounted.config || change.config)
     made.push(createObject('config', objects.config, labels, lbConfigText(next, ctx.tenant)));
   if (change.allow !== undefined) {
     objects.allow = swarmNames.object(ctx.tenant, next.Name, 'allow', r);
@@ -56,13 +67,15 @@ function planLbChange(
     made.push(createObject('secret', objects.cert, labels, change.cert));
   }
   const replaced: Step[] = [];
+  if (mounted.config && mounted.config !== objects.config)
+    replaced.push(removeObject('config', mounted.config));
   if (mounted.allow && mounted.allow !== objects.allow) replaced.push(removeObject('config', mounted.allow));
   if (mounted.cert && mounted.cert !== objects.cert) replaced.push(removeObject('secret', mounted.cert));
   return {
     phases: [
       ...(made.length > 0 ? [made] : []),
       [updateService(c.lb.name, lbService(next, ctx, ctx.lbImage, { ...objects, owner: ctx.lbOwner }))],
-      [updateService(c.replicas.name, nextReplicas(c, next, ctx))],
+      [change.replicas ?? updateService(c.replicas.name, nextReplicas(c, next, ctx))],
       [waitUntil({ service: next.Name, replicas: next.Replicas, lbLoaded: true })],
     ],
     cleanup: replaced.length > 0 ? [replaced] : [],

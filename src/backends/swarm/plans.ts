@@ -177,21 +177,30 @@ export function planSwarmScale(c: SwarmChangeable, target: number, ctx: SwarmCon
   };
 }
 
+/** The replicas' spec with Swarm's ForceUpdate counter raised: every task is replaced. */
+export function forced(c: SwarmChangeable, spec: ServiceSpecJson): ServiceSpecJson {
+  const before = (c.replicas.spec.TaskTemplate as { ForceUpdate?: number } | undefined)?.ForceUpdate ?? 0;
+  return { ...spec, TaskTemplate: { ...(spec.TaskTemplate as object), ForceUpdate: before + 1 } };
+}
+
 export function planSwarmRollingUpdate(
   c: SwarmChangeable,
   image: string,
   ctx: SwarmContext,
   parallelism = 1,
+  force = false,
 ): Plan | undefined {
   const current = c.service.replicas.map((r) => r.image);
-  if (c.spec.Image === image && current.every((i) => i === image)) return undefined;
+  if (!force && c.spec.Image === image && current.every((i) => i === image)) return undefined;
   const next = { ...c.spec, Image: image };
   const previous = c.spec.Image !== image ? c.spec.Image : c.previousImage;
+  const replicas = nextReplicas(c, next, ctx, previous, parallelism);
+  const spec = force ? forced(c, replicas) : replicas;
   return {
     phases: [
       // Swarm's rolling update: `parallelism` tasks at a time, the new ones first, rolled back by
       // Swarm when a new task fails; svc then waits until the load balancer sees every new replica UP.
-      [updateService(c.replicas.name, nextReplicas(c, next, ctx, previous, parallelism), true)],
+      [updateService(c.replicas.name, spec, true)],
       [waitUntil({ service: c.service.name, replicas: next.Replicas, image, lbLoaded: false })],
     ],
     cleanup: [],

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { planSwarmApply } from '../../../src/backends/swarm/apply-plan.js';
 import { swarmBackend } from '../../../src/backends/swarm/index.js';
 import { planSwarmAllow, planSwarmFip, planSwarmUpdateCert } from '../../../src/backends/swarm/lb-plans.js';
 import { readSwarm, type SwarmObserved } from '../../../src/backends/swarm/observe.js';
@@ -27,6 +28,7 @@ import {
   mountedVolumes,
   replicasService,
 } from '../../../src/backends/swarm/specs.js';
+import { diffSpecs } from '../../../src/core/plan/spec-diff.js';
 import { changeable } from '../../../src/core/services.js';
 import { computeStatus } from '../../../src/core/status.js';
 import { describePlan, type Plan } from '../../../src/core/steps.js';
@@ -269,6 +271,28 @@ describe('Swarm plans, as text', () => {
     golden('update-cert', planSwarmUpdateCert(change(https), 'NEW PEM', ctx));
   });
   it('allow list', () => golden('allow', planSwarmAllow(change(), ['10.0.0.0/8'], ctx)));
+  it('apply: Env a rolling service update; Replicas a plain one; load balancer fields a new config', () => {
+    const apply = (next: typeof web, force = false) =>
+      planSwarmApply(
+        change(),
+        next,
+        { ...ctx, allow: undefined },
+        {
+          parallelism: 1,
+          force,
+          changes: diffSpecs(web, next),
+        },
+      );
+    expect(apply(web)).toBeUndefined();
+    golden('apply-env', apply({ ...web, Env: ['A=2'] }));
+    golden('apply-replicas', apply({ ...web, Replicas: 4 }));
+    golden('apply-load-balancer', apply({ ...web, Algorithm: 'leastconn' }));
+    golden('apply-force', apply(web, true));
+    // HealthCheckPath is the tasks' health check on Swarm: a new config and the tasks rolled.
+    golden('apply-health-check-path', apply({ ...web, HealthCheckPath: '/healthz' }));
+    const forced = apply(web, true)?.phases.flat()[0];
+    expect(forced?.op === 'backend' && forced.describe()).toMatch(/rolling update/);
+  });
   it('rm', () =>
     golden(
       'remove',

@@ -69,6 +69,18 @@ async function removeSwarmTenant(tenant: string): Promise<void> {
   }
 }
 
+/**
+ * Make the engine the manager of a one-node swarm unless it is in one already; returns how to
+ * leave it again (nothing to do when it was in one).
+ */
+export async function ensureSwarm(): Promise<() => Promise<void>> {
+  if ((await engine.info()).swarm) return async () => undefined;
+  await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+  return async () => {
+    await run('docker', ['swarm', 'leave', '--force']);
+  };
+}
+
 /** Everything of a test tenant: Swarm objects, containers, networks, volumes. */
 export async function removeTenant(tenant: string): Promise<void> {
   await removeSwarmTenant(tenant);

@@ -10,17 +10,31 @@
  * removes the new one and gives the old one its name back. Pure.
  */
 
-import type { Plan, Step } from '../../../core/steps.js';
+import type { Operation } from '../../../core/records.js';
+import type { LbTarget, Plan, Step } from '../../../core/steps.js';
 import { names } from '../../../model/naming.js';
 import { specHash } from '../../../model/spec-hash.js';
+import type { ServiceSpec } from '../../../spec/types.js';
 import { type Changeable, recordSteps } from './change.js';
 import { lbContainer } from './create.js';
 
 /** `fip` "" detaches. Undefined when there is nothing to do. */
 export function planFip(c: Changeable, fip: string): Plan | undefined {
-  const { service: s, spec } = c;
-  if (fip === spec.FIP) return undefined;
-  const next = { ...spec, FIP: fip };
+  if (fip === c.spec.FIP) return undefined;
+  return planLbReplacement(c, { ...c.spec, FIP: fip }, { allow: c.allow }, 'fip');
+}
+
+/**
+ * A new load balancer for `next` (its FIP changed; with it, other load balancer fields may):
+ * the certificate is `lb.cert` when given, else copied from the old one.
+ */
+export function planLbReplacement(
+  c: Changeable,
+  next: ServiceSpec,
+  extra: Pick<LbTarget, 'allow' | 'cert'>,
+  operation: Operation,
+): Plan {
+  const s = c.service;
   const aside = names.lbAside(s.tenant, s.name);
   // Made without the service's alias: the alias is given once it serves (a name that resolved
   // to a load balancer still starting would be refused).
@@ -28,7 +42,7 @@ export function planFip(c: Changeable, fip: string): Plan | undefined {
   const lb = { ...made, aliases: [] };
   const network = names.network(s.tenant);
   const running = s.replicas.filter((r) => r.state === 'running' && c.servers.includes(r.number));
-  const records = recordSteps(c, 'fip', next, c.servers);
+  const records = recordSteps(c, operation, next, c.servers);
   return {
     phases: [
       [records.lock],
@@ -38,8 +52,8 @@ export function planFip(c: Changeable, fip: string): Plan | undefined {
         {
           op: 'lb-configure',
           lb: lb.name,
-          target: { spec: next, servers: c.servers, allow: c.allow },
-          certFrom: aside,
+          target: { spec: next, servers: c.servers, ...extra },
+          ...(extra.cert === undefined ? { certFrom: aside } : {}),
         },
       ],
       [{ op: 'lb-start', lb: lb.name, publish: lb.publish ?? undefined }],

@@ -32,10 +32,14 @@ export interface RepairFacts {
 
 const live = (c: ContainerSummary) => c.state === 'running' || c.state === 'restarting';
 
-/** The load balancer that serves the service once repaired: the one set aside, when a FIP change is undone. */
+/**
+ * The load balancer that serves the service once repaired: the one set aside, when a change that
+ * replaces the load balancer (a FIP change, or apply's) is undone.
+ */
 export function keptLb(s: ObservedService): ContainerSummary | undefined {
   const aside = s.others.find((c) => c.name === names.lbAside(s.tenant, s.name));
-  return s.interrupted?.operation === 'fip' && aside ? aside : s.lb;
+  const replacing = s.interrupted?.operation === 'fip' || s.interrupted?.operation === 'apply';
+  return replacing && aside ? aside : s.lb;
 }
 
 /** Whether the repair needs the load balancer's files: an interrupted change, or an allow list to compare. */

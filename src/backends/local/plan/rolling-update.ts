@@ -8,8 +8,9 @@
  * drains the old ones, the change commits, and the cleanup retires them (change.ts). Pure.
  */
 
+import type { Operation } from '../../../core/records.js';
 import { replicaImage } from '../../../core/status.js';
-import type { Plan, Step } from '../../../core/steps.js';
+import type { LbTarget, Plan, Step } from '../../../core/steps.js';
 import { specHash } from '../../../model/spec-hash.js';
 import type { ServiceSpec } from '../../../spec/types.js';
 import { type Changeable, freeNumbers, recordSteps, replicaName, retireSteps } from './change.js';
@@ -40,34 +41,46 @@ function batches<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** What a replacement changes: the new replicas, the old ones leaving, and what the load balancer serves. */
+export interface Replacement {
+  next: ServiceSpec;
+  /** New replica numbers. */
+  fresh: number[];
+  /** Serving replicas that leave (replaced, or beyond the new count). */
+  old: Changeable['service']['replicas'];
+  /** The servers afterwards. */
+  final: number[];
+  operation: Operation;
+  previousImage: string | undefined;
+  /** What the load balancer gets besides spec and servers (allow list, new certificate). */
+  lb: Pick<LbTarget, 'allow' | 'cert'>;
+}
+
 /**
  * Create and start every new replica at once, then per batch one reload: the batch joins (as the
  * old replicas of the batch before it leave) and must be UP; a last reload drains the old ones.
  */
-function replacePhases(
-  c: Changeable,
-  next: ServiceSpec,
-  fresh: number[],
-  old: Changeable['service']['replicas'],
-  final: number[],
-  ctx: RollingUpdateContext,
-): Step[][] {
-  if (fresh.length === 0) return [];
+function replacePhases(c: Changeable, r: Replacement, ctx: RollingUpdateContext): Step[][] {
+  const { next, fresh, old, final } = r;
+  if (fresh.length + old.length === 0) return [];
   const hash = specHash(next);
-  const phases: Step[][] = [
-    fresh.map(
-      (n): Step => ({
-        op: 'create',
-        role: 'replica',
-        container: replicaContainer(next, c.service.tenant, n, ctx.engineCpus, hash),
-      }),
-    ),
-    fresh.map((n): Step => ({ op: 'start', name: replicaName(c, n) })),
-  ];
+  const phases: Step[][] = [];
+  if (fresh.length > 0) {
+    phases.push(
+      fresh.map(
+        (n): Step => ({
+          op: 'create',
+          role: 'replica',
+          container: replicaContainer(next, c.service.tenant, n, ctx.engineCpus, hash),
+        }),
+      ),
+      fresh.map((n): Step => ({ op: 'start', name: replicaName(c, n) })),
+    );
+  }
   const size = Math.max(1, Math.min(ctx.parallelism, fresh.length));
   const joining = batches(fresh, size);
   const leaving = batches(
-    old.map((r) => r.number),
+    old.map((o) => o.number),
     size,
   );
   let servers = [...c.servers];
@@ -77,35 +90,44 @@ function replacePhases(
     const out = new Set(leaving[i - 1] ?? []);
     servers = [...servers.filter((s) => !out.has(s)), ...batch].sort((a, b) => a - b);
     phases.push([
-      { op: 'lb-apply', lb: c.lb, target: { spec: next, servers, allow: c.allow }, up: batch, drain: false },
+      { op: 'lb-apply', lb: c.lb, target: { spec: next, servers, ...r.lb }, up: batch, drain: false },
     ]);
   });
   phases.push([
-    { op: 'lb-apply', lb: c.lb, target: { spec: next, servers: final, allow: c.allow }, up: [], drain: true },
+    { op: 'lb-apply', lb: c.lb, target: { spec: next, servers: final, ...r.lb }, up: [], drain: true },
   ]);
   return phases;
 }
 
-export function planRollingUpdate(c: Changeable, image: string, ctx: RollingUpdateContext): Plan | undefined {
+/** The whole replacement, between its records; the cleanup retires the old replicas and any left over. */
+export function planReplacement(c: Changeable, r: Replacement, ctx: RollingUpdateContext): Plan {
+  const records = recordSteps(c, r.operation, r.next, r.final, r.previousImage);
+  const phases: Step[][] = [[records.lock], ...replacePhases(c, r, ctx), [records.outcome]];
+  // The replaced replicas, and any left over from an earlier change (not in the config).
+  const inConfig = new Set(c.servers);
+  const leftover = c.service.replicas.filter((x) => !inConfig.has(x.number));
+  const cleanup: Step[][] = [];
+  const retiring = [...r.old, ...leftover];
+  if (retiring.length > 0) cleanup.push(retireSteps(retiring, r.next, ctx.detachStops));
+  cleanup.push(records.cleanup);
+  return { phases, cleanup, notes: [] };
+}
+
+/** With `force`, every serving replica is replaced, even those already running `image`. */
+export function planRollingUpdate(
+  c: Changeable,
+  image: string,
+  ctx: RollingUpdateContext & { force?: boolean },
+): Plan | undefined {
   const inConfig = new Set(c.servers);
   const serving = c.service.replicas.filter((r) => inConfig.has(r.number));
-  const old = serving.filter((r) => replicaImage(r) !== image);
+  const old = ctx.force ? serving : serving.filter((r) => replicaImage(r) !== image);
   if (old.length === 0 && c.spec.Image === image) return undefined;
   const next: ServiceSpec = { ...c.spec, Image: image };
   const fresh = freeNumbers([...c.service.replicas.map((r) => r.number), ...c.servers], old.length);
   const leaving = new Set(old.map((r) => r.number));
   const final = [...c.servers.filter((n) => !leaving.has(n)), ...fresh].sort((a, b) => a - b);
-  const previous = previousImageOf(old.map(replicaImage), c.spec.Image, image) ?? c.previousImage;
-  const records = recordSteps(c, 'rolling-update', next, final, previous);
-
-  const phases: Step[][] = [[records.lock], ...replacePhases(c, next, fresh, old, final, ctx)];
-  phases.push([records.outcome]);
-
-  // The replaced replicas, and any left over from an earlier change (not in the config).
-  const leftover = c.service.replicas.filter((r) => !inConfig.has(r.number));
-  const cleanup: Step[][] = [];
-  const retiring = [...old, ...leftover];
-  if (retiring.length > 0) cleanup.push(retireSteps(retiring, next, ctx.detachStops));
-  cleanup.push(records.cleanup);
-  return { phases, cleanup, notes: [] };
+  const previousImage = previousImageOf(old.map(replicaImage), c.spec.Image, image) ?? c.previousImage;
+  const lb = { allow: c.allow };
+  return planReplacement(c, { next, fresh, old, final, operation: 'rolling-update', previousImage, lb }, ctx);
 }

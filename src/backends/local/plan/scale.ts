@@ -3,8 +3,10 @@
  * that do it. Pure. Replica N is server `rN` in the load balancer and container `NAME-N-<tenant8>`.
  */
 
-import type { Plan, Step } from '../../../core/steps.js';
+import type { Operation } from '../../../core/records.js';
+import type { LbTarget, Plan, Step } from '../../../core/steps.js';
 import { specHash } from '../../../model/spec-hash.js';
+import type { ServiceSpec } from '../../../spec/types.js';
 import { type Changeable, recordSteps, replicaName, retireSteps } from './change.js';
 import { replicaContainer } from './create.js';
 
@@ -73,6 +75,14 @@ export interface ScaleContext {
   detachStops: boolean;
 }
 
+/** What else a scale changes (apply): the spec besides Replicas, and the load balancer's extras. */
+export interface ScaleChange {
+  /** The desired spec, when it differs in more than Replicas (load balancer fields only). */
+  spec?: ServiceSpec;
+  lb?: Pick<LbTarget, 'allow' | 'cert'>;
+  operation?: Operation;
+}
+
 const sameSet = (a: number[], b: number[]) => a.length === b.length && a.every((n) => b.includes(n));
 
 /**
@@ -85,6 +95,7 @@ export function planScaleSteps(
   c: Changeable,
   target: number,
   ctx: ScaleContext,
+  change: ScaleChange = {},
 ): { plan: Plan | undefined; numbers: ScalePlan } {
   const inConfig = new Set(c.servers);
   const numbers = planScale(
@@ -96,9 +107,11 @@ export function planScaleSteps(
     target,
   );
   const { add, restart, remove, final } = numbers;
-  const next = { ...c.spec, Replicas: target };
+  const next = { ...(change.spec ?? c.spec), Replicas: target };
+  const lb = change.lb ?? { allow: c.allow };
   const leaving = c.service.replicas.filter((r) => remove.includes(r.number));
-  if (add.length + restart.length === 0 && c.spec.Replicas === target && sameSet(final, c.servers)) {
+  const same = !change.spec && c.spec.Replicas === target && sameSet(final, c.servers);
+  if (add.length + restart.length === 0 && same) {
     // The config stays: at most replicas left over from an earlier change to retire.
     const plan =
       leaving.length > 0
@@ -108,7 +121,7 @@ export function planScaleSteps(
   }
   const hash = specHash(next);
   const tenant = c.service.tenant;
-  const records = recordSteps(c, 'scale', next, final);
+  const records = recordSteps(c, change.operation ?? 'scale', next, final);
   const created = add.map((n) => replicaContainer(next, tenant, n, ctx.engineCpus, hash));
   const phases: Step[][] = [[records.lock]];
   if (created.length > 0)
@@ -119,7 +132,7 @@ export function planScaleSteps(
     {
       op: 'lb-apply',
       lb: c.lb,
-      target: { spec: next, servers: final, allow: c.allow },
+      target: { spec: next, servers: final, ...lb },
       up: [...add, ...restart],
       drain: leaving.some((r) => inConfig.has(r.number)),
     },
