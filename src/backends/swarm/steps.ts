@@ -169,7 +169,12 @@ async function removeService(ctx: Context, name: string): Promise<void> {
     `the tasks of ${name} to go`,
     TASKS_GONE_MS,
     async () => {
-      left.count = (await swarm.tasksLeft([s.id])).length;
+      // A task leaves Swarm's list before its container is gone from the node: both are waited for.
+      const [tasks, containers] = await Promise.all([
+        swarm.tasksLeft([s.id]),
+        ctx.engine.listContainers([`com.docker.swarm.service.id=${s.id}`]),
+      ]);
+      left.count = Math.max(tasks.length, containers.length);
       return left.count === 0 ? true : undefined;
     },
     () => `${left.count} left`,
