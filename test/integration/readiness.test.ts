@@ -306,16 +306,21 @@ describe('refused and kept fields', () => {
     );
     const replicas = () => engine.listContainers(labelFilter(tenant, 'slowstop', 'replica'));
     expect((await replicas()).filter((c) => old.includes(c.id)).length).toBeGreaterThan(0);
-    // The leftovers change nothing the service says.
-    const listed = await sv(['inspect', 'slowstop']);
-    expect(JSON.parse(listed.stdout)[0].Status).toBe('active');
+    // Never `active` with more containers than replicas: the ones still stopping are named, and
+    // the next change is said to remove them.
+    const [shown] = JSON.parse((await sv(['inspect', 'slowstop'])).stdout);
+    expect(shown.Status).toBe('updating');
+    expect(shown.Message).toMatch(/left: slowstop-[12]-\w+ \(running\)/);
+    expect(shown.Message).toMatch(/next change of the service/);
     // The engine kills them (SIGKILL after 8 s); the next change of the service removes them.
     for (let i = 0; i < 80; i++) {
       const left = (await replicas()).filter((c) => old.includes(c.id));
       if (left.every((c) => c.state === 'exited')) break;
       await new Promise((res) => setTimeout(res, 250));
     }
-    await sv(['scale', 'slowstop=2']);
+    const scaled = await svc(['scale', 'slowstop=2'], { tenant });
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(scaled.stderr).toMatch(/repaired slowstop first/);
     const after = await replicas();
     expect(after.filter((c) => old.includes(c.id))).toEqual([]);
     expect(after.map((c) => c.labels[LABEL.image])).toEqual([next, next]);
