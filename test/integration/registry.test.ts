@@ -16,6 +16,7 @@ import { svc } from '../support/cli.js';
 import {
   createArgs,
   engine,
+  ensureSwarm,
   freePort,
   HTTP_IMAGE,
   httpGetMany,
@@ -211,18 +212,15 @@ describe('on the local engine', () => {
 
 describe('on a one-node swarm', () => {
   const swarm = { SVC_BACKEND: 'swarm' };
-  let initialised = false;
+  let leaveSwarm: () => Promise<void>;
 
   beforeAll(async () => {
-    if (!(await engine.info()).swarm) {
-      await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
-      initialised = true;
-    }
+    leaveSwarm = await ensureSwarm();
   }, 60_000);
 
   afterAll(async () => {
     await removeTenant(tenant);
-    if (initialised) await run('docker', ['swarm', 'leave', '--force']);
+    await leaveSwarm();
   }, 120_000);
 
   /** What the replicas service's tasks run. */

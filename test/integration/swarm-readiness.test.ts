@@ -10,6 +10,7 @@ import { LABEL, labelFilter } from '../../src/model/naming.js';
 import { LB_IMAGE, svc } from '../support/cli.js';
 import {
   engine,
+  ensureSwarm,
   freePort,
   mustSucceed,
   newTenant,
@@ -28,13 +29,10 @@ const HEALTHCHECK_V2 = 'svc-test/warming:swarm-healthcheck-v2';
 /** Listen and answer 503 (and /healthz 404) for a day: their checks never pass. */
 const NEVER_READY = 'svc-test/warming:swarm-never-ready';
 const NEVER_HEALTHY = 'svc-test/warming:swarm-never-healthy';
-let initialised = false;
+let leaveSwarm: () => Promise<void>;
 
 beforeAll(async () => {
-  if (!(await engine.info()).swarm) {
-    await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
-    initialised = true;
-  }
+  leaveSwarm = await ensureSwarm();
   await run('docker', ['tag', WARMING_IMAGE, WARMING_V2]);
   await run('docker', ['tag', WARMING_HEALTHCHECK_IMAGE, HEALTHCHECK_V2]);
   // The service's own Env sets WARM_SECONDS: the command sets it again, after.
@@ -54,7 +52,7 @@ afterAll(async () => {
   await removeTenant(tenant);
   for (const image of [WARMING_V2, HEALTHCHECK_V2, NEVER_READY, NEVER_HEALTHY])
     await run('docker', ['rmi', image]).catch(() => undefined);
-  if (initialised) await run('docker', ['swarm', 'leave', '--force']);
+  await leaveSwarm();
 }, 120_000);
 
 async function underLoad(port: number, what: string, args: string[]) {
