@@ -129,8 +129,13 @@ export interface ServerCounters {
   sessions: number;
   /** Sessions (requests, in HTTP mode with close; connections in TCP mode) since start. */
   total: number;
-  /** Connection errors + response errors + HTTP 5xx answers. */
+  /** Connection errors + response errors + HTTP 5xx answers (what clients got). */
   errors: number;
+  /**
+   * Connections to it that failed and were tried again, on it or another replica (`wretr` +
+   * `wredis`): errors of this replica that no client saw.
+   */
+  retried: number;
   /** Average response time over the last 1024 requests, ms (0 in TCP mode). */
   avgResponseMs: number;
   /** `ip:port`, "" when the slot has no address (Swarm's unfilled slots). */
@@ -169,6 +174,7 @@ export function parseShowStat(text: string): ServerCounters[] {
       sessions: num(row, 'scur'),
       total: num(row, 'stot'),
       errors: num(row, 'econ') + num(row, 'eresp') + num(row, 'hrsp_5xx'),
+      retried: num(row, 'wretr') + num(row, 'wredis'),
       avgResponseMs: num(row, 'rtime'),
       address: at(row, 'addr'),
       ...(probed.has(at(row, 'svname')) ? { reachable: probed.get(at(row, 'svname')) } : {}),

@@ -1,9 +1,9 @@
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core against a real
  * `svc dashboard` (svc serve on a loopback port) and real services. The link it prints signs one
- * browser in once; a `svc scale` in a terminal shows without a reload; a killed replica turns red;
- * a label full of HTML is text; a wrong key is refused; a second tenant's key sees only its own
- * services; signing out ends the session. With SVC_DASHBOARD_SCREENSHOT=1 it also writes
+ * browser in once; a `svc scale` in a terminal shows without a reload; a killed replica turns red
+ * and its errors show; a label full of HTML is text; a wrong key is refused; a second tenant's key
+ * sees only its own services; signing out ends the session. With SVC_DASHBOARD_SCREENSHOT=1 it also writes
  * docs/dashboard.png.
  */
 import { existsSync } from 'node:fs';
@@ -131,7 +131,7 @@ describe('svc dashboard in chromium', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
   });
 
-  it('traffic shows in the counters; a killed replica turns red', async () => {
+  it('traffic shows in the counters; a killed replica turns red and its errors show', async () => {
     const { failures } = await httpGetMany(`http://127.0.0.1:${fipA}/`, 20);
     expect(failures).toEqual([]);
     const requests = async () =>
@@ -144,9 +144,16 @@ describe('svc dashboard in chromium', () => {
     const replica = list.find((c) => c.labels[LABEL.service] === 'web');
     expect(replica).toBeDefined();
     await run('docker', ['kill', replica?.id as string]);
+    // Requests right after the kill reach the dead replica until HAProxy marks it down: each
+    // connection that fails there is counted as its error (and retried on replica 1).
+    const errors = async () =>
+      Number(await page.locator('#svc-web tr[data-replica="2"] td:last-child').textContent()) || 0;
+    expect(await errors()).toBe(0);
+    await httpGetMany(`http://127.0.0.1:${fipA}/`, 20);
     await expect
       .poll(() => page.locator('#svc-web tr[data-replica="2"]').getAttribute('class'), { timeout: 30_000 })
       .toBe('bad');
+    await expect.poll(errors, { timeout: 20_000 }).toBeGreaterThan(0);
     await expect
       .poll(() => page.locator('#svc-web ol.lines').textContent(), { timeout: 10_000 })
       .toMatch(/replica 2 \(\S+\) exited/);

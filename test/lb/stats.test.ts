@@ -18,11 +18,18 @@ describe('parseShowStat', () => {
     for (const r of rows) expect(r.address).toMatch(/^\d+\.\d+\.\d+\.\d+:80$/);
   });
 
-  it('counts connection and response errors and 5xx answers as errors', () => {
-    const head = '# pxname,svname,econ,eresp,hrsp_5xx,type,status,stot,addr';
-    const rows = parseShowStat(`${head}\nb,r1,1,2,3,2,DOWN,9,\nb,BACKEND,1,2,3,1,DOWN,9,\n`);
+  it('counts connection and response errors and 5xx answers as errors, retries and redispatches apart', () => {
+    const head = '# pxname,svname,econ,eresp,hrsp_5xx,wretr,wredis,type,status,stot,addr';
+    const rows = parseShowStat(`${head}\nb,r1,1,2,3,4,5,2,DOWN,9,\nb,BACKEND,1,2,3,4,5,1,DOWN,9,\n`);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ server: 'r1', errors: 6, status: 'DOWN', total: 9, address: '' });
+    expect(rows[0]).toMatchObject({
+      server: 'r1',
+      errors: 6,
+      retried: 9,
+      status: 'DOWN',
+      total: 9,
+      address: '',
+    });
   });
 
   it("reads a probe's verdict per server, after the CSV", () => {

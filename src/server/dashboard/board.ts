@@ -15,7 +15,11 @@ import type { ActivityLine } from './activity.js';
 import type { ChangeBoard } from './progress.js';
 
 export type ReplicaBoard = ReplicaDetail & {
-  /** Sessions open now, requests since the load balancer (re)loaded, errors since then; null when not read. */
+  /**
+   * Sessions open now, requests since the load balancer (re)loaded, errors since then (with the
+   * failed connections retried elsewhere: a dead replica shows them, though no client saw them);
+   * null when not read.
+   */
   Sessions: number | null;
   Requests: number | null;
   Errors: number | null;
@@ -63,7 +67,12 @@ function withCounters(
   numbered: boolean,
 ): ReplicaBoard {
   const c = numbered ? counters?.find((x) => x.server === serverName(d.Number)) : undefined;
-  return { ...d, Sessions: c?.sessions ?? null, Requests: c?.total ?? null, Errors: c?.errors ?? null };
+  return {
+    ...d,
+    Sessions: c?.sessions ?? null,
+    Requests: c?.total ?? null,
+    Errors: c ? c.errors + c.retried : null,
+  };
 }
 
 export function serviceBoard(s: ObservedService, x: ServiceExtras): ServiceBoard {

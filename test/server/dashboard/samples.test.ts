@@ -16,6 +16,7 @@ const server = (
   sessions,
   total,
   errors,
+  retried: 0,
   avgResponseMs,
   address: '10.0.0.2:80',
 });
