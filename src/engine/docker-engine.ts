@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import { NotFoundError } from '../errors.js';
 import { type ArchiveEntry, createTar, readTar } from './archive.js';
 import { pullImage, registryDigest } from './docker-images.js';
-import { ensureNetwork } from './docker-network.js';
+import { ensureNetwork, networkMembers, removeNetwork } from './docker-network.js';
 import { readEvents, readLogs, runExec } from './docker-streams.js';
 import { DockerSwarm, swarmInfoOf } from './docker-swarm.js';
 import * as volumes from './docker-volumes.js';
@@ -17,7 +17,6 @@ import type {
   ContainerDetail,
   ContainerEvent,
   ContainerSpec,
-  ContainerState,
   ContainerSummary,
   Engine,
   EngineInfo,
@@ -34,12 +33,10 @@ import type {
 } from './engine.js';
 import { engineError, engineWords, isStatus, unlessStatus } from './engine-error.js';
 import { DOCKER_CONFIG_LOGIN, type RegistryLogin } from './registry-login.js';
-import { addressesOf, containerBody, healthOf, summaryOf } from './specs.js';
+import { containerBody, detailOf, processesOf, summaryOf } from './specs.js';
 import type { SwarmEngine } from './swarm.js';
 
 const short = (id: string) => id.slice(0, 12);
-/** How long removeNetwork waits for a removed network to leave the engine's list. */
-const NETWORK_GONE_MS = 10_000;
 
 export class DockerEngine implements Engine {
   /** The dockerode client, for other engine modules to speak through the same connection. */
@@ -141,20 +138,11 @@ export class DockerEngine implements Engine {
   }
 
   removeNetwork(idOrName: string): Promise<void> {
-    return this.call(`remove network ${idOrName}`, async () => {
-      // A swarm-scoped (overlay) network is found by its ID only: look its name up.
-      const found = await this.docker.listNetworks({ filters: { name: [idOrName] } });
-      const ids = found.filter((n) => n.Name === idOrName).map((n) => n.Id);
-      const removing = ids.length > 0 ? ids : [idOrName];
-      for (const id of removing) await unlessStatus([404], this.docker.getNetwork(id).remove());
-      // An overlay network lingers in this node's list until its tasks have left it: a create
-      // right after would find it and then fail with "network not found". Return once it is gone.
-      for (let waited = 0; waited < NETWORK_GONE_MS; waited += 100) {
-        const left = await this.docker.listNetworks({ filters: { id: removing } });
-        if (!left.some((n) => removing.includes(n.Id) || removing.includes(n.Name))) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    });
+    return this.call(`remove network ${idOrName}`, () => removeNetwork(this.docker, idOrName));
+  }
+
+  networkMembers(network: string): Promise<string[]> {
+    return this.call(`inspect network ${network}`, () => networkMembers(this.docker, network));
   }
 
   listContainers(labels: string[]): Promise<ContainerSummary[]> {
@@ -183,27 +171,9 @@ export class DockerEngine implements Engine {
   }
 
   inspectContainer(id: string): Promise<ContainerDetail> {
-    return this.call(`inspect container ${short(id)}`, async () => {
-      const c = await this.docker.getContainer(id).inspect();
-      return {
-        id: c.Id,
-        name: c.Name.replace(/^\//, ''),
-        image: c.Config?.Image ?? '',
-        state: c.State.Status as ContainerState,
-        labels: c.Config?.Labels ?? {},
-        created: Math.floor(Date.parse(c.Created) / 1000),
-        addresses: addressesOf(c.NetworkSettings?.Networks),
-        ports: Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([port, binds]) =>
-          (binds ?? []).map((b) => `${b.HostIp}:${b.HostPort}->${port}`),
-        ),
-        exitCode: c.State.ExitCode ?? 0,
-        error: c.State.Error ?? '',
-        startedAt: c.State.StartedAt ?? '',
-        user: c.Config?.User ?? '',
-        ...healthOf(c),
-        restartPolicy: c.HostConfig?.RestartPolicy?.Name ?? '',
-      };
-    });
+    return this.call(`inspect container ${short(id)}`, async () =>
+      detailOf(await this.docker.getContainer(id).inspect()),
+    );
   }
 
   stopContainer(id: string, graceSeconds: number, opts: { signal?: AbortSignal } = {}): Promise<void> {
@@ -302,20 +272,9 @@ export class DockerEngine implements Engine {
   }
 
   top(id: string): Promise<ProcessInfo[]> {
-    return this.call(`list the processes of container ${short(id)}`, async () => {
-      const t = (await this.docker.getContainer(id).top({ ps_args: '-o pid,ppid,args' })) as {
-        Titles?: string[];
-        Processes?: string[][] | null;
-      };
-      const titles = t.Titles ?? [];
-      const col = (name: string) => titles.findIndex((x) => x.trim().toUpperCase() === name);
-      const [pid, ppid, cmd] = [col('PID'), col('PPID'), Math.max(col('COMMAND'), col('CMD'))];
-      return (t.Processes ?? []).map((p) => ({
-        pid: Number(p[pid]),
-        ppid: Number(p[ppid]),
-        command: p[cmd] ?? '',
-      }));
-    });
+    return this.call(`list the processes of container ${short(id)}`, async () =>
+      processesOf(await this.docker.getContainer(id).top({ ps_args: '-o pid,ppid,args' })),
+    );
   }
 
   exec(id: string, argv: string[]): Promise<ExecResult> {

@@ -6,7 +6,7 @@
  */
 import type Dockerode from 'dockerode';
 import type { Labels, NetworkRef } from './engine.js';
-import { isStatus } from './engine-error.js';
+import { isStatus, unlessStatus } from './engine-error.js';
 
 const LOCK_TIMEOUT_MS = 30_000;
 const STALE_LOCK_MS = 20_000;
@@ -85,5 +85,39 @@ export async function ensureNetwork(
     if (held && Date.now() - Date.parse(held.Created) > STALE_LOCK_MS) await removeLock();
     if (Date.now() > deadline) throw new Error(`timed out waiting for another svc to create network ${name}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** How long removeNetwork waits for a removed network to leave the engine's list. */
+const NETWORK_GONE_MS = 10_000;
+
+/**
+ * Remove a network by name or ID (gone already is fine). A swarm-scoped (overlay) network is
+ * found by its ID only, so its name is looked up; and it lingers in this node's list until its
+ * tasks have left it (a create right after would find it and then fail with "network not
+ * found"), so this returns once it is gone, or after NETWORK_GONE_MS.
+ */
+export async function removeNetwork(docker: Dockerode, idOrName: string): Promise<void> {
+  const found = await docker.listNetworks({ filters: { name: [idOrName] } });
+  const ids = found.filter((n) => n.Name === idOrName).map((n) => n.Id);
+  const removing = ids.length > 0 ? ids : [idOrName];
+  for (const id of removing) await unlessStatus([404], docker.getNetwork(id).remove());
+  for (let waited = 0; waited < NETWORK_GONE_MS; waited += 100) {
+    const left = await docker.listNetworks({ filters: { id: removing } });
+    if (!left.some((n) => removing.includes(n.Id) || removing.includes(n.Name))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The names of the containers with an endpoint on `network` (none when it is gone). */
+export async function networkMembers(docker: Dockerode, network: string): Promise<string[]> {
+  try {
+    const n = (await docker.getNetwork(network).inspect()) as {
+      Containers?: Record<string, { Name?: string }> | null;
+    };
+    return Object.values(n.Containers ?? {}).flatMap((c) => (c.Name ? [c.Name] : []));
+  } catch (err) {
+    if (isStatus(err, 404)) return [];
+    throw err;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * svc's container shapes in the Engine API's terms, both ways: a ContainerSpec as the body of
- * POST /containers/create, and the engine's container list entries as ContainerSummary.
+ * POST /containers/create, the engine's container list entries as ContainerSummary and an
+ * inspected container as ContainerDetail, its processes as ProcessInfo.
  */
 import type Dockerode from 'dockerode';
 import type {
@@ -9,6 +10,7 @@ import type {
   ContainerSpec,
   ContainerState,
   ContainerSummary,
+  ProcessInfo,
   VolumeMount,
 } from './engine.js';
 
@@ -61,6 +63,41 @@ export function summaryOf(c: Dockerode.ContainerInfo): ContainerSummary {
     ...(health ? { health } : {}),
     ...(c.ImageID ? { imageId: c.ImageID } : {}),
   };
+}
+
+/** An inspected container (GET /containers/{id}/json) as ContainerDetail. */
+export function detailOf(c: Dockerode.ContainerInspectInfo): ContainerDetail {
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    image: c.Config?.Image ?? '',
+    state: c.State.Status as ContainerState,
+    labels: c.Config?.Labels ?? {},
+    created: Math.floor(Date.parse(c.Created) / 1000),
+    addresses: addressesOf(c.NetworkSettings?.Networks),
+    ports: Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([port, binds]) =>
+      (binds ?? []).map((b) => `${b.HostIp}:${b.HostPort}->${port}`),
+    ),
+    exitCode: c.State.ExitCode ?? 0,
+    error: c.State.Error ?? '',
+    startedAt: c.State.StartedAt ?? '',
+    user: c.Config?.User ?? '',
+    ...healthOf(c),
+    restartPolicy: c.HostConfig?.RestartPolicy?.Name ?? '',
+  };
+}
+
+/** GET /containers/{id}/top with `ps -o pid,ppid,args` as ProcessInfo. */
+export function processesOf(top: unknown): ProcessInfo[] {
+  const t = top as { Titles?: string[]; Processes?: string[][] | null };
+  const titles = t.Titles ?? [];
+  const col = (name: string) => titles.findIndex((x) => x.trim().toUpperCase() === name);
+  const [pid, ppid, cmd] = [col('PID'), col('PPID'), Math.max(col('COMMAND'), col('CMD'))];
+  return (t.Processes ?? []).map((p) => ({
+    pid: Number(p[pid]),
+    ppid: Number(p[ppid]),
+    command: p[cmd] ?? '',
+  }));
 }
 
 /** A named volume as a mount (`VolumeOptions.Labels`: the labels it gets should the engine make it). */

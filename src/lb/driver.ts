@@ -13,8 +13,8 @@
  *                  engine restart otherwise), and a stopped one started again (revive.ts)
  *   server states  the workers' health-check lines on stderr (`option log-health-checks`),
  *                  followed through the engine's log stream (src/lb/log-watch.ts); replicas
- *                  joining a running load balancer start DOWN (its server-state file) and
- *                  take requests once their checks pass
+ *                  joining a running load balancer, and every server of a new one, start DOWN
+ *                  (its server-state file) and take requests once their checks pass
  *   readiness      a replica whose image has a Docker HEALTHCHECK joins only once Docker
  *                  says it is healthy (src/lb/health.ts)
  *   drain          reload without the leaving servers: the old worker finishes what it has in
@@ -38,6 +38,7 @@ import {
   restricted,
 } from './files.js';
 import { untilHealthy } from './health.js';
+import type { LoadBalancerDriver, Undo } from './interface.js';
 import { followLog, type LbLine, LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, workerPids } from './processes.js';
 import { reload, waitDrained } from './reload.js';
@@ -46,10 +47,8 @@ import { checkStaged, overlay, putBack } from './staging.js';
 import { type ClientKind, httpProbeOf, type ServerCounters } from './stats.js';
 import { untilLoaded, untilUp, untilUpCount, type WaitOptions } from './waits.js';
 
-/** Undo a change: put the files back as they were and reload. */
-export type Undo = () => Promise<void>;
-
 export { type LbState, type LiveFiles, lbContainerSettings } from './files.js';
+export type { LoadBalancerDriver, Undo } from './interface.js';
 export type { LbLine } from './log-watch.js';
 export type { WaitOptions } from './waits.js';
 
@@ -61,27 +60,6 @@ function hostsOf(state: LbState, servers: string[]): string[] {
 /** What is left of a wait's time at `deadline`. */
 function until(deadline: number, opts: WaitOptions): WaitOptions {
   return { ...opts, timeoutMs: Math.max(1, deadline - Date.now()) };
-}
-
-/** What the core asks of a load balancer (src/lb/ implements it; tests fake it). */
-export interface LoadBalancerDriver {
-  configure(id: string, state: LbState, opts?: { certFrom?: string }): Promise<void>;
-  start(id: string, opts: WaitOptions): Promise<void>;
-  /** Bring back a load balancer that stopped (an engine restart, a `docker stop`): its restart policy, a start, its config loaded. */
-  revive(id: string, opts: WaitOptions): Promise<void>;
-  /** Wait until a running load balancer (started by someone else: Swarm) has loaded its config. */
-  waitLoaded(id: string, opts: WaitOptions): Promise<void>;
-  /** Wait until `count` of its servers (any: Swarm's DNS-filled slots) passed a check. */
-  waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void>;
-  apply(id: string, state: LbState, opts: WaitOptions & { up?: string[]; drain?: boolean }): Promise<Undo>;
-  waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void>;
-  view(id: string): Promise<LbView>;
-  /** Its log from its start, each line with the view after it, until `signal` aborts or it stops. */
-  follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void>;
-  /** What its files hold that no record does (the certificate, the allow list, a staged certificate). */
-  readLive(id: string): Promise<LiveFiles>;
-  /** HAProxy's own counters per server; `probe` adds whether each one accepts a connection (src/lb/stats.ts). */
-  stats(id: string, kind?: ClientKind): Promise<ServerCounters[]>;
 }
 
 export class LbDriver implements LoadBalancerDriver {
@@ -109,16 +87,28 @@ export class LbDriver implements LoadBalancerDriver {
     return o;
   }
 
-  /** Write a new (created, not yet started) load balancer's files; its certificate may come from `certFrom`. */
-  async configure(id: string, state: LbState, opts: { certFrom?: string } = {}): Promise<void> {
+  /**
+   * Write a new (created, not yet started) load balancer's files; its certificate may come from
+   * `certFrom`. With `startDown`, its servers start DOWN and are checked as joining ones (every
+   * 100 ms) until they pass: replicas starting beside it are taken in a tenth of a second after
+   * they listen, none before; the spec's pace comes with its first reload.
+   */
+  async configure(
+    id: string,
+    state: LbState,
+    opts: { certFrom?: string; startDown?: boolean } = {},
+  ): Promise<void> {
     let cert = state.cert;
     if (cert === undefined && opts.certFrom && state.spec.Protocol === 'httpsTerm') {
       cert = await this.readCert(opts.certFrom);
     }
     const allow = restricted(state.spec) ? renderAllowList(state.allow ?? []) : undefined;
-    const files = { config: render(state, LIVE), cert, allow, state: renderState(state) };
+    const all = opts.startDown ? state.servers.map((x) => x.name) : [];
+    const files = { config: render(state, LIVE, all), cert, allow, state: renderState(state, all) };
+    // Only a certificate needs an owner (HAProxy's user): finding it reads the image's passwd.
+    const owner = cert === undefined ? undefined : await this.owner(id);
     try {
-      await this.engine.writeFiles(id, LB_DIR, entries(files, '', await this.owner(id)));
+      await this.engine.writeFiles(id, LB_DIR, entries(files, '', owner));
     } catch (err) {
       if (err instanceof NotFoundError)
         throw new UsageError(

@@ -3,6 +3,7 @@
  * container settings: what the driver writes and how the container runs HAProxy (pure).
  */
 import type { ArchiveEntry, ContainerSpec } from '../engine/engine.js';
+import { InternalError } from '../errors.js';
 import { type ConfigPaths, type LbServer, renderHaproxyConfig } from '../haproxy/render-config.js';
 import { renderServerState } from '../haproxy/server-state.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
@@ -61,16 +62,20 @@ export function paths(base: string): ConfigPaths & { config: string; state: stri
 export const LIVE = paths(LB_DIR);
 export const STAGED = paths(`${LB_DIR}/${LB_STAGING}`);
 
-/** Archive entries (relative to LB_DIR) for these files under `prefix` ('' or the staging dir). */
+/**
+ * Archive entries (relative to LB_DIR) for these files under `prefix` ('' or the staging dir).
+ * The certificate (readable by `owner` alone) needs the owner; the other files are root's, 0644.
+ */
 export function entries(
   files: { config?: string; cert?: string; allow?: string; state?: string },
   prefix: string,
-  owner: Owner,
+  owner: Owner | undefined,
 ): ArchiveEntry[] {
   const at = (name: string) => (prefix ? `${prefix}/${name}` : name);
   const out: ArchiveEntry[] = prefix ? [{ name: prefix, mode: 0o755 }] : [];
   if (files.config !== undefined) out.push({ name: at(LB_FILES.config), content: files.config, mode: 0o644 });
   if (files.cert !== undefined) {
+    if (!owner) throw new InternalError('a certificate is written only with its owner');
     const dir = LB_FILES.cert.slice(0, LB_FILES.cert.lastIndexOf('/'));
     out.push({ name: at(dir), mode: 0o700, ...owner });
     out.push({ name: at(LB_FILES.cert), content: files.cert, mode: 0o600, ...owner });
