@@ -14,7 +14,6 @@ import {
 import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
 import { pullImage } from './images.js';
-import { untilJoined } from './joined.js';
 import type { Context, LbTarget, Step } from './steps.js';
 import { ensureVolume } from './volumes.js';
 
@@ -87,8 +86,6 @@ export class StepRunner {
   private readonly created = new Set<string>();
   private readonly networks = new Map<string, string>();
   private readonly volumes = new Map<string, Promise<void>>();
-  /** Containers whose start failed (a load balancer starting once they join stops waiting). */
-  private readonly failedStarts = new Set<string>();
 
   constructor(
     private readonly ctx: Context,
@@ -206,10 +203,7 @@ export class StepRunner {
     switch (step.op) {
       case 'start':
         this.progress(`starting ${step.name}`);
-        await engine.startContainer(id).catch((err) => {
-          this.failedStarts.add(step.name);
-          throw err;
-        });
+        await engine.startContainer(id);
         if (!this.created.has(id)) this.done(`start of ${step.name}`, () => engine.stopContainer(id, 10));
         return;
       case 'rename':
@@ -263,15 +257,9 @@ export class StepRunner {
       case 'lb-configure':
         await lb.configure(id, lbState(tenant, step.target), {
           certFrom: step.certFrom ? this.id(step.certFrom) : undefined,
-          startDown: step.startDown,
         });
         return;
       case 'lb-start':
-        if (step.after) {
-          const { names: after, network } = step.after;
-          const gaveUp = () => after.some((n) => this.failedStarts.has(n));
-          await untilJoined(this.ctx.engine, network, after, { signal: this.ctx.signal, gaveUp });
-        }
         this.progress(`starting ${step.lb}`);
         try {
           await lb.start(id, this.wait());

@@ -57,17 +57,9 @@ export type Step =
   | { op: 'create'; role: 'lb' | 'replica' | 'record' | 'security-group'; container: ContainerSpec }
   | { op: 'start'; name: string }
   /** Write a created load balancer's files; its certificate may be copied from `certFrom`. */
-  | { op: 'lb-configure'; lb: string; target: LbTarget; certFrom?: string; startDown?: boolean }
-  /**
-   * Start a configured load balancer and wait until HAProxy loaded its config. With `after` (the
-   * replicas starting beside it), it starts once they are on the network, so HAProxy resolves them.
-   */
-  | {
-      op: 'lb-start';
-      lb: string;
-      publish?: { hostIp: string; hostPort: number };
-      after?: { network: string; names: string[] };
-    }
+  | { op: 'lb-configure'; lb: string; target: LbTarget; certFrom?: string }
+  /** Start a configured load balancer and wait until HAProxy loaded its config. */
+  | { op: 'lb-start'; lb: string; publish?: { hostIp: string; hostPort: number } }
   /** Change a running load balancer (check, install, reload); wait for `up`; with `drain`, for old workers to finish. */
   | { op: 'lb-apply'; lb: string; target: LbTarget; up: number[]; drain: boolean }
   /** Wait until these servers passed a check in the load balancer. */
@@ -121,16 +113,10 @@ export function describeStep(step: Step): string {
     }
     case 'start':
       return `start ${step.name}`;
-    case 'lb-configure': {
-      const cert = step.certFrom ? `, certificate from ${step.certFrom}` : '';
-      return `configure ${step.lb}: ${describeTarget(step.target)}${cert}${step.startDown ? ', all DOWN until checked' : ''}`;
-    }
-    case 'lb-start': {
-      const n = step.after?.names ?? [];
-      const after =
-        n.length > 0 ? ` once ${n.join(', ')} ${n.length > 1 ? 'are' : 'is'} on the network,` : '';
-      return `start ${step.lb}${after} and wait until it loaded its config`;
-    }
+    case 'lb-configure':
+      return `configure ${step.lb}: ${describeTarget(step.target)}${step.certFrom ? `, certificate from ${step.certFrom}` : ''}`;
+    case 'lb-start':
+      return `start ${step.lb} and wait until it loaded its config`;
     case 'lb-apply': {
       const waits = [
         ...(step.up.length > 0 ? [`wait for ${servers(step.up)} UP`] : []),

@@ -108,16 +108,3 @@ export async function removeNetwork(docker: Dockerode, idOrName: string): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-
-/** The names of the containers with an endpoint on `network` (none when it is gone). */
-export async function networkMembers(docker: Dockerode, network: string): Promise<string[]> {
-  try {
-    const n = (await docker.getNetwork(network).inspect()) as {
-      Containers?: Record<string, { Name?: string }> | null;
-    };
-    return Object.values(n.Containers ?? {}).flatMap((c) => (c.Name ? [c.Name] : []));
-  } catch (err) {
-    if (isStatus(err, 404)) return [];
-    throw err;
-  }
-}

@@ -200,11 +200,6 @@ export interface Engine {
     driver?: 'bridge' | 'overlay',
   ): Promise<NetworkRef>;
   removeNetwork(idOrName: string): Promise<void>;
-  /**
-   * The names of the containers that have an endpoint on `network` now. A container being started
-   * has one (and its name resolves there) well before its start returns.
-   */
-  networkMembers(network: string): Promise<string[]>;
   /** Containers (running or not) carrying every one of these labels (`key=value`, or `key` alone). */
   listContainers(labels: string[]): Promise<ContainerSummary[]>;
   createContainer(spec: ContainerSpec): Promise<string>;

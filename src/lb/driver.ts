@@ -13,8 +13,8 @@
  *                  engine restart otherwise), and a stopped one started again (revive.ts)
  *   server states  the workers' health-check lines on stderr (`option log-health-checks`),
  *                  followed through the engine's log stream (src/lb/log-watch.ts); replicas
- *                  joining a running load balancer, and every server of a new one, start DOWN
- *                  (its server-state file) and take requests once their checks pass
+ *                  joining a running load balancer start DOWN (its server-state file) and
+ *                  take requests once their checks pass
  *   readiness      a replica whose image has a Docker HEALTHCHECK joins only once Docker
  *                  says it is healthy (src/lb/health.ts)
  *   drain          reload without the leaving servers: the old worker finishes what it has in
@@ -87,24 +87,14 @@ export class LbDriver implements LoadBalancerDriver {
     return o;
   }
 
-  /**
-   * Write a new (created, not yet started) load balancer's files; its certificate may come from
-   * `certFrom`. With `startDown`, its servers start DOWN and are checked as joining ones (every
-   * 100 ms) until they pass: replicas starting beside it are taken in a tenth of a second after
-   * they listen, none before; the spec's pace comes with its first reload.
-   */
-  async configure(
-    id: string,
-    state: LbState,
-    opts: { certFrom?: string; startDown?: boolean } = {},
-  ): Promise<void> {
+  /** Write a new (created, not yet started) load balancer's files; its certificate may come from `certFrom`. */
+  async configure(id: string, state: LbState, opts: { certFrom?: string } = {}): Promise<void> {
     let cert = state.cert;
     if (cert === undefined && opts.certFrom && state.spec.Protocol === 'httpsTerm') {
       cert = await this.readCert(opts.certFrom);
     }
     const allow = restricted(state.spec) ? renderAllowList(state.allow ?? []) : undefined;
-    const all = opts.startDown ? state.servers.map((x) => x.name) : [];
-    const files = { config: render(state, LIVE, all), cert, allow, state: renderState(state, all) };
+    const files = { config: render(state, LIVE), cert, allow, state: renderState(state) };
     // Only a certificate needs an owner (HAProxy's user): finding it reads the image's passwd.
     const owner = cert === undefined ? undefined : await this.owner(id);
     try {

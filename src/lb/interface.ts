@@ -11,7 +11,7 @@ import type { WaitOptions } from './waits.js';
 export type Undo = () => Promise<void>;
 
 export interface LoadBalancerDriver {
-  configure(id: string, state: LbState, opts?: { certFrom?: string; startDown?: boolean }): Promise<void>;
+  configure(id: string, state: LbState, opts?: { certFrom?: string }): Promise<void>;
   start(id: string, opts: WaitOptions): Promise<void>;
   /** Bring back a load balancer that stopped (an engine restart, a `docker stop`): its restart policy, a start, its config loaded. */
   revive(id: string, opts: WaitOptions): Promise<void>;

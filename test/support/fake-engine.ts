@@ -261,14 +261,6 @@ export class FakeEngine implements Engine {
     this.world.networks.delete(entry[0]);
   }
 
-  async networkMembers(network: string): Promise<string[]> {
-    // Containers are made on the network's ID (as the step runner passes it), asked by name.
-    const id = this.world.networks.get(network)?.id ?? network;
-    return [...this.world.containers.values()]
-      .filter((c) => c.state === 'running' && (c.spec.network === id || c.spec.network === network))
-      .map((c) => c.name);
-  }
-
   async listContainers(labels: string[]): Promise<ContainerSummary[]> {
     return [...this.world.containers.values()]
       .filter((c) => matches(c.spec.labels, labels))

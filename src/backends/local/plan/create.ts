@@ -1,12 +1,8 @@
 /**
  * Planning `svc create`: from the spec and what was observed to the steps that make the service.
  * Pure. The load balancer is created first (its name is the lock: of two concurrent creates of
- * one service the engine lets exactly one make it) and configured while the replicas are created;
- * then it starts beside the replicas, as soon as they are on the network (a tenth of a second
- * into their starts, core/joined.ts), not after their starts return: HAProxy resolves every
- * replica when it starts, and a 2-replica create takes a third less time. A replica not yet
- * listening fails its first check (a request sent to it meanwhile is retried on another);
- * `--wait` waits until every replica has passed one.
+ * one service the engine lets exactly one make it); the replicas start before it, so HAProxy
+ * resolves them when it starts and its first checks find them listening.
  */
 
 import type { PullPolicy, Snapshot } from '../../../core/backend.js';
@@ -151,22 +147,16 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, snapshot: Snap
       [
         { op: 'create', role: 'record', container: record },
         ...replicas.map((container): Step => ({ op: 'create', role: 'replica', container })),
+      ],
+      [
         {
           op: 'lb-configure',
           lb: lb.name,
-          startDown: true,
           target: { spec, servers: numbers, cert: spec.SSLCert || undefined, allow },
         },
-      ],
-      [
         ...replicas.map((r): Step => ({ op: 'start', name: r.name })),
-        {
-          op: 'lb-start',
-          lb: lb.name,
-          publish: lb.publish ?? undefined,
-          after: { network, names: replicas.map((r) => r.name) },
-        },
       ],
+      [{ op: 'lb-start', lb: lb.name, publish: lb.publish ?? undefined }],
     ],
     cleanup: [],
     notes: note ? [note] : [],
