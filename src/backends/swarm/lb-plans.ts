@@ -7,7 +7,13 @@ import type { SwarmService } from '../../engine/swarm.js';
 import { renderAllowList } from '../../haproxy/render-config.js';
 import type { ServiceSpec } from '../../spec/types.js';
 import { swarmLabels, swarmNames } from './names.js';
-import { checkSwarmSpec, nextReplicas, type SwarmChangeable, type SwarmPlanContext } from './plans.js';
+import {
+  checkSwarmSpec,
+  madeBy,
+  nextReplicas,
+  type SwarmChangeable,
+  type SwarmPlanContext,
+} from './plans.js';
 import { lbConfigText, lbService } from './specs.js';
 import { createObject, removeObject, updateService, waitUntil } from './steps.js';
 
@@ -48,7 +54,7 @@ export function planLbChange(
 ): Plan {
   const mounted = lbMounts(c.lb);
   const r = c.revision + 1;
-  const labels = swarmLabels(next.Name, ctx.tenant, 'lb');
+  const labels = { ...swarmLabels(next.Name, ctx.tenant, 'lb'), ...madeBy() };
   const objects = {
     config: mounted.config ?? swarmNames.object(ctx.tenant, next.Name, 'cfg', r),
     allow: mounted.allow,
