@@ -47,7 +47,10 @@ const replicas = (updateState = '', labels = {}) =>
 const lb = () => service('l', lbService(web, ctx, 'haproxy:lts-alpine', { config: cfg }));
 
 function config(name: string, owner: string, operation?: string, at = now): SwarmObjectOf {
-  const labels = { ...serviceLabels(TENANT, 'web', 'lb'), [LABEL.operationOwner]: owner };
+  const labels: Record<string, string> = {
+    ...serviceLabels(TENANT, 'web', 'lb'),
+    [LABEL.operationOwner]: owner,
+  };
   if (operation) labels[LABEL.operation] = operation;
   return { id: name, name, labels, created: at, kind: 'config' };
 }
