@@ -30,6 +30,16 @@ export function lbMounts(lb: SwarmService): { config?: string; allow?: string; c
   };
 }
 
+/**
+ * The revision new configs and secrets are named with: the next one, past any object already
+ * there (a change killed after its load balancer mounted its new ones, before the desired state
+ * was written, left them under the next revision's names).
+ */
+function objectRevision(c: SwarmChangeable): number {
+  const made = c.service.parts.objects.map((o) => Number(/-r(\d+)$/.exec(o.name)?.[1] ?? 0));
+  return Math.max(c.revision, ...made) + 1;
+}
+
 /** What a load balancer change makes anew: its config (its fields changed), allow list, certificate. */
 export interface LbChange {
   cert?: string;
@@ -53,7 +63,7 @@ export function planLbChange(
   change: LbChange,
 ): Plan {
   const mounted = lbMounts(c.lb);
-  const r = c.revision + 1;
+  const r = objectRevision(c);
   const labels = { ...swarmLabels(next.Name, ctx.tenant, 'lb'), ...madeBy() };
   const objects = {
     config: mounted.config ?? swarmNames.object(ctx.tenant, next.Name, 'cfg', r),

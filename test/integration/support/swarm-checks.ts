@@ -17,6 +17,7 @@ export interface Detail {
   Replicas: number;
   ReplicaDetail: Array<{ State: string; Image: string }>;
   Image: string;
+  SSLCert: string;
 }
 
 /** The checks, for services of `tenant` on the tests' engine, `ok` running svc there. */
