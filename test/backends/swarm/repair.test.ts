@@ -7,10 +7,12 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { swarmBackend } from '../../../src/backends/swarm/index.js';
+import { planSwarmUpdateCert } from '../../../src/backends/swarm/lb-plans.js';
 import { readSwarm, type SwarmObjectOf } from '../../../src/backends/swarm/observe.js';
-import { madeBy, recordLabels } from '../../../src/backends/swarm/plans.js';
+import { madeBy, recordLabels, swarmChangeable } from '../../../src/backends/swarm/plans.js';
 import { planSwarmRepair } from '../../../src/backends/swarm/repair.js';
 import { lbService, replicasService } from '../../../src/backends/swarm/specs.js';
+import { changeable } from '../../../src/core/services.js';
 import { computeStatus } from '../../../src/core/status.js';
 import { describePlan } from '../../../src/core/steps.js';
 import type { ServiceSpecJson, SwarmService } from '../../../src/engine/swarm.js';
@@ -103,5 +105,25 @@ describe('what a killed svc leaves on Swarm', () => {
     expect(
       planSwarmRepair(read([replicas(), lb()], [objects[0] as SwarmObjectOf])[0] as NonNullable<typeof s>),
     ).toBeUndefined();
+  });
+
+  it('a load balancer change names its new objects past those a killed one left (its load balancer already mounts r2)', () => {
+    const mounting = service(
+      'l',
+      lbService(web, ctx, 'haproxy:lts-alpine', { config: 'web-lb-b8dc3686-cfg-r2' }),
+    );
+    const objects = [config(cfg, DEAD, 'create'), config('web-lb-b8dc3686-cfg-r2', DEAD)];
+    const c = swarmChangeable(
+      changeable(read([replicas(), mounting], objects)[0] as NonNullable<ReturnType<typeof read>[0]>),
+    );
+    const text = describePlan(
+      planSwarmUpdateCert(c, 'PEM', {
+        ...ctx,
+        lbImage: 'haproxy:lts-alpine',
+        lbOwner: { uid: 99, gid: 99 },
+        created,
+      }),
+    );
+    expect(text).toContain('1. create swarm secret web-lb-b8dc3686-cert-r3');
   });
 });
