@@ -219,9 +219,15 @@ export class DockerSwarm implements SwarmEngine {
         ? this.docker.listConfigs(query)
         : this.docker.listSecrets(query))) as unknown as Array<{
         ID: string;
+        CreatedAt?: string;
         Spec: { Name: string; Labels?: Labels };
       }>;
-      return list.map((o) => ({ id: o.ID, name: o.Spec.Name, labels: o.Spec.Labels ?? {} }));
+      return list.map((o) => ({
+        id: o.ID,
+        name: o.Spec.Name,
+        labels: o.Spec.Labels ?? {},
+        created: Math.floor(Date.parse(o.CreatedAt ?? '') / 1000) || 0,
+      }));
     });
   }
 

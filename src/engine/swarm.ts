@@ -63,6 +63,15 @@ export interface SwarmInfo {
   manager: boolean;
 }
 
+/** A config or secret (never its data). */
+export interface SwarmObject {
+  id: string;
+  name: string;
+  labels: Labels;
+  /** When it was made (Unix seconds). */
+  created: number;
+}
+
 export interface SwarmEngine {
   listServices(labels: string[]): Promise<SwarmService[]>;
   createService(spec: ServiceSpecJson): Promise<string>;
@@ -78,9 +87,9 @@ export interface SwarmEngine {
   listNodes(): Promise<SwarmNode[]>;
   createConfig(name: string, labels: Labels, data: string): Promise<string>;
   createSecret(name: string, labels: Labels, data: string): Promise<string>;
-  /** Configs and secrets with these labels: id and name. */
-  listConfigs(labels: string[]): Promise<Array<{ id: string; name: string; labels: Labels }>>;
-  listSecrets(labels: string[]): Promise<Array<{ id: string; name: string; labels: Labels }>>;
+  /** Configs and secrets with these labels. */
+  listConfigs(labels: string[]): Promise<SwarmObject[]>;
+  listSecrets(labels: string[]): Promise<SwarmObject[]>;
   /** Gone is not an error; one still in use is a ConflictError. */
   removeConfig(id: string): Promise<void>;
   removeSecret(id: string): Promise<void>;

@@ -13,7 +13,6 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KILL_HOOK } from '../../src/core/test-hook.js';
 import { LABEL, LB_DIR, LB_STAGING, labelFilter, names } from '../../src/model/naming.js';
 import { makeCerts } from '../support/certs.js';
 import { startSvc, svc } from '../support/cli.js';
@@ -29,13 +28,14 @@ import {
   run,
   waitFor,
 } from './support/harness.js';
-import { splitCutResponses, startLoad } from './support/load.js';
+import { type CaseLoad, faultTable, hostLoad, killer } from './support/kills.js';
 import { splitNetworkFailures, startNetworkLoad } from './support/network-client.js';
 
 const tenant = newTenant();
 const sv = (args: string[]) => svc(args, { tenant });
 const ok = mustSucceed(sv);
 const certs = makeCerts();
+const { killPoints, killedAt } = killer(sv, { tenant });
 /** A second tag of the test image: what the rolling updates go to and back from. */
 const HTTP_V2 = 'svc-test/http:faults-v2';
 /**
@@ -50,44 +50,11 @@ const LONG = 300_000;
 
 beforeAll(() => run('docker', ['tag', HTTP_IMAGE, HTTP_V2]));
 afterAll(async () => {
-  console.log(
-    [
-      '| fault | killed before step | requests sent | requests failed | state after the next command |',
-      '| --- | --- | --- | --- | --- |',
-      ...rows.map((r) => `| ${r.join(' | ')} |`),
-    ].join('\n'),
-  );
+  console.log(faultTable(rows));
   await removeTenant(tenant);
   await run('docker', ['rmi', HTTP_V2]).catch(() => undefined);
   certs.cleanup();
 }, 120_000);
-
-/** The step numbers at which `args`' plan begins a phase (its --dry-run, stdout or stderr for create). */
-async function killPoints(args: string[]): Promise<number[]> {
-  // Right after the command's own words (`sg update`), before an image and its command.
-  const at = args[0] === 'sg' ? 2 : 1;
-  const dry = [...args.slice(0, at), '--dry-run', ...args.slice(at).filter((a) => a !== '--wait')];
-  const r = await sv(dry);
-  expect(r.code, r.stderr).toBe(0);
-  const steps = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /^c?\d+\. /.test(l));
-  const phase = (l: string) => l.slice(0, l.indexOf('.'));
-  const points = steps.flatMap((l, i) =>
-    i === 0 || phase(l) !== phase(steps[i - 1] as string) ? [i + 1] : [],
-  );
-  // create --wait: the wait for the replicas, after the plan.
-  return args.includes('--wait') ? [...points, steps.length + 1] : points;
-}
-
-/** Run `args` with the hook set at `step`: it must die by SIGKILL there; what it was about to do. */
-async function killedAt(args: string[], step: number): Promise<string> {
-  const p = startSvc(args, { tenant, env: { [KILL_HOOK]: String(step) } });
-  const { code, signal } = await p.ended;
-  expect(signal, `${args.join(' ')} was to be killed at step ${step}: exit ${code}, ${p.stderr}`).toBe(
-    'SIGKILL',
-  );
-  const said = new RegExp(`${KILL_HOOK}: SIGKILL before step ${step}: (.*)`).exec(p.stderr)?.[1] ?? '?';
-  return `${step}: ${said.replace(/-[0-9a-f]{8}\b/g, '').replace(/svc-[0-9a-f]{32}/, 'the tenant network')}`;
-}
 
 interface Settled {
   replicas: number;
@@ -115,22 +82,6 @@ async function expectSettled(name: string, want: Settled): Promise<string> {
   const staged = await engine.readFiles(lb.id, `${LB_DIR}/${LB_STAGING}/certs/service.pem`);
   expect(staged.map((f) => String(f.content ?? ''))).toEqual(staged.length ? [''] : []);
   return `${s.Status}, ${s.Replicas} replicas${want.fip ? `, FIP ${s.FIP}` : ''}`;
-}
-
-/** A load for the duration of one case: what it sent, what failed, what of that was lost. */
-interface CaseLoad {
-  stop(): Promise<{ requests: number; failed: number; lost: string[] }>;
-}
-
-function hostLoad(url: string): CaseLoad {
-  // One keep-alive and one fresh-connection client: enough to hit every moment, light on the CPU.
-  const load = startLoad(url, { keepAliveWorkers: 1, freshWorkers: 1, maxMs: 90_000, maxRequests: 20_000 });
-  return {
-    async stop() {
-      const r = await load.stop();
-      return { requests: r.requests, failed: r.failures.length, lost: splitCutResponses(r.failures).lost };
-    },
-  };
 }
 
 async function networkLoad(target: string): Promise<CaseLoad> {

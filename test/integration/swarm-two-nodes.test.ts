@@ -2,11 +2,12 @@
  * The swarm backend on a real two-node swarm (this engine as manager, a second engine in a
  * container as worker; see support/swarm-node.ts): replicas spread over both nodes and traffic
  * reaching every one of them through the load balancer on the manager; a node drained under load
- * (Swarm moves its tasks) and made active again and scaled onto, and a task killed on the worker,
- * each losing no request.
+ * (Swarm moves its tasks) and made active again and scaled onto, a task killed on the worker, and
+ * the worker drained in the middle of a rolling update (the update finishes on the manager), each
+ * losing no request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { svc } from '../support/cli.js';
+import { startSvc, svc } from '../support/cli.js';
 import {
   createArgs,
   freePort,
@@ -23,8 +24,9 @@ import { type LoadResult, splitCutResponses, startLoad } from './support/load.js
 import { startTwoNodeSwarm, type TwoNodeSwarm } from './support/swarm-node.js';
 
 const tenant = newTenant();
-const sv = (args: string[]) =>
-  svc(args, { tenant, env: { SVC_BACKEND: 'swarm', SVC_LB_IMAGE: LB_IMAGE_DEBIAN } });
+const opts = { tenant, env: { SVC_BACKEND: 'swarm', SVC_LB_IMAGE: LB_IMAGE_DEBIAN } };
+const sv = (args: string[]) => svc(args, opts);
+const V2 = 'svc-test/http:two-nodes-v2';
 const ok = mustSucceed(sv);
 let swarm: TwoNodeSwarm;
 
@@ -33,15 +35,18 @@ interface Replica {
   ID: string;
   State: string;
   Node: string;
+  Image: string;
 }
 
 beforeAll(async () => {
-  swarm = await startTwoNodeSwarm(tenant.slice(0, 8), [HTTP_IMAGE]);
+  await run('docker', ['tag', HTTP_IMAGE, V2]);
+  swarm = await startTwoNodeSwarm(tenant.slice(0, 8), [HTTP_IMAGE, V2]);
 }, 180_000);
 
 afterAll(async () => {
   await removeTenant(tenant);
   await swarm?.stop();
+  await run('docker', ['rmi', V2]).catch(() => undefined);
 }, 120_000);
 
 async function replicas(name: string): Promise<Replica[]> {
@@ -124,6 +129,36 @@ describe('a service on a two-node swarm', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const result = await load.stop();
     expect(report('killed task on the worker', result)).toEqual([]);
+  });
+
+  it('the worker drained in the middle of a rolling update: finished, or rolled back by Swarm and then run again; on the manager, no request lost', async () => {
+    expect(new Set((await nodeByHostname('web')).values())).toEqual(new Set([swarm.manager, swarm.worker]));
+    const load = startLoad(`http://127.0.0.1:${port}/`, { maxMs: 120_000 });
+    const update = startSvc(['rolling-update', '--image', V2, 'web'], opts);
+    await waitFor('the rolling update under way', 60_000, async () => {
+      const [s] = JSON.parse((await ok(['inspect', 'web'])).stdout);
+      return s.Status === 'updating' && (await replicas('web')).some((r) => r.Image === V2)
+        ? true
+        : undefined;
+    });
+    await run('docker', ['node', 'update', '--availability', 'drain', swarm.worker]);
+    const { code } = await update.ended;
+    // Swarm counts the new tasks the drain stops as failed: it may roll the release back, which
+    // svc says (exit 1) and leaves the service as it was, on the manager; run again, it finishes.
+    const between = (await replicas('web')).map((r) => `${r.State} ${r.Image} on ${r.Node}`);
+    if (code !== 0) {
+      expect([code, update.stderr]).toEqual([1, expect.stringMatching(/Swarm rolled the update .* back/)]);
+      expect(between).toEqual(Array(6).fill(`running ${HTTP_IMAGE} on ${swarm.manager}`));
+      await ok(['rolling-update', '--image', V2, 'web']);
+    }
+    const result = await load.stop();
+    const after = (await replicas('web')).map((r) => `${r.State} ${r.Image} on ${r.Node}`);
+    expect(after).toEqual(Array(6).fill(`running ${V2} on ${swarm.manager}`));
+    const [s] = JSON.parse((await ok(['inspect', 'web'])).stdout);
+    expect([s.Status, s.Image]).toEqual(['active', V2]);
+    const how = code === 0 ? 'finished' : 'rolled back by Swarm, then run again';
+    expect(report(`worker drained mid rolling update (${how})`, result)).toEqual([]);
+    await run('docker', ['node', 'update', '--availability', 'active', swarm.worker]);
   });
 
   it('rm removes the service from both nodes', async () => {

@@ -40,6 +40,7 @@ interface FakeObject {
   name: string;
   labels: Labels;
   data: string;
+  created: number;
 }
 
 export const NODE: SwarmNode = {
@@ -260,7 +261,7 @@ export class FakeSwarm implements SwarmEngine {
     if ([...store.values()].some((o) => o.name === name)) throw new ConflictError(`${kind} ${name} exists`);
     this.host.mutate(`swarm.create-${kind}`, name);
     const id = this.host.nextId();
-    store.set(id, { id, name, labels, data });
+    store.set(id, { id, name, labels, data, created: Math.floor(Date.now() / 1000) });
     return id;
   }
 

@@ -25,6 +25,7 @@ import {
   type SwarmChangeable,
   swarmChangeable,
 } from './plans.js';
+import { planSwarmRepair } from './repair.js';
 import { mountedVolumes } from './specs.js';
 import { waitUntil } from './steps.js';
 
@@ -70,8 +71,7 @@ export const swarmBackend: Backend<SwarmParts> = {
     return { snapshot, plan, wait: { phases: [[replicasUp]], cleanup: [], notes: [] } };
   },
 
-  // Swarm changes a service's spec at once and converges to it by itself: nothing to repair yet.
-  planRepair: async () => undefined,
+  planRepair: async (env) => planSwarmRepair(env.service),
 
   async planScale(env, target) {
     const c = swarmChangeable(env.change);

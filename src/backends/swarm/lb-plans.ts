@@ -7,7 +7,13 @@ import type { SwarmService } from '../../engine/swarm.js';
 import { renderAllowList } from '../../haproxy/render-config.js';
 import type { ServiceSpec } from '../../spec/types.js';
 import { swarmLabels, swarmNames } from './names.js';
-import { checkSwarmSpec, nextReplicas, type SwarmChangeable, type SwarmPlanContext } from './plans.js';
+import {
+  checkSwarmSpec,
+  madeBy,
+  nextReplicas,
+  type SwarmChangeable,
+  type SwarmPlanContext,
+} from './plans.js';
 import { lbConfigText, lbService } from './specs.js';
 import { createObject, removeObject, updateService, waitUntil } from './steps.js';
 
@@ -22,6 +28,16 @@ export function lbMounts(lb: SwarmService): { config?: string; allow?: string; c
     allow: configs.find((c) => c.File.Name.endsWith('.allow'))?.ConfigName,
     cert: secrets[0]?.SecretName,
   };
+}
+
+/**
+ * The revision new configs and secrets are named with: the next one, past any object already
+ * there (a change killed after its load balancer mounted its new ones, before the desired state
+ * was written, left them under the next revision's names).
+ */
+function objectRevision(c: SwarmChangeable): number {
+  const made = c.service.parts.objects.map((o) => Number(/-r(\d+)$/.exec(o.name)?.[1] ?? 0));
+  return Math.max(c.revision, ...made) + 1;
 }
 
 /** What a load balancer change makes anew: its config (its fields changed), allow list, certificate. */
@@ -47,8 +63,8 @@ export function planLbChange(
   change: LbChange,
 ): Plan {
   const mounted = lbMounts(c.lb);
-  const r = c.revision + 1;
-  const labels = swarmLabels(next.Name, ctx.tenant, 'lb');
+  const r = objectRevision(c);
+  const labels = { ...swarmLabels(next.Name, ctx.tenant, 'lb'), ...madeBy() };
   const objects = {
     config: mounted.config ?? swarmNames.object(ctx.tenant, next.Name, 'cfg', r),
     allow: mounted.allow,

@@ -3,13 +3,16 @@
  * tasks, shaped as every backend's services are, so that status, the Service JSON, ls and
  * inspect are the same code for both backends. A replica is a task the swarm wants running (its
  * slot is the replica number); the desired state is the replicas service's own labels (a Swarm
- * service spec can change; its version is the lock); an update under way is `updating`.
+ * service spec can change; its version is the lock); an update under way is `updating`. Its
+ * configs and secrets are read too: what a killed create or rm left of a service (configs alone,
+ * or one of its two Swarm services) is a service whose create was interrupted, once the command
+ * that made them is gone; a rolling update Swarm still runs for a killed svc is interrupted too.
  */
 import type { Backend, ObservedReplica, ObservedService, ObserveEnv } from '../../core/backend.js';
 import { emptyService } from '../../core/observe.js';
-import { readRecord } from '../../core/records.js';
+import { ownerMayRun, readRecord } from '../../core/records.js';
 import type { ContainerSummary } from '../../engine/engine.js';
-import type { SwarmNode, SwarmService, SwarmTask } from '../../engine/swarm.js';
+import type { SwarmNode, SwarmObject, SwarmService, SwarmTask } from '../../engine/swarm.js';
 import { LABEL, labelFilter } from '../../model/naming.js';
 import { specHash } from '../../model/spec-hash.js';
 import { swarmNames } from './names.js';
@@ -21,6 +24,18 @@ export interface SwarmParts {
   lb: SwarmService | undefined;
   /** Tasks of both, every state the swarm keeps. */
   tasks: SwarmTask[];
+  /** Its load balancer's configs and secrets (those of every revision still there). */
+  objects: SwarmObjectOf[];
+}
+
+/** A config or secret of a service, and which of the two it is. */
+export interface SwarmObjectOf extends SwarmObject {
+  kind: 'config' | 'secret';
+}
+
+/** Who may still be running the operation written on `labels` (`written`: when, Unix seconds). */
+export function mayRun(labels: Record<string, string>, written: number): boolean {
+  return ownerMayRun({ owner: labels[LABEL.operationOwner], written });
 }
 
 export type SwarmObserved = ObservedService<SwarmParts>;
@@ -74,8 +89,24 @@ function readReplicas(s: SwarmObserved, svc: SwarmService, hosts: Map<string, st
   record.servers = s.replicas.map((r) => r.number);
   s.records = [record];
   s.current = record;
-  if (svc.updateState === 'updating' || svc.updateState === 'rollback_started')
-    s.operation = 'rolling-update';
+  if (svc.updateState !== 'updating' && svc.updateState !== 'rollback_started') return;
+  // Swarm runs the update on its own: a killed svc's is finished (or rolled back) by Swarm, and
+  // the next change waits for it (repair.ts) instead of being refused.
+  const owned = svc.labels[LABEL.operation] === 'rolling-update' && svc.labels[LABEL.operationOwner];
+  const written = Math.floor(Date.parse(svc.updated) / 1000) || 0;
+  if (owned && !mayRun(svc.labels, written)) s.interrupted = { operation: 'rolling-update' };
+  else s.operation = 'rolling-update';
+}
+
+/**
+ * A service missing one of its Swarm services (or with only configs left): its create runs, or
+ * was interrupted (a killed rm leaves the same, and either way the next create or rm clears it).
+ */
+function judgeIncomplete(s: SwarmObserved): void {
+  if (s.parts.replicas && s.parts.lb) return;
+  const made = s.parts.objects.filter((o) => o.labels[LABEL.operation] === 'create');
+  if (made.some((o) => mayRun(o.labels, o.created))) s.operation = 'create';
+  else s.interrupted = { operation: 'create' };
 }
 
 /** The load balancer service: where it runs on this engine, its address. */
@@ -95,21 +126,29 @@ export function readSwarm(
   services: SwarmService[],
   tasks: SwarmTask[],
   nodes: SwarmNode[],
+  objects: SwarmObjectOf[] = [],
 ): SwarmObserved[] {
   const hosts = new Map(nodes.map((n) => [n.id, n.hostname]));
   const byName = new Map<string, SwarmObserved>();
-  for (const svc of services) {
-    const name = svc.labels[LABEL.service];
-    if (!name || svc.labels[LABEL.tenant] !== tenant) continue;
+  const named = (labels: Record<string, string>) => {
+    const name = labels[LABEL.service];
+    if (!name || labels[LABEL.tenant] !== tenant) return undefined;
     let s = byName.get(name);
     if (!s) {
-      s = emptyService(name, tenant, backend, { replicas: undefined, lb: undefined, tasks });
+      s = emptyService(name, tenant, backend, { replicas: undefined, lb: undefined, tasks, objects: [] });
       s.numberedServers = false;
       byName.set(name, s);
     }
+    return s;
+  };
+  for (const o of objects) named(o.labels)?.parts.objects.push(o);
+  for (const svc of services) {
+    const s = named(svc.labels);
+    if (!s) continue;
     if (svc.labels[LABEL.role] === 'lb') readLb(s, svc);
     else readReplicas(s, svc, hosts);
   }
+  for (const s of byName.values()) judgeIncomplete(s);
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -117,8 +156,20 @@ export function readSwarm(
 export async function observeSwarm(backend: Backend<SwarmParts>, env: ObserveEnv): Promise<SwarmObserved[]> {
   if (!(await env.info()).swarm?.manager) return [];
   const { swarm } = env.engine;
-  const services = await swarm.listServices(labelFilter(env.tenant, env.service));
-  if (services.length === 0) return [];
-  const [tasks, nodes] = await Promise.all([swarm.listTasks(services.map((s) => s.id)), swarm.listNodes()]);
-  return readSwarm(backend, env.tenant, services, tasks, nodes);
+  const filter = labelFilter(env.tenant, env.service);
+  const [services, configs, secrets] = await Promise.all([
+    swarm.listServices(filter),
+    swarm.listConfigs(filter),
+    swarm.listSecrets(filter),
+  ]);
+  const objects = [
+    ...configs.map((o) => ({ ...o, kind: 'config' as const })),
+    ...secrets.map((o) => ({ ...o, kind: 'secret' as const })),
+  ];
+  if (services.length + objects.length === 0) return [];
+  const [tasks, nodes] = await Promise.all([
+    services.length > 0 ? swarm.listTasks(services.map((s) => s.id)) : [],
+    swarm.listNodes(),
+  ]);
+  return readSwarm(backend, env.tenant, services, tasks, nodes, objects);
 }

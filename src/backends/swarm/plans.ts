@@ -5,7 +5,7 @@
  * the replicas UP, and undoes a change (the service's spec before it) when a step fails.
  */
 import type { Changeable } from '../../core/backend.js';
-import { recordContainer } from '../../core/records.js';
+import { type Operation, operationOwner, recordContainer } from '../../core/records.js';
 import { incomplete } from '../../core/services.js';
 import type { Plan, Step } from '../../core/steps.js';
 import { isImageOrPinned } from '../../engine/image-reference.js';
@@ -57,6 +57,18 @@ export function recordLabels(
   );
 }
 
+/**
+ * Labels saying which command is making a change (this one): on the configs and secrets it makes
+ * (a create's say `create`), and on a replicas service Swarm rolls, so that what a killed command
+ * left is told from what a running one is making (observe.ts).
+ */
+export function madeBy(operation?: Operation): Record<string, string> {
+  return {
+    ...(operation ? { [LABEL.operation]: operation } : {}),
+    [LABEL.operationOwner]: operationOwner(),
+  };
+}
+
 /** FIP on Swarm: host mode binds every address of the node, so only 0.0.0.0 says what happens. */
 export function checkSwarmSpec(spec: ServiceSpec): void {
   if (spec.FIP && spec.FIP !== '0.0.0.0' && spec.FIP !== '::') {
@@ -74,7 +86,7 @@ function firstObjects(
   tenant: string,
   allow: string[] | undefined,
 ): { objects: { config: string; allow?: string; cert?: string }; made: Step[] } {
-  const labels = swarmLabels(spec.Name, tenant, 'lb');
+  const labels = { ...swarmLabels(spec.Name, tenant, 'lb'), ...madeBy('create') };
   const objects: { config: string; allow?: string; cert?: string } = {
     config: swarmNames.object(tenant, spec.Name, 'cfg', 1),
   };
@@ -195,6 +207,7 @@ export function planSwarmRollingUpdate(
   const next = { ...c.spec, Image: image };
   const previous = c.spec.Image !== image ? c.spec.Image : c.previousImage;
   const replicas = nextReplicas(c, next, ctx, previous, parallelism);
+  replicas.Labels = { ...(replicas.Labels as Record<string, string>), ...madeBy('rolling-update') };
   const spec = force ? forced(c, replicas) : replicas;
   return {
     phases: [

@@ -7,7 +7,16 @@ import type { Labels } from '../../engine/engine.js';
 import type { ServiceSpecJson } from '../../engine/swarm.js';
 import { InternalError, NotFoundError } from '../../errors.js';
 import { labelFilter } from '../../model/naming.js';
-import { byName, poll, rollbackEnded, rollingDone, type SwarmWait, sleep, waitFor } from './waits.js';
+import {
+  byName,
+  poll,
+  rollbackEnded,
+  rollingDone,
+  type SwarmWait,
+  sleep,
+  updateEnds,
+  waitFor,
+} from './waits.js';
 
 type ObjectKind = 'config' | 'secret';
 
@@ -129,6 +138,19 @@ export function waitUntil(w: SwarmWait): BackendStep {
     () => text,
     async (ctx) => {
       await waitFor(w, ctx);
+      return undefined;
+    },
+  );
+}
+
+/** A rolling update Swarm runs (begun by a command that is gone), waited for until it ends either way. */
+export function updateEnded(service: string): BackendStep {
+  return step(
+    'swarm-wait',
+    service,
+    () => `wait until Swarm ends the rolling update of ${service}`,
+    async (ctx) => {
+      await updateEnds(ctx, service);
       return undefined;
     },
   );

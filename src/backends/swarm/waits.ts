@@ -158,6 +158,24 @@ export async function rollbackEnded(ctx: Context, name: string, timeoutMs: numbe
   });
 }
 
+/**
+ * A rolling update of `name` that svc no longer waits for, waited for until Swarm ended it:
+ * completed, or rolled back (a new task failed); each new replica gets the timeout.
+ */
+export async function updateEnds(ctx: Context, name: string): Promise<void> {
+  const first = await byName(ctx, name);
+  const mode = first.spec.Mode as { Replicated?: { Replicas?: number } } | undefined;
+  const replicas = Math.max(1, mode?.Replicated?.Replicas ?? 1);
+  await poll(ctx, `Swarm's rolling update of ${name}`, ctx.timeoutMs * replicas, async () => {
+    const s = await byName(ctx, name);
+    if (s.updateState === 'updating' || s.updateState === 'rollback_started') {
+      ctx.onProgress?.(`Swarm's rolling update: ${s.updateMessage || s.updateState}`);
+      return undefined;
+    }
+    return true;
+  });
+}
+
 /** What a wait waits for: the replicas running (of `image`, if given), the load balancer loaded. */
 export interface SwarmWait {
   service: string;
