@@ -53,6 +53,11 @@ function deadline(env: NodeJS.ProcessEnv): void {
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   deadline(process.env);
+  // The reader of stdout went away (`svc ls | head`): what is left of the output goes nowhere,
+  // and the command itself runs to its end (a change is never cut short by its reader).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const json = wantsJsonErrors(argv.slice(2));
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {

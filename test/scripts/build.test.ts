@@ -192,3 +192,24 @@ describe('SVC_COMPLETE_DEADLINE_MS (what shell completion asks names with)', () 
     }
   });
 });
+
+describe('a reader that goes away (svc … | head)', () => {
+  it('ends svc quietly with its own exit code, not an EPIPE crash', async () => {
+    // The reader closes its end at once, so svc's writes meet EPIPE (an unhandled error event
+    // before: exit 1 and a stack trace).
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `import(${JSON.stringify(pathToFileURL(join(outdir, 'cli.js')).href)}).then((m) => m.main(['node', 'svc', 'update-cert', '--help']))`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const code = await new Promise((r) => child.on('close', r));
+    expect(stderr).not.toMatch(/EPIPE/);
+    expect(code).toBe(0);
+  });
+});
