@@ -112,8 +112,14 @@ export async function createService(
 ): Promise<CreateResult> {
   const created = rfc3339Nano();
   const { backend } = opts;
-  const cleared = opts.dryRun ? [] : await clearInterruptedCreate(core, spec.Name);
-  const { snapshot, plan, wait } = await backend.planCreate(core, spec, opts, created);
+  // The plan reads the engine while the remains of a killed create of this name are looked for;
+  // only when some were found (and removed) is it made again, from what is there now.
+  const clearing = opts.dryRun ? Promise.resolve([]) : clearInterruptedCreate(core, spec.Name);
+  const planning = backend.planCreate(core, spec, opts, created);
+  planning.catch(() => undefined);
+  const cleared = await clearing;
+  const { snapshot, plan, wait } =
+    cleared.length > 0 ? await backend.planCreate(core, spec, opts, created) : await planning;
   const state = { tenant: core.tenant, created, status: 'created' as const };
   if (opts.dryRun) {
     const message = 'Dry run: the service would be created; nothing was changed';

@@ -196,18 +196,19 @@ function httpCheckLines(c: Checked): string[] {
 }
 
 /**
- * Counting towards fall or rise, check every 250 ms; while DOWN, every second. A new or returning
- * replica is taken into rotation (and a dying one out) without waiting whole intervals, and
- * HAProxy spreads a new server's first check over the interval it is in (`fastinter`, or
- * `downinter` when DOWN). A joining server (DOWN until its checks pass) is checked every 100 ms
- * until the next reload renders it as the others: it comes UP `rise` checks a tenth of a second
- * apart after the reload.
+ * Counting towards fall or rise, check every 100 ms; while DOWN, every second. A new or returning
+ * replica is taken into rotation (and a dying one out) without waiting whole intervals. HAProxy
+ * spreads the first checks of a (re)load over the shortest interval in use, server k of n at
+ * k/n of it: a new load balancer's servers (UP, counting towards fall) are all checked within
+ * 100 ms of its start, which is what `create --wait` waits for. A joining server (DOWN until its
+ * checks pass) is checked every 100 ms until the next reload renders it as the others: it comes
+ * UP `rise` checks a tenth of a second apart after the reload.
  */
 function checkWords(c: Checked, joining = false): string {
   if (joining)
     return `check inter ${c.interval}s fastinter 100ms downinter 100ms fall ${c.fall} rise ${c.rise}`;
   const down = c.interval > 1 ? ' downinter 1s' : '';
-  return `check inter ${c.interval}s fastinter 250ms${down} fall ${c.fall} rise ${c.rise}`;
+  return `check inter ${c.interval}s fastinter 100ms${down} fall ${c.fall} rise ${c.rise}`;
 }
 
 /** One slot a task: each resolved address gets a slot, a task gone frees its slot. */

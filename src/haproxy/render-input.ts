@@ -45,7 +45,7 @@ export interface RenderInput {
   template?: ServerTemplate;
   /**
    * Servers joining a running load balancer, which the server-state file starts DOWN: checked
-   * every 250 ms while DOWN too, so that they come UP after `rise` checks a quarter second apart.
+   * every 100 ms while DOWN too, so that they come UP after `rise` checks a tenth of a second apart.
    */
   joining?: readonly string[];
 }

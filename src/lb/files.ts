@@ -85,7 +85,7 @@ export function entries(
   return out;
 }
 
-/** The config, with `joining` (server names) checked every 250 ms while DOWN. */
+/** The config, with `joining` (server names) checked every 100 ms while DOWN. */
 export function render(state: LbState, where: ConfigPaths, joining: readonly string[] = []): string {
   return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where, joining });
 }

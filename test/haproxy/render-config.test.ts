@@ -127,10 +127,10 @@ describe('renderHaproxyConfig: server lines', () => {
     );
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
-      /^server r1 svc-web-1:8080 check inter 7s fastinter 250ms downinter 1s fall 4 rise 6 resolvers docker init-addr last,libc,none( |$)/,
+      /^server r1 svc-web-1:8080 check inter 7s fastinter 100ms downinter 1s fall 4 rise 6 resolvers docker init-addr last,libc,none( |$)/,
     );
     expect(lines[1]).toMatch(
-      /^server r2 svc-web-2:9090 check inter 7s fastinter 250ms downinter 1s fall 4 rise 6 resolvers docker /,
+      /^server r2 svc-web-2:9090 check inter 7s fastinter 100ms downinter 1s fall 4 rise 6 resolvers docker /,
     );
   });
 
