@@ -116,7 +116,7 @@ export async function createService(
   // only when some were found (and removed) is it made again, from what is there now.
   const clearing = opts.dryRun ? Promise.resolve([]) : clearInterruptedCreate(core, spec.Name);
   const planning = backend.planCreate(core, spec, opts, created);
-  planning.catch(() => undefined);
+  planning.catch(() => undefined); // awaited below, or discarded when a clear fails first
   const cleared = await clearing;
   const { snapshot, plan, wait } =
     cleared.length > 0 ? await backend.planCreate(core, spec, opts, created) : await planning;

@@ -205,9 +205,7 @@ function httpCheckLines(c: Checked): string[] {
  * UP `rise` checks a tenth of a second apart after the reload.
  */
 function checkWords(c: Checked, joining = false): string {
-  if (joining)
-    return `check inter ${c.interval}s fastinter 100ms downinter 100ms fall ${c.fall} rise ${c.rise}`;
-  const down = c.interval > 1 ? ' downinter 1s' : '';
+  const down = joining ? ' downinter 100ms' : c.interval > 1 ? ' downinter 1s' : '';
   return `check inter ${c.interval}s fastinter 100ms${down} fall ${c.fall} rise ${c.rise}`;
 }
 
