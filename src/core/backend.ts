@@ -216,6 +216,12 @@ export interface Backend<P = unknown> {
   observe(env: ObserveEnv): Promise<Array<ObservedService<P>>>;
   planCreate(core: Core, spec: ServiceSpec, opts: CreateOptions, created: string): Promise<PlannedCreate>;
   /**
+   * Steps of every plan planCreate makes that need nothing read from the engine: the create runs
+   * them while it reads (execute.ts `begin`), and the plan's own steps then find them done. One
+   * that fails there is simply run again in its place in the plan (after a pull it needed).
+   */
+  createHeadStart?(core: Core, spec: ServiceSpec, opts: CreateOptions): Step[];
+  /**
    * What a killed command left of the service, finished or undone, and a stopped load balancer
    * started (undefined: nothing to repair, or a command is still changing it). Every change runs
    * it first (core/repair.ts).

@@ -83,12 +83,50 @@ async function rollback(run: StepRunner): Promise<string[]> {
  * Run `plan`. `known` maps the names of existing containers the plan refers to onto their IDs.
  * On failure the journal is undone and the error (a SvcError) says whether that worked.
  */
-export async function execute(
-  ctx: Context,
-  plan: Plan,
-  known: Map<string, string> = new Map(),
-): Promise<Outcome> {
-  const run = new StepRunner(ctx, new Map(known));
+export function execute(ctx: Context, plan: Plan, known: Map<string, string> = new Map()): Promise<Outcome> {
+  return runPlan(new StepRunner(ctx, new Map(known)), ctx, plan);
+}
+
+/** A run begun before its plan is known (begin). */
+export interface Begun {
+  /** Run the plan in the same run: a failure undoes the head start's changes with the plan's. */
+  execute(plan: Plan, known: Map<string, string>): Promise<Outcome>;
+  /** No plan follows (it could not be made): undo what the head start did. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Begin a run with `headStart`, steps that need nothing observed (Backend.createHeadStart), while
+ * the caller still reads the engine and plans. They are not the plan's steps (the test hook does
+ * not count them): the plan holds them too, and its own finds them done, or runs again one that
+ * failed here. What they changed is in the run's journal from the start.
+ */
+export function begin(ctx: Context, headStart: Step[]): Begun {
+  const run = new StepRunner(ctx, new Map());
+  const started = Promise.all(headStart.map((step) => run.step(step).catch(() => undefined)));
+  return {
+    async execute(plan, known) {
+      await started;
+      for (const [name, id] of known) if (!run.ids.has(name)) run.ids.set(name, id);
+      return runPlan(run, ctx, plan);
+    },
+    async abandon() {
+      await started;
+      await rollback(run);
+      await run.settled();
+    },
+  };
+}
+
+async function runPlan(run: StepRunner, ctx: Context, plan: Plan): Promise<Outcome> {
+  try {
+    return await runPhases(run, ctx, plan);
+  } finally {
+    await run.settled();
+  }
+}
+
+async function runPhases(run: StepRunner, ctx: Context, plan: Plan): Promise<Outcome> {
   try {
     for (const phase of plan.phases) {
       if (ctx.signal?.aborted) throw new InterruptedError('interrupted');

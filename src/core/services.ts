@@ -13,10 +13,11 @@ import type {
   CreateOptions,
   ObservedService,
   PlannedChange,
+  PlannedCreate,
   RollingUpdateOptions,
   RunOptions,
 } from './backend.js';
-import { context, execute, knownIds } from './execute.js';
+import { begin, context, execute, knownIds } from './execute.js';
 import { findService, observeService } from './observe.js';
 import { clearInterruptedCreate, observeRepaired, type Repaired, removeMade } from './repair.js';
 import { rfc3339Nano, type ServiceJson, toServiceJson } from './service-json.js';
@@ -114,19 +115,36 @@ export async function createService(
   const { backend } = opts;
   // The plan reads the engine while the remains of a killed create of this name are looked for;
   // only when some were found (and removed) is it made again, from what is there now.
+  // Steps that need nothing read (the tenant's network) run meanwhile too, unless something was
+  // cleared (it may have taken them away): then they are undone and the plan makes them.
   const clearing = opts.dryRun ? Promise.resolve([]) : clearInterruptedCreate(core, spec.Name);
+  const headStart = opts.dryRun ? [] : (backend.createHeadStart?.(core, spec, opts) ?? []);
+  let begun = headStart.length > 0 ? begin(context(core, opts), headStart) : undefined;
   const planning = backend.planCreate(core, spec, opts, created);
   planning.catch(() => undefined); // awaited below, or discarded when a clear fails first
-  const cleared = await clearing;
-  const { snapshot, plan, wait } =
-    cleared.length > 0 ? await backend.planCreate(core, spec, opts, created) : await planning;
+  let cleared: string[];
+  let planned: PlannedCreate;
+  try {
+    cleared = await clearing;
+    if (cleared.length > 0) {
+      await begun?.abandon();
+      begun = undefined;
+    }
+    planned = cleared.length > 0 ? await backend.planCreate(core, spec, opts, created) : await planning;
+  } catch (err) {
+    await begun?.abandon();
+    throw err;
+  }
+  const { snapshot, plan, wait } = planned;
   const state = { tenant: core.tenant, created, status: 'created' as const };
   if (opts.dryRun) {
     const message = 'Dry run: the service would be created; nothing was changed';
     const service = toServiceJson(spec, { ...state, ip: '', message, containers: null });
     return { service, plan: describePlan(plan), notes: plan.notes };
   }
-  const outcome = await execute(context(core, opts), plan, knownIds(snapshot));
+  const outcome = await (begun
+    ? begun.execute(plan, knownIds(snapshot))
+    : execute(context(core, opts), plan, knownIds(snapshot)));
   if (opts.wait) {
     opts.onProgress?.(`waiting for ${spec.Replicas} replicas to be UP`);
     try {

@@ -14,6 +14,7 @@ import {
 import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
 import { pullImage } from './images.js';
+import { untilJoined } from './joined.js';
 import type { Context, LbTarget, Step } from './steps.js';
 import { ensureVolume } from './volumes.js';
 
@@ -86,11 +87,20 @@ export class StepRunner {
   private readonly created = new Set<string>();
   private readonly networks = new Map<string, string>();
   private readonly volumes = new Map<string, Promise<void>>();
+  /** Containers whose start failed: a load balancer starting beside them is not started. */
+  private readonly failedStarts = new Set<string>();
+  /** Engine work still under way that the run waits for before it ends (a network lock's removal). */
+  private readonly pending: Array<Promise<void>> = [];
 
   constructor(
     private readonly ctx: Context,
     readonly ids: Map<string, string>,
   ) {}
+
+  /** Wait for what the steps left under way (it never fails). */
+  async settled(): Promise<void> {
+    await Promise.all(this.pending);
+  }
 
   private id(name: string): string {
     const id = this.ids.get(name);
@@ -147,7 +157,10 @@ export class StepRunner {
   }
 
   private async ensureNetwork(step: StepOf<'ensure-network'>): Promise<void> {
+    // Once per run: a create's head start (execute.ts `begin`) may have made it already.
+    if (this.networks.has(step.network)) return;
     const net = await this.ctx.engine.ensureNetwork(step.network, step.labels, step.lockImage);
+    if (net.unlocked) this.pending.push(net.unlocked);
     this.networks.set(step.network, net.id);
     if (net.created) this.done(`network ${step.network}`, () => this.removeNetworkIfUnused(net.id));
   }
@@ -203,7 +216,10 @@ export class StepRunner {
     switch (step.op) {
       case 'start':
         this.progress(`starting ${step.name}`);
-        await engine.startContainer(id);
+        await engine.startContainer(id).catch((err: unknown) => {
+          this.failedStarts.add(step.name);
+          throw err;
+        });
         if (!this.created.has(id)) this.done(`start of ${step.name}`, () => engine.stopContainer(id, 10));
         return;
       case 'rename':
@@ -260,6 +276,7 @@ export class StepRunner {
         });
         return;
       case 'lb-start':
+        if (step.beside) await this.besideReplicas(id, step.lb, step.beside);
         this.progress(`starting ${step.lb}`);
         try {
           await lb.start(id, this.wait());
@@ -285,6 +302,26 @@ export class StepRunner {
         await lb.revive(id, this.wait());
         return;
     }
+  }
+
+  /**
+   * Before a new load balancer starts beside its replicas: write its files while they start, and
+   * wait until they are on the network (their names resolve when HAProxy starts). Throws, and it
+   * is not started, when one of their starts failed or the command was interrupted.
+   */
+  private async besideReplicas(
+    id: string,
+    name: string,
+    beside: NonNullable<StepOf<'lb-start'>['beside']>,
+  ): Promise<void> {
+    const { engine, lb, tenant, signal } = this.ctx;
+    const gaveUp = () => beside.replicas.some((n) => this.failedStarts.has(n));
+    const [, joined] = await Promise.all([
+      lb.configure(id, lbState(tenant, beside.configure), { joining: true }),
+      untilJoined(engine, beside.network, beside.replicas, { signal, gaveUp }),
+    ]);
+    if (signal?.aborted) throw new InterruptedError('interrupted');
+    if (!joined) throw new InternalError(`${name} was not started: a replica's start failed`);
   }
 
   /** The tenant network goes only when no object of the tenant that joins it is left. */

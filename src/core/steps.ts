@@ -58,8 +58,17 @@ export type Step =
   | { op: 'start'; name: string }
   /** Write a created load balancer's files; its certificate may be copied from `certFrom`. */
   | { op: 'lb-configure'; lb: string; target: LbTarget; certFrom?: string }
-  /** Start a configured load balancer and wait until HAProxy loaded its config. */
-  | { op: 'lb-start'; lb: string; publish?: { hostIp: string; hostPort: number } }
+  /**
+   * Start a configured load balancer and wait until HAProxy loaded its config. With `beside` (a
+   * new service's, started in the phase its replicas start in), it is configured meanwhile, its
+   * servers checked every 50 ms until UP, and it starts once `replicas` are on `network`.
+   */
+  | {
+      op: 'lb-start';
+      lb: string;
+      publish?: { hostIp: string; hostPort: number };
+      beside?: { network: string; replicas: string[]; configure: LbTarget };
+    }
   /** Change a running load balancer (check, install, reload); wait for `up`; with `drain`, for old workers to finish. */
   | { op: 'lb-apply'; lb: string; target: LbTarget; up: number[]; drain: boolean }
   /** Wait until these servers passed a check in the load balancer. */
@@ -115,8 +124,12 @@ export function describeStep(step: Step): string {
       return `start ${step.name}`;
     case 'lb-configure':
       return `configure ${step.lb}: ${describeTarget(step.target)}${step.certFrom ? `, certificate from ${step.certFrom}` : ''}`;
-    case 'lb-start':
-      return `start ${step.lb} and wait until it loaded its config`;
+    case 'lb-start': {
+      if (!step.beside) return `start ${step.lb} and wait until it loaded its config`;
+      const { configure, replicas } = step.beside;
+      const are = replicas.length > 1 ? 'are' : 'is';
+      return `configure ${step.lb}: ${describeTarget(configure)}, checked every 50 ms until UP; start it once ${replicas.join(', ')} ${are} on the network, and wait until it loaded its config`;
+    }
     case 'lb-apply': {
       const waits = [
         ...(step.up.length > 0 ? [`wait for ${servers(step.up)} UP`] : []),

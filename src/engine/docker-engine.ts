@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import { NotFoundError } from '../errors.js';
 import { type ArchiveEntry, createTar, readTar } from './archive.js';
 import { pullImage, registryDigest } from './docker-images.js';
-import { ensureNetwork, removeNetwork } from './docker-network.js';
+import { ensureNetwork, networkMembers, removeNetwork } from './docker-network.js';
 import { readEvents, readLogs, runExec } from './docker-streams.js';
 import { DockerSwarm, swarmInfoOf } from './docker-swarm.js';
 import * as volumes from './docker-volumes.js';
@@ -139,6 +139,10 @@ export class DockerEngine implements Engine {
 
   removeNetwork(idOrName: string): Promise<void> {
     return this.call(`remove network ${idOrName}`, () => removeNetwork(this.docker, idOrName));
+  }
+
+  networkMembers(network: string): Promise<string[]> {
+    return this.call(`inspect network ${network}`, () => networkMembers(this.docker, network));
   }
 
   listContainers(labels: string[]): Promise<ContainerSummary[]> {

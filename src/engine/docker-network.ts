@@ -19,6 +19,19 @@ async function findNetwork(docker: Dockerode, name: string): Promise<{ Id: strin
     .sort((a, b) => Date.parse(a.Created ?? '') - Date.parse(b.Created ?? '') || a.Id.localeCompare(b.Id))[0];
 }
 
+/** Engine.networkMembers: the names of the containers with an endpoint on `network` (none when it is gone). */
+export async function networkMembers(docker: Dockerode, network: string): Promise<string[]> {
+  try {
+    const n = (await docker.getNetwork(network).inspect()) as {
+      Containers?: Record<string, { Name?: string }> | null;
+    };
+    return Object.values(n.Containers ?? {}).flatMap((c) => (c.Name ? [c.Name] : []));
+  } catch (err) {
+    if (isStatus(err, 404)) return [];
+    throw err;
+  }
+}
+
 /** What ensureNetwork makes: `overlay` (on a swarm manager) is the swarm-wide, attachable kind. */
 export interface NetworkWanted {
   name: string;
@@ -67,13 +80,18 @@ export async function ensureNetwork(
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   for (;;) {
     if (await takeLock(docker, lockName, lockImage)) {
+      let ref: NetworkRef;
       try {
         const found = await findNetwork(docker, name);
-        if (found) return { id: found.Id, name, created: false };
-        return { id: await createNetwork(docker, wanted), name, created: true };
-      } finally {
+        ref = found
+          ? { id: found.Id, name, created: false }
+          : { id: await createNetwork(docker, wanted), name, created: true };
+      } catch (err) {
         await removeLock();
+        throw err;
       }
+      // The network is there: callers waiting for the lock find it; the caller need not wait.
+      return { ...ref, unlocked: removeLock() };
     }
     // Another caller holds the lock: its network appears, or its lock goes stale (killed).
     const found = await findNetwork(docker, name);

@@ -27,6 +27,11 @@ export interface NetworkRef {
   name: string;
   /** True when this call created it (so a rollback knows it may remove it). */
   created: boolean;
+  /**
+   * The removal of the lock its creation held, still under way (it never rejects): the caller
+   * goes on at once and waits for it before it ends.
+   */
+  unlocked?: Promise<void>;
 }
 
 export type { ArchiveEntry } from './archive.js';
@@ -200,6 +205,11 @@ export interface Engine {
     driver?: 'bridge' | 'overlay',
   ): Promise<NetworkRef>;
   removeNetwork(idOrName: string): Promise<void>;
+  /**
+   * The names of the containers that have an endpoint on `network` now (none when it is gone). A
+   * container being started has one, and its name resolves there, well before its start returns.
+   */
+  networkMembers(network: string): Promise<string[]>;
   /** Containers (running or not) carrying every one of these labels (`key=value`, or `key` alone). */
   listContainers(labels: string[]): Promise<ContainerSummary[]>;
   createContainer(spec: ContainerSpec): Promise<string>;

@@ -195,17 +195,25 @@ function httpCheckLines(c: Checked): string[] {
   ];
 }
 
+/** How often a joining server is checked until it is UP (and until the next reload). */
+export const JOINING_CHECK_MS = 50;
+
 /**
  * Counting towards fall or rise, check every 100 ms; while DOWN, every second. A new or returning
  * replica is taken into rotation (and a dying one out) without waiting whole intervals. HAProxy
  * spreads the first checks of a (re)load over the shortest interval in use, server k of n at
  * k/n of it: a new load balancer's servers (UP, counting towards fall) are all checked within
- * 100 ms of its start, which is what `create --wait` waits for. A joining server (DOWN until its
- * checks pass) is checked every 100 ms until the next reload renders it as the others: it comes
- * UP `rise` checks a tenth of a second apart after the reload.
+ * 100 ms of its start, which is what `create --wait` waits for. A joining server (a new
+ * replica, or every server of a load balancer started beside its replicas) is checked every
+ * JOINING_CHECK_MS while DOWN or on its way up, until the next reload renders it as the others:
+ * one that did not listen yet at its first check is found listening within 50 ms of it.
  */
 function checkWords(c: Checked, joining = false): string {
-  const down = joining ? ' downinter 100ms' : c.interval > 1 ? ' downinter 1s' : '';
+  if (joining) {
+    const every = `${JOINING_CHECK_MS}ms`;
+    return `check inter ${c.interval}s fastinter ${every} downinter ${every} fall ${c.fall} rise ${c.rise}`;
+  }
+  const down = c.interval > 1 ? ' downinter 1s' : '';
   return `check inter ${c.interval}s fastinter 100ms${down} fall ${c.fall} rise ${c.rise}`;
 }
 

@@ -44,8 +44,9 @@ export interface RenderInput {
   /** Instead of `servers` (which must then be empty): slots filled from DNS. */
   template?: ServerTemplate;
   /**
-   * Servers joining a running load balancer, which the server-state file starts DOWN: checked
-   * every 100 ms while DOWN too, so that they come UP after `rise` checks a tenth of a second apart.
+   * Servers joining a running load balancer, which the server-state file starts DOWN (or every
+   * server of one started beside its replicas): checked every 50 ms until UP, so that they come UP
+   * after `rise` checks 50 ms apart.
    */
   joining?: readonly string[];
 }

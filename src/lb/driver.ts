@@ -87,14 +87,22 @@ export class LbDriver implements LoadBalancerDriver {
     return o;
   }
 
-  /** Write a new (created, not yet started) load balancer's files; its certificate may come from `certFrom`. */
-  async configure(id: string, state: LbState, opts: { certFrom?: string } = {}): Promise<void> {
+  /**
+   * Write a new (created, not yet started) load balancer's files; its certificate may come from
+   * `certFrom`; with `joining`, its servers are checked every 50 ms until UP.
+   */
+  async configure(
+    id: string,
+    state: LbState,
+    opts: { certFrom?: string; joining?: boolean } = {},
+  ): Promise<void> {
     let cert = state.cert;
     if (cert === undefined && opts.certFrom && state.spec.Protocol === 'httpsTerm') {
       cert = await this.readCert(opts.certFrom);
     }
     const allow = restricted(state.spec) ? renderAllowList(state.allow ?? []) : undefined;
-    const files = { config: render(state, LIVE), cert, allow, state: renderState(state) };
+    const joining = opts.joining ? state.servers.map((s) => s.name) : [];
+    const files = { config: render(state, LIVE, joining), cert, allow, state: renderState(state) };
     // Only a certificate needs an owner (HAProxy's user): finding it reads the image's passwd.
     const owner = cert === undefined ? undefined : await this.owner(id);
     try {

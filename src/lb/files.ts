@@ -43,8 +43,14 @@ export function lbContainerSettings(): Pick<
     // A soft stop: in-flight requests finish.
     stopSignal: 'SIGUSR1',
     restartPolicy: LB_RESTART_POLICY,
-    // HAProxy runs as the image's user; let it bind service ports below 1024.
-    sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
+    sysctls: {
+      // HAProxy runs as the image's user; let it bind service ports below 1024.
+      'net.ipv4.ip_unprivileged_port_start': '0',
+      // A new load balancer starts beside its replicas and may check one whose interface is not
+      // up yet: the kernel asks again for its address after 100 ms, not 1 s, and the check is
+      // answered rather than timed out. (eth0: its first network, the tenant's, at every start.)
+      'net.ipv4.neigh.eth0.retrans_time_ms': '100',
+    },
     // svc reads HAProxy's account of itself from this log: a driver it can read, bounded.
     logConfig: { type: 'json-file', config: { 'max-size': '10m', 'max-file': '3' } },
   };
@@ -85,7 +91,7 @@ export function entries(
   return out;
 }
 
-/** The config, with `joining` (server names) checked every 100 ms while DOWN. */
+/** The config, with `joining` (server names) checked every 50 ms until UP. */
 export function render(state: LbState, where: ConfigPaths, joining: readonly string[] = []): string {
   return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where, joining });
 }

@@ -11,7 +11,11 @@ import type { WaitOptions } from './waits.js';
 export type Undo = () => Promise<void>;
 
 export interface LoadBalancerDriver {
-  configure(id: string, state: LbState, opts?: { certFrom?: string }): Promise<void>;
+  /**
+   * Write a new load balancer's files. With `joining`, every server is checked every 50 ms until
+   * UP (and until the next reload): one started beside its replicas may check one before it listens.
+   */
+  configure(id: string, state: LbState, opts?: { certFrom?: string; joining?: boolean }): Promise<void>;
   start(id: string, opts: WaitOptions): Promise<void>;
   /** Bring back a load balancer that stopped (an engine restart, a `docker stop`): its restart policy, a start, its config loaded. */
   revive(id: string, opts: WaitOptions): Promise<void>;

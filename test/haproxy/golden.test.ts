@@ -110,7 +110,7 @@ CASES.push(
     servers: makeServers(3, 8080),
   },
   {
-    // A scale up: the joining servers start DOWN (the state file) and are checked every 100 ms.
+    // A scale up: the joining servers start DOWN (the state file) and are checked every 50 ms.
     file: 'http-roundrobin-health-check-path-joining.cfg',
     spec: specFor('http', { HealthCheckPath: '/healthz' }),
     servers: makeServers(4, 8080),

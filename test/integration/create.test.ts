@@ -265,7 +265,9 @@ describe('failures', () => {
     });
     // The plan, one step a line, on stderr.
     expect(r.stderr).toMatch(/^\d+\. create lb dry-lb-\w+ from .*$/m);
-    expect(r.stderr).toMatch(/^\d+\. start dry-lb-\w+ and wait until it loaded its config$/m);
+    expect(r.stderr).toMatch(
+      /^\d+\. configure dry-lb-\w+: .*; start it once dry-1-\w+ is on the network, and wait until it loaded its config$/m,
+    );
     expect(await engine.listContainers(labelFilter(tenant))).toEqual(before);
   });
 

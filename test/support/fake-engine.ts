@@ -261,6 +261,14 @@ export class FakeEngine implements Engine {
     this.world.networks.delete(entry[0]);
   }
 
+  /** A running container is on its network (a starting one is at once: starts are instant here). */
+  async networkMembers(network: string): Promise<string[]> {
+    const id = this.world.networks.get(network)?.id;
+    return [...this.world.containers.values()]
+      .filter((c) => c.state === 'running' && (c.spec.network === network || c.spec.network === id))
+      .map((c) => c.name);
+  }
+
   async listContainers(labels: string[]): Promise<ContainerSummary[]> {
     return [...this.world.containers.values()]
       .filter((c) => matches(c.spec.labels, labels))
@@ -465,7 +473,11 @@ export class FakeLb implements LoadBalancerDriver {
     });
   }
 
-  async configure(id: string, state: LbState, opts: { certFrom?: string } = {}): Promise<void> {
+  async configure(
+    id: string,
+    state: LbState,
+    opts: { certFrom?: string; joining?: boolean } = {},
+  ): Promise<void> {
     this.world.mutate('lb.configure', this.name(id));
     this.set(id, {
       ...state,

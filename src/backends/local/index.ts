@@ -13,6 +13,7 @@ import { readLocal } from './observe.js';
 import { planLocalCreate, removeNetworkIfUnused } from './operations.js';
 import { type Changeable, changeable, engineFinishesStops, recordSteps } from './plan/change.js';
 import { describeConverge, planConverge } from './plan/converge.js';
+import { tenantNetworkStep } from './plan/create.js';
 import { planFip } from './plan/fip.js';
 import { keptReplicas, planRemoval } from './plan/remove.js';
 import { keptLb, planLocalRepair, readsFiles } from './plan/repair.js';
@@ -44,6 +45,8 @@ export const localBackend: Backend<undefined> = {
   },
 
   planCreate: planLocalCreate,
+
+  createHeadStart: (core, _spec, opts) => [tenantNetworkStep(core.tenant, opts.lbImage)],
 
   async planRepair({ core, snapshot, service: s }) {
     const lb = keptLb(s);

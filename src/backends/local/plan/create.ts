@@ -1,8 +1,11 @@
 /**
  * Planning `svc create`: from the spec and what was observed to the steps that make the service.
  * Pure. The load balancer is created first (its name is the lock: of two concurrent creates of
- * one service the engine lets exactly one make it); the replicas start before it, so HAProxy
- * resolves them when it starts and its first checks find them listening.
+ * one service the engine lets exactly one make it). It is configured while the replicas start and
+ * starts beside them once they are on the network (core/joined.ts), so that HAProxy resolves them
+ * when it starts and the engine runs the starts at once (on two cores, three starts at once take
+ * about three quarters of the time of two and then one). A replica not yet listening at its first
+ * check is checked again every 50 ms until it passes; `--wait` waits for every one to pass.
  */
 
 import type { PullPolicy, Snapshot } from '../../../core/backend.js';
@@ -117,6 +120,16 @@ function pulls(spec: ServiceSpec, ctx: CreateContext): Step[] {
   return out;
 }
 
+/** The tenant's network, made when missing (the load balancer's image holds the lock). */
+export function tenantNetworkStep(tenant: string, lbImage: string): Step {
+  return {
+    op: 'ensure-network',
+    network: names.network(tenant),
+    labels: baseLabels(tenant, 'network'),
+    lockImage: lbImage,
+  };
+}
+
 export function planCreate(spec: ServiceSpec, ctx: CreateContext, snapshot: Snapshot): Plan {
   if (snapshot.services.some((s) => s.name === spec.Name)) {
     throw new ConflictError(`service "${spec.Name}" already exists in tenant ${ctx.tenant}`, {
@@ -142,21 +155,25 @@ export function planCreate(spec: ServiceSpec, ctx: CreateContext, snapshot: Snap
   return {
     phases: [
       ...(pull.length > 0 ? [pull] : []),
-      [{ op: 'ensure-network', network, labels: baseLabels(ctx.tenant, 'network'), lockImage: ctx.lbImage }],
+      [tenantNetworkStep(ctx.tenant, ctx.lbImage)],
       [{ op: 'create', role: 'lb', container: lb }],
       [
         { op: 'create', role: 'record', container: record },
         ...replicas.map((container): Step => ({ op: 'create', role: 'replica', container })),
       ],
       [
-        {
-          op: 'lb-configure',
-          lb: lb.name,
-          target: { spec, servers: numbers, cert: spec.SSLCert || undefined, allow },
-        },
         ...replicas.map((r): Step => ({ op: 'start', name: r.name })),
+        {
+          op: 'lb-start',
+          lb: lb.name,
+          publish: lb.publish ?? undefined,
+          beside: {
+            network,
+            replicas: replicas.map((r) => r.name),
+            configure: { spec, servers: numbers, cert: spec.SSLCert || undefined, allow },
+          },
+        },
       ],
-      [{ op: 'lb-start', lb: lb.name, publish: lb.publish ?? undefined }],
     ],
     cleanup: [],
     notes: note ? [note] : [],

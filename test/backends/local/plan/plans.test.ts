@@ -102,7 +102,7 @@ const createCtx: CreateContext = {
 };
 
 describe('plans, as text', () => {
-  it('create: pull, network, the load balancer first (the lock), replicas started before it', () => {
+  it('create: pull, network, the load balancer first (the lock), started beside its replicas once they joined', () => {
     golden('create', planCreate({ ...web, FIP: '127.0.0.1' }, createCtx, snap([])));
   });
 
