@@ -24,8 +24,12 @@ export const floor: Scenario = {
       opts.runs,
       () => b.ok(out.notes),
       async (n, run) => {
-        const f = await floorReady(n);
-        const s = await svcReady(n);
+        // Which goes first alternates: neither always runs right after the other's removal, which
+        // the engine may still be finishing.
+        const [f, s] =
+          run % 2 === 0
+            ? [await floorReady(n), await svcReady(n)]
+            : await svcReady(n).then(async (first) => [await floorReady(n), first] as const);
         log(`floor n=${n} run ${run}: svc create --wait ${fmt(s.cmd, 's')}, floor ${fmt(f, 's')}`);
         return { svc: s.cmd, floor: f };
       },
