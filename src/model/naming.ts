@@ -76,8 +76,10 @@ const short = (tenant: string) => tenant.slice(0, 8);
 export const names = {
   network: (tenant: string) => `svc-${tenant}`,
   lb: (tenant: string, service: string) => `${service}-lb-${short(tenant)}`,
-  /** A load balancer being replaced (attach-fip, detach-fip) while its successor starts. */
+  /** A load balancer being replaced (attach-fip, detach-fip) once its successor serves. */
   lbAside: (tenant: string, service: string) => `${service}-lb-${short(tenant)}-old`,
+  /** The successor of a load balancer being replaced, until the old one is set aside. */
+  lbNext: (tenant: string, service: string) => `${service}-lb-${short(tenant)}-new`,
   replica: (tenant: string, service: string, n: number) => `${service}-${n}-${short(tenant)}`,
   record: (tenant: string, service: string, revision: number) => `${service}-rev${revision}-${short(tenant)}`,
   securityGroup: (tenant: string, group: string, revision: number) =>

@@ -1,13 +1,16 @@
 /**
  * Planning `svc attach-fip` / `svc detach-fip`: publish or unpublish the service port on a host
  * address. The engine cannot change a container's port bindings, so the load balancer is
- * replaced: the old one is renamed aside, a new one (same config, the certificate copied from
- * the old one) starts with the new binding and must see the running replicas UP, then gets the
- * service's alias on the tenant network (so clients there never resolve it before it listens),
- * the change commits, and the old one leaves the network (its alias goes at once: at most a
- * request in flight on it at that instant is cut, where stopping it there refused requests until
- * it was gone) and is removed. Replicas are untouched; a failure (e.g. the host port is taken)
- * removes the new one and gives the old one its name back. Pure.
+ * replaced: a new one (same config, the certificate copied from the old one) is made under a
+ * name of its own, starts with the new binding and must see the running replicas UP, then gets
+ * the service's alias on the tenant network (so clients there never resolve it before it
+ * listens). Only then do the two swap names: the old one is set aside, the new one takes the
+ * service's load balancer name. The engine re-registers a renamed container's names and aliases
+ * on the network, and for that instant the other one still holds the alias, so a client there
+ * always resolves the service. The change commits, and the old one leaves the network (its alias
+ * goes at once: at most a request in flight on it at that instant is cut, where stopping it there
+ * refused requests until it was gone) and is removed. Replicas are untouched; a failure (e.g. the
+ * host port is taken) removes the new one, the old one never having lost its name. Pure.
  */
 
 import type { Operation } from '../../../core/records.js';
@@ -36,29 +39,31 @@ export function planLbReplacement(
 ): Plan {
   const s = c.service;
   const aside = names.lbAside(s.tenant, s.name);
+  const successor = names.lbNext(s.tenant, s.name);
   // Made without the service's alias: the alias is given once it serves (a name that resolved
   // to a load balancer still starting would be refused).
   const made = lbContainer(next, s.tenant, c.lbImage, specHash(next));
-  const lb = { ...made, aliases: [] };
+  const lb = { ...made, name: successor, aliases: [] };
   const network = names.network(s.tenant);
   const running = s.replicas.filter((r) => r.state === 'running' && c.servers.includes(r.number));
   const records = recordSteps(c, operation, next, c.servers);
   return {
     phases: [
       [records.lock],
-      [{ op: 'rename', name: c.lb, to: aside }],
       [{ op: 'create', role: 'lb', container: lb }],
       [
         {
           op: 'lb-configure',
-          lb: lb.name,
+          lb: successor,
           target: { spec: next, servers: c.servers, ...extra },
-          ...(extra.cert === undefined ? { certFrom: aside } : {}),
+          ...(extra.cert === undefined ? { certFrom: c.lb } : {}),
         },
       ],
-      [{ op: 'lb-start', lb: lb.name, publish: lb.publish ?? undefined }],
-      [{ op: 'lb-wait', lb: lb.name, up: running.map((r) => r.number) }],
-      [{ op: 'join', name: lb.name, network, aliases: made.aliases ?? [] }],
+      [{ op: 'lb-start', lb: successor, publish: lb.publish ?? undefined }],
+      [{ op: 'lb-wait', lb: successor, up: running.map((r) => r.number) }],
+      [{ op: 'join', name: successor, network, aliases: made.aliases ?? [] }],
+      [{ op: 'rename', name: c.lb, to: aside }],
+      [{ op: 'rename', name: successor, to: c.lb }],
       [records.outcome],
     ],
     cleanup: [

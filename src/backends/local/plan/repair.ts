@@ -5,7 +5,8 @@
  *     balancer is given the desired state again (the current record's servers, the sources its
  *     security groups allow now; the certificate it has, which is the only copy), reloaded, and
  *     the replicas the change had added are drained and removed; a load balancer swapped by
- *     attach-fip/detach-fip gives way to the one set aside;
+ *     attach-fip/detach-fip gives way to the old one (its successor goes; the old one gets its
+ *     name back when the swap had set it aside);
  *   - after it (the cleanup did not finish): finished. The replicas and load balancer it had left
  *     are stopped and removed, and the older records;
  *   - a load balancer that is not running is started again;
@@ -129,7 +130,8 @@ function reapplySteps(d: Damage, allow: string[] | undefined): { phases: Step[][
   const lock = recordContainer({ ...base, revision: top + 1, operation: 'repair' });
   const outcome = recordContainer({ ...base, revision: top + 2 });
   const phases: Step[][] = [[{ op: 'create', role: 'record', container: lock }]];
-  // A FIP swap undone: the new load balancer goes, the one set aside gets its name back.
+  // A FIP swap undone after the old load balancer was set aside: the new one goes (if it had
+  // taken the name), the old one gets its name back. Before that, the new one is among `others`.
   if (lb !== s.lb) {
     if (s.lb) phases.push(...leaveThenRemove([s.lb], names.network(s.tenant)));
     phases.push([{ op: 'rename', name: lb.name, to: lbName }]);

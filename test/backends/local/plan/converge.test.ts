@@ -89,7 +89,7 @@ describe('apply on a local service: the least change', () => {
   it('FIP (with another load balancer field): the load balancer replaced, every replica kept', () => {
     const plan = converge({ ...web, FIP: '127.0.0.1', Algorithm: 'source' });
     goldenPlan(GOLDEN, 'apply-fip', plan);
-    expect(created(plan)).toEqual(['lb web-lb-b8dc3686']);
+    expect(created(plan)).toEqual(['lb web-lb-b8dc3686-new']);
     expect(retired(plan)).toEqual([]);
   });
 
