@@ -143,12 +143,14 @@ describe('svc dashboard in chromium', () => {
     const list = await engine.listContainers([...labelFilter(tenantA), `${LABEL.replica}=2`]);
     const replica = list.find((c) => c.labels[LABEL.service] === 'web');
     expect(replica).toBeDefined();
-    await run('docker', ['kill', replica?.id as string]);
-    // Requests right after the kill reach the dead replica until HAProxy marks it down: each
-    // connection that fails there is counted as its error (and retried on replica 1).
     const errors = async () =>
       Number(await page.locator('#svc-web tr[data-replica="2"] td:last-child').textContent()) || 0;
     expect(await errors()).toBe(0);
+    await run('docker', ['kill', replica?.id as string]);
+    // Requests right after the kill reach the dead replica until HAProxy marks it down: each
+    // connection that fails there is counted as its error (and retried on replica 1). They go
+    // at once: a check that marked it down first (under load, between the kill and them) would
+    // leave nothing to count.
     await httpGetMany(`http://127.0.0.1:${fipA}/`, 20);
     await expect
       .poll(() => page.locator('#svc-web tr[data-replica="2"]').getAttribute('class'), { timeout: 30_000 })
