@@ -3,9 +3,8 @@
  * Pure. The load balancer is created first (its name is the lock: of two concurrent creates of
  * one service the engine lets exactly one make it). It is configured while the replicas start and
  * starts beside them once they are on the network (core/joined.ts), so that HAProxy resolves them
- * when it starts and the engine runs the starts at once (on two cores, three starts at once take
- * about three quarters of the time of two and then one). A replica not yet listening at its first
- * check is checked again every 50 ms until it passes; `--wait` waits for every one to pass.
+ * when it starts and the engine runs the three starts at once. A replica not yet listening at its
+ * first check is checked again every 50 ms until it passes; `--wait` waits for every one to pass.
  */
 
 import type { PullPolicy, Snapshot } from '../../../core/backend.js';
