@@ -25,6 +25,7 @@ import {
   run,
   waitFor,
 } from './support/harness.js';
+import { startLoad } from './support/load.js';
 
 const tenantA = newTenant();
 const tenantB = newTenant();
@@ -146,15 +147,25 @@ describe('svc dashboard in chromium', () => {
     const errors = async () =>
       Number(await page.locator('#svc-web tr[data-replica="2"] td:last-child').textContent()) || 0;
     expect(await errors()).toBe(0);
-    await run('docker', ['kill', replica?.id as string]);
-    // Requests right after the kill reach the dead replica until HAProxy marks it down: each
-    // connection that fails there is counted as its error (and retried on replica 1). They go
-    // at once: a check that marked it down first (under load, between the kill and them) would
-    // leave nothing to count.
-    await httpGetMany(`http://127.0.0.1:${fipA}/`, 20);
-    await expect
-      .poll(() => page.locator('#svc-web tr[data-replica="2"]').getAttribute('class'), { timeout: 30_000 })
-      .toBe('bad');
+    // A load runs from before the kill until the row turns red: whatever the checks' pace, the
+    // requests that reach the dead replica before HAProxy marks it down are counted as its errors
+    // (each failed connection is retried on replica 1). Requests sent only after the kill could
+    // all come after the mark-down (under load, or once fast checks took it out) and leave
+    // nothing to count.
+    const load = startLoad(`http://127.0.0.1:${fipA}/`, {
+      keepAliveWorkers: 0,
+      freshWorkers: 2,
+      maxMs: 40_000,
+      maxRequests: 20_000,
+    });
+    try {
+      await run('docker', ['kill', replica?.id as string]);
+      await expect
+        .poll(() => page.locator('#svc-web tr[data-replica="2"]').getAttribute('class'), { timeout: 30_000 })
+        .toBe('bad');
+    } finally {
+      await load.stop();
+    }
     await expect.poll(errors, { timeout: 20_000 }).toBeGreaterThan(0);
     await expect
       .poll(() => page.locator('#svc-web ol.lines').textContent(), { timeout: 10_000 })

@@ -69,16 +69,44 @@ async function removeSwarmTenant(tenant: string): Promise<void> {
   }
 }
 
+/** On the manager node of a swarm the tests made: a killed run's swarm is left by the next run. */
+const TEST_SWARM_LABEL = 'io.svc.test-swarm';
+
+/** `docker swarm init` with these arguments, the node labelled as the tests' own. */
+export async function initTestSwarm(args: string[]): Promise<void> {
+  await run('docker', ['swarm', 'init', ...args]);
+  // `node update` takes no `self`, as `node inspect` does.
+  const { stdout } = await run('docker', ['info', '--format', '{{.Swarm.NodeID}}']);
+  await run('docker', ['node', 'update', '--label-add', `${TEST_SWARM_LABEL}=true`, stdout.trim()]);
+}
+
 /**
  * Make the engine the manager of a one-node swarm unless it is in one already; returns how to
  * leave it again (nothing to do when it was in one).
  */
 export async function ensureSwarm(): Promise<() => Promise<void>> {
   if ((await engine.info()).swarm) return async () => undefined;
-  await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+  await initTestSwarm(['--advertise-addr', '127.0.0.1']);
   return async () => {
     await run('docker', ['swarm', 'leave', '--force']);
   };
+}
+
+/**
+ * Leave the swarm a killed run made (its manager node carries TEST_SWARM_LABEL): the swarm
+ * tests would use it as if it were the user's, and the two-node test refuses to run in it. A
+ * swarm of the user's own has no such label and is left alone.
+ */
+async function leaveTestSwarm(): Promise<void> {
+  if (!(await engine.info()).swarm?.manager) return;
+  const { stdout } = await run('docker', [
+    'node',
+    'inspect',
+    'self',
+    '--format',
+    `{{index .Spec.Labels "${TEST_SWARM_LABEL}"}}`,
+  ]);
+  if (stdout.trim() === 'true') await run('docker', ['swarm', 'leave', '--force']);
 }
 
 /** Everything of a test tenant: Swarm objects, containers, networks, volumes. */
@@ -115,6 +143,7 @@ export async function removeTestLeftovers(e: Engine = engine): Promise<void> {
       .filter((t) => t.startsWith(TEST_TENANT_PREFIX) && !recent.has(t)),
   );
   await Promise.all([...tenants].map((t) => removeTenant(t)));
+  await leaveTestSwarm();
   // Networks of test tenants with no containers left.
   const { stdout } = await run('docker', [
     'network',

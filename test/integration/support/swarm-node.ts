@@ -5,7 +5,7 @@
  * gateway address, which the worker can reach (127.0.0.1 would be the worker's own loopback), and
  * the overlay's VXLAN runs over that network. Images reach the worker by `docker save | load`.
  */
-import { engine, run, waitFor } from './harness.js';
+import { engine, initTestSwarm, run, waitFor } from './harness.js';
 
 export const NODE_IMAGE = 'svc-test/docker-node:local';
 const NODE_LABEL = 'io.svc.test-node';
@@ -114,7 +114,7 @@ export async function startTwoNodeSwarm(id: string, images: string[]): Promise<T
         container,
       ]);
     }
-    await docker(['swarm', 'init', '--advertise-addr', gateway]);
+    await initTestSwarm(['--advertise-addr', gateway]);
     const token = await docker(['swarm', 'join-token', '-q', 'worker']);
     await onWorker(['swarm', 'join', '--token', token, `${gateway}:2377`]);
     await waitFor('both nodes ready', 60_000, async () => {
