@@ -26,7 +26,9 @@ export function hostLoad(url: string): CaseLoad {
 }
 
 export interface Killer {
-  /** The step numbers at which `args`' plan begins a phase (its --dry-run, stdout or stderr for create). */
+  /** The lines of `args`' plan, `N. what` (its --dry-run, stdout or stderr for create). */
+  planSteps(args: string[]): Promise<string[]>;
+  /** The step numbers at which `args`' plan begins a phase. */
   killPoints(args: string[]): Promise<number[]>;
   /** Run `args` with the hook set at `step`: it must die by SIGKILL there; what it was about to do. */
   killedAt(args: string[], step: number): Promise<string>;
@@ -34,14 +36,18 @@ export interface Killer {
 
 /** The killer of svc run as `sv` runs it (`opts`: the same tenant and environment, for the killed one). */
 export function killer(sv: (args: string[]) => Promise<SvcResult>, opts: SvcOptions): Killer {
+  const planSteps = async (args: string[]) => {
+    // Right after the command's own words (`sg update`), before an image and its command.
+    const at = args[0] === 'sg' ? 2 : 1;
+    const dry = [...args.slice(0, at), '--dry-run', ...args.slice(at).filter((a) => a !== '--wait')];
+    const r = await sv(dry);
+    expect(r.code, r.stderr).toBe(0);
+    return `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /^c?\d+\. /.test(l));
+  };
   return {
+    planSteps,
     async killPoints(args) {
-      // Right after the command's own words (`sg update`), before an image and its command.
-      const at = args[0] === 'sg' ? 2 : 1;
-      const dry = [...args.slice(0, at), '--dry-run', ...args.slice(at).filter((a) => a !== '--wait')];
-      const r = await sv(dry);
-      expect(r.code, r.stderr).toBe(0);
-      const steps = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /^c?\d+\. /.test(l));
+      const steps = await planSteps(args);
       const phase = (l: string) => l.slice(0, l.indexOf('.'));
       const points = steps.flatMap((l, i) =>
         i === 0 || phase(l) !== phase(steps[i - 1] as string) ? [i + 1] : [],
