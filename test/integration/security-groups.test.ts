@@ -101,6 +101,8 @@ beforeAll(async () => {
       net,
       '--name',
       `sgclient-${who}-${tenant.slice(0, 12)}`,
+      // The tenant's labels: a killed run's clients go with its other leftovers.
+      ...['--label', `${LABEL.managed}=1`, '--label', `${LABEL.tenant}=${tenant}`],
       TCP_IMAGE,
       'sleep',
       '3600',
