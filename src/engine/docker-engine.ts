@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { NotFoundError } from '../errors.js';
-import { type ArchiveEntry, createTar, readTar } from './archive.js';
+import { type ArchiveEntry, createTar, preloadTar, readTar } from './archive.js';
 import { pullImage, registryDigest } from './docker-images.js';
 import { ensureNetwork, networkMembers, removeNetwork } from './docker-network.js';
 import { readEvents, readLogs, runExec } from './docker-streams.js';
@@ -153,6 +153,9 @@ export class DockerEngine implements Engine {
   }
 
   createContainer(spec: ContainerSpec): Promise<string> {
+    // A command that creates a container (a load balancer, a replica, a record) goes on to write
+    // a load balancer's files: tar-stream loads while the engine makes this one.
+    preloadTar();
     return this.call(`create container ${spec.name}`, async () => {
       // The name in the query, the rest in the body only (dockerode would put both in the URL).
       const created = await this.docker.createContainer({
