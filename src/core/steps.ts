@@ -9,6 +9,7 @@
  * and the golden tests read.
  */
 import type { ContainerSpec, Engine, Labels } from '../engine/engine.js';
+import { joiningCheckMs } from '../haproxy/render-config.js';
 import type { LoadBalancerDriver } from '../lb/driver.js';
 import { serverName } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
@@ -61,7 +62,8 @@ export type Step =
   /**
    * Start a configured load balancer and wait until HAProxy loaded its config. With `beside` (a
    * new service's, started in the phase its replicas start in), it is configured meanwhile, its
-   * servers checked every 50 ms until UP, and it starts once `replicas` are on `network`.
+   * servers checked every 25 ms (an HTTP check: 50 ms) until UP, and it starts once `replicas` are
+   * on `network`.
    */
   | {
       op: 'lb-start';
@@ -128,7 +130,7 @@ export function describeStep(step: Step): string {
       if (!step.beside) return `start ${step.lb} and wait until it loaded its config`;
       const { configure, replicas } = step.beside;
       const are = replicas.length > 1 ? 'are' : 'is';
-      return `configure ${step.lb}: ${describeTarget(configure)}, checked every 50 ms until UP; start it once ${replicas.join(', ')} ${are} on the network, and wait until it loaded its config`;
+      return `configure ${step.lb}: ${describeTarget(configure)}, checked every ${joiningCheckMs(configure.spec.HealthCheckPath)} ms until UP; start it once ${replicas.join(', ')} ${are} on the network, and wait until it loaded its config`;
     }
     case 'lb-apply': {
       const waits = [

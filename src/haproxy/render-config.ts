@@ -195,8 +195,15 @@ function httpCheckLines(c: Checked): string[] {
   ];
 }
 
-/** How often a joining server is checked until it is UP (and until the next reload). */
-export const JOINING_CHECK_MS = 50;
+/**
+ * How often a joining server is checked while DOWN or on its way up, until the next reload
+ * renders it as the others (ms): a connection (or SSL hello) check every 25 ms; an HTTP check, a
+ * request the application serves and may log, every 50 ms. With `rise` 2, a replica that starts
+ * listening is UP 25–50 ms later (50–100 ms for an HTTP check).
+ */
+export function joiningCheckMs(healthCheckPath: string): number {
+  return healthCheckPath ? 50 : 25;
+}
 
 /**
  * Counting towards fall or rise, check every 100 ms; while DOWN, every second. A new or returning
@@ -205,12 +212,12 @@ export const JOINING_CHECK_MS = 50;
  * k/n of it: a new load balancer's servers (UP, counting towards fall) are all checked within
  * 100 ms of its start, which is what `create --wait` waits for. A joining server (a new
  * replica, or every server of a load balancer started beside its replicas) is checked every
- * JOINING_CHECK_MS while DOWN or on its way up, until the next reload renders it as the others:
- * one that did not listen yet at its first check is found listening within 50 ms of it.
+ * joiningCheckMs while DOWN or on its way up: one that did not listen yet at its first check is
+ * found listening within 25 ms (an HTTP check: 50 ms) of it.
  */
 function checkWords(c: Checked, joining = false): string {
   if (joining) {
-    const every = `${JOINING_CHECK_MS}ms`;
+    const every = `${joiningCheckMs(c.healthCheckPath)}ms`;
     return `check inter ${c.interval}s fastinter ${every} downinter ${every} fall ${c.fall} rise ${c.rise}`;
   }
   const down = c.interval > 1 ? ' downinter 1s' : '';

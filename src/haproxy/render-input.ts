@@ -45,8 +45,8 @@ export interface RenderInput {
   template?: ServerTemplate;
   /**
    * Servers joining a running load balancer, which the server-state file starts DOWN (or every
-   * server of one started beside its replicas): checked every 50 ms until UP, so that they come UP
-   * after `rise` checks 50 ms apart.
+   * server of one started beside its replicas): checked every 25 ms (an HTTP check: 50 ms) until
+   * UP, so that they come UP after `rise` checks that far apart.
    */
   joining?: readonly string[];
 }

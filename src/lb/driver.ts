@@ -89,7 +89,8 @@ export class LbDriver implements LoadBalancerDriver {
 
   /**
    * Write a new (created, not yet started) load balancer's files; its certificate may come from
-   * `certFrom`; with `joining`, its servers are checked every 50 ms until UP.
+   * `certFrom`; with `joining`, its servers are checked every 25 ms (an HTTP check:
+   * 50 ms) until UP.
    */
   async configure(
     id: string,

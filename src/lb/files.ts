@@ -91,7 +91,7 @@ export function entries(
   return out;
 }
 
-/** The config, with `joining` (server names) checked every 50 ms until UP. */
+/** The config, with `joining` (server names) checked often until UP (render-config.ts joiningCheckMs). */
 export function render(state: LbState, where: ConfigPaths, joining: readonly string[] = []): string {
   return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where, joining });
 }

@@ -12,8 +12,9 @@ export type Undo = () => Promise<void>;
 
 export interface LoadBalancerDriver {
   /**
-   * Write a new load balancer's files. With `joining`, every server is checked every 50 ms until
-   * UP (and until the next reload): one started beside its replicas may check one before it listens.
+   * Write a new load balancer's files. With `joining`, every server is checked every 25 ms (an
+   * HTTP check: 50 ms) until UP (and until the next reload): one started beside its replicas may
+   * check one before it listens.
    */
   configure(id: string, state: LbState, opts?: { certFrom?: string; joining?: boolean }): Promise<void>;
   start(id: string, opts: WaitOptions): Promise<void>;

@@ -110,9 +110,17 @@ CASES.push(
     servers: makeServers(3, 8080),
   },
   {
-    // A scale up: the joining servers start DOWN (the state file) and are checked every 50 ms.
+    // A scale up: the joining servers start DOWN (the state file) and, their checks being
+    // requests the application serves, are checked every 50 ms.
     file: 'http-roundrobin-health-check-path-joining.cfg',
     spec: specFor('http', { HealthCheckPath: '/healthz' }),
+    servers: makeServers(4, 8080),
+    joining: ['r3', 'r4'],
+  },
+  {
+    // The same scale up with the default (connection) check: the joining servers every 25 ms.
+    file: 'tcp-roundrobin-joining.cfg',
+    spec: specFor('tcp'),
     servers: makeServers(4, 8080),
     joining: ['r3', 'r4'],
   },

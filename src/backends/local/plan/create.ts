@@ -4,7 +4,8 @@
  * one service the engine lets exactly one make it). It is configured while the replicas start and
  * starts beside them once they are on the network (core/joined.ts), so that HAProxy resolves them
  * when it starts and the engine runs the three starts at once. A replica not yet listening at its
- * first check is checked again every 50 ms until it passes; `--wait` waits for every one to pass.
+ * first check is checked again every 25 ms (an HTTP check: 50 ms) until it passes; `--wait`
+ * waits for every one to pass.
  */
 
 import type { PullPolicy, Snapshot } from '../../../core/backend.js';
