@@ -9,7 +9,7 @@
  * and the golden tests read.
  */
 import type { ContainerSpec, Engine, Labels } from '../engine/engine.js';
-import { joiningCheckMs } from '../haproxy/render-config.js';
+import { joiningChecks } from '../haproxy/render-config.js';
 import type { LoadBalancerDriver } from '../lb/driver.js';
 import { serverName } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
@@ -130,7 +130,8 @@ export function describeStep(step: Step): string {
       if (!step.beside) return `start ${step.lb} and wait until it loaded its config`;
       const { configure, replicas } = step.beside;
       const are = replicas.length > 1 ? 'are' : 'is';
-      return `configure ${step.lb}: ${describeTarget(configure)}, checked every ${joiningCheckMs(configure.spec.HealthCheckPath)} ms until UP; start it once ${replicas.join(', ')} ${are} on the network, and wait until it loaded its config`;
+      const checks = joiningChecks(configure.spec.HealthCheckPath);
+      return `configure ${step.lb}: ${describeTarget(configure)}, checked every ${checks.down} ms (${checks.up} ms once one passed) until UP; start it once ${replicas.join(', ')} ${are} on the network, and wait until it loaded its config`;
     }
     case 'lb-apply': {
       const waits = [

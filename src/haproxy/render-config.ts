@@ -196,13 +196,14 @@ function httpCheckLines(c: Checked): string[] {
 }
 
 /**
- * How often a joining server is checked while DOWN or on its way up, until the next reload
- * renders it as the others (ms): a connection (or SSL hello) check every 25 ms; an HTTP check, a
- * request the application serves and may log, every 50 ms. With `rise` 2, a replica that starts
- * listening is UP 25–50 ms later (50–100 ms for an HTTP check).
+ * How often a joining server is checked until the next reload renders it as the others (ms):
+ * `down` while it is DOWN, `up` once a check passed and it counts towards `rise`. A connection
+ * (or SSL hello) check every 25 ms, then 10 ms; an HTTP check, a request the application serves
+ * and may log, every 50 ms, then 25 ms. With `rise` 2, a replica that starts listening is UP
+ * 10–35 ms later (25–75 ms for an HTTP check). A server that stays DOWN is checked at `down`.
  */
-export function joiningCheckMs(healthCheckPath: string): number {
-  return healthCheckPath ? 50 : 25;
+export function joiningChecks(healthCheckPath: string): { down: number; up: number } {
+  return healthCheckPath ? { down: 50, up: 25 } : { down: 25, up: 10 };
 }
 
 /**
@@ -212,13 +213,13 @@ export function joiningCheckMs(healthCheckPath: string): number {
  * k/n of it: a new load balancer's servers (UP, counting towards fall) are all checked within
  * 100 ms of its start, which is what `create --wait` waits for. A joining server (a new
  * replica, or every server of a load balancer started beside its replicas) is checked every
- * joiningCheckMs while DOWN or on its way up: one that did not listen yet at its first check is
- * found listening within 25 ms (an HTTP check: 50 ms) of it.
+ * joiningChecks' intervals while DOWN or on its way up: one that did not listen yet at its first
+ * check is found listening within 25 ms (an HTTP check: 50 ms) of it.
  */
 function checkWords(c: Checked, joining = false): string {
   if (joining) {
-    const every = `${joiningCheckMs(c.healthCheckPath)}ms`;
-    return `check inter ${c.interval}s fastinter ${every} downinter ${every} fall ${c.fall} rise ${c.rise}`;
+    const { down, up } = joiningChecks(c.healthCheckPath);
+    return `check inter ${c.interval}s fastinter ${up}ms downinter ${down}ms fall ${c.fall} rise ${c.rise}`;
   }
   const down = c.interval > 1 ? ' downinter 1s' : '';
   return `check inter ${c.interval}s fastinter 100ms${down} fall ${c.fall} rise ${c.rise}`;

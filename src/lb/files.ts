@@ -91,7 +91,7 @@ export function entries(
   return out;
 }
 
-/** The config, with `joining` (server names) checked often until UP (render-config.ts joiningCheckMs). */
+/** The config, with `joining` (server names) checked often until UP (render-config.ts joiningChecks). */
 export function render(state: LbState, where: ConfigPaths, joining: readonly string[] = []): string {
   return renderHaproxyConfig({ spec: state.spec, servers: state.servers, paths: where, joining });
 }

@@ -111,14 +111,15 @@ CASES.push(
   },
   {
     // A scale up: the joining servers start DOWN (the state file) and, their checks being
-    // requests the application serves, are checked every 50 ms.
+    // requests the application serves, are checked every 50 ms (25 ms once one passed).
     file: 'http-roundrobin-health-check-path-joining.cfg',
     spec: specFor('http', { HealthCheckPath: '/healthz' }),
     servers: makeServers(4, 8080),
     joining: ['r3', 'r4'],
   },
   {
-    // The same scale up with the default (connection) check: the joining servers every 25 ms.
+    // The same scale up with the default (connection) check: the joining servers every 25 ms
+    // while DOWN, every 10 ms once a check passed.
     file: 'tcp-roundrobin-joining.cfg',
     spec: specFor('tcp'),
     servers: makeServers(4, 8080),
