@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import {
 } from '../../src/haproxy/render-config.js';
 import { LB_DIR, LB_FILES, names, serverName } from '../../src/model/naming.js';
 import type { ServiceSpec } from '../../src/spec/types.js';
+import { freePort } from '../support/ports.js';
 import { seedSpec } from '../support/seed.js';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
@@ -128,19 +128,7 @@ export function haproxyCheck(file: string): CheckResult {
   return { status: r.status, output, unexpected };
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

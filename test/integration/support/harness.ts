@@ -19,6 +19,7 @@ import type { Engine } from '../../../src/engine/engine.js';
 import { LbDriver } from '../../../src/lb/driver.js';
 import { LABEL, labelFilter, names } from '../../../src/model/naming.js';
 import type { SvcResult } from '../../support/cli.js';
+import { freePort } from '../../support/ports.js';
 
 /** Laid out like the official Debian images (haproxy:lts): USER haproxy, no nc/wget/socat/busybox. */
 export const LB_IMAGE_DEBIAN = 'svc-test/haproxy:debian';
@@ -237,16 +238,7 @@ export async function securityGroupClosesAndOpens(
   expect((await httpGetMany(url, 2)).failures).toEqual([]);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = net.createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => res(port));
-    });
-  });
-}
+export { freePort };
 
 export interface HttpAnswer {
   status: number;
