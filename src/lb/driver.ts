@@ -19,6 +19,9 @@
  *                  says it is healthy (src/lb/health.ts)
  *   drain          reload without the leaving servers: the old worker finishes what it has in
  *                  flight and exits; done when the engine's process list has no old worker left
+ *   stick table    source affinity's table passes from the old worker to the new one over a
+ *                  local peer: a reload waits until the first worker counts it complete, and
+ *                  returns once the old worker exited after pushing it (reload.ts)
  */
 import type { ArchiveEntry, Engine } from '../engine/engine.js';
 import { NotFoundError, SvcError, UsageError } from '../errors.js';
@@ -28,7 +31,9 @@ import { LABEL, LB_DIR, LB_FILES, LB_STAGING, names, replicaNumberOf } from '../
 import { LB_IMAGE_CONTRACT } from './contract.js';
 import { CounterReader } from './counters.js';
 import {
+  configOf,
   entries,
+  keepsTable,
   type LbState,
   LIVE,
   type LiveFiles,
@@ -41,7 +46,7 @@ import { untilHealthy } from './health.js';
 import type { LoadBalancerDriver, Undo } from './interface.js';
 import { followLog, type LbLine, LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, workerPids } from './processes.js';
-import { reload, waitDrained } from './reload.js';
+import { reload, untilHandedOver, untilTableSettles, waitDrained } from './reload.js';
 import { RestartPolicies, startAgain } from './revive.js';
 import { checkStaged, overlay, putBack } from './staging.js';
 import { type ClientKind, httpProbeOf, type ServerCounters } from './stats.js';
@@ -225,9 +230,12 @@ export class LbDriver implements LoadBalancerDriver {
     // A replica whose image has a HEALTHCHECK joins once Docker says it is healthy.
     if (opts.up?.length) await untilHealthy(this.engine, hostsOf(state, opts.up), opts);
 
+    const files = { config: render(state, LIVE, opts.up), cert, allow, state: stateFile };
+    // Source affinity: the old worker hands its stick table to the new one, if it has it whole.
+    const handsOver = keepsTable(configOf(before)) && keepsTable(files.config);
+    if (handsOver) await untilTableSettles(this.engine, id, opts);
     // The workers a drain waits for (only then: a process list is a call).
     const workers = opts.drain ? workerPids(await this.engine.top(id)) : [];
-    const files = { config: render(state, LIVE, opts.up), cert, allow, state: stateFile };
     // The staged certificate is blanked in the same write: key material is kept in one place.
     const install = [
       ...entries(files, '', owner),
@@ -249,6 +257,7 @@ export class LbDriver implements LoadBalancerDriver {
       }
       try {
         if (opts.up?.length) await untilUp(watch, opts.up, until(deadline, opts));
+        if (handsOver) await untilHandedOver(watch, opts);
         if (opts.drain) await waitDrained(this.engine, id, workers, opts);
       } catch (err) {
         await undo().catch(() => undefined);
@@ -266,6 +275,7 @@ export class LbDriver implements LoadBalancerDriver {
     try {
       await putBack(this.engine, id, before);
       await reload(this.engine, id, watch, { ...opts, signal: undefined });
+      if (keepsTable(configOf(before))) await untilHandedOver(watch, { ...opts, signal: undefined });
     } finally {
       watch.close();
     }

@@ -4,7 +4,12 @@
  */
 import type { ArchiveEntry, ContainerSpec } from '../engine/engine.js';
 import { InternalError } from '../errors.js';
-import { type ConfigPaths, type LbServer, renderHaproxyConfig } from '../haproxy/render-config.js';
+import {
+  type ConfigPaths,
+  type LbServer,
+  PEERS_NAME,
+  renderHaproxyConfig,
+} from '../haproxy/render-config.js';
 import { renderServerState } from '../haproxy/server-state.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
 import type { ServiceSpec } from '../spec/types.js';
@@ -114,12 +119,24 @@ export interface LiveFiles {
 }
 
 /** The live files, from what readFiles gave for LB_DIR (names relative to its parent). Pure. */
-export function liveFiles(tree: ArchiveEntry[]): LiveFiles {
+/** File `name` (relative to the load balancer's directory) of a tree read from it, as text. */
+function textIn(tree: ArchiveEntry[], name: string): string | undefined {
   const base = `${LB_DIR.slice(LB_DIR.lastIndexOf('/') + 1)}/`;
-  const text = (name: string) => {
-    const c = tree.find((e) => e.name === `${base}${name}`)?.content;
-    return c === undefined ? undefined : c.toString();
-  };
+  return tree.find((e) => e.name === `${base}${name}`)?.content?.toString();
+}
+
+/** The config in a tree read from the load balancer's directory. */
+export function configOf(tree: ArchiveEntry[]): string | undefined {
+  return textIn(tree, LB_FILES.config);
+}
+
+/** Whether a config keeps a stick table across reloads (a `peers` section: source affinity). */
+export function keepsTable(config: string | undefined): boolean {
+  return config !== undefined && new RegExp(`^peers ${PEERS_NAME}$`, 'm').test(config);
+}
+
+export function liveFiles(tree: ArchiveEntry[]): LiveFiles {
+  const text = (name: string) => textIn(tree, name);
   return {
     cert: text(LB_FILES.cert) || undefined,
     allow: text(LB_FILES.allow),

@@ -5,42 +5,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Engine, ExecResult, LogOptions } from '../../src/engine/engine.js';
+import type { ExecResult } from '../../src/engine/engine.js';
 import { LbDriver } from '../../src/lb/driver.js';
 import { LogWatch } from '../../src/lb/log-watch.js';
 import type { ServerCounters } from '../../src/lb/stats.js';
 import { untilUpCount } from '../../src/lb/waits.js';
+import { logEngine as openLogEngine } from './log-engine.js';
 
 const SHOW_STAT = readFileSync(new URL('./fixtures/show-stat-http.csv', import.meta.url), 'utf8');
+const logEngine = (
+  exec: () => Promise<ExecResult> = async () => ({ exitCode: 0, stdout: SHOW_STAT, stderr: '' }),
+) => openLogEngine(exec);
 
 const LOADED = ['[NOTICE]   (1) : New worker (8) forked', '[NOTICE]   (1) : Loading success.'];
 const filled = (s: string) =>
   `[WARNING]  (8) : Server svc_replicas/${s} ('tasks.web') is UP/READY (resolves again).`;
 const checked = (s: string) =>
   `[WARNING]  (8) : Health check for server svc_replicas/${s} succeeded, reason: Layer4 check passed, check duration: 0ms, status: 3/3 UP.`;
-
-/** An engine whose log stream stays open until aborted; `say` writes lines into it. */
-function logEngine(
-  exec: () => Promise<ExecResult> = async () => ({ exitCode: 0, stdout: SHOW_STAT, stderr: '' }),
-) {
-  let onLine: ((l: { stream: 'stderr'; text: string }) => void) | undefined;
-  const writes: string[] = [];
-  const engine = {
-    async logs(_id: string, opts: LogOptions, cb: typeof onLine) {
-      onLine = cb;
-      opts.onOpen?.();
-      await new Promise<void>((resolve) => opts.signal?.addEventListener('abort', () => resolve()));
-    },
-    async writeFiles(id: string) {
-      writes.push(id);
-    },
-    exec: vi.fn(exec),
-  } as unknown as Engine & { exec: ReturnType<typeof vi.fn> };
-  const say = (...lines: string[]) => {
-    for (const text of lines) onLine?.({ stream: 'stderr', text });
-  };
-  return { engine, say, writes };
-}
 
 const server = (name: string, reachable: boolean): ServerCounters =>
   ({ backend: 'svc_replicas', server: name, status: 'UP', check: '', reachable }) as ServerCounters;
