@@ -140,6 +140,9 @@ export function checkInput(input: RenderInput): Checked {
       ...(input.paths?.state !== undefined
         ? { state: checkMatch('paths.state', input.paths.state, PATH, 200) }
         : {}),
+      ...(input.paths?.settle !== undefined
+        ? { settle: checkMatch('paths.settle', input.paths.settle, PATH, 200) }
+        : {}),
     },
     // Group names never reach the text: only whether there are any.
     restricted: Array.isArray(spec.SecurityGroups) && spec.SecurityGroups.length > 0,

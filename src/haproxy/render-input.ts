@@ -25,6 +25,12 @@ export interface ConfigPaths {
    * whose servers DNS fills) no state is read.
    */
   state?: string;
+  /**
+   * The Lua file of SETTLE_LUA (render-config.ts), for source affinity: a worker stores no new
+   * stick-table entry while the old one hands it the table. Without it (Swarm, whose load
+   * balancer is replaced rather than reloaded) `stick on src`.
+   */
+  settle?: string;
 }
 
 /**

@@ -41,6 +41,7 @@ import {
   render,
   renderState,
   restricted,
+  settleFile,
 } from './files.js';
 import { untilHealthy } from './health.js';
 import type { LoadBalancerDriver, Undo } from './interface.js';
@@ -108,7 +109,13 @@ export class LbDriver implements LoadBalancerDriver {
     }
     const allow = restricted(state.spec) ? renderAllowList(state.allow ?? []) : undefined;
     const joining = opts.joining ? state.servers.map((s) => s.name) : [];
-    const files = { config: render(state, LIVE, joining), cert, allow, state: renderState(state) };
+    const files = {
+      config: render(state, LIVE, joining),
+      cert,
+      allow,
+      state: renderState(state),
+      settle: settleFile(state.spec),
+    };
     // Only a certificate needs an owner (HAProxy's user): finding it reads the image's passwd.
     const owner = cert === undefined ? undefined : await this.owner(id);
     try {
@@ -230,7 +237,13 @@ export class LbDriver implements LoadBalancerDriver {
     // A replica whose image has a HEALTHCHECK joins once Docker says it is healthy.
     if (opts.up?.length) await untilHealthy(this.engine, hostsOf(state, opts.up), opts);
 
-    const files = { config: render(state, LIVE, opts.up), cert, allow, state: stateFile };
+    const files = {
+      config: render(state, LIVE, opts.up),
+      cert,
+      allow,
+      state: stateFile,
+      settle: settleFile(state.spec),
+    };
     // Source affinity: the old worker hands its stick table to the new one, if it has it whole.
     const handsOver = keepsTable(configOf(before)) && keepsTable(files.config);
     if (handsOver) await untilTableSettles(this.engine, id, opts);

@@ -9,6 +9,8 @@ import {
   type LbServer,
   PEERS_NAME,
   renderHaproxyConfig,
+  SETTLE_LUA,
+  sourceAffinity,
 } from '../haproxy/render-config.js';
 import { renderServerState } from '../haproxy/server-state.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
@@ -61,13 +63,19 @@ export function lbContainerSettings(): Pick<
   };
 }
 
-export function paths(base: string): ConfigPaths & { config: string; state: string } {
+export function paths(base: string): ConfigPaths & { config: string; state: string; settle: string } {
   return {
     config: `${base}/${LB_FILES.config}`,
     cert: `${base}/${LB_FILES.cert}`,
     allow: `${base}/${LB_FILES.allow}`,
     state: `${base}/${LB_FILES.state}`,
+    settle: `${base}/${LB_FILES.settle}`,
   };
+}
+
+/** The Lua file a source-affinity config loads (render-config.ts SETTLE_LUA), else undefined. */
+export function settleFile(spec: ServiceSpec): string | undefined {
+  return sourceAffinity(spec) ? SETTLE_LUA : undefined;
 }
 
 export const LIVE = paths(LB_DIR);
@@ -78,7 +86,7 @@ export const STAGED = paths(`${LB_DIR}/${LB_STAGING}`);
  * The certificate (readable by `owner` alone) needs the owner; the other files are root's, 0644.
  */
 export function entries(
-  files: { config?: string; cert?: string; allow?: string; state?: string },
+  files: { config?: string; cert?: string; allow?: string; state?: string; settle?: string },
   prefix: string,
   owner: Owner | undefined,
 ): ArchiveEntry[] {
@@ -93,6 +101,7 @@ export function entries(
   }
   if (files.allow !== undefined) out.push({ name: at(LB_FILES.allow), content: files.allow, mode: 0o644 });
   if (files.state !== undefined) out.push({ name: at(LB_FILES.state), content: files.state, mode: 0o644 });
+  if (files.settle !== undefined) out.push({ name: at(LB_FILES.settle), content: files.settle, mode: 0o644 });
   return out;
 }
 

@@ -8,7 +8,7 @@ import { InternalError } from '../errors.js';
 import { renderServerState } from '../haproxy/server-state.js';
 import { LB_DIR, LB_FILES, LB_STAGING } from '../model/naming.js';
 import { LB_IMAGE_CONTRACT } from './contract.js';
-import { entries, type LbState, LIVE, render, STAGED } from './files.js';
+import { entries, type LbState, LIVE, render, STAGED, settleFile } from './files.js';
 import type { Owner } from './processes.js';
 
 /** Stage the files beside the live ones and have HAProxy check them; throws what it said. */
@@ -23,11 +23,17 @@ export async function checkStaged(
     cert: files.cert ? STAGED.cert : LIVE.cert,
     allow: files.allow ? STAGED.allow : LIVE.allow,
     state: STAGED.state,
+    settle: STAGED.settle,
   };
   const { joining, ...rest } = files;
   // A certificate staged by a command killed before it blanked it goes now.
   const blank = state.spec.Protocol === 'httpsTerm' ? '' : undefined;
-  const staged = { config: render(state, where, joining), ...rest, cert: rest.cert ?? blank };
+  const staged = {
+    config: render(state, where, joining),
+    ...rest,
+    cert: rest.cert ?? blank,
+    settle: settleFile(state.spec),
+  };
   await engine.writeFiles(id, LB_DIR, entries(staged, LB_STAGING, owner));
   const r = await engine.exec(id, ['haproxy', '-c', '-f', STAGED.config]);
   if (r.exitCode === 0) return;

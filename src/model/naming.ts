@@ -149,6 +149,8 @@ export const LB_FILES = {
   allow: 'security-groups.allow',
   /** Read at every (re)load: the servers that start DOWN (src/haproxy/server-state.ts). */
   state: 'server-state',
+  /** Source affinity's fetch for a worker's first second (render-config.ts SETTLE_LUA). */
+  settle: 'svc-settle.lua',
 } as const;
 /** Where a change is put and checked (`haproxy -c`) before it replaces the live files. */
 export const LB_STAGING = '.svc-next';

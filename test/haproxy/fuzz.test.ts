@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
 import { HaproxyConfigError, isCidr } from '../../src/haproxy/check-input.js';
-import { renderAllowList } from '../../src/haproxy/render-config.js';
+import { renderAllowList, SETTLE_LUA } from '../../src/haproxy/render-config.js';
 import { renderServerState } from '../../src/haproxy/server-state.js';
 import { allowedSources } from '../../src/model/security-group.js';
 import { parseSpecDocument } from '../../src/spec/parse-document.js';
@@ -349,11 +349,14 @@ describe('accepted configs pass the real haproxy -c', () => {
     writeFileSync(allow, renderAllowList(['10.0.0.0/8', '::1/128']));
     const state = join(tmp.dir, 'server-state');
     writeFileSync(state, renderServerState([]));
+    const settle = join(tmp.dir, 'settle.lua');
+    writeFileSync(settle, SETTLE_LUA);
     for (const [i, { cfg }] of [...accepted.values()].entries()) {
       const text = cfg
         .replace(LIVE_PATHS.cert, certs.leaf.pemFile)
         .replace(LIVE_PATHS.allow, allow)
-        .replace(LIVE_PATHS.state as string, state);
+        .replace(LIVE_PATHS.state as string, state)
+        .replace(LIVE_PATHS.settle as string, settle);
       const file = join(tmp.dir, `fuzz-${i}.cfg`);
       writeFileSync(file, text);
       const r = haproxyCheck(file);

@@ -6,7 +6,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LbServer, renderAllowList, type ServerTemplate } from '../../src/haproxy/render-config.js';
+import {
+  type LbServer,
+  renderAllowList,
+  SETTLE_LUA,
+  type ServerTemplate,
+} from '../../src/haproxy/render-config.js';
 import { renderServerState } from '../../src/haproxy/server-state.js';
 import { ALGORITHMS, PROTOCOLS, type ServiceSpec } from '../../src/spec/types.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
@@ -202,6 +207,12 @@ describe('golden HAProxy configs', () => {
             renderServerState(c.servers, c.joining ?? (c.servers.length > 0 ? ['r1'] : [])),
           );
           text = text.replace(`${LIVE_PATHS.state}`, state);
+        }
+        if (text.includes(`lua-load ${LIVE_PATHS.settle}\n`)) {
+          // Same config, with the Lua path pointing at the file svc writes beside it.
+          const settle = join(tmp.dir, `${c.file}.lua`);
+          writeFileSync(settle, SETTLE_LUA);
+          text = text.replace(`${LIVE_PATHS.settle}`, settle);
         }
         const file = join(tmp.dir, c.file);
         writeFileSync(file, text);

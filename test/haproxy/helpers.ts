@@ -31,6 +31,7 @@ export const LIVE_PATHS: ConfigPaths = {
   cert: `${LB_DIR}/${LB_FILES.cert}`,
   allow: `${LB_DIR}/${LB_FILES.allow}`,
   state: `${LB_DIR}/${LB_FILES.state}`,
+  settle: `${LB_DIR}/${LB_FILES.settle}`,
 };
 
 /** renderHaproxyConfig with the live paths (or `paths`); `template` for Swarm's DNS-found servers. */

@@ -22,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPassedCheck, type LbLogEvent, LbLogFold, type LbView } from '../../src/haproxy/lb-log.js';
-import { BACKEND_NAME, DOCKER_DNS, type LbServer } from '../../src/haproxy/render-config.js';
+import { BACKEND_NAME, DOCKER_DNS, type LbServer, SETTLE_LUA } from '../../src/haproxy/render-config.js';
 import { renderServerState } from '../../src/haproxy/server-state.js';
 import {
   type HttpProbe,
@@ -45,11 +45,19 @@ import {
 
 const run = promisify(execFile);
 
+/** Source affinity's Lua file, written where a config rendered here can load it. */
+const settleDir = tempDir('svc-haproxy-settle-');
+const settleFile = join(settleDir.dir, 'svc-settle.lua');
+writeFileSync(settleFile, SETTLE_LUA);
+afterAll(() => settleDir.cleanup());
+
 /** The rendered config with the nameserver made local (see the file comment). */
 function localize(cfg: string, dnsPort: number, holds?: string): string {
   expect(cfg).toContain(`nameserver dns ${DOCKER_DNS}`);
   expect(cfg).toContain('stats socket abns@svc-stats level operator');
-  const local = cfg.replace(`nameserver dns ${DOCKER_DNS}`, `nameserver dns 127.0.0.1:${dnsPort}`);
+  const local = cfg
+    .replace(`nameserver dns ${DOCKER_DNS}`, `nameserver dns 127.0.0.1:${dnsPort}`)
+    .replace(`lua-load ${LIVE_PATHS.settle}\n`, `lua-load ${settleFile}\n`);
   return holds === undefined ? local : local.replace(/^( {4}hold \w+) 10s$/gm, `$1 ${holds}`);
 }
 

@@ -44,6 +44,7 @@ describe('exported constants and the live paths', () => {
       cert: '/usr/local/etc/haproxy/certs/service.pem',
       allow: '/usr/local/etc/haproxy/security-groups.allow',
       state: '/usr/local/etc/haproxy/server-state',
+      settle: '/usr/local/etc/haproxy/svc-settle.lua',
     });
   });
 });
@@ -227,7 +228,17 @@ describe('renderHaproxyConfig: session affinity', () => {
     const cfg = render({ Protocol: protocol, SessionAffinity: true });
     const b = backend(cfg);
     expect(b).toContain('stick-table type ip size 100k expire 30m peers svc_peers');
-    expect(b).toContain('stick on src');
+    // `stick on src`, storing nothing while a reloaded worker settles (the Lua file's fetch).
+    expect(b).toContain('stick match src');
+    expect(b).toContain('stick store-request src if !{ lua.svc_settling -m bool }');
+    expect(global(cfg)).toContain('lua-load /usr/local/etc/haproxy/svc-settle.lua');
+    // Without the Lua file (Swarm, whose load balancer is replaced, not reloaded): plain.
+    const swarm = renderConfig(makeSpec({ Protocol: protocol, SessionAffinity: true }), makeServers(2), {
+      cert: LIVE_PATHS.cert,
+      allow: LIVE_PATHS.allow,
+    });
+    expect(backend(swarm)).toContain('stick on src');
+    expect(swarm).not.toMatch(/lua/);
     // The table survives reloads: the old worker hands it to the new one.
     expect(global(cfg)).toContain('localpeer svc_lb');
     expect(sectionLines(cfg, 'peers svc_peers')).toEqual(['peer svc_lb 127.0.0.1:9998']);
@@ -238,7 +249,7 @@ describe('renderHaproxyConfig: session affinity', () => {
 
   it('no affinity → neither cookie nor stick table', () => {
     for (const protocol of ['http', 'https', 'tcp', 'httpsTerm'] as const) {
-      expect(render({ Protocol: protocol })).not.toMatch(/cookie|stick/);
+      expect(render({ Protocol: protocol })).not.toMatch(/cookie|stick|lua/);
     }
   });
 });

@@ -195,6 +195,41 @@ describe('SessionAffinity in tcp mode (source address)', () => {
     }
     expect(countBy(seen)).toEqual({ [before.hello]: 10 });
   });
+
+  it('keeps the pin of a client that connects all through two reloads (scale 5 → 4 → 5)', async () => {
+    const pin = await tcpHello(port);
+    pin.socket.destroy();
+    // A client connecting in a loop meets each reload's first milliseconds, before the old worker
+    // has pushed the table: it may be placed anew for those, but its entry must win.
+    let stop = false;
+    const answers: string[] = [];
+    const loop = (async () => {
+      const until = Date.now() + 30_000;
+      while (!stop && Date.now() < until && answers.length < 20_000) {
+        const { socket, hello } = await tcpHello(port);
+        socket.destroy();
+        answers.push(hello);
+      }
+    })();
+    try {
+      for (const n of [4, 5]) {
+        const s = await svc(['scale', `stick-tcp=${n}`], { tenant });
+        expect(s.code, s.stderr).toBe(0);
+      }
+    } finally {
+      stop = true;
+      await loop;
+    }
+    const after: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { socket, hello } = await tcpHello(port);
+      socket.destroy();
+      after.push(hello);
+    }
+    const elsewhere = answers.filter((a) => a !== pin.hello).length;
+    console.log(`affinity: ${answers.length} connections through two reloads, ${elsewhere} placed elsewhere`);
+    expect(countBy(after)).toEqual({ [pin.hello]: 5 });
+  });
 });
 
 describe('examples/sticky.yaml, as written (on a free port)', () => {
