@@ -76,7 +76,7 @@ end)
 
 /** Source affinity (tcp modes) keeps its stick table in a `peers` section, across reloads. */
 function hasSourceAffinity(c: Checked): boolean {
-  return c.affinity && !isHttpMode(c.protocol);
+  return sourceAffinity({ SessionAffinity: c.affinity, Protocol: c.protocol });
 }
 
 /** Whether a service's load balancer keeps a stick table on the source address (and so SETTLE_LUA). */

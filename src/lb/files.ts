@@ -127,7 +127,6 @@ export interface LiveFiles {
   stagedCert: boolean;
 }
 
-/** The live files, from what readFiles gave for LB_DIR (names relative to its parent). Pure. */
 /** File `name` (relative to the load balancer's directory) of a tree read from it, as text. */
 function textIn(tree: ArchiveEntry[], name: string): string | undefined {
   const base = `${LB_DIR.slice(LB_DIR.lastIndexOf('/') + 1)}/`;
@@ -144,6 +143,7 @@ export function keepsTable(config: string | undefined): boolean {
   return config !== undefined && new RegExp(`^peers ${PEERS_NAME}$`, 'm').test(config);
 }
 
+/** The live files, from what readFiles gave for LB_DIR (names relative to its parent). Pure. */
 export function liveFiles(tree: ArchiveEntry[]): LiveFiles {
   const text = (name: string) => textIn(tree, name);
   return {
