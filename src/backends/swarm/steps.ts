@@ -10,6 +10,7 @@ import { labelFilter } from '../../model/naming.js';
 import {
   byName,
   poll,
+  replacedStopped,
   rollbackEnded,
   rollingDone,
   type SwarmWait,
@@ -76,6 +77,15 @@ export function createService(role: 'lb' | 'replica', spec: ServiceSpecJson): Ba
   );
 }
 
+/** The least time an undone rolling update gives each replica to come back. */
+const UNDO_MS = 30_000;
+
+/** How long Swarm gives a task of `spec` to stop before it kills it. */
+function stopGraceMs(spec: ServiceSpecJson): number {
+  const task = spec.TaskTemplate as { ContainerSpec?: { StopGracePeriod?: number } } | undefined;
+  return (task?.ContainerSpec?.StopGracePeriod ?? 10e9) / 1e6;
+}
+
 /** Replace a service's spec (`rolling`: Swarm's rolling update, which must complete). */
 export function updateService(service: string, spec: ServiceSpecJson, rolling = false): BackendStep {
   const text = `update swarm service ${service}${rolling ? ' (rolling update, rollback on failure)' : ''}`;
@@ -90,20 +100,24 @@ export function updateService(service: string, spec: ServiceSpecJson, rolling = 
       await swarm.updateService(before.id, before.version, await withObjectIds(ctx, spec));
       const mode = spec.Mode as { Replicated?: { Replicas?: number } } | undefined;
       const replicas = mode?.Replicated?.Replicas ?? 1;
-      // Back to the spec before; a rolling update back is waited for (Swarm rolls it like any other).
+      // Back to the spec before; a rolling update back is waited for (Swarm rolls it like any other),
+      // each replica given at least UNDO_MS whatever --timeout said (all or nothing comes first).
+      // Undone, no task of the failed release runs: Swarm ends a rollback before the tasks it
+      // replaced have stopped.
       const undo = async () => {
         const now = await byName(ctx, service);
-        const settle = { ...ctx, signal: undefined };
+        const settle = { ...ctx, signal: undefined, timeoutMs: Math.max(ctx.timeoutMs, UNDO_MS) };
+        const bound = settle.timeoutMs * Math.max(1, replicas);
         if (JSON.stringify(now.spec) === JSON.stringify(before.spec)) {
           // Swarm rolls it back already: until that ends, a task of the failed release still runs.
-          if (rolling)
-            await rollbackEnded(settle, service, ctx.timeoutMs * Math.max(1, replicas)).catch(
-              () => undefined,
-            );
-          return;
+          if (!rolling) return;
+          await rollbackEnded(settle, service, bound).catch(() => undefined);
+        } else {
+          await swarm.updateService(now.id, now.version, before.spec);
+          if (!rolling) return;
+          await rollingDone(settle, service, now, replicas).catch(() => undefined);
         }
-        await swarm.updateService(now.id, now.version, before.spec);
-        if (rolling) await rollingDone(settle, service, now, replicas).catch(() => undefined);
+        await replacedStopped(settle, service, stopGraceMs(before.spec) + bound).catch(() => undefined);
       };
       if (rolling) {
         try {

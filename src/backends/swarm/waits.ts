@@ -158,6 +158,30 @@ export async function rollbackEnded(ctx: Context, name: string, timeoutMs: numbe
   });
 }
 
+/** Task states in which a task's container runs (`starting`: it waits for its HEALTHCHECK). */
+const LIVE = new Set(['starting', 'running']);
+
+/**
+ * Every task of `name` that Swarm replaced (its desired state no longer running) waited for until
+ * its container stopped: a rolling update or rollback ends before the tasks it replaced exited
+ * (start-first stops them after; an app that ignores SIGTERM takes its stop grace period).
+ */
+export async function replacedStopped(ctx: Context, name: string, timeoutMs: number): Promise<void> {
+  const s = await byName(ctx, name);
+  let left: SwarmTask[] = [];
+  await poll(
+    ctx,
+    `the replaced tasks of ${name} to stop`,
+    timeoutMs,
+    async () => {
+      const tasks = await ctx.engine.swarm.listTasks([s.id]);
+      left = tasks.filter((t) => t.desiredState !== 'running' && LIVE.has(t.state));
+      return left.length === 0 ? true : undefined;
+    },
+    () => left.map((t) => `task ${t.id} ${t.state}`).join(', '),
+  );
+}
+
 /**
  * A rolling update of `name` that svc no longer waits for, waited for until Swarm ended it:
  * completed, or rolled back (a new task failed); each new replica gets the timeout.

@@ -1,6 +1,10 @@
-/** Which tasks a wait gives up on at once (rejected), or after a while (pending with a reason). Pure. */
+/**
+ * Which tasks a wait gives up on at once (rejected), or after a while (pending with a reason), pure;
+ * and the wait for the tasks a rollback replaced, on a scripted task list.
+ */
 import { describe, expect, it } from 'vitest';
-import { rejection } from '../../../src/backends/swarm/waits.js';
+import { rejection, replacedStopped } from '../../../src/backends/swarm/waits.js';
+import type { Context } from '../../../src/core/steps.js';
 import type { SwarmTask } from '../../../src/engine/swarm.js';
 
 const at = (s: number) => new Date(Date.parse('2026-12-01T00:00:00Z') + s * 1000).toISOString();
@@ -38,5 +42,36 @@ describe('rejection', () => {
       'Swarm cannot place the replicas of web: no suitable node (scheduling constraints not satisfied on 1 node)',
     ]);
     expect(rejection('x', [task('running', '')], since, {}, t0)).toBeUndefined();
+  });
+});
+
+describe('replacedStopped', () => {
+  /** A context whose swarm answers each listTasks with the next list of `script` (the last one after). */
+  const withTasks = (script: SwarmTask[][]) => {
+    let calls = 0;
+    const swarm = {
+      inspectService: async () => ({ id: 's' }),
+      listTasks: async () => script[Math.min(calls++, script.length - 1)],
+    };
+    const ctx = { engine: { swarm }, tenant: 't', timeoutMs: 1000 } as unknown as Context;
+    return { ctx, calls: () => calls };
+  };
+  const replaced = (state: string) => ({ ...task(state, ''), id: 'old', desiredState: 'shutdown' });
+
+  it('returns once no replaced task’s container runs; the tasks Swarm wants running do not count', async () => {
+    const { ctx, calls } = withTasks([
+      [task('running', ''), replaced('running')],
+      [task('running', ''), replaced('running')],
+      [task('running', ''), replaced('shutdown'), { ...task('failed', ''), desiredState: 'shutdown' }],
+    ]);
+    await replacedStopped(ctx, 'web', 5_000);
+    expect(calls()).toBe(3);
+  });
+
+  it('says which task still runs when the time is up', async () => {
+    const { ctx } = withTasks([[replaced('running')]]);
+    await expect(replacedStopped(ctx, 'web', 150)).rejects.toThrow(
+      /the replaced tasks of web to stop \(task old running\)/,
+    );
   });
 });
