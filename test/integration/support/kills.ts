@@ -11,6 +11,8 @@ import { splitCutResponses, startLoad } from './load.js';
 
 /** A load for the duration of one case: what it sent, what failed, what of that was lost. */
 export interface CaseLoad {
+  /** Called once the command was killed, before the next one runs. */
+  afterKill?(): Promise<void>;
   stop(): Promise<{ requests: number; failed: number; lost: string[] }>;
 }
 

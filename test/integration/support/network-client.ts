@@ -4,8 +4,8 @@
  * one request after another (the name resolved each time), printing `ok`, or `FAIL` and what nc
  * said; stopped when told or at its bounds.
  */
-import { LABEL, names } from '../../../src/model/naming.js';
-import { HTTP_IMAGE, run } from './harness.js';
+import { LABEL, labelFilter, names } from '../../../src/model/naming.js';
+import { engine, HTTP_IMAGE, run } from './harness.js';
 
 export interface NetworkLoadResult {
   requests: number;
@@ -62,10 +62,32 @@ export async function startNetworkLoad(
 /**
  * A request the client sent (or resolved the name for) just before the old load balancer left the
  * network gets no answer (nc times out), as one in flight on a killed replica; bounded by the
- * requests in flight at that instant: one, for this client. Any other failure (refused, an error
- * answer) is a lost request.
+ * requests in flight at that instant: one, for this client. The engine gives a freed address to
+ * the next container that joins the network at once, so the retried SYN of such a request may
+ * reach a container that does not listen yet: refused by an address in `gone` (one a load
+ * balancer had, and left, during the case) is the same cut. Any other failure (refused by any
+ * other address, an error answer) is a lost request.
  */
-export function splitNetworkFailures(failures: string[]): { cut: string[]; lost: string[] } {
-  const isCut = (f: string) => /timed out/.test(f) || f === '';
+export function splitNetworkFailures(
+  failures: string[],
+  gone: ReadonlySet<string> = new Set(),
+): { cut: string[]; lost: string[] } {
+  const isCut = (f: string) => {
+    const refused = /can't connect to remote host \(([\d.]+)\): Connection refused/.exec(f);
+    return /timed out/.test(f) || f === '' || (refused !== null && gone.has(refused[1] as string));
+  };
   return { cut: failures.filter(isCut), lost: failures.filter((f) => !isCut(f)) };
+}
+
+/** The addresses the service's load balancers have on the tenant's network, by container ID. */
+export async function lbAddresses(tenant: string, service: string): Promise<Map<string, string>> {
+  const format = '{{range $id, $c := .Containers}}{{$id}} {{$c.IPv4Address}}{{"\\n"}}{{end}}';
+  const { stdout } = await run('docker', ['network', 'inspect', names.network(tenant), '--format', format]);
+  const lbs = new Set((await engine.listContainers(labelFilter(tenant, service, 'lb'))).map((c) => c.id));
+  const out = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const [id, cidr] = line.trim().split(' ');
+    if (id && cidr && lbs.has(id)) out.set(id, cidr.split('/')[0] as string);
+  }
+  return out;
 }
