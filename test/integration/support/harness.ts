@@ -110,8 +110,18 @@ async function leaveTestSwarm(): Promise<void> {
   if (stdout.trim() === 'true') await run('docker', ['swarm', 'leave', '--force']);
 }
 
+/** Whether no container is attached to `network`, as `docker network inspect` says. */
+async function attachedNone(network: string): Promise<boolean> {
+  const { stdout } = await run('docker', ['network', 'inspect', network, '--format', '{{len .Containers}}']);
+  return stdout.trim() === '0';
+}
+
 /** Everything of a test tenant: Swarm objects, containers, networks, volumes. */
 export async function removeTenant(tenant: string): Promise<void> {
+  const removeVolumes = async () => {
+    const volumes = await engine.listVolumes(labelFilter(tenant));
+    await Promise.all(volumes.map((v) => engine.removeVolume(v.name)));
+  };
   await removeSwarmTenant(tenant);
   // A `docker run --rm` client on the network may still be going away: the engine removes it
   // after `docker run` returns, and until then the network has an active endpoint.
@@ -120,11 +130,19 @@ export async function removeTenant(tenant: string): Promise<void> {
     await Promise.all(list.map((c) => engine.removeContainer(c.id)));
     try {
       await engine.removeNetwork(names.network(tenant));
-      const volumes = await engine.listVolumes(labelFilter(tenant));
-      await Promise.all(volumes.map((v) => engine.removeVolume(v.name)));
-      return;
+      return await removeVolumes();
     } catch (err) {
-      if (attempt >= 20 || !/active endpoints/.test((err as Error).message)) throw err;
+      if (!/active endpoints/.test((err as Error).message)) throw err;
+      if (attempt >= 20) {
+        // No container on it any more, yet the engine counts an endpoint: a stale one that a swarm
+        // leave (another suite's, at the same moment) left in its store, which only an engine
+        // restart clears. The tenant is gone; its network stays (removeTestLeftovers tries again).
+        if (await attachedNone(names.network(tenant))) {
+          console.warn(`${names.network(tenant)} kept: the engine counts a stale endpoint on it`);
+          return await removeVolumes();
+        }
+        throw err;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   }
