@@ -77,6 +77,20 @@ export async function startRegistry(): Promise<TestRegistry> {
   const stop = async () => {
     server.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
+    // What svc pulled from it stays on the engine by digest (host/name@sha256:…), which forget's
+    // names do not cover: remove every reference to this registry, tag or digest.
+    const refs = await run('docker', [
+      'images',
+      '--digests',
+      '--filter',
+      `reference=${host}/*/*`,
+      '--format',
+      '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}',
+    ]).catch(() => ({ stdout: '' }));
+    const names = refs.stdout
+      .split(/\s+/)
+      .filter((r) => r.startsWith(`${host}/`) && !r.endsWith(':<none>') && !r.endsWith('@<none>'));
+    for (const name of new Set(names)) await run('docker', ['rmi', name]).catch(() => undefined);
   };
   try {
     await waitFor(`docker-registry on ${host} (${log})`, 20_000, () => answers(host));
