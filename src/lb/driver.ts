@@ -43,7 +43,7 @@ import {
   restricted,
   settleFile,
 } from './files.js';
-import { untilHealthy } from './health.js';
+import { exitGuard, untilHealthy } from './health.js';
 import type { LoadBalancerDriver, Undo } from './interface.js';
 import { followLog, type LbLine, LogWatch } from './log-watch.js';
 import { fileOwner, type Owner, workerPids } from './processes.js';
@@ -198,18 +198,26 @@ export class LbDriver implements LoadBalancerDriver {
     });
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-    const watch = await LogWatch.open(this.engine, id, { since });
+    const guard = exitGuard(this.engine, containers);
     try {
-      // Both, at once; the first to fail ends the other.
-      await Promise.all([
-        untilUp(watch, servers, { ...opts, signal }),
-        untilHealthy(this.engine, containers, { ...opts, signal, onProgress: undefined }),
-      ]).catch((err) => {
-        stop.abort();
-        throw err;
-      });
+      const watch = await LogWatch.open(this.engine, id, { since });
+      try {
+        // Both, at once, and a replica that exits fails the wait; the first to fail ends the rest.
+        await Promise.race([
+          Promise.all([
+            untilUp(watch, servers, { ...opts, signal }),
+            untilHealthy(this.engine, containers, { ...opts, signal, onProgress: undefined }),
+          ]),
+          guard.exited,
+        ]).catch((err) => {
+          stop.abort();
+          throw err;
+        });
+      } finally {
+        watch.close();
+      }
     } finally {
-      watch.close();
+      guard.stop();
     }
   }
 
@@ -224,7 +232,32 @@ export class LbDriver implements LoadBalancerDriver {
     state: LbState,
     opts: WaitOptions & { up?: string[]; drain?: boolean },
   ): Promise<Undo> {
+    if (!opts.up?.length) return this.change(id, state, opts, (p) => p);
+    // A joining replica that exits fails its waits at once (health.ts), ending the others.
+    const guard = exitGuard(this.engine, hostsOf(state, opts.up));
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+    try {
+      return await this.change(id, state, { ...opts, waitSignal: signal }, (wait) =>
+        Promise.race([wait, guard.exited]).catch((err: unknown) => {
+          stop.abort();
+          throw err;
+        }),
+      );
+    } finally {
+      guard.stop();
+    }
+  }
+
+  /** apply's work; `guarded` wraps each wait for the joining replicas (`waitSignal` ends them). */
+  private async change(
+    id: string,
+    state: LbState,
+    opts: WaitOptions & { up?: string[]; drain?: boolean; waitSignal?: AbortSignal },
+    guarded: <T>(wait: Promise<T>) => Promise<T>,
+  ): Promise<Undo> {
     const deadline = Date.now() + opts.timeoutMs;
+    const waits = { ...opts, signal: opts.waitSignal ?? opts.signal };
     // A signal through the engine makes it think the container was stopped by hand: only the
     // restart policy `always` brings it back after an engine restart (files.ts).
     const [owner] = await Promise.all([this.owner(id), this.policies.ensure(id)]);
@@ -235,7 +268,7 @@ export class LbDriver implements LoadBalancerDriver {
     const stateFile = renderState(state, opts.up);
     await checkStaged(this.engine, id, state, { cert, allow, state: stateFile, joining: opts.up }, owner);
     // A replica whose image has a HEALTHCHECK joins once Docker says it is healthy.
-    if (opts.up?.length) await untilHealthy(this.engine, hostsOf(state, opts.up), opts);
+    if (opts.up?.length) await guarded(untilHealthy(this.engine, hostsOf(state, opts.up), waits));
 
     const files = {
       config: render(state, LIVE, opts.up),
@@ -269,7 +302,7 @@ export class LbDriver implements LoadBalancerDriver {
         throw err;
       }
       try {
-        if (opts.up?.length) await untilUp(watch, opts.up, until(deadline, opts));
+        if (opts.up?.length) await guarded(untilUp(watch, opts.up, until(deadline, waits)));
         if (handsOver) await untilHandedOver(watch, opts);
         if (opts.drain) await waitDrained(this.engine, id, workers, opts);
       } catch (err) {

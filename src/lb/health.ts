@@ -6,8 +6,10 @@
  * check pass at once. Docker's verdict is read by inspecting the containers (one call each, every
  * POLL_MS) while any is still `starting`.
  */
-import type { ContainerDetail, Engine } from '../engine/engine.js';
+import type { ContainerDetail, ContainerState, Engine } from '../engine/engine.js';
+import { lastOutput } from '../engine/last-output.js';
 import { InternalError, InterruptedError } from '../errors.js';
+import { LABEL } from '../model/naming.js';
 import type { WaitOptions } from './waits.js';
 
 /** How often the containers are inspected while one is `starting`. */
@@ -70,4 +72,64 @@ export async function untilHealthy(engine: Engine, containers: string[], opts: W
     pending = gated.map((d) => d.id);
     await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), opts.signal);
   }
+}
+
+/** States of a container whose process is not running: it exited (and may be restarted). */
+const DOWN: ReadonlySet<ContainerState> = new Set(['exited', 'dead', 'restarting']);
+
+export interface ExitGuard {
+  /** Rejects (never resolves) once one of the containers stopped running. */
+  readonly exited: Promise<never>;
+  /** Stop watching. */
+  stop(): void;
+}
+
+/** The error of replica `name` that exited before it was ready, with its last output. */
+async function exitedError(
+  engine: Engine,
+  name: string,
+  exitCode: number | undefined,
+): Promise<InternalError> {
+  const code = exitCode === undefined ? '' : ` with code ${exitCode}`;
+  return new InternalError(`${name} exited${code} before it was ready${await lastOutput(engine, name)}`);
+}
+
+/**
+ * A replica that stops running while svc waits for it to be ready fails the wait at once, with
+ * its exit code and its last output, instead of a timeout that says only that it is not UP (as
+ * Swarm fails an update whose new task exits). Its restart policy has the engine start it again,
+ * but an app that exits while it starts mostly does so again, and the command that waits for it
+ * is the one that can say why. Watched through the engine's events (`die`), and with one look at
+ * each container once they stream (one that had already exited). `containers`: names or IDs.
+ */
+export function exitGuard(engine: Engine, containers: string[]): ExitGuard {
+  const wanted = new Set(containers);
+  const abort = new AbortController();
+  let fail: (err: Error) => void = () => undefined;
+  const exited = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  exited.catch(() => undefined);
+  const exit = (name: string, exitCode: number | undefined) => {
+    if (abort.signal.aborted) return;
+    abort.abort();
+    void exitedError(engine, name, exitCode).then(fail);
+  };
+  const opened = new Promise<void>((resolve) => {
+    // A stream that fails watches nothing more: the wait's own timeout still bounds it.
+    engine
+      .events([LABEL.managed], { signal: abort.signal, onOpen: resolve }, (e) => {
+        if (e.action === 'die' && (wanted.has(e.name) || wanted.has(e.id))) exit(e.name, e.exitCode);
+      })
+      .then(resolve, resolve);
+  });
+  void opened.then(async () => {
+    if (abort.signal.aborted) return;
+    const details = await Promise.all(
+      containers.map((c) => engine.inspectContainer(c).catch(() => undefined)),
+    );
+    const down = details.find((d) => d !== undefined && DOWN.has(d.state));
+    if (down) exit(down.name, down.exitCode);
+  });
+  return { exited, stop: () => abort.abort() };
 }

@@ -10,8 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
 import { LB_IMAGE, svc } from '../support/cli.js';
 import {
+  createArgs,
   engine,
   freePort,
+  HTTP_IMAGE,
   LB_IMAGE_DEBIAN,
   mustSucceed,
   newTenant,
@@ -29,7 +31,11 @@ const NEVER_HEALTHY = 'svc-test/warming:never-healthy';
 const NEVER_READY = 'svc-test/warming:never-ready';
 const HEALTHCHECK_V2 = 'svc-test/warming:healthcheck-v2';
 const WARMING_V2 = 'svc-test/warming:v2';
+/** Says why and exits 3 at once, each time the engine starts it again: an app missing its database. */
+const EXITS = 'svc-test/http:exits';
 beforeAll(async () => {
+  const exits = `FROM ${HTTP_IMAGE}\nCMD ["/bin/sh", "-c", "echo starting; echo no database at db:5432 >&2; exit 3"]\n`;
+  await run('sh', ['-c', `printf '%s' "$0" | DOCKER_BUILDKIT=0 docker build -q -t ${EXITS} -`, exits]);
   // The service's own Env sets WARM_SECONDS: the command sets it again, after.
   const dockerfile = `FROM ${WARMING_IMAGE}\nCMD ["/bin/sh", "-c", "WARM_SECONDS=86400 exec /bin/serve-warming"]\n`;
   await run('sh', [
@@ -40,7 +46,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await removeTenant(tenant);
-  for (const image of [NEVER_HEALTHY, NEVER_READY, HEALTHCHECK_V2])
+  for (const image of [NEVER_HEALTHY, NEVER_READY, HEALTHCHECK_V2, EXITS])
     await run('docker', ['rmi', image]).catch(() => undefined);
 });
 
@@ -221,6 +227,23 @@ describe("the image's HEALTHCHECK gates a replica's entry into rotation", () => 
       .sort();
     expect(after).toEqual(before);
     expect((await burst(port, 500)).failures).toEqual([]);
+  });
+});
+
+describe('a replica that exits before it is ready fails create --wait at once, saying why', () => {
+  // --timeout 5m: only the exit can end the wait early, and only it names the exit code and output.
+  // (A rolling update to a release that exits: scale.test.ts.)
+  const why = /exited with code 3 before it was ready; its last output: "[^"]*no database at db:5432/;
+
+  it('create --wait: exit 1 with the exit code and the last output; the service is left as it is', async () => {
+    const port = await freePort();
+    const r = await svc(createArgs('exits', port, '127.0.0.1', ['--timeout', '5m'], EXITS), { tenant });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(why);
+    expect(r.stderr).toMatch(/^Error: exits-[12]-\w+ exited/);
+    expect(r.stderr).toMatch(/the service was created and is left as it is; remove it with: svc rm exits/);
+    const rm = await svc(['rm', 'exits'], { tenant });
+    expect(rm.code).toBe(0);
   });
 });
 

@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL, labelFilter } from '../../src/model/naming.js';
 import { LB_IMAGE, svc } from '../support/cli.js';
 import {
+  createArgs,
   engine,
   ensureSwarm,
   freePort,
+  HTTP_IMAGE,
   mustSucceed,
   newTenant,
   removeTenant,
@@ -29,6 +31,8 @@ const HEALTHCHECK_V2 = 'svc-test/warming:swarm-healthcheck-v2';
 /** Listen and answer 503 (and /healthz 404) for a day: their checks never pass. */
 const NEVER_READY = 'svc-test/warming:swarm-never-ready';
 const NEVER_HEALTHY = 'svc-test/warming:swarm-never-healthy';
+/** Says why and exits 3 at once, in every task Swarm starts: an app missing its database. */
+const EXITS = 'svc-test/http:swarm-exits-why';
 let leaveSwarm: () => Promise<void>;
 
 beforeAll(async () => {
@@ -37,20 +41,21 @@ beforeAll(async () => {
   await run('docker', ['tag', WARMING_HEALTHCHECK_IMAGE, HEALTHCHECK_V2]);
   // The service's own Env sets WARM_SECONDS: the command sets it again, after.
   const cmd = 'CMD ["/bin/sh", "-c", "WARM_SECONDS=86400 exec /bin/serve-warming"]';
-  for (const [tag, from] of [
-    [NEVER_READY, WARMING_IMAGE],
-    [NEVER_HEALTHY, WARMING_HEALTHCHECK_IMAGE],
+  for (const [tag, from, command] of [
+    [NEVER_READY, WARMING_IMAGE, cmd],
+    [NEVER_HEALTHY, WARMING_HEALTHCHECK_IMAGE, cmd],
+    [EXITS, HTTP_IMAGE, 'CMD ["/bin/sh", "-c", "echo starting; echo no database at db:5432 >&2; exit 3"]'],
   ] as const)
     await run('sh', [
       '-c',
       `printf '%s' "$0" | DOCKER_BUILDKIT=0 docker build -q -t ${tag} -`,
-      `FROM ${from}\n${cmd}\n`,
+      `FROM ${from}\n${command}\n`,
     ]);
 }, 120_000);
 
 afterAll(async () => {
   await removeTenant(tenant);
-  for (const image of [WARMING_V2, HEALTHCHECK_V2, NEVER_READY, NEVER_HEALTHY])
+  for (const image of [WARMING_V2, HEALTHCHECK_V2, NEVER_READY, NEVER_HEALTHY, EXITS])
     await run('docker', ['rmi', image]).catch(() => undefined);
   await leaveSwarm();
 }, 120_000);
@@ -126,5 +131,23 @@ describe.each([
     expect(during.failures).toEqual([]);
     expect(await images(name)).toEqual([next, next, next, next]);
     expect((await burst(port, 500)).failures).toEqual([]);
+  }, 120_000);
+});
+
+describe('on Swarm, a replica that exits before it is ready fails create --wait at once, saying why', () => {
+  // --timeout 5m: only the exit can end the wait early, and only it names Swarm's words and the output.
+  // (A rolling update to a release that exits: swarm.test.ts.)
+  const output = /its last output: "[^"]*no database at db:5432/;
+
+  it('create --wait: exit 1 with the exit and the last output; the service is left as it is', async () => {
+    const port = await freePort();
+    const r = await svc(createArgs('sw-exits', port, '0.0.0.0', ['--timeout', '5m'], EXITS), { tenant, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^Error: replica [12] of sw-exits \(task \w+\) exited before it was ready \(Swarm: task: non-zero exit \(3\)\)/,
+    );
+    expect(r.stderr).toMatch(output);
+    expect(r.stderr).toMatch(/the service was created and is left as it is; remove it with: svc rm sw-exits/);
+    await sv(['rm', 'sw-exits']);
   }, 120_000);
 });

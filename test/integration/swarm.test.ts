@@ -219,6 +219,10 @@ describe('a service on the swarm', () => {
     expect(r.code).toBe(1);
     // Swarm saw the new tasks fail, and rolled the update back itself (failure_action rollback).
     expect(r.stderr).toMatch(/^Error: Swarm rolled the update of web-\w+ back: /);
+    // And why: Swarm's message says only that it rolled back.
+    expect(r.stderr).toMatch(
+      /; a new replica \(task \w+\) exited before it was ready \(Swarm: task: non-zero exit \(1\)\)/,
+    );
     const s = await inspect('web');
     expect([s.Image, s.Replicas, s.Status]).toEqual([before.Image, before.Replicas, 'active']);
     expect(s.ReplicaDetail.map((d: { Image: string }) => d.Image)).toEqual(

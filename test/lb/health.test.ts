@@ -1,11 +1,20 @@
 /**
  * untilHealthy: Docker's verdict on the replicas' containers (inspected, as the engine gives it)
  * gating a wait. The engine below answers inspectContainer from a script of verdicts.
+ * exitGuard: a replica that exits while a wait goes on, from the engine's events or as found.
  */
-import { describe, expect, it } from 'vitest';
-import type { ContainerDetail, ContainerHealth, Engine } from '../../src/engine/engine.js';
+import { describe, expect, it, vi } from 'vitest';
+import type {
+  ContainerDetail,
+  ContainerEvent,
+  ContainerHealth,
+  ContainerState,
+  Engine,
+  EventOptions,
+  LogOptions,
+} from '../../src/engine/engine.js';
 import { InternalError, InterruptedError } from '../../src/errors.js';
-import { untilHealthy } from '../../src/lb/health.js';
+import { exitGuard, untilHealthy } from '../../src/lb/health.js';
 
 /** Each container's verdicts in turn (the last one stays); undefined: no health check. */
 function healthEngine(script: Record<string, Array<ContainerHealth | undefined>>) {
@@ -79,5 +88,81 @@ describe('untilHealthy', () => {
     await expect(
       untilHealthy(engine, ['a'], { timeoutMs: 5000, signal: stop.signal }),
     ).rejects.toBeInstanceOf(InterruptedError);
+  });
+});
+
+/**
+ * An engine whose event stream stays open until aborted (`emit` sends into it), whose containers
+ * are in `states` (running when not named) and whose logs are `output`.
+ */
+function eventEngine(states: Record<string, ContainerState> = {}, output: string[] = []) {
+  let send: ((e: ContainerEvent) => void) | undefined;
+  let open = false;
+  const asked = { logs: [] as Array<[string, LogOptions]>, inspected: [] as string[] };
+  const engine = {
+    async events(_labels: string[], opts: EventOptions, onEvent: (e: ContainerEvent) => void) {
+      send = onEvent;
+      open = true;
+      opts.onOpen?.();
+      await new Promise<void>((resolve) => opts.signal?.addEventListener('abort', () => resolve()));
+      open = false;
+    },
+    async inspectContainer(name: string) {
+      asked.inspected.push(name);
+      return { id: `id-${name}`, name, state: states[name] ?? 'running', exitCode: states[name] ? 1 : 0 };
+    },
+    async logs(name: string, opts: LogOptions, onLine: (l: { text: string }) => void) {
+      asked.logs.push([name, opts]);
+      for (const text of output) onLine({ text });
+    },
+  } as unknown as Engine;
+  const emit = (action: string, name: string, exitCode?: number) =>
+    send?.({ action, id: `id-${name}`, name, labels: {}, time: 0, exitCode });
+  return { engine, emit, asked, isOpen: () => open };
+}
+
+const settled = (p: Promise<unknown>) =>
+  Promise.race([
+    p.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    ),
+    new Promise((r) => setTimeout(() => r('pending'), 50)),
+  ]);
+
+describe('exitGuard', () => {
+  it('a watched replica that dies fails it with its exit code and last output, and the stream closes', async () => {
+    const { engine, emit, asked, isOpen } = eventEngine({}, ['starting', 'db connection refused']);
+    const guard = exitGuard(engine, ['web-3', 'web-4']);
+    await vi.waitFor(() => expect(asked.inspected).toEqual(['web-3', 'web-4']));
+    emit('die', 'other-1', 1);
+    emit('start', 'web-3');
+    expect(await settled(guard.exited)).toBe('pending');
+    emit('die', 'web-4', 3);
+    const err = await guard.exited.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InternalError);
+    expect((err as Error).message).toBe(
+      'web-4 exited with code 3 before it was ready; its last output: "starting\\ndb connection refused"',
+    );
+    expect(asked.logs).toEqual([['web-4', { tail: 5 }]]);
+    expect(isOpen()).toBe(false);
+    guard.stop();
+  });
+
+  it('one found exited (or restarting) once the events stream fails it as well', async () => {
+    const { engine } = eventEngine({ 'web-2': 'restarting' });
+    const guard = exitGuard(engine, ['web-1', 'web-2']);
+    await expect(guard.exited).rejects.toThrow(/^web-2 exited with code 1 before it was ready$/);
+  });
+
+  it('stopped, it watches no more: a later death changes nothing', async () => {
+    const { engine, emit, asked, isOpen } = eventEngine();
+    const guard = exitGuard(engine, ['web-1']);
+    await vi.waitFor(() => expect(asked.inspected).toEqual(['web-1']));
+    guard.stop();
+    emit('die', 'web-1', 3);
+    expect(await settled(guard.exited)).toBe('pending');
+    expect(isOpen()).toBe(false);
+    expect(asked.logs).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
  * it). A rolling update Swarm runs is waited for until it completed (or Swarm rolled it back).
  */
 import type { Context } from '../../core/steps.js';
+import { lastOutput } from '../../engine/last-output.js';
 import type { SwarmService, SwarmTask } from '../../engine/swarm.js';
 import { ConflictError, InternalError, InterruptedError, RejectedError } from '../../errors.js';
 import { names } from '../../model/naming.js';
@@ -45,6 +46,28 @@ export function rejection(
   else if (now - seen.pendingSince >= UNSCHEDULABLE_MS)
     return new RejectedError(409, `Swarm cannot place ${what}: ${pending.error}`);
   return undefined;
+}
+
+/** States of a task whose container exited by itself: non-zero (`failed`), or 0 (`complete`). */
+const EXITED = new Set(['failed', 'complete']);
+/** How often the replicas' tasks are listed while the load balancer's wait for them goes on. */
+const GUARD_MS = 250;
+
+/**
+ * A task updated since `since` whose container ran and exited by itself (the app ended, or failed
+ * at start). Pure. A replica that exits while svc waits for it fails the wait at once, as on the
+ * local backend (src/lb/health.ts): Swarm starts another task, but the app mostly exits again.
+ */
+export function exitedTask(tasks: SwarmTask[], since: number): SwarmTask | undefined {
+  return tasks.find(
+    (t) => EXITED.has(t.state) && t.containerId !== '' && (Date.parse(t.updated) || 0) >= since,
+  );
+}
+
+/** `what` exited: Swarm's words and, when its container is on this node, its last output. */
+async function exitedError(ctx: Context, what: string, t: SwarmTask): Promise<InternalError> {
+  const said = await lastOutput(ctx.engine, t.containerId);
+  return new InternalError(`${what} exited before it was ready (Swarm: ${t.error || t.state})${said}`);
 }
 
 /** Poll `check` until it gives a value (or an Error); on timeout, `why()` says what was seen last. */
@@ -133,7 +156,8 @@ export async function rollingDone(
     if (s.updateState === 'completed') return true;
     // A task of the new spec that cannot run: Swarm would only roll back after its monitor period.
     const since = Date.parse(s.updated) || 0;
-    const refused = rejection(`the update of ${name}`, await ctx.engine.swarm.listTasks([s.id]), since, seen);
+    const tasks = await ctx.engine.swarm.listTasks([s.id]);
+    const refused = rejection(`the update of ${name}`, tasks, since, seen);
     if (refused) return refused;
     // Swarm rolling back (a new task failed): wait until it is back, then say so.
     if (s.updateState === 'rollback_started') {
@@ -141,8 +165,13 @@ export async function rollingDone(
       return undefined;
     }
     if (s.updateState.startsWith('rollback') || s.updateState === 'paused') {
+      // Why, when a task of the update exited (Swarm's message says only that it rolled back).
+      const exited = exitedTask(tasks, Date.parse(s.updateStarted) || since);
+      const why = exited
+        ? `; ${(await exitedError(ctx, `a new replica (task ${exited.id})`, exited)).message}`
+        : '';
       return new InternalError(
-        `Swarm rolled the update of ${name} back: ${s.updateMessage || s.updateState}`,
+        `Swarm rolled the update of ${name} back: ${s.updateMessage || s.updateState}${why}`,
       );
     }
     ctx.onProgress?.(`rolling update: ${s.updateMessage || s.updateState}`);
@@ -222,6 +251,8 @@ export async function waitFor(step: SwarmWait, ctx: Context): Promise<void> {
       const all = await ctx.engine.swarm.listTasks([replicas.id]);
       const refused = rejection(`the replicas of ${step.service}`, all, since, pending);
       if (refused) return refused;
+      const exited = exitedTask(all, since);
+      if (exited) return exitedError(ctx, replicaOf(step.service, exited), exited);
       const tasks = currentTasks(all, replicas.id);
       const running = tasks.filter(
         (t) => t.state === 'running' && (!step.image || taskImage(t) === step.image),
@@ -239,5 +270,38 @@ export async function waitFor(step: SwarmWait, ctx: Context): Promise<void> {
   );
   const wait = { timeoutMs: ctx.timeoutMs, signal: ctx.signal, onProgress: ctx.onProgress };
   if (step.lbLoaded) await ctx.lb.waitLoaded(container, wait);
-  if (step.replicas > 0) await ctx.lb.waitUpCount(container, step.replicas, wait);
+  if (step.replicas > 0)
+    await whileNoneExits(ctx, replicas.id, since, step.service, (signal) =>
+      ctx.lb.waitUpCount(container, step.replicas, { ...wait, signal }),
+    );
+}
+
+const replicaOf = (service: string, t: SwarmTask) => `replica ${t.slot} of ${service} (task ${t.id})`;
+
+/**
+ * `wait`, while the replicas' tasks are listed every GUARD_MS: one that exits (exitedTask) fails
+ * it at once; `wait`'s signal ends it then (and with the command's).
+ */
+async function whileNoneExits(
+  ctx: Context,
+  serviceId: string,
+  since: number,
+  service: string,
+  wait: (signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const stop = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
+  const guard = (async (): Promise<never> => {
+    for (;;) {
+      await sleep(GUARD_MS);
+      if (stop.signal.aborted) return new Promise<never>(() => undefined);
+      const exited = exitedTask(await ctx.engine.swarm.listTasks([serviceId]).catch(() => []), since);
+      if (exited && !stop.signal.aborted) throw await exitedError(ctx, replicaOf(service, exited), exited);
+    }
+  })();
+  try {
+    await Promise.race([wait(signal), guard]);
+  } finally {
+    stop.abort();
+  }
 }

@@ -1,9 +1,9 @@
 /**
- * Which tasks a wait gives up on at once (rejected), or after a while (pending with a reason), pure;
- * and the wait for the tasks a rollback replaced, on a scripted task list.
+ * Which tasks a wait gives up on at once (rejected, or exited), or after a while (pending with a
+ * reason), pure; and the wait for the tasks a rollback replaced, on a scripted task list.
  */
 import { describe, expect, it } from 'vitest';
-import { rejection, replacedStopped } from '../../../src/backends/swarm/waits.js';
+import { exitedTask, rejection, replacedStopped } from '../../../src/backends/swarm/waits.js';
 import type { Context } from '../../../src/core/steps.js';
 import type { SwarmTask } from '../../../src/engine/swarm.js';
 
@@ -42,6 +42,26 @@ describe('rejection', () => {
       'Swarm cannot place the replicas of web: no suitable node (scheduling constraints not satisfied on 1 node)',
     ]);
     expect(rejection('x', [task('running', '')], since, {}, t0)).toBeUndefined();
+  });
+});
+
+describe('exitedTask', () => {
+  const ran = (state: string, error: string, updated = at(1)) => ({
+    ...task(state, error, updated),
+    containerId: 'c1',
+  });
+
+  it('a task of this spec whose container exited, non-zero (failed) or 0 (complete)', () => {
+    const failed = ran('failed', 'task: non-zero exit (3)');
+    expect(exitedTask([ran('running', ''), failed], since)).toBe(failed);
+    const complete = ran('complete', '');
+    expect(exitedTask([complete], since)).toBe(complete);
+  });
+
+  it('not one stopped by Swarm, one of an earlier spec, or one that failed before it had a container', () => {
+    expect(exitedTask([ran('shutdown', ''), ran('running', '')], since)).toBeUndefined();
+    expect(exitedTask([ran('failed', 'task: non-zero exit (3)', at(-5))], since)).toBeUndefined();
+    expect(exitedTask([task('failed', 'No such image: app:1')], since)).toBeUndefined();
   });
 });
 
