@@ -183,7 +183,6 @@ export async function removeTestLeftovers(e: Engine = engine): Promise<void> {
   }
 }
 
-/** A TCP port on 127.0.0.1 nobody listens on right now. */
 /**
  * `svc create` argv for the usual test service: HTTP_IMAGE (or `image`, listening on 80), its
  * service port published on `fip`, `--wait`; `more` adds flags (protocol, replicas, certificate…).
