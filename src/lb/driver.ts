@@ -16,7 +16,8 @@
  *                  joining a running load balancer start DOWN (its server-state file) and
  *                  take requests once their checks pass
  *   readiness      a replica whose image has a Docker HEALTHCHECK joins only once Docker
- *                  says it is healthy (src/lb/health.ts)
+ *                  says it is healthy, and one that exits while a wait is for it fails that
+ *                  wait at once (src/lb/health.ts)
  *   drain          reload without the leaving servers: the old worker finishes what it has in
  *                  flight and exits; done when the engine's process list has no old worker left
  *   stick table    source affinity's table passes from the old worker to the new one over a
