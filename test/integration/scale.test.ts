@@ -201,8 +201,13 @@ describe('rolling-update', () => {
       'svc-test/http:never-healthy',
       /app-\d+-\w+ did not become healthy/,
     ],
-    // At once, not after --timeout: the exit is the reason.
-    ['exits at once', 'svc-test/http:exits-at-once', /app-\d+-\w+ exited with code 1 before it was ready/],
+    // Mostly at once, the exit as the reason; on a loaded engine the 6 s can run out in the reload
+    // before the replica's next exit is seen (readiness.test.ts asserts the exit's own message).
+    [
+      'exits at once',
+      'svc-test/http:exits-at-once',
+      /app-\d+-\w+ (exited with code 1 before it was ready|did not become healthy)/,
+    ],
   ])(
     'stops at a new replica that %s and undoes everything: same replicas, same config, same record',
     async (_why, image, why) => {
