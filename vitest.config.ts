@@ -13,6 +13,7 @@ export default defineConfig({
           // The dashboard's stylesheet is imported as text (`app.css?raw`), as the build inlines it.
           css: { include: [/src\/ui\//] },
           exclude: ['test/integration/**'],
+          globalSetup: ['test/support/tmp-root.ts'],
         },
       },
       {
@@ -20,7 +21,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           // Builds the CLI the tests run, checks the engine and images, sweeps crashed runs' leftovers.
-          globalSetup: ['test/integration/support/global-setup.ts'],
+          globalSetup: ['test/support/tmp-root.ts', 'test/integration/support/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
