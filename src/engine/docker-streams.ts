@@ -160,6 +160,8 @@ export async function readEvents(
 ): Promise<void> {
   const res = (await docker.getEvents({
     filters: { type: ['container'], label: labels, event: LIFECYCLE },
+    ...(opts.since !== undefined ? { since: opts.since } : {}),
+    ...(opts.until !== undefined ? { until: opts.until } : {}),
   })) as unknown as IncomingMessage;
   opts.onOpen?.();
   const lines = lineSplitter((text) => {

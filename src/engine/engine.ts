@@ -144,6 +144,8 @@ export interface ContainerDetail extends ContainerSummary {
   healthOutput: string;
   /** Its restart policy's name (`HostConfig.RestartPolicy.Name`; "" is `no`). */
   restartPolicy: string;
+  /** How often its restart policy started it again since it was last started (by `start`). */
+  restartCount?: number;
 }
 
 /** One process of a running container, as the engine's `top` lists it (host PIDs). */

@@ -84,6 +84,7 @@ export function detailOf(c: Dockerode.ContainerInspectInfo): ContainerDetail {
     user: c.Config?.User ?? '',
     ...healthOf(c),
     restartPolicy: c.HostConfig?.RestartPolicy?.Name ?? '',
+    restartCount: c.RestartCount ?? 0,
   };
 }
 

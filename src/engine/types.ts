@@ -41,4 +41,11 @@ export interface EventOptions {
   signal?: AbortSignal;
   /** Called once the engine streams (an event after that is never missed). */
   onOpen?: () => void;
+  /**
+   * The engine's past events from then on (Unix seconds by its clock, with fractions) come
+   * first; it keeps its last 256 events. With `until`, only those up to then, and the stream
+   * ends once they are sent.
+   */
+  since?: number;
+  until?: number;
 }

@@ -210,9 +210,9 @@ export class LbDriver implements LoadBalancerDriver {
             untilHealthy(this.engine, containers, { ...opts, signal, onProgress: undefined }),
           ]),
           guard.exited,
-        ]).catch((err) => {
+        ]).catch(async (err) => {
           stop.abort();
-          throw err;
+          throw await guard.explain(err);
         });
       } finally {
         watch.close();
@@ -240,9 +240,9 @@ export class LbDriver implements LoadBalancerDriver {
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
     try {
       return await this.change(id, state, { ...opts, waitSignal: signal }, (wait) =>
-        Promise.race([wait, guard.exited]).catch((err: unknown) => {
+        Promise.race([wait, guard.exited]).catch(async (err: unknown) => {
           stop.abort();
-          throw err;
+          throw await guard.explain(err);
         }),
       );
     } finally {

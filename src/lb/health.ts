@@ -77,9 +77,18 @@ export async function untilHealthy(engine: Engine, containers: string[], opts: W
 /** States of a container whose process is not running: it exited (and may be restarted). */
 const DOWN: ReadonlySet<ContainerState> = new Set(['exited', 'dead', 'restarting']);
 
+/** How long a wait that failed otherwise waits for the guard's first look before it says so. */
+const LOOK_GRACE_MS = 3_000;
+
 export interface ExitGuard {
   /** Rejects (never resolves) once one of the containers stopped running. */
   readonly exited: Promise<never>;
+  /**
+   * What a wait that failed meanwhile with `err` (its time ran out) should report: the exit, when
+   * the guard's first look (at most LOOK_GRACE_MS more) or its events found one; else `err`
+   * (always when it was interrupted).
+   */
+  explain(err: unknown): Promise<unknown>;
   /** Stop watching. */
   stop(): void;
 }
@@ -95,25 +104,51 @@ async function exitedError(
 }
 
 /**
+ * The exit code of the run before container `c`'s current one (its restart policy started it
+ * again: the engine has reset State.ExitCode), from the engine's past `die` events; undefined
+ * when they are no longer kept.
+ */
+async function previousExitCode(engine: Engine, c: ContainerDetail): Promise<number | undefined> {
+  const until = Date.parse(c.startedAt) / 1000;
+  if (!until) return undefined;
+  let code: number | undefined;
+  await engine
+    .events([LABEL.managed], { since: c.created, until, signal: AbortSignal.timeout(LOOK_GRACE_MS) }, (e) => {
+      if (e.action === 'die' && e.id === c.id) code = e.exitCode;
+    })
+    .catch(() => undefined);
+  return code;
+}
+
+/**
  * A replica that stops running while svc waits for it to be ready fails the wait at once, with
  * its exit code and its last output, instead of a timeout that says only that it is not UP (as
  * Swarm fails an update whose new task exits). Its restart policy has the engine start it again,
  * but an app that exits while it starts mostly does so again, and the command that waits for it
  * is the one that can say why. Watched through the engine's events (`die`), and with one look at
- * each container once they stream (one that had already exited). `containers`: names or IDs.
+ * each container once they stream: one that is not running, or that its restart policy started
+ * again since it was started (every watched replica was started by this command, which resets
+ * that count), had exited before. `containers`: names or IDs.
  */
 export function exitGuard(engine: Engine, containers: string[]): ExitGuard {
   const wanted = new Set(containers);
   const abort = new AbortController();
+  let failure: Error | undefined;
   let fail: (err: Error) => void = () => undefined;
   const exited = new Promise<never>((_, reject) => {
-    fail = reject;
+    fail = (err) => {
+      failure = err;
+      reject(err);
+    };
   });
   exited.catch(() => undefined);
-  const exit = (name: string, exitCode: number | undefined) => {
+  let reported: Promise<void> = Promise.resolve();
+  const exit = (name: string, exitCode: Promise<number | undefined> | number | undefined) => {
     if (abort.signal.aborted) return;
     abort.abort();
-    void exitedError(engine, name, exitCode).then(fail);
+    reported = Promise.resolve(exitCode)
+      .then((code) => exitedError(engine, name, code))
+      .then(fail);
   };
   const opened = new Promise<void>((resolve) => {
     // A stream that fails watches nothing more: the wait's own timeout still bounds it.
@@ -123,13 +158,30 @@ export function exitGuard(engine: Engine, containers: string[]): ExitGuard {
       })
       .then(resolve, resolve);
   });
-  void opened.then(async () => {
+  const look = opened.then(async () => {
     if (abort.signal.aborted) return;
     const details = await Promise.all(
       containers.map((c) => engine.inspectContainer(c).catch(() => undefined)),
     );
     const down = details.find((d) => d !== undefined && DOWN.has(d.state));
+    const restarted = details.find((d) => d !== undefined && (d.restartCount ?? 0) > 0);
     if (down) exit(down.name, down.exitCode);
+    else if (restarted) exit(restarted.name, previousExitCode(engine, restarted));
   });
-  return { exited, stop: () => abort.abort() };
+  return {
+    exited,
+    async explain(err) {
+      if (err instanceof InterruptedError) return err;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        look.then(() => reported),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, LOOK_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      return failure ?? err;
+    },
+    stop: () => abort.abort(),
+  };
 }

@@ -93,14 +93,30 @@ describe('untilHealthy', () => {
 
 /**
  * An engine whose event stream stays open until aborted (`emit` sends into it), whose containers
- * are in `states` (running when not named) and whose logs are `output`.
+ * are in `states` (running when not named; `restarts`: started again by their restart policy,
+ * their current run begun at time 20) and whose logs are `output`. A stream with `until` sends
+ * the `past` events between `since` and `until`, then ends.
  */
-function eventEngine(states: Record<string, ContainerState> = {}, output: string[] = []) {
+function eventEngine(
+  states: Record<string, ContainerState> = {},
+  output: string[] = [],
+  more: { restarts?: Record<string, number>; past?: ContainerEvent[] } = {},
+) {
   let send: ((e: ContainerEvent) => void) | undefined;
   let open = false;
-  const asked = { logs: [] as Array<[string, LogOptions]>, inspected: [] as string[] };
+  const asked = {
+    logs: [] as Array<[string, LogOptions]>,
+    inspected: [] as string[],
+    replays: [] as Array<[number | undefined, number | undefined]>,
+  };
   const engine = {
     async events(_labels: string[], opts: EventOptions, onEvent: (e: ContainerEvent) => void) {
+      if (opts.until !== undefined) {
+        asked.replays.push([opts.since, opts.until]);
+        const { since = 0, until } = opts;
+        for (const e of more.past ?? []) if (e.time >= since && e.time <= until) onEvent(e);
+        return;
+      }
       send = onEvent;
       open = true;
       opts.onOpen?.();
@@ -109,7 +125,16 @@ function eventEngine(states: Record<string, ContainerState> = {}, output: string
     },
     async inspectContainer(name: string) {
       asked.inspected.push(name);
-      return { id: `id-${name}`, name, state: states[name] ?? 'running', exitCode: states[name] ? 1 : 0 };
+      const restartCount = more.restarts?.[name] ?? 0;
+      return {
+        id: `id-${name}`,
+        name,
+        state: states[name] ?? 'running',
+        exitCode: states[name] ? 1 : 0,
+        restartCount,
+        created: 10,
+        startedAt: new Date((restartCount > 0 ? 20 : 10) * 1000).toISOString(),
+      };
     },
     async logs(name: string, opts: LogOptions, onLine: (l: { text: string }) => void) {
       asked.logs.push([name, opts]);
@@ -153,6 +178,48 @@ describe('exitGuard', () => {
     const { engine } = eventEngine({ 'web-2': 'restarting' });
     const guard = exitGuard(engine, ['web-1', 'web-2']);
     await expect(guard.exited).rejects.toThrow(/^web-2 exited with code 1 before it was ready$/);
+  });
+
+  it('one its restart policy started again since it was started fails it, with the code of the run before', async () => {
+    const die = (id: string, time: number, exitCode: number): ContainerEvent => ({
+      action: 'die',
+      id,
+      name: id.slice(3),
+      labels: {},
+      time,
+      exitCode,
+    });
+    const past = [die('id-web-2', 12, 4), die('id-web-1', 15, 9), die('id-web-2', 19, 3)];
+    const { engine, asked } = eventEngine({}, ['no db'], { restarts: { 'web-2': 2 }, past });
+    const guard = exitGuard(engine, ['web-1', 'web-2']);
+    await expect(guard.exited).rejects.toThrow(
+      /^web-2 exited with code 3 before it was ready; its last output: "no db"$/,
+    );
+    // Its own die events, from its creation until its current run began.
+    expect(asked.replays).toEqual([[10, 20]]);
+  });
+
+  it('the code is left out when the engine no longer has those events', async () => {
+    const { engine } = eventEngine({}, [], { restarts: { 'web-1': 1 } });
+    await expect(exitGuard(engine, ['web-1']).exited).rejects.toThrow(/^web-1 exited before it was ready$/);
+  });
+
+  it('explain: a wait that timed out says the exit the guard found instead; else its own error', async () => {
+    const timedOut = new InternalError(
+      'timed out after 0s waiting for replicas to be UP: r2 not checked yet',
+    );
+    const found = exitGuard(eventEngine({ 'web-2': 'restarting' }).engine, ['web-2']);
+    expect(((await found.explain(timedOut)) as Error).message).toBe(
+      'web-2 exited with code 1 before it was ready',
+    );
+    // Interrupted stays interrupted.
+    const interrupted = new InterruptedError('interrupted');
+    expect(await found.explain(interrupted)).toBe(interrupted);
+    const { engine, asked } = eventEngine();
+    const fine = exitGuard(engine, ['web-1']);
+    expect(await fine.explain(timedOut)).toBe(timedOut);
+    expect(asked.inspected).toEqual(['web-1']);
+    fine.stop();
   });
 
   it('stopped, it watches no more: a later death changes nothing', async () => {
