@@ -204,16 +204,13 @@ export class LbDriver implements LoadBalancerDriver {
       const watch = await LogWatch.open(this.engine, id, { since });
       try {
         // Both, at once, and a replica that exits fails the wait; the first to fail ends the rest.
-        await Promise.race([
+        await guard.race(
           Promise.all([
             untilUp(watch, servers, { ...opts, signal }),
             untilHealthy(this.engine, containers, { ...opts, signal, onProgress: undefined }),
           ]),
-          guard.exited,
-        ]).catch(async (err) => {
-          stop.abort();
-          throw await guard.explain(err);
-        });
+          stop,
+        );
       } finally {
         watch.close();
       }
@@ -239,12 +236,7 @@ export class LbDriver implements LoadBalancerDriver {
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
     try {
-      return await this.change(id, state, { ...opts, waitSignal: signal }, (wait) =>
-        Promise.race([wait, guard.exited]).catch(async (err: unknown) => {
-          stop.abort();
-          throw await guard.explain(err);
-        }),
-      );
+      return await this.change(id, state, { ...opts, waitSignal: signal }, (wait) => guard.race(wait, stop));
     } finally {
       guard.stop();
     }

@@ -89,6 +89,11 @@ export interface ExitGuard {
    * (always when it was interrupted).
    */
   explain(err: unknown): Promise<unknown>;
+  /**
+   * `wait` raced against the exit: the first to fail ends the other (`stop` aborts the signal
+   * `wait` was given) and what it throws is explained (explain).
+   */
+  race<T>(wait: Promise<T>, stop: AbortController): Promise<T>;
   /** Stop watching. */
   stop(): void;
 }
@@ -168,20 +173,26 @@ export function exitGuard(engine: Engine, containers: string[]): ExitGuard {
     if (down) exit(down.name, down.exitCode);
     else if (restarted) exit(restarted.name, previousExitCode(engine, restarted));
   });
+  const explain = async (err: unknown): Promise<unknown> => {
+    if (err instanceof InterruptedError) return err;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      look.then(() => reported),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, LOOK_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    return failure ?? err;
+  };
   return {
     exited,
-    async explain(err) {
-      if (err instanceof InterruptedError) return err;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        look.then(() => reported),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, LOOK_GRACE_MS);
-        }),
-      ]);
-      clearTimeout(timer);
-      return failure ?? err;
-    },
+    explain,
+    race: <T>(wait: Promise<T>, stop: AbortController) =>
+      Promise.race([wait, exited]).catch(async (err: unknown) => {
+        stop.abort();
+        throw await explain(err);
+      }),
     stop: () => abort.abort(),
   };
 }

@@ -222,6 +222,21 @@ describe('exitGuard', () => {
     fine.stop();
   });
 
+  it('race: an exit ends the wait (aborts its signal) and is what it throws', async () => {
+    const { engine, emit, asked } = eventEngine();
+    const guard = exitGuard(engine, ['web-1']);
+    await vi.waitFor(() => expect(asked.inspected).toEqual(['web-1']));
+    const stop = new AbortController();
+    const wait = new Promise<string>((_, reject) =>
+      stop.signal.addEventListener('abort', () => reject(new InterruptedError('ended'))),
+    );
+    const raced = guard.race(wait, stop);
+    emit('die', 'web-1', 2);
+    await expect(raced).rejects.toThrow(/^web-1 exited with code 2 before it was ready$/);
+    expect(stop.signal.aborted).toBe(true);
+    guard.stop();
+  });
+
   it('stopped, it watches no more: a later death changes nothing', async () => {
     const { engine, emit, asked, isOpen } = eventEngine();
     const guard = exitGuard(engine, ['web-1']);
