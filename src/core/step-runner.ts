@@ -295,7 +295,7 @@ export class StepRunner {
         return;
       }
       case 'lb-wait':
-        await lb.waitUp(id, step.up.map(serverName), this.wait());
+        await lb.waitUp(id, step.up.map(serverName), { ...this.wait(), startedHere: step.startedHere });
         return;
       case 'lb-revive':
         this.progress(`starting ${step.lb} again`);

@@ -73,8 +73,12 @@ export type Step =
     }
   /** Change a running load balancer (check, install, reload); wait for `up`; with `drain`, for old workers to finish. */
   | { op: 'lb-apply'; lb: string; target: LbTarget; up: number[]; drain: boolean }
-  /** Wait until these servers passed a check in the load balancer. */
-  | { op: 'lb-wait'; lb: string; up: number[] }
+  /**
+   * Wait until these servers passed a check in the load balancer. `startedHere`: this command
+   * started their replicas (create), so one that its restart policy has started again since then
+   * had exited (lb/health.ts exitGuard).
+   */
+  | { op: 'lb-wait'; lb: string; up: number[]; startedHere?: boolean }
   /** Start a load balancer that stopped (its restart policy made `always`); wait until it loaded its config. */
   | { op: 'lb-revive'; lb: string }
   | { op: 'rename'; name: string; to: string; network?: string }

@@ -187,7 +187,7 @@ export class LbDriver implements LoadBalancerDriver {
    * Wait until each of `servers` passed a health check in the load balancer's current worker
    * and, where its replica's image has a HEALTHCHECK, Docker says it is healthy.
    */
-  async waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void> {
+  async waitUp(id: string, servers: string[], opts: WaitOptions & { startedHere?: boolean }): Promise<void> {
     if (servers.length === 0) return;
     const detail = await this.engine.inspectContainer(id);
     const since = Math.floor(Date.parse(detail.startedAt) / 1000) || 0;
@@ -199,7 +199,7 @@ export class LbDriver implements LoadBalancerDriver {
     });
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-    const guard = exitGuard(this.engine, containers);
+    const guard = exitGuard(this.engine, containers, { startedHere: opts.startedHere ?? false });
     try {
       const watch = await LogWatch.open(this.engine, id, { since });
       try {
@@ -231,8 +231,9 @@ export class LbDriver implements LoadBalancerDriver {
     opts: WaitOptions & { up?: string[]; drain?: boolean },
   ): Promise<Undo> {
     if (!opts.up?.length) return this.change(id, state, opts, (p) => p);
-    // A joining replica that exits fails its waits at once (health.ts), ending the others.
-    const guard = exitGuard(this.engine, hostsOf(state, opts.up));
+    // A joining replica that exits fails its waits at once (health.ts), ending the others. The
+    // command joining them started them (new ones, or stopped ones it started again).
+    const guard = exitGuard(this.engine, hostsOf(state, opts.up), { startedHere: true });
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
     try {

@@ -131,11 +131,13 @@ async function previousExitCode(engine: Engine, c: ContainerDetail): Promise<num
  * Swarm fails an update whose new task exits). Its restart policy has the engine start it again,
  * but an app that exits while it starts mostly does so again, and the command that waits for it
  * is the one that can say why. Watched through the engine's events (`die`), and with one look at
- * each container once they stream: one that is not running, or that its restart policy started
- * again since it was started (every watched replica was started by this command, which resets
- * that count), had exited before. `containers`: names or IDs.
+ * each container once they stream: one that is not running had exited before; so had one that
+ * its restart policy started again since it was started, when this command started them
+ * (`startedHere`: a start resets that count; a replica that restarted once last week does not
+ * fail a command that only waits for it, as a FIP change's new load balancer does).
+ * `containers`: names or IDs.
  */
-export function exitGuard(engine: Engine, containers: string[]): ExitGuard {
+export function exitGuard(engine: Engine, containers: string[], opts: { startedHere: boolean }): ExitGuard {
   const wanted = new Set(containers);
   const abort = new AbortController();
   let failure: Error | undefined;
@@ -169,7 +171,9 @@ export function exitGuard(engine: Engine, containers: string[]): ExitGuard {
       containers.map((c) => engine.inspectContainer(c).catch(() => undefined)),
     );
     const down = details.find((d) => d !== undefined && DOWN.has(d.state));
-    const restarted = details.find((d) => d !== undefined && (d.restartCount ?? 0) > 0);
+    const restarted = opts.startedHere
+      ? details.find((d) => d !== undefined && (d.restartCount ?? 0) > 0)
+      : undefined;
     if (down) exit(down.name, down.exitCode);
     else if (restarted) exit(restarted.name, previousExitCode(engine, restarted));
   });

@@ -25,7 +25,11 @@ export interface LoadBalancerDriver {
   /** Wait until `count` of its servers (any: Swarm's DNS-filled slots) passed a check. */
   waitUpCount(id: string, count: number, opts: WaitOptions): Promise<void>;
   apply(id: string, state: LbState, opts: WaitOptions & { up?: string[]; drain?: boolean }): Promise<Undo>;
-  waitUp(id: string, servers: string[], opts: WaitOptions): Promise<void>;
+  /**
+   * Wait until each of `servers` passed a check (and its HEALTHCHECK says healthy); one whose
+   * replica exits fails it (`startedHere`: this command started them, see exitGuard).
+   */
+  waitUp(id: string, servers: string[], opts: WaitOptions & { startedHere?: boolean }): Promise<void>;
   view(id: string): Promise<LbView>;
   /** Its log from its start, each line with the view after it, until `signal` aborts or it stops. */
   follow(id: string, opts: { signal: AbortSignal }, onLine: (line: LbLine) => void): Promise<void>;

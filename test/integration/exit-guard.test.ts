@@ -39,7 +39,7 @@ it('a replica that exited once before the wait began, and runs now, fails it wit
     if (Date.now() > deadline) throw new Error(`never running again after its exit: ${d.state}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const guard = exitGuard(engine, [name]);
+  const guard = exitGuard(engine, [name], { startedHere: true });
   try {
     const bound = new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error('the guard found nothing in 20 s')), 20_000).unref(),

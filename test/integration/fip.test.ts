@@ -10,6 +10,7 @@ import {
   httpGetMany,
   newTenant,
   removeTenant,
+  run,
   TWO_HTTP_REPLICAS,
 } from './support/harness.js';
 
@@ -98,6 +99,31 @@ describe('attach-fip and detach-fip', () => {
     expect(r.stderr).toMatch(/192\.0\.2\.1 is not an address of the engine's host/);
     const [inspected] = JSON.parse((await svc(['inspect', 'pub'], { tenant })).stdout);
     expect(inspected).toMatchObject({ FIP: '', Status: 'active' });
+  });
+
+  it('a replica its restart policy once started again (it was killed) does not fail attach or detach', async () => {
+    // Their new load balancer waits for the running replicas: one that exited once, before the
+    // command, is not one that exits while the command waits for it.
+    const [victim] = await replicaIds('pub');
+    // A crash: its process dies (docker kill would count as a manual stop, which is not restarted).
+    const { stdout: pid } = await run('docker', ['inspect', '--format', '{{.State.Pid}}', victim as string]);
+    process.kill(Number(pid.trim()), 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const d = await engine.inspectContainer(victim as string);
+      if (d.state === 'running' && (d.restartCount ?? 0) > 0) break;
+      if (Date.now() > deadline) throw new Error(`not running again after its kill: ${d.state}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const args of [
+      ['attach-fip', '--fip', '127.0.0.1', 'pub'],
+      ['detach-fip', 'pub'],
+    ]) {
+      const r = await svc(args, { tenant });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    }
+    expect(await replicaIds('pub')).toEqual(replicasBefore);
   });
 
   it('refuses a malformed address (exit 2) and an unknown service (exit 3)', async () => {

@@ -146,6 +146,9 @@ function eventEngine(
   return { engine, emit, asked, isOpen: () => open };
 }
 
+/** The replicas watched were started by the command that watches them (create, scale, rolling-update). */
+const STARTED_HERE = { startedHere: true };
+
 const settled = (p: Promise<unknown>) =>
   Promise.race([
     p.then(
@@ -158,7 +161,7 @@ const settled = (p: Promise<unknown>) =>
 describe('exitGuard', () => {
   it('a watched replica that dies fails it with its exit code and last output, and the stream closes', async () => {
     const { engine, emit, asked, isOpen } = eventEngine({}, ['starting', 'db connection refused']);
-    const guard = exitGuard(engine, ['web-3', 'web-4']);
+    const guard = exitGuard(engine, ['web-3', 'web-4'], STARTED_HERE);
     await vi.waitFor(() => expect(asked.inspected).toEqual(['web-3', 'web-4']));
     emit('die', 'other-1', 1);
     emit('start', 'web-3');
@@ -176,7 +179,7 @@ describe('exitGuard', () => {
 
   it('one found exited (or restarting) once the events stream fails it as well', async () => {
     const { engine } = eventEngine({ 'web-2': 'restarting' });
-    const guard = exitGuard(engine, ['web-1', 'web-2']);
+    const guard = exitGuard(engine, ['web-1', 'web-2'], STARTED_HERE);
     await expect(guard.exited).rejects.toThrow(/^web-2 exited with code 1 before it was ready$/);
   });
 
@@ -191,7 +194,7 @@ describe('exitGuard', () => {
     });
     const past = [die('id-web-2', 12, 4), die('id-web-1', 15, 9), die('id-web-2', 19, 3)];
     const { engine, asked } = eventEngine({}, ['no db'], { restarts: { 'web-2': 2 }, past });
-    const guard = exitGuard(engine, ['web-1', 'web-2']);
+    const guard = exitGuard(engine, ['web-1', 'web-2'], STARTED_HERE);
     await expect(guard.exited).rejects.toThrow(
       /^web-2 exited with code 3 before it was ready; its last output: "no db"$/,
     );
@@ -199,16 +202,29 @@ describe('exitGuard', () => {
     expect(asked.replays).toEqual([[10, 20]]);
   });
 
+  it('a restart before the wait counts only for replicas this command started (not a FIP change waiting for old ones)', async () => {
+    const { engine, emit, asked } = eventEngine({}, [], { restarts: { 'web-2': 4 } });
+    const guard = exitGuard(engine, ['web-1', 'web-2'], { startedHere: false });
+    await vi.waitFor(() => expect(asked.inspected).toEqual(['web-1', 'web-2']));
+    expect(await settled(guard.exited)).toBe('pending');
+    expect(asked.replays).toEqual([]);
+    // A death while it waits still fails it.
+    emit('die', 'web-2', 137);
+    await expect(guard.exited).rejects.toThrow(/^web-2 exited with code 137 before it was ready$/);
+  });
+
   it('the code is left out when the engine no longer has those events', async () => {
     const { engine } = eventEngine({}, [], { restarts: { 'web-1': 1 } });
-    await expect(exitGuard(engine, ['web-1']).exited).rejects.toThrow(/^web-1 exited before it was ready$/);
+    await expect(exitGuard(engine, ['web-1'], STARTED_HERE).exited).rejects.toThrow(
+      /^web-1 exited before it was ready$/,
+    );
   });
 
   it('explain: a wait that timed out says the exit the guard found instead; else its own error', async () => {
     const timedOut = new InternalError(
       'timed out after 0s waiting for replicas to be UP: r2 not checked yet',
     );
-    const found = exitGuard(eventEngine({ 'web-2': 'restarting' }).engine, ['web-2']);
+    const found = exitGuard(eventEngine({ 'web-2': 'restarting' }).engine, ['web-2'], STARTED_HERE);
     expect(((await found.explain(timedOut)) as Error).message).toBe(
       'web-2 exited with code 1 before it was ready',
     );
@@ -216,7 +232,7 @@ describe('exitGuard', () => {
     const interrupted = new InterruptedError('interrupted');
     expect(await found.explain(interrupted)).toBe(interrupted);
     const { engine, asked } = eventEngine();
-    const fine = exitGuard(engine, ['web-1']);
+    const fine = exitGuard(engine, ['web-1'], STARTED_HERE);
     expect(await fine.explain(timedOut)).toBe(timedOut);
     expect(asked.inspected).toEqual(['web-1']);
     fine.stop();
@@ -224,7 +240,7 @@ describe('exitGuard', () => {
 
   it('race: an exit ends the wait (aborts its signal) and is what it throws', async () => {
     const { engine, emit, asked } = eventEngine();
-    const guard = exitGuard(engine, ['web-1']);
+    const guard = exitGuard(engine, ['web-1'], STARTED_HERE);
     await vi.waitFor(() => expect(asked.inspected).toEqual(['web-1']));
     const stop = new AbortController();
     const wait = new Promise<string>((_, reject) =>
@@ -239,7 +255,7 @@ describe('exitGuard', () => {
 
   it('stopped, it watches no more: a later death changes nothing', async () => {
     const { engine, emit, asked, isOpen } = eventEngine();
-    const guard = exitGuard(engine, ['web-1']);
+    const guard = exitGuard(engine, ['web-1'], STARTED_HERE);
     await vi.waitFor(() => expect(asked.inspected).toEqual(['web-1']));
     guard.stop();
     emit('die', 'web-1', 3);

@@ -36,7 +36,11 @@ export async function planLocalCreate(
   return {
     snapshot,
     plan,
-    wait: { phases: [[{ op: 'lb-wait', lb, up: replicaNumbers(spec.Replicas) }]], cleanup: [], notes: [] },
+    wait: {
+      phases: [[{ op: 'lb-wait', lb, up: replicaNumbers(spec.Replicas), startedHere: true }]],
+      cleanup: [],
+      notes: [],
+    },
   };
 }
 
