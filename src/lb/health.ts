@@ -179,14 +179,9 @@ export function exitGuard(engine: Engine, containers: string[], opts: { startedH
   });
   const explain = async (err: unknown): Promise<unknown> => {
     if (err instanceof InterruptedError) return err;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      look.then(() => reported),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, LOOK_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    const grace = new AbortController();
+    await Promise.race([look.then(() => reported), sleep(LOOK_GRACE_MS, grace.signal)]);
+    grace.abort();
     return failure ?? err;
   };
   return {

@@ -443,11 +443,14 @@ function followEvents(
   opts: EventOptions,
   onEvent: (e: ContainerEvent) => void,
 ): Promise<void> {
-  opts.onOpen?.();
   // The fake keeps no past events: a stream that ends (`until`) ends at once.
-  if (opts.until !== undefined) return Promise.resolve();
+  if (opts.until !== undefined) {
+    opts.onOpen?.();
+    return Promise.resolve();
+  }
   const follower = { labels, onEvent };
   world.eventFollowers.add(follower);
+  opts.onOpen?.();
   return new Promise((resolve) => {
     const done = () => {
       world.eventFollowers.delete(follower);
