@@ -4,6 +4,7 @@
  */
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,8 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 const NO_CONFIG = { DOCKER_CONFIG: join(home, 'docker-config') };
 const endpoint = (env: NodeJS.ProcessEnv) => currentEndpoint({ ...NO_CONFIG, ...env });
 const SSH: SshContext = { home, agent: '/run/agent.sock', user: 'local-me' };
+/** The agent dockerode is given, and the options it was made with (node keeps them, untyped). */
+const agentOf = (o: object) => (o as { agent: http.Agent & { options: object } }).agent;
 
 describe('dockerodeOptions', () => {
   it('speaks to a unix socket, with nothing of a host', () => {
@@ -29,6 +32,16 @@ describe('dockerodeOptions', () => {
       protocol: undefined,
     });
     expect('host' in o && 'port' in o && 'version' in o).toBe(true); // given, so docker-modem takes no default
+    // node's global agent's settings, and no TLS server name for node to work out per request.
+    const agent = agentOf(o);
+    expect(agent).toBeInstanceOf(http.Agent);
+    expect(agent).not.toBeInstanceOf(https.Agent);
+    expect(agent.options).toMatchObject({
+      keepAlive: true,
+      scheduling: 'lifo',
+      timeout: 5000,
+      servername: '',
+    });
   });
 
   it('speaks plain HTTP to tcp://', () => {
@@ -40,6 +53,7 @@ describe('dockerodeOptions', () => {
       socketPath: undefined,
       ca: undefined,
     });
+    expect(agentOf(o).options).toMatchObject({ keepAlive: true, servername: '' });
   });
 
   it('speaks TLS with the material of DOCKER_CERT_PATH, verifying only with DOCKER_TLS_VERIFY', () => {
