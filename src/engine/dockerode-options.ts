@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { homedir, userInfo } from 'node:os';
+import { inspect } from 'node:util';
 import type { DockerOptions } from 'dockerode';
 import type { EngineEndpoint } from './endpoint.js';
 import { defaultIdentity, hostKeyVerifier } from './ssh.js';
@@ -36,12 +37,25 @@ function localSsh(env: NodeJS.ProcessEnv): SshContext {
  * command's first engine call here (`net.isIP('localhost')` in a fresh `node -e`).
  */
 function plainAgent(): http.Agent {
-  return new http.Agent({
-    keepAlive: true,
-    scheduling: 'lifo',
-    timeout: 5_000,
-    servername: '',
-  } as http.AgentOptions);
+  return shallow(
+    new http.Agent({
+      keepAlive: true,
+      scheduling: 'lifo',
+      timeout: 5_000,
+      servername: '',
+    } as http.AgentOptions),
+  );
+}
+
+/**
+ * docker-modem writes each request's options to its debug log with util.inspect (every hidden
+ * property, no depth limit), and does so whether or not that log is on: an agent among them,
+ * with its pools of live sockets, would be walked whole on every request (100 ms and more of a
+ * create's CPU, measured with --cpu-prof). The agent shows as its name instead.
+ */
+function shallow<A extends http.Agent>(agent: A): A {
+  Object.defineProperty(agent, inspect.custom, { value: () => `[${agent.constructor.name}]` });
+  return agent;
 }
 
 export function dockerodeOptions(endpoint: EngineEndpoint, sshContext?: SshContext): DockerOptions {
@@ -82,6 +96,6 @@ export function dockerodeOptions(endpoint: EngineEndpoint, sshContext?: SshConte
   const { ca, cert, key, verify } = endpoint.tls;
   // docker-modem hands ca/cert/key to each request; whether to verify the engine's certificate
   // (DOCKER_TLS without DOCKER_TLS_VERIFY, SkipTLSVerify) only an agent can say.
-  const agent = new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: verify });
+  const agent = shallow(new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: verify }));
   return { ...at, protocol: 'https', ca, cert, key, agent } as DockerOptions;
 }

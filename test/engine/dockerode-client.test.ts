@@ -4,11 +4,13 @@
  */
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import http, { createServer } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerodeFor, loadDockerode } from '../../src/engine/dockerode-client.js';
 import { dockerodeOptions, type SshContext } from '../../src/engine/dockerode-options.js';
@@ -42,6 +44,36 @@ describe('dockerodeOptions', () => {
       timeout: 5000,
       servername: '',
     });
+  });
+
+  it('gives agents that docker-modem’s per-request log of the options does not walk', async () => {
+    // As docker-modem's buildRequest does for every request, debug log on or off.
+    const logged = (o: object) => inspect(o, { showHidden: true, depth: null });
+    const o = dockerodeOptions(endpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }), SSH);
+    const agent = agentOf(o);
+    // A socket in its pool, as after the first request.
+    const server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await new Promise<void>((resolve, reject) =>
+        http
+          .get({ host: '127.0.0.1', port, agent }, (res) => res.resume().on('end', resolve))
+          .on('error', reject),
+      );
+      expect(logged({ agent })).toBe('{ agent: [Agent] }');
+    } finally {
+      agent.destroy();
+      server.close();
+    }
+    const certs = join(home, 'certs-log');
+    mkdirSync(certs, { recursive: true });
+    for (const f of ['ca', 'cert', 'key']) writeFileSync(join(certs, `${f}.pem`), f.toUpperCase());
+    const tls = dockerodeOptions(
+      endpoint({ DOCKER_HOST: 'tcp://remote', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs }),
+      SSH,
+    );
+    expect(logged({ agent: agentOf(tls) })).toBe('{ agent: [Agent] }');
   });
 
   it('speaks plain HTTP to tcp://', () => {
