@@ -22,6 +22,19 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 const NO_CONFIG = { DOCKER_CONFIG: join(home, 'docker-config') };
 const endpoint = (env: NodeJS.ProcessEnv) => currentEndpoint({ ...NO_CONFIG, ...env });
 const SSH: SshContext = { home, agent: '/run/agent.sock', user: 'local-me' };
+/** A DOCKER_CERT_PATH with ca.pem, cert.pem and key.pem (holding CA, CERT and KEY). */
+function certPath(): string {
+  const certs = join(home, 'certs');
+  mkdirSync(certs, { recursive: true });
+  for (const f of ['ca', 'cert', 'key']) writeFileSync(join(certs, `${f}.pem`), f.toUpperCase());
+  return certs;
+}
+/** The options of a TLS engine that svc verifies (DOCKER_TLS_VERIFY). */
+const verifiedTls = () =>
+  dockerodeOptions(
+    endpoint({ DOCKER_HOST: 'tcp://remote', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath() }),
+    SSH,
+  );
 /** The agent dockerode is given, and the options it was made with (node keeps them, untyped). */
 const agentOf = (o: object) => (o as { agent: http.Agent & { options: object } }).agent;
 
@@ -66,14 +79,7 @@ describe('dockerodeOptions', () => {
       agent.destroy();
       server.close();
     }
-    const certs = join(home, 'certs-log');
-    mkdirSync(certs, { recursive: true });
-    for (const f of ['ca', 'cert', 'key']) writeFileSync(join(certs, `${f}.pem`), f.toUpperCase());
-    const tls = dockerodeOptions(
-      endpoint({ DOCKER_HOST: 'tcp://remote', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs }),
-      SSH,
-    );
-    expect(logged({ agent: agentOf(tls) })).toBe('{ agent: [Agent] }');
+    expect(logged({ agent: agentOf(verifiedTls()) })).toBe('{ agent: [Agent] }');
   });
 
   it('speaks plain HTTP to tcp://', () => {
@@ -89,20 +95,14 @@ describe('dockerodeOptions', () => {
   });
 
   it('speaks TLS with the material of DOCKER_CERT_PATH, verifying only with DOCKER_TLS_VERIFY', () => {
-    const certs = join(home, 'certs');
-    mkdirSync(certs, { recursive: true });
-    for (const f of ['ca', 'cert', 'key']) writeFileSync(join(certs, `${f}.pem`), f.toUpperCase());
-    const verified = dockerodeOptions(
-      endpoint({ DOCKER_HOST: 'tcp://remote', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs }),
-      SSH,
-    ) as ReturnType<typeof dockerodeOptions> & { agent: https.Agent };
+    const verified = verifiedTls() as ReturnType<typeof dockerodeOptions> & { agent: https.Agent };
     expect(verified).toMatchObject({ host: 'remote', port: 2376, protocol: 'https' });
     expect(String(verified.ca)).toBe('CA');
     expect(String(verified.key)).toBe('KEY');
     expect(verified.agent).toBeInstanceOf(https.Agent);
     expect(verified.agent.options).toMatchObject({ rejectUnauthorized: true, keepAlive: true });
     const unverified = dockerodeOptions(
-      endpoint({ DOCKER_HOST: 'tcp://remote:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: certs }),
+      endpoint({ DOCKER_HOST: 'tcp://remote:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: certPath() }),
       SSH,
     ) as ReturnType<typeof dockerodeOptions> & { agent: https.Agent };
     expect(unverified.agent.options).toMatchObject({ rejectUnauthorized: false });
