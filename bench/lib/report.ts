@@ -57,7 +57,7 @@ export function stat(xs: Array<number | undefined>): Stat | undefined {
 export function fmt(x: number | undefined, unit?: Unit): string {
   if (x === undefined || !Number.isFinite(x)) return '–';
   if (unit === 's') return `${(x / 1000).toFixed(x < 10_000 ? 2 : 1)} s`;
-  if (unit === 'ms') return `${x.toFixed(x < 100 ? 1 : 0)} ms`;
+  if (unit === 'ms') return `${x.toFixed(Math.abs(x) < 100 ? 1 : 0)} ms`;
   if (unit === 'rps') return `${Math.round(x)}`;
   if (unit === 'x') return `${x.toFixed(2)}×`;
   return String(Math.round(x * 100) / 100);
@@ -83,6 +83,17 @@ function ratios(a: Array<number | undefined>, b: Array<number | undefined>): num
 
 export const ratioCell = (a: Array<number | undefined>, b: Array<number | undefined>): string =>
   cell(ratios(a, b), 'x');
+
+/** Pairwise differences a[i] − b[i] (each pair measured in the same run): what a adds over b. */
+export function diffCell(a: Array<number | undefined>, b: Array<number | undefined>, unit?: Unit): string {
+  const d: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== undefined && y !== undefined) d.push(x - y);
+  }
+  return cell(d, unit);
+}
 
 export const ratioMedian = (a: Array<number | undefined>, b: Array<number | undefined>): number | undefined =>
   stat(ratios(a, b))?.median;
