@@ -70,30 +70,32 @@ export function cell(xs: Array<number | undefined>, unit?: Unit): string {
   return `${fmt(s.median, unit)} (${fmt(s.min, unit)}–${fmt(s.max, unit)}, n=${s.n})`;
 }
 
-/** Pairwise ratios a[i]/b[i]: each pair measured in the same run. */
-function ratios(a: Array<number | undefined>, b: Array<number | undefined>): number[] {
-  const r: number[] = [];
+/** The pairs (a[i], b[i]) where both were measured: each pair from the same run. */
+function pairs(a: Array<number | undefined>, b: Array<number | undefined>): Array<[number, number]> {
+  const p: Array<[number, number]> = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i];
     const y = b[i];
-    if (x !== undefined && y !== undefined && x > 0 && y > 0) r.push(x / y);
+    if (x !== undefined && y !== undefined) p.push([x, y]);
   }
-  return r;
+  return p;
 }
+
+/** Pairwise ratios a[i]/b[i]. */
+const ratios = (a: Array<number | undefined>, b: Array<number | undefined>): number[] =>
+  pairs(a, b)
+    .filter(([x, y]) => x > 0 && y > 0)
+    .map(([x, y]) => x / y);
 
 export const ratioCell = (a: Array<number | undefined>, b: Array<number | undefined>): string =>
   cell(ratios(a, b), 'x');
 
-/** Pairwise differences a[i] − b[i] (each pair measured in the same run): what a adds over b. */
-export function diffCell(a: Array<number | undefined>, b: Array<number | undefined>, unit?: Unit): string {
-  const d: number[] = [];
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x !== undefined && y !== undefined) d.push(x - y);
-  }
-  return cell(d, unit);
-}
+/** Pairwise differences a[i] − b[i]: what a adds over b. */
+export const diffCell = (a: Array<number | undefined>, b: Array<number | undefined>, unit?: Unit): string =>
+  cell(
+    pairs(a, b).map(([x, y]) => x - y),
+    unit,
+  );
 
 export const ratioMedian = (a: Array<number | undefined>, b: Array<number | undefined>): number | undefined =>
   stat(ratios(a, b))?.median;

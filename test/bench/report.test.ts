@@ -17,7 +17,7 @@ describe('bench report cells', () => {
     expect(diffCell([undefined], [1000], 'ms')).toBe('–');
   });
 
-  it('rounds a difference below the floor as one above it', () => {
+  it('rounds a negative difference as a positive one', () => {
     expect(diffCell([1000, 1300], [1357, 1000], 'ms')).toBe('-28.5 ms (-357 ms–300 ms, n=2)');
   });
 });
