@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Options, Out } from './lib/report.js';
-import { docker, HTTP_IMAGE, LB_IMAGE, log, ROOT, sh, TENANT } from './lib/run.js';
+import { docker, HTTP_IMAGE, LB_IMAGE, log, ROOT, STUBBORN_IMAGE, sh, TENANT } from './lib/run.js';
 import { svcCleanup } from './lib/svc.js';
 import { leaveSwarm, swarmCleanup } from './lib/swarm.js';
 import { parseArgs, SCENARIOS, usage } from './options.js';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     tenant: TENANT,
     opts,
   };
-  for (const img of [HTTP_IMAGE, LB_IMAGE])
+  for (const img of [HTTP_IMAGE, STUBBORN_IMAGE, LB_IMAGE])
     if ((await docker(['image', 'inspect', img])).code !== 0)
       throw new Error(`${img} is missing: run scripts/build-test-images.sh first`);
   await runScenarios(opts, out);

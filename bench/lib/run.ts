@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SVC_BIN = join(ROOT, 'bin/svc.js');
 export const HTTP_IMAGE = 'svc-test/http:local';
+/** The same app ignoring SIGTERM (only SIGKILL, after the grace, stops it), as many real ones do. */
+export const STUBBORN_IMAGE = 'svc-test/stubborn:local';
 export const LB_IMAGE = 'svc-test/haproxy:local';
 /** The bench's svc tenant (removed by label at the end) and a tag for the names it makes. */
 export const TENANT = `bec0${randomBytes(14).toString('hex')}`;

@@ -22,12 +22,12 @@ export async function svcCleanup(): Promise<void> {
 }
 
 /** `svc create --wait` of an http service of the test image; published on 127.0.0.1:port if given. */
-export function svcCreate(name: string, replicas: number, port?: number): Promise<Ran> {
+export function svcCreate(name: string, replicas: number, port?: number, image = HTTP_IMAGE): Promise<Ran> {
   const args = ['create', '--name', name, '--replicas', String(replicas), '--container-port', '80'];
   args.push('--protocol', 'http', '--wait', '--timeout', '300s', '-q');
   if (port) args.push('--service-port', String(port), '--fip', '127.0.0.1');
   else args.push('--service-port', '8080');
-  return svc([...args, HTTP_IMAGE], 330_000);
+  return svc([...args, image], 330_000);
 }
 
 /** svc create --wait, then every replica seen through the load balancer; removed after. */
@@ -80,17 +80,18 @@ export async function floorReady(n: number): Promise<number> {
 }
 
 /**
- * A service of `n` replicas (created with --wait, not timed), then one timed `svc rolling-update`
- * per entry of `parallelism`, to `images` in turn (the first update to images[0], the next back
- * to images[1], …); removed after. The times, ms, in `parallelism`'s order.
+ * A service of `n` replicas of `from` (created with --wait, not timed), then one timed `svc
+ * rolling-update` per entry of `parallelism`, to `images` in turn (the first update to images[0],
+ * the next back to images[1], …); removed after. The times, ms, in `parallelism`'s order.
  */
 export async function svcRolling(
   n: number,
   images: string[],
   parallelism: readonly number[],
+  from = HTTP_IMAGE,
 ): Promise<number[]> {
   const name = `ru${n}`;
-  const c = await svcCreate(name, n);
+  const c = await svcCreate(name, n, undefined, from);
   if (c.code !== 0) throw new Error(`svc create failed: ${c.stderr.slice(0, 400)}`);
   const times: number[] = [];
   try {

@@ -106,7 +106,7 @@ export async function swarmFloorReady(n: number): Promise<number> {
 }
 
 /**
- * A Swarm service of `n` replicas (created and converged, not timed), then one timed synchronous
+ * A Swarm service of `n` replicas of `from` (created and converged, not timed), then one timed synchronous
  * `docker service update --update-order start-first --update-parallelism P` per entry of
  * `parallelism`, to `images` in turn; removed after. The times, ms, in `parallelism`'s order.
  */
@@ -114,12 +114,13 @@ export async function swarmRolling(
   n: number,
   images: string[],
   parallelism: readonly number[],
+  from = HTTP_IMAGE,
 ): Promise<number[]> {
   const name = `bench-ru-${TAG}-${n}-${randomBytes(2).toString('hex')}`;
   swarmServices.add(name);
   const times: number[] = [];
   try {
-    await must('docker', ['service', 'create', '-q', '--name', name, '--replicas', String(n), HTTP_IMAGE], {
+    await must('docker', ['service', 'create', '-q', '--name', name, '--replicas', String(n), from], {
       timeoutMs: 300_000,
     });
     for (const [i, p] of parallelism.entries()) {

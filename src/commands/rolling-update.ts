@@ -24,9 +24,10 @@ load balancer at the next reload but keep running until every new replica is UP.
 that never becomes healthy (or any other failure, or Ctrl-C) undoes the whole update: the old
 replicas are all back in the load balancer, the new ones removed, and the service is exactly as
 it was (exit 1). Once all are UP, the old replicas are drained (in-flight requests finish), the
-update is recorded, and the old replicas are sent their stop signal: the command waits for them
-to stop for at most 5 s, then leaves the rest of their StopTimeout to the engine (a replica still
-stopping is removed by the next change of the service, or by rm).
+update is recorded, and the old replicas are sent their stop signal: each has 1 s to exit once
+the engine signalled it (an app that stops on its signal is removed at once); the command does
+not wait out the StopTimeout of one that ignores it, which the engine finishes (SIGKILL after it):
+a replica still stopping is removed by the next change of the service, or by rm.
 
 --pull missing (the default) pulls the new image when the engine lacks it, always pulls it, never
 pulls it (exit 3 when it is missing), with the login docker login stored for its registry; a

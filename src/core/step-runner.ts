@@ -15,6 +15,7 @@ import type { LbState } from '../lb/driver.js';
 import { LABEL, labelFilter, names, serverName, usesTenantNetwork } from '../model/naming.js';
 import { pullImage } from './images.js';
 import { untilJoined } from './joined.js';
+import { stopWithin } from './retire.js';
 import type { Context, LbTarget, Step } from './steps.js';
 import { ensureVolume } from './volumes.js';
 
@@ -243,23 +244,22 @@ export class StepRunner {
     }
   }
 
-  /** Stop, waiting at most `waitSeconds` (the engine finishes the stop), then remove once stopped. */
+  /**
+   * Stop, then remove once stopped. With `waitSeconds`, the replica has that long to exit once the
+   * engine has sent its stop signal (retire.ts); one still running then is left to the engine.
+   */
   private async retire(step: StepOf<'retire'>): Promise<void> {
-    const { engine } = this.ctx;
+    const { engine, tenant } = this.ctx;
     const id = this.id(step.name);
     this.progress(`stopping ${step.name}`);
-    const giveUp = new AbortController();
-    const timer =
-      step.waitSeconds === undefined ? undefined : setTimeout(() => giveUp.abort(), step.waitSeconds * 1000);
-    try {
-      await engine.stopContainer(id, step.graceSeconds, { signal: giveUp.signal });
-    } catch (err) {
-      if (!giveUp.signal.aborted) throw err;
-      throw new InternalError(
-        `still stopping after ${step.waitSeconds}s; the engine stops it (SIGKILL after its ${step.graceSeconds}s StopTimeout), and the next change of the service (or rm) removes it`,
-      );
-    } finally {
-      clearTimeout(timer);
+    if (step.waitSeconds === undefined) await engine.stopContainer(id, step.graceSeconds);
+    else {
+      const wait = { labels: labelFilter(tenant), name: step.name, graceSeconds: step.graceSeconds };
+      if (!(await stopWithin(engine, id, { ...wait, exitSeconds: step.waitSeconds }))) {
+        throw new InternalError(
+          `still running ${step.waitSeconds}s after its stop signal; the engine stops it (SIGKILL after its ${step.graceSeconds}s StopTimeout), and the next change of the service (or rm) removes it`,
+        );
+      }
     }
     await engine.removeContainer(id);
   }

@@ -89,8 +89,9 @@ export type Step =
   | { op: 'stop'; name: string; graceSeconds: number }
   /**
    * Stop a replica no traffic reaches any more (its stop signal, SIGKILL after `graceSeconds`) and
-   * remove it once stopped. With `waitSeconds`, the command waits no longer than that: the engine
-   * finishes the stop by itself, and one still stopping is removed by the next change (or rm).
+   * remove it once stopped. With `waitSeconds`, it has that long to exit once the engine has sent
+   * its stop signal: one still running then is left to the engine, which finishes the stop by
+   * itself, and the next change (or rm) removes it.
    */
   | { op: 'retire'; name: string; graceSeconds: number; waitSeconds?: number }
   | { op: 'remove'; name: string }
@@ -157,7 +158,7 @@ export function describeStep(step: Step): string {
     case 'stop':
       return `stop ${step.name} (grace ${step.graceSeconds}s)`;
     case 'retire':
-      return `stop ${step.name} (grace ${step.graceSeconds}s${step.waitSeconds !== undefined ? `, waited for ${step.waitSeconds}s at most` : ''}) and remove it`;
+      return `stop ${step.name} (grace ${step.graceSeconds}s${step.waitSeconds !== undefined ? `, waited for ${step.waitSeconds}s at most once signalled` : ''}) and remove it`;
     case 'remove':
       return `remove ${step.name}`;
     case 'backend':

@@ -159,7 +159,7 @@ export async function readEvents(
   onEvent: (e: ContainerEvent) => void,
 ): Promise<void> {
   const res = (await docker.getEvents({
-    filters: { type: ['container'], label: labels, event: LIFECYCLE },
+    filters: { type: ['container'], label: labels, event: opts.actions ?? LIFECYCLE },
     ...(opts.since !== undefined ? { since: opts.since } : {}),
     ...(opts.until !== undefined ? { until: opts.until } : {}),
   })) as unknown as IncomingMessage;

@@ -48,4 +48,6 @@ export interface EventOptions {
    */
   since?: number;
   until?: number;
+  /** These actions (e.g. `kill`, which the lifecycle ones leave out) instead of the lifecycle ones. */
+  actions?: string[];
 }

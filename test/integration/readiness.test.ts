@@ -300,7 +300,7 @@ describe('refused and kept fields', () => {
     expect(left.map((c) => c.id)).toEqual([ids[0]]);
   });
 
-  it('a rolling update waits 5 s at most for old replicas that ignore SIGTERM; the engine kills them after StopTimeout, the next change removes them', async () => {
+  it('a rolling update waits 1 s at most for signalled old replicas that ignore SIGTERM (so does the next change); the engine kills them after StopTimeout, a later change removes them', async () => {
     const port = await freePort();
     const sv = mustSucceed((args) => svc(args, { tenant }));
     const next = 'svc-test/stubborn:slowstop-v2';
@@ -325,7 +325,7 @@ describe('refused and kept fields', () => {
     expect(r.code).toBe(0);
     // Still stopping when the command returned: said, and left to the engine.
     expect(r.stderr).toMatch(
-      /slowstop-[12]-\w+ \(still stopping after 5s; the engine stops it \(SIGKILL after its 8s StopTimeout\)/,
+      /slowstop-[12]-\w+ \(still running 1s after its stop signal; the engine stops it \(SIGKILL after its 8s StopTimeout\)/,
     );
     const replicas = () => engine.listContainers(labelFilter(tenant, 'slowstop', 'replica'));
     expect((await replicas()).filter((c) => old.includes(c.id)).length).toBeGreaterThan(0);
@@ -335,6 +335,12 @@ describe('refused and kept fields', () => {
     expect(shown.Status).toBe('updating');
     expect(shown.Message).toMatch(/left: slowstop-[12]-\w+ \(running\)/);
     expect(shown.Message).toMatch(/next change of the service/);
+    // The next change, while they still have most of their 8 s: its repair gives them 1 s again
+    // after signalling them, and goes on (said), instead of waiting out their grace.
+    const early = await svc(['scale', 'slowstop=2'], { tenant });
+    expect(early.code, early.stderr).toBe(0);
+    expect(early.stderr).toMatch(/repaired slowstop first/);
+    expect(early.stderr).toMatch(/slowstop-[12]-\w+ \(still running 1s after its stop signal/);
     // The engine kills them (SIGKILL after 8 s); the next change of the service removes them.
     for (let i = 0; i < 80; i++) {
       const left = (await replicas()).filter((c) => old.includes(c.id));

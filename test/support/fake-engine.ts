@@ -448,7 +448,12 @@ function followEvents(
     opts.onOpen?.();
     return Promise.resolve();
   }
-  const follower = { labels, onEvent };
+  const follower = {
+    labels,
+    onEvent: (e: ContainerEvent) => {
+      if (!opts.actions || opts.actions.includes(e.action)) onEvent(e);
+    },
+  };
   world.eventFollowers.add(follower);
   opts.onOpen?.();
   return new Promise((resolve) => {

@@ -3,7 +3,7 @@
  * records) on the tenant's bridge network, changed by the engine's and the load balancer
  * driver's steps.
  */
-import type { Backend, ChangeEnv } from '../../core/backend.js';
+import type { Backend, ChangeEnv, Snapshot } from '../../core/backend.js';
 import { ensureImage } from '../../core/images.js';
 import { allowFor } from '../../core/plan/security-groups.js';
 import { refusePlainVolumes } from '../../model/volumes.js';
@@ -22,8 +22,8 @@ import { describeScale, planScaleSteps } from './plan/scale.js';
 import { planUpdateCert } from './plan/update-cert.js';
 
 const cpus = (env: ChangeEnv<undefined>) => ({ engineCpus: env.snapshot.info.cpus });
-const stops = (env: ChangeEnv<undefined>) => ({
-  detachStops: engineFinishesStops(env.snapshot.info.serverVersion),
+const stops = (snapshot: Snapshot) => ({
+  detachStops: engineFinishesStops(snapshot.info.serverVersion),
 });
 
 /** New replicas would mount the tenant's volumes: refused while the replicas mount plain-named ones. */
@@ -53,13 +53,13 @@ export const localBackend: Backend<undefined> = {
     const live = lb && readsFiles(s) ? await core.lb.readLive(lb.id) : undefined;
     const spec = s.current?.spec;
     const allow = spec ? allowFor(spec, snapshot) : undefined;
-    return planLocalRepair(s, { allow, live });
+    return planLocalRepair(s, { allow, live, ...stops(snapshot) });
   },
 
   async planScale(env, target) {
     const c = changeable(env.change.service, env.snapshot);
     if (target > c.service.replicas.length) refuseOldMounts(c);
-    const { plan, numbers } = planScaleSteps(c, target, { ...cpus(env), ...stops(env) });
+    const { plan, numbers } = planScaleSteps(c, target, { ...cpus(env), ...stops(env.snapshot) });
     if (plan?.phases.flat().some((step) => step.op === 'create' && step.role === 'replica'))
       await ensureImage(env.core.engine, c.spec.Image, env.opts.pull ?? 'missing', env.opts);
     return { plan, summary: `${c.spec.Replicas} → ${target} replicas (${describeScale(numbers)})` };
@@ -68,7 +68,7 @@ export const localBackend: Backend<undefined> = {
   async planRollingUpdate(env, image, opts) {
     const c = changeable(env.change.service, env.snapshot);
     refuseOldMounts(c);
-    const plan = planRollingUpdate(c, image, { ...cpus(env), ...stops(env), ...opts });
+    const plan = planRollingUpdate(c, image, { ...cpus(env), ...stops(env.snapshot), ...opts });
     if (plan) await ensureImage(env.core.engine, image, env.opts.pull ?? 'missing', env.opts);
     const replaced = plan ? plan.phases.flat().filter((s) => s.op === 'start').length : 0;
     return { plan, summary: `${c.spec.Image} → ${image}, ${replaced} replicas replaced` };
@@ -79,7 +79,7 @@ export const localBackend: Backend<undefined> = {
     const pem = next.SSLCert.includes('-----BEGIN') ? next.SSLCert : '';
     const cert = pem && describeCertificate(pem) !== c.spec.SSLCert ? pem : undefined;
     const lb = { allow: allowFor(next, env.snapshot), ...(cert ? { cert } : {}) };
-    const ctx = { ...cpus(env), ...stops(env), ...opts, lb };
+    const ctx = { ...cpus(env), ...stops(env.snapshot), ...opts, lb };
     const plan = planConverge(c, next, opts.changes.length > 0, ctx);
     if (plan?.phases.flat().some((s) => s.op === 'create' && s.role === 'replica')) refuseOldMounts(c);
     return { plan, summary: describeConverge(c, plan) };

@@ -71,12 +71,13 @@ export function freeNumbers(taken: Iterable<number>, count: number): number[] {
 export const replicaName = (c: Changeable, n: number) => names.replica(c.service.tenant, c.service.name, n);
 
 /**
- * How long a change waits for a replica it took out of service to stop, once no traffic reaches it
- * (the load balancer drained it and the change is committed). The engine finishes the stop on its
- * own (the stop signal, then SIGKILL after StopTimeout); one still stopping then is removed by the
- * next change of the service, or by rm.
+ * How long a replica a change took out of service (the load balancer drained it and the change is
+ * committed) has to exit once the engine has sent its stop signal: an app that stops on its signal
+ * is gone by then and removed; the command does not wait out the grace of one that ignores it. The
+ * engine finishes that stop on its own (SIGKILL after StopTimeout), and the next change of the
+ * service, or rm, removes it.
  */
-export const RETIRE_WAIT_SECONDS = 5;
+export const RETIRE_WAIT_SECONDS = 1;
 
 /**
  * Whether the engine finishes a stop whose client went away: Docker up to 20.10 never ties a stop
@@ -90,8 +91,9 @@ export function engineFinishesStops(serverVersion: string): boolean {
 
 /**
  * The cleanup phase that retires `replicas` (no traffic reaches them): each is stopped with
- * `spec`'s StopTimeout and removed once stopped; the change waits at most RETIRE_WAIT_SECONDS for
- * that where the engine finishes a stop by itself, else the whole StopTimeout.
+ * `spec`'s StopTimeout and removed once stopped; where the engine finishes a stop by itself
+ * (`detach`), the change waits RETIRE_WAIT_SECONDS at most once it is signalled, else the whole
+ * StopTimeout.
  */
 export function retireSteps(
   replicas: Array<{ name: string }>,

@@ -23,12 +23,15 @@ import type { LiveFiles } from '../../../lb/driver.js';
 import { names } from '../../../model/naming.js';
 import { describeCertificate } from '../../../spec/ssl-cert.js';
 import type { ServiceSpec } from '../../../spec/types.js';
+import { retireSteps } from './change.js';
 
 export interface RepairFacts {
   /** The sources its security groups allow now (undefined when it names none). */
   allow: string[] | undefined;
   /** The live files of the load balancer the repair keeps (read when {@link readsFiles} says so). */
   live?: LiveFiles;
+  /** The engine finishes a stop whose request went (engineFinishesStops). */
+  detachStops: boolean;
 }
 
 const live = (c: ContainerSummary) => c.state === 'running' || c.state === 'restarting';
@@ -56,10 +59,13 @@ function repairable(s: ObservedService): boolean {
   return !s.operation && s.interrupted?.operation !== 'create' && s.current?.spec !== undefined;
 }
 
-/** Replicas: stopped (the live ones; the load balancer no longer sends them anything), removed. */
-function stopThenRemove(cs: ContainerSummary[], graceSeconds: number): Step[][] {
-  const stops = cs.filter(live).map((c): Step => ({ op: 'stop', name: c.name, graceSeconds }));
-  return [...(stops.length > 0 ? [stops] : []), cs.map((c): Step => ({ op: 'remove', name: c.name }))];
+/**
+ * Replicas: the live ones retired as a change retires them (the load balancer no longer sends them
+ * anything; one that ignores its stop signal is left to the engine again), the others removed.
+ */
+function retireOrRemove(cs: ContainerSummary[], spec: ServiceSpec, detach: boolean): Step[][] {
+  const gone = cs.filter((c) => !live(c)).map((c): Step => ({ op: 'remove', name: c.name }));
+  return [[...retireSteps(cs.filter(live), spec, detach), ...gone]];
 }
 
 /** Load balancers: off the network first (their alias stops resolving at once, as fip.ts does), removed. */
@@ -175,7 +181,7 @@ export function planLocalRepair(s: ObservedService, facts: RepairFacts): Planned
     phases.push([{ op: 'lb-revive', lb: names.lb(s.tenant, s.name) }]);
   }
   if (others.length > 0) cleanup.push(...leaveThenRemove(others, names.network(s.tenant)));
-  if (extras.length > 0) cleanup.push(...stopThenRemove(extras, d.spec.StopTimeout ?? 10));
+  if (extras.length > 0) cleanup.push(...retireOrRemove(extras, d.spec, facts.detachStops));
   if (records.length > 0) cleanup.push(records.map((name): Step => ({ op: 'remove', name })));
   return { plan: { phases, cleanup, notes: [] }, summary: reasons(d, facts) };
 }

@@ -149,7 +149,7 @@ describe('plans, as text', () => {
     const { c } = one(serviceOf({ ...web, StopTimeout: 30 }));
     const retires = (p: Plan | undefined) => p?.cleanup.flat().filter((st) => st.op === 'retire');
     expect(retires(planScaleSteps(c, 1, CTX).plan)).toEqual([
-      { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 30, waitSeconds: 5 },
+      { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 30, waitSeconds: 1 },
     ]);
     expect(retires(planScaleSteps(c, 1, { ...CTX, detachStops: false }).plan)).toEqual([
       { op: 'retire', name: 'web-2-b8dc3686', graceSeconds: 30 },

@@ -1,0 +1,63 @@
+/**
+ * Stopping a replica that no traffic reaches any more (a replaced or removed one), without holding
+ * the command for the whole grace of an app that ignores its stop signal. The stop itself is the
+ * engine's (the stop signal, SIGKILL after the grace); the command waits for it only as long as an
+ * app that stops on its signal takes, counted from the engine's `kill` event (the signal was sent),
+ * not from the request, so that a busy engine's own slowness does not count against the app. Once
+ * the replica has exited (`die`), the stop is waited for to its end, whatever the engine takes.
+ */
+import type { Engine } from '../engine/engine.js';
+
+/** Until the engine says it signalled the replica (or when its events cannot be read): the bound, from the request. */
+const UNSIGNALLED_MS = 5_000;
+
+export interface RetireWait {
+  /** The events of containers with these labels are read (the replica's among them). */
+  labels: string[];
+  /** The replica's name (events name it). */
+  name: string;
+  graceSeconds: number;
+  /** How long the replica has to exit once the engine has sent its stop signal. */
+  exitSeconds: number;
+}
+
+/**
+ * Stop `id`; true once it stopped, false when it was still running `exitSeconds` after its stop
+ * signal (the engine goes on with the stop: the caller has checked it does, engineFinishesStops).
+ */
+export async function stopWithin(engine: Engine, id: string, wait: RetireWait): Promise<boolean> {
+  const giveUp = new AbortController();
+  const watch = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number | undefined) => {
+    clearTimeout(timer);
+    timer = ms === undefined ? undefined : setTimeout(() => giveUp.abort(), ms);
+  };
+  let opened = () => {};
+  const open = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  const ours = (e: { id: string; name: string }) => e.id === id || e.name === wait.name;
+  const following = engine
+    .events(wait.labels, { signal: watch.signal, onOpen: () => opened(), actions: ['kill', 'die'] }, (e) => {
+      if (!ours(e)) return;
+      if (e.action === 'kill') arm(wait.exitSeconds * 1000);
+      else arm(undefined);
+    })
+    .catch(() => undefined)
+    .finally(() => opened());
+  // The stop goes once the events are read (its `kill` is not missed).
+  await open;
+  arm(UNSIGNALLED_MS);
+  try {
+    await engine.stopContainer(id, wait.graceSeconds, { signal: giveUp.signal });
+    return true;
+  } catch (err) {
+    if (!giveUp.signal.aborted) throw err;
+    return false;
+  } finally {
+    arm(undefined);
+    watch.abort();
+    await following;
+  }
+}
