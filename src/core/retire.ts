@@ -19,6 +19,8 @@ export interface RetireWait {
   graceSeconds: number;
   /** How long the replica has to exit once the engine has sent its stop signal. */
   exitSeconds: number;
+  /** The bound from the request while the engine has not said it signalled the replica (default 5 s). */
+  unsignalledMs?: number;
 }
 
 /**
@@ -33,22 +35,38 @@ export async function stopWithin(engine: Engine, id: string, wait: RetireWait): 
     clearTimeout(timer);
     timer = ms === undefined ? undefined : setTimeout(() => giveUp.abort(), ms);
   };
+  let streaming = false;
   let opened = () => {};
   const open = new Promise<void>((resolve) => {
     opened = resolve;
   });
   const ours = (e: { id: string; name: string }) => e.id === id || e.name === wait.name;
   const following = engine
-    .events(wait.labels, { signal: watch.signal, onOpen: () => opened(), actions: ['kill', 'die'] }, (e) => {
-      if (!ours(e)) return;
-      if (e.action === 'kill') arm(wait.exitSeconds * 1000);
-      else arm(undefined);
-    })
+    .events(
+      wait.labels,
+      {
+        signal: watch.signal,
+        onOpen: () => {
+          streaming = true;
+          opened();
+        },
+        actions: ['kill', 'die'],
+      },
+      (e) => {
+        if (!ours(e)) return;
+        if (e.action === 'kill') arm(wait.exitSeconds * 1000);
+        else arm(undefined);
+      },
+    )
     .catch(() => undefined)
     .finally(() => opened());
-  // The stop goes once the events are read (its `kill` is not missed).
-  await open;
-  arm(UNSIGNALLED_MS);
+  // The stop goes once the events are read (its `kill` is not missed), or without them when the
+  // engine does not answer that read within the bound.
+  const unsignalled = wait.unsignalledMs ?? UNSIGNALLED_MS;
+  let late: NodeJS.Timeout | undefined;
+  await Promise.race([open, new Promise<void>((resolve) => (late = setTimeout(resolve, unsignalled)))]);
+  clearTimeout(late);
+  arm(unsignalled);
   try {
     await engine.stopContainer(id, wait.graceSeconds, { signal: giveUp.signal });
     return true;
@@ -58,6 +76,7 @@ export async function stopWithin(engine: Engine, id: string, wait: RetireWait): 
   } finally {
     arm(undefined);
     watch.abort();
-    await following;
+    // A stream that never opened is a request the engine never answered: nothing to wait for.
+    if (streaming) await following;
   }
 }

@@ -89,6 +89,19 @@ describe('stopWithin: a retired replica has exitSeconds to exit once signalled',
     expect(await stopWithin(engine, 'id-r1', wait)).toBe(true);
   });
 
+  it('events that never open do not hold the stop: it goes after the bound, which then applies from the request', async () => {
+    let stops = 0;
+    const engine = {
+      events: () => new Promise<void>(() => undefined),
+      async stopContainer(_id: string, _grace: number, opts: { signal?: AbortSignal } = {}) {
+        stops += 1;
+        await aborted(opts.signal);
+      },
+    } as unknown as Engine;
+    expect(await stopWithin(engine, 'id-r1', { ...wait, unsignalledMs: 50 })).toBe(false);
+    expect(stops).toBe(1);
+  });
+
   it('a failed stop is thrown, not taken for a replica still stopping', async () => {
     const { engine } = engineWith(async () => {
       throw new Error('engine says no');
