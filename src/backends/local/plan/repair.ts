@@ -63,7 +63,11 @@ function repairable(s: ObservedService): boolean {
  * Replicas: the live ones retired as a change retires them (the load balancer no longer sends them
  * anything; one that ignores its stop signal is left to the engine again), the others removed.
  */
-function retireOrRemove(cs: ContainerSummary[], spec: ServiceSpec, detach: boolean): Step[][] {
+function retireOrRemove(
+  cs: ContainerSummary[],
+  spec: Pick<ServiceSpec, 'StopTimeout'>,
+  detach: boolean,
+): Step[][] {
   const gone = cs.filter((c) => !live(c)).map((c): Step => ({ op: 'remove', name: c.name }));
   return [[...retireSteps(cs.filter(live), spec, detach), ...gone]];
 }
@@ -181,7 +185,11 @@ export function planLocalRepair(s: ObservedService, facts: RepairFacts): Planned
     phases.push([{ op: 'lb-revive', lb: names.lb(s.tenant, s.name) }]);
   }
   if (others.length > 0) cleanup.push(...leaveThenRemove(others, names.network(s.tenant)));
-  if (extras.length > 0) cleanup.push(...retireOrRemove(extras, d.spec, facts.detachStops));
+  if (extras.length > 0) {
+    // A record from before StopTimeout existed has none: docker's default.
+    const spec = { StopTimeout: d.spec.StopTimeout ?? 10 };
+    cleanup.push(...retireOrRemove(extras, spec, facts.detachStops));
+  }
   if (records.length > 0) cleanup.push(records.map((name): Step => ({ op: 'remove', name })));
   return { plan: { phases, cleanup, notes: [] }, summary: reasons(d, facts) };
 }
