@@ -31,42 +31,33 @@ export async function stopWithin(engine: Engine, id: string, wait: RetireWait): 
   const giveUp = new AbortController();
   const watch = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  const arm = (ms: number | undefined) => {
+  /** Give up on the stop `ms` from now (undefined: not any more). */
+  const giveUpIn = (ms: number | undefined) => {
     clearTimeout(timer);
     timer = ms === undefined ? undefined : setTimeout(() => giveUp.abort(), ms);
   };
-  let streaming = false;
-  let opened = () => {};
-  const open = new Promise<void>((resolve) => {
-    opened = resolve;
-  });
   const ours = (e: { id: string; name: string }) => e.id === id || e.name === wait.name;
-  const following = engine
-    .events(
-      wait.labels,
-      {
-        signal: watch.signal,
-        onOpen: () => {
-          streaming = true;
-          opened();
-        },
-        actions: ['kill', 'die'],
-      },
-      (e) => {
-        if (!ours(e)) return;
-        if (e.action === 'kill') arm(wait.exitSeconds * 1000);
-        else arm(undefined);
-      },
-    )
-    .catch(() => undefined)
-    .finally(() => opened());
+  let streaming = false;
+  let following: Promise<void> = Promise.resolve();
+  // Resolves once the engine streams the events (or the read failed: the bound from the request stands).
+  const opened = new Promise<void>((resolve) => {
+    const onOpen = () => {
+      streaming = true;
+      resolve();
+    };
+    following = engine
+      .events(wait.labels, { signal: watch.signal, onOpen, actions: ['kill', 'die'] }, (e) => {
+        if (ours(e)) giveUpIn(e.action === 'kill' ? wait.exitSeconds * 1000 : undefined);
+      })
+      .then(resolve, resolve);
+  });
   // The stop goes once the events are read (its `kill` is not missed), or without them when the
   // engine does not answer that read within the bound.
   const unsignalled = wait.unsignalledMs ?? UNSIGNALLED_MS;
   let late: NodeJS.Timeout | undefined;
-  await Promise.race([open, new Promise<void>((resolve) => (late = setTimeout(resolve, unsignalled)))]);
+  await Promise.race([opened, new Promise<void>((resolve) => (late = setTimeout(resolve, unsignalled)))]);
   clearTimeout(late);
-  arm(unsignalled);
+  giveUpIn(unsignalled);
   try {
     await engine.stopContainer(id, wait.graceSeconds, { signal: giveUp.signal });
     return true;
@@ -74,7 +65,7 @@ export async function stopWithin(engine: Engine, id: string, wait: RetireWait): 
     if (!giveUp.signal.aborted) throw err;
     return false;
   } finally {
-    arm(undefined);
+    giveUpIn(undefined);
     watch.abort();
     // A stream that never opened is a request the engine never answered: nothing to wait for.
     if (streaming) await following;
